@@ -1,0 +1,64 @@
+// The scheduler's entry points for the fork-join templates (join, scope,
+// install, spawn). Implemented in runtime/src/worker.cc and registry.cc.
+// Public only because templates call them; not part of the API.
+#pragma once
+
+#include <cstdint>
+#include <exception>
+#include <string_view>
+
+#include "knot/runtime/detail/job.h"
+#include "knot/runtime/observer.h"
+
+namespace knot {
+class ThreadPool;
+}
+
+namespace knot::detail {
+
+// The worker running on this thread, or null off-pool. Set once by the
+// worker's thread at start; read on every join.
+extern thread_local Worker* t_current_worker;
+
+inline Worker* current_worker() noexcept { return t_current_worker; }
+
+// Worker-only. push_job() puts `job` at the bottom of the worker's deque,
+// tagged with the worker's isolation tag, and wakes a sleeping worker if none
+// is searching. pop_job_if() takes the bottom job back if it is `job`;
+// otherwise (it was stolen) it leaves the deque as it was and returns false.
+void push_job(Worker* worker, Job* job) noexcept;
+bool pop_job_if(Worker* worker, Job* job) noexcept;
+
+// Worker-only. wait_until() returns once `latch` is set, running other jobs
+// (only jobs of the current isolation region, if any) while it waits, and
+// sleeping when there are none.
+void wait_until(Worker* worker, JobLatch& latch) noexcept;
+
+// wait_outside() parks a thread that is not a worker until `latch` is set,
+// reporting the wait to the observer as `kind` on resource `pool`.
+void wait_outside(JobLatch& latch, WaitKind kind, const Registry* pool,
+                  std::string_view name) noexcept;
+
+// registry_of() is the registry the worker belongs to.
+Registry* registry_of(Worker* worker) noexcept;
+
+// inject_job() queues `job` on the registry's injector and wakes a worker.
+// Throws Error(Errc::kShutDown) when the registry is shutting down and the
+// caller is not one of its workers.
+void inject_job(Registry* registry, Job* job);
+
+// Fire-and-forget bookkeeping: a pool's destructor waits until every job
+// counted by add_pending() was finished with finish_pending().
+void add_pending(Registry* registry) noexcept;
+void finish_pending(Registry* registry) noexcept;
+// handle_uncaught() runs the pool's on_uncaught_exception handler.
+void handle_uncaught(Registry* registry, std::exception_ptr error) noexcept;
+
+// Isolation (see isolate.h): enter_isolation() gives the worker a fresh tag
+// and returns the previous one, which leave_isolation() restores.
+std::uint64_t enter_isolation(Worker* worker) noexcept;
+void leave_isolation(Worker* worker, std::uint64_t previous) noexcept;
+
+std::string_view registry_name(const Registry* registry) noexcept;
+
+}  // namespace knot::detail

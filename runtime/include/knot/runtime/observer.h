@@ -1,0 +1,80 @@
+// Observer: the hook through which diagnosis sees every blocking wait.
+//
+//   WaitKind     what a thread is waiting in (join, latch, channel, mutex, ...)
+//   WaitSite     one wait: the resource, its kind, its name, timed or not
+//   Observer     callbacks for wait begin/end and worker start/stop
+//   set_observer installs the process-wide observer
+//
+// Every wait in knot goes through one parking mechanism (see
+// detail/parking_lot.h and blocking.h), and that mechanism calls the observer
+// just before a thread goes to sleep and just after it wakes. Nothing on a fast
+// path calls it: a send into a channel with room, an uncontended lock or a
+// join whose other half was not stolen never reaches the observer.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace knot {
+
+// WaitKind says what a parked thread waits in. Each enumerator names the
+// primitive whose slow path reports it.
+enum class WaitKind : std::uint8_t {
+  kJoin,            // a thread waits for a task of a pool it is not a worker of to finish
+  kInstall,         // install(): a thread waits for a closure it sent to another pool
+  kLatch,           // Latch::wait / wait_for
+  kChannelSend,     // Channel send on a full bounded channel
+  kChannelRecv,     // Channel receive on an empty channel
+  kMutex,           // Mutex::lock, or SharedMutex::lock (exclusive)
+  kSharedMutex,     // SharedMutex::lock_shared
+  kBlockingRegion,  // code marked with blocking_region(): blocking that knot cannot see
+  kPoolShutdown,    // ThreadPool's destructor waits for queued work to drain
+};
+
+// to_string() gives the stable lower-case name used in reports ("channel_send").
+std::string_view to_string(WaitKind kind) noexcept;
+
+// WaitSite describes one wait. `resource` identifies the primitive (its
+// address); `name` is the name the user gave it, or empty. The site lives on
+// the waiting thread's stack for the duration of the wait.
+struct WaitSite {
+  const void* resource = nullptr;
+  WaitKind kind = WaitKind::kBlockingRegion;
+  std::string_view name;
+  bool is_timed = false;  // a wait with a deadline: it ends by itself
+};
+
+// Observer receives the slow-path events of the runtime. Callbacks run on the
+// thread concerned, must not block and must not throw; they may be called
+// concurrently from many threads. They must not use knot's blocking
+// primitives (that would re-enter the parking path).
+class Observer {
+ public:
+  virtual ~Observer() = default;
+  // on_wait_begin() runs just before the calling thread parks (or enters a
+  // blocking_region); on_wait_end() just after it resumes. The two calls pair
+  // up on the same thread with the same site.
+  virtual void on_wait_begin(const WaitSite& site) noexcept = 0;
+  virtual void on_wait_end(const WaitSite& site) noexcept = 0;
+  // on_worker_start/stop() run on a pool's worker thread as it starts and
+  // before it exits. `pool_name` is the pool's name, `index` the worker's.
+  virtual void on_worker_start(std::string_view pool_name, std::size_t index) noexcept {
+    (void)pool_name;
+    (void)index;
+  }
+  virtual void on_worker_stop(std::string_view pool_name, std::size_t index) noexcept {
+    (void)pool_name;
+    (void)index;
+  }
+};
+
+// set_observer() installs `observer` for the whole process (nullptr removes
+// it) and returns the previous one. The observer must outlive every wait that
+// may call it: remove it only when no knot thread can be parked. Cost when no
+// observer is installed: one relaxed load on the parking path.
+Observer* set_observer(Observer* observer) noexcept;
+
+// observer() returns the installed observer, or nullptr.
+Observer* observer() noexcept;
+
+}  // namespace knot

@@ -1,0 +1,56 @@
+// PoolOptions: how a ThreadPool is built.
+//
+//   BlockingPolicy  what a worker does when a task blocks (only kBlock today)
+//   PoolOptions     thread count, name, stack size, policy, exception handler
+//
+// A plain struct with defaults, like marl's Scheduler::Config: set the fields
+// you care about and pass it to ThreadPool's constructor.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <string>
+
+namespace knot {
+
+// BlockingPolicy says what happens to a pool's capacity when one of its
+// workers blocks in a knot primitive (a channel, a latch, a mutex, an
+// install on another pool) or in a blocking_region().
+enum class BlockingPolicy : std::uint8_t {
+  // kBlock: the worker's thread blocks; the pool runs one worker short until
+  // it resumes (Rayon's and oneTBB's behaviour). Diagnosis reports the stalls
+  // this can cause.
+  kBlock,
+  // kCompensate: a spare thread takes the blocked worker's place, up to a cap
+  // (Java ForkJoinPool's managed blocking). Not implemented yet: the
+  // constructor throws Error(Errc::kNotSupported).
+  kCompensate,
+  // kFiber: tasks run on their own stacks and a blocked task gives its worker
+  // back (Go's scheduler). Not implemented yet: the constructor throws
+  // Error(Errc::kNotSupported).
+  kFiber,
+};
+
+// PoolOptions configures a ThreadPool. Every field has a usable default.
+struct PoolOptions {
+  // Number of worker threads. 0 means: the KNOT_NUM_THREADS environment
+  // variable if set to a positive number, else std::thread::hardware_concurrency().
+  std::size_t num_threads = 0;
+  // The pool's name. Worker threads are named "<name>-<index>" (cut to the 15
+  // characters Linux keeps), visible in `ps -L`, gdb and knot's reports.
+  std::string name = "knot";
+  // Stack size of each worker thread in bytes; 0 keeps the system default.
+  std::size_t stack_size = 0;
+  BlockingPolicy policy = BlockingPolicy::kBlock;
+  // Called on the worker when a fire-and-forget task (ThreadPool::spawn)
+  // throws, since nobody joins it. The default prints the exception and
+  // calls std::abort(), like Rayon's default panic handler.
+  std::function<void(std::exception_ptr)> on_uncaught_exception;
+};
+
+// default_num_threads() is what num_threads = 0 resolves to.
+std::size_t default_num_threads() noexcept;
+
+}  // namespace knot

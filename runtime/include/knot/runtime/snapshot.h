@@ -1,0 +1,68 @@
+// Introspection: read-only views of the pools' state, for the watchdog,
+// tools and tests.
+//
+//   WorkerState   running / searching / sleeping / parked
+//   WorkerView    one worker: state, queue depth, tasks completed, OS thread id
+//   PoolSnapshot  one pool: its workers, injector depth, pending tasks
+//   snapshot_pools()  every live pool
+//
+// Reading a snapshot never blocks a worker: every field is a relaxed atomic
+// load. The price is that a snapshot is torn: each field is exact at the
+// instant it was read, but different fields were read at different
+// instants. A worker may, for example, appear "running" with a depth read
+// after it emptied its deque. Counters (tasks_completed) only grow, so two
+// snapshots taken in a row compare safely.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "knot/runtime/options.h"
+
+namespace knot {
+
+// WorkerState is what a worker thread is doing. The worker itself stores it
+// (relaxed) at each transition; readers may see it late.
+enum class WorkerState : std::uint8_t {
+  kRunning,    // running a task (or helping while it waits in join/scope)
+  kSearching,  // idle, looking for a task to run (spinning)
+  kSleeping,   // idle, asleep on its futex until work arrives
+  kParked,     // blocked inside a knot primitive or a blocking_region
+  kStopped,    // not started yet, or exited
+};
+
+std::string_view to_string(WorkerState state) noexcept;
+
+// WorkerView is one worker at the moment of the snapshot.
+struct WorkerView {
+  std::size_t index = 0;
+  std::int64_t os_thread_id = 0;  // Linux TID, as in /proc/PID/task
+  WorkerState state = WorkerState::kStopped;
+  std::size_t queue_depth = 0;          // jobs in this worker's deque
+  std::uint64_t tasks_completed = 0;    // jobs this worker took from a queue and ran
+};
+
+// PoolSnapshot is one pool at the moment of the snapshot.
+struct PoolSnapshot {
+  std::uint64_t id = 0;  // unique per process, never reused
+  std::string name;
+  BlockingPolicy policy = BlockingPolicy::kBlock;
+  std::size_t num_threads = 0;
+  std::size_t injector_depth = 0;   // jobs submitted from outside, not yet taken
+  std::size_t pending_tasks = 0;    // spawned or injected jobs not finished
+  bool is_shutting_down = false;
+  std::vector<WorkerView> workers;
+
+  std::size_t count(WorkerState state) const noexcept;
+  std::size_t queued_jobs() const noexcept;  // injector plus every deque
+  std::uint64_t tasks_completed() const noexcept;
+};
+
+// snapshot_pools() returns a snapshot of every live pool, in creation order.
+// It takes the process's pool-list lock, which no worker ever takes.
+std::vector<PoolSnapshot> snapshot_pools();
+
+}  // namespace knot

@@ -1,0 +1,49 @@
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+
+#include "knot/runtime/detail/check.h"
+#include "knot/runtime/error.h"
+
+namespace knot {
+namespace detail {
+
+void check_failed(const char* file, int line, const char* cond, const char* fmt, ...) noexcept {
+  std::fprintf(stderr, "knot: check failed at %s:%d: %s: ", file, line, cond);
+  va_list args;
+  va_start(args, fmt);
+  std::vfprintf(stderr, fmt, args);
+  va_end(args);
+  std::fputc('\n', stderr);
+  std::fflush(stderr);
+  std::abort();
+}
+
+}  // namespace detail
+
+namespace {
+class Category final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "knot"; }
+  std::string message(int code) const override {
+    switch (static_cast<Errc>(code)) {
+      case Errc::kShutDown:
+        return "the pool is shutting down";
+      case Errc::kNotSupported:
+        return "not supported";
+      case Errc::kInvalidOption:
+        return "invalid option";
+      case Errc::kThreadCreation:
+        return "cannot create a thread";
+    }
+    return "unknown knot error";
+  }
+};
+}  // namespace
+
+const std::error_category& error_category() noexcept {
+  static const Category category;
+  return category;
+}
+
+}  // namespace knot

@@ -1,0 +1,39 @@
+#include "knot/runtime/latch.h"
+
+#include "knot/runtime/detail/check.h"
+#include "knot/runtime/detail/parking_lot.h"
+
+namespace knot {
+
+Latch::Latch(std::ptrdiff_t count, std::string name) : count_(count), name_(std::move(name)) {
+  KNOT_CHECK(count >= 0, "Latch '%s' created with a negative count %td", name_.c_str(), count);
+}
+
+void Latch::count_down(std::ptrdiff_t n) noexcept {
+  std::ptrdiff_t before = count_.fetch_sub(n, std::memory_order_acq_rel);
+  KNOT_CHECK(before >= n, "Latch '%s' counted down below zero", name_.c_str());
+  // Waiters park only while the count is non-zero (checked under the bucket
+  // lock), so waking after the count reached zero cannot miss one. Only the
+  // final count_down pays for the bucket lock.
+  if (before == n) detail::unpark_all(this);
+}
+
+void Latch::wait() const noexcept {
+  WaitSite site{this, WaitKind::kLatch, name_, false};
+  while (!try_wait()) {
+    detail::park(this, site, [&] { return !try_wait(); });
+  }
+}
+
+bool Latch::wait_until_steady(std::chrono::steady_clock::time_point deadline) const noexcept {
+  WaitSite site{this, WaitKind::kLatch, name_, true};
+  while (!try_wait()) {
+    if (detail::park(this, site, [&] { return !try_wait(); }, &deadline) ==
+        detail::ParkResult::kTimedOut) {
+      return try_wait();
+    }
+  }
+  return true;
+}
+
+}  // namespace knot

@@ -1,0 +1,210 @@
+// Mutex and SharedMutex slow paths: spin a little, then park.
+
+#include "knot/runtime/mutex.h"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "knot/runtime/detail/check.h"
+#include "knot/runtime/detail/parking_lot.h"
+
+namespace knot {
+
+namespace {
+constexpr int kSpinTries = 40;
+
+inline void cpu_relax() noexcept {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+}  // namespace
+
+std::int64_t this_thread_id() noexcept {
+  thread_local std::int64_t tid = static_cast<std::int64_t>(::syscall(SYS_gettid));
+  return tid;
+}
+
+// ============================================================================
+// Mutex
+// ============================================================================
+
+Mutex::Mutex(std::string name) : name_(std::move(name)) {}
+
+bool Mutex::try_lock() noexcept {
+  std::uint8_t s = state_.load(std::memory_order_relaxed);
+  while ((s & kLocked) == 0) {
+    if (state_.compare_exchange_weak(s, s | kLocked, std::memory_order_acquire,
+                                     std::memory_order_relaxed)) {
+      owner_.store(this_thread_id(), std::memory_order_relaxed);
+      return true;
+    }
+  }
+  return false;
+}
+
+bool Mutex::lock_slow(const std::chrono::steady_clock::time_point* deadline) noexcept {
+  WaitSite site{this, WaitKind::kMutex, name_, deadline != nullptr};
+  int spins = 0;
+  for (;;) {
+    std::uint8_t s = state_.load(std::memory_order_relaxed);
+    // Barging is allowed: a running thread may take the lock ahead of a
+    // parked one, which keeps throughput up under contention.
+    if ((s & kLocked) == 0) {
+      if (state_.compare_exchange_weak(s, s | kLocked, std::memory_order_acquire,
+                                       std::memory_order_relaxed)) {
+        return true;
+      }
+      continue;
+    }
+    if ((s & kParked) == 0 && spins < kSpinTries) {
+      ++spins;
+      cpu_relax();
+      continue;
+    }
+    if ((s & kParked) == 0 &&
+        !state_.compare_exchange_weak(s, s | kParked, std::memory_order_relaxed,
+                                      std::memory_order_relaxed)) {
+      continue;
+    }
+    auto validate = [&] { return state_.load(std::memory_order_relaxed) == (kLocked | kParked); };
+    auto result = detail::park(this, site, validate, deadline);
+    if (result == detail::ParkResult::kTimedOut) {
+      // Clear a stale parked bit if we were the last waiter: unlock then
+      // takes the fast path again. (A stale bit is harmless otherwise.)
+      detail::unpark_one(this, [&](detail::UnparkInfo info) {
+        if (!info.unparked_one && !info.has_more_waiters) {
+          state_.fetch_and(static_cast<std::uint8_t>(~kParked), std::memory_order_relaxed);
+        }
+      });
+      std::uint8_t expected = 0;
+      return state_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire,
+                                            std::memory_order_relaxed);
+    }
+    spins = 0;
+  }
+}
+
+void Mutex::unlock_slow() noexcept {
+  // state is kLocked|kParked. Hand nobody the lock: release it and wake the
+  // oldest waiter, keeping the parked bit if more remain.
+  detail::unpark_one(this, [&](detail::UnparkInfo info) {
+    state_.store(info.has_more_waiters ? kParked : 0, std::memory_order_release);
+  });
+}
+
+// ============================================================================
+// SharedMutex
+// ============================================================================
+
+SharedMutex::SharedMutex(std::string name) : name_(std::move(name)) {}
+
+std::size_t SharedMutex::num_readers() const noexcept {
+  return static_cast<std::size_t>(state_.load(std::memory_order_relaxed) / kOneReader);
+}
+
+bool SharedMutex::try_lock() noexcept {
+  std::uint64_t s = state_.load(std::memory_order_relaxed);
+  while ((s & kWriter) == 0 && s / kOneReader == 0) {
+    if (state_.compare_exchange_weak(s, s | kWriter, std::memory_order_acquire,
+                                     std::memory_order_relaxed)) {
+      owner_.store(this_thread_id(), std::memory_order_relaxed);
+      return true;
+    }
+  }
+  return false;
+}
+
+void SharedMutex::lock() noexcept {
+  WaitSite site{this, WaitKind::kMutex, name_, false};
+  int spins = 0;
+  for (;;) {
+    if (try_lock()) return;
+    if (spins++ < kSpinTries) {
+      cpu_relax();
+      continue;
+    }
+    // Check-and-mark in one CAS, so that an unlock cannot slip between
+    // our look at the state and our parked bit.
+    detail::park(writer_key(), site, [&] {
+      std::uint64_t s = state_.load(std::memory_order_relaxed);
+      for (;;) {
+        if ((s & kWriter) == 0 && s / kOneReader == 0) return false;  // free: retry
+        if (state_.compare_exchange_weak(s, s | kWritersParked, std::memory_order_relaxed,
+                                         std::memory_order_relaxed)) {
+          return true;
+        }
+      }
+    });
+    spins = 0;
+  }
+}
+
+void SharedMutex::unlock() noexcept {
+  owner_.store(0, std::memory_order_relaxed);
+  std::uint64_t s = state_.fetch_and(~kWriter, std::memory_order_release);
+  bool woke_writer = false;
+  if ((s & kWritersParked) != 0) {
+    // Writers first (writer preference); the bit stays while more wait.
+    woke_writer = detail::unpark_one(writer_key(), [&](detail::UnparkInfo info) {
+      if (!info.has_more_waiters) state_.fetch_and(~kWritersParked, std::memory_order_relaxed);
+    });
+  }
+  if (!woke_writer && (state_.load(std::memory_order_relaxed) & kReadersParked) != 0) {
+    state_.fetch_and(~kReadersParked, std::memory_order_relaxed);
+    detail::unpark_all(reader_key());
+  }
+}
+
+bool SharedMutex::try_lock_shared() noexcept {
+  std::uint64_t s = state_.load(std::memory_order_relaxed);
+  while ((s & (kWriter | kWritersParked)) == 0) {
+    if (state_.compare_exchange_weak(s, s + kOneReader, std::memory_order_acquire,
+                                     std::memory_order_relaxed)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void SharedMutex::lock_shared() noexcept {
+  WaitSite site{this, WaitKind::kSharedMutex, name_, false};
+  int spins = 0;
+  for (;;) {
+    if (try_lock_shared()) return;
+    if (spins++ < kSpinTries) {
+      cpu_relax();
+      continue;
+    }
+    detail::park(reader_key(), site, [&] {
+      std::uint64_t s = state_.load(std::memory_order_relaxed);
+      for (;;) {
+        if ((s & (kWriter | kWritersParked)) == 0) return false;
+        if (state_.compare_exchange_weak(s, s | kReadersParked, std::memory_order_relaxed,
+                                         std::memory_order_relaxed)) {
+          return true;
+        }
+      }
+    });
+    spins = 0;
+  }
+}
+
+void SharedMutex::unlock_shared() noexcept {
+  std::uint64_t s = state_.fetch_sub(kOneReader, std::memory_order_release);
+  if (s / kOneReader == 1 && (s & kWritersParked) != 0) {
+    bool woke = detail::unpark_one(writer_key(), [&](detail::UnparkInfo info) {
+      if (!info.has_more_waiters) state_.fetch_and(~kWritersParked, std::memory_order_relaxed);
+    });
+    if (!woke && (state_.load(std::memory_order_relaxed) & kReadersParked) != 0) {
+      state_.fetch_and(~kReadersParked, std::memory_order_relaxed);
+      detail::unpark_all(reader_key());
+    }
+  }
+}
+
+}  // namespace knot

@@ -1,0 +1,44 @@
+#include "knot/runtime/observer.h"
+
+#include <atomic>
+
+namespace knot {
+
+namespace {
+std::atomic<Observer*> g_observer{nullptr};
+}
+
+Observer* set_observer(Observer* observer) noexcept {
+  return g_observer.exchange(observer, std::memory_order_acq_rel);
+}
+
+Observer* observer() noexcept {
+  // Acquire: the observer's construction happens-before its first callback.
+  return g_observer.load(std::memory_order_acquire);
+}
+
+std::string_view to_string(WaitKind kind) noexcept {
+  switch (kind) {
+    case WaitKind::kJoin:
+      return "join";
+    case WaitKind::kInstall:
+      return "install";
+    case WaitKind::kLatch:
+      return "latch";
+    case WaitKind::kChannelSend:
+      return "channel_send";
+    case WaitKind::kChannelRecv:
+      return "channel_recv";
+    case WaitKind::kMutex:
+      return "mutex";
+    case WaitKind::kSharedMutex:
+      return "shared_mutex";
+    case WaitKind::kBlockingRegion:
+      return "blocking_region";
+    case WaitKind::kPoolShutdown:
+      return "pool_shutdown";
+  }
+  return "unknown";
+}
+
+}  // namespace knot

@@ -1,0 +1,187 @@
+// The parking lot (see knot/runtime/detail/parking_lot.h).
+//
+// A fixed table of buckets, each a mutex and an intrusive FIFO of waiters.
+// A waiter lives on the parked thread's stack and sleeps on its own futex
+// word. Unparking dequeues the waiter under the bucket lock, releases the
+// lock, then stores 1 into the word and wakes it; the waiter, if it woke on
+// its own (timeout), takes the bucket lock to learn whether it was dequeued
+// and, if so, waits for that store before it returns, so the word is never
+// written after its frame is gone.
+
+#include "knot/runtime/detail/parking_lot.h"
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+
+#include "futex.h"
+#include "knot/runtime/detail/scheduler.h"
+#include "registry.h"
+
+namespace knot::detail {
+
+namespace {
+
+struct Waiter {
+  const void* key = nullptr;
+  Waiter* next = nullptr;
+  std::atomic<std::uint32_t> woken{0};
+};
+
+struct alignas(64) Bucket {
+  std::mutex mutex;
+  Waiter* head = nullptr;  // guarded by mutex
+  Waiter* tail = nullptr;  // guarded by mutex
+};
+
+constexpr std::size_t kNumBuckets = 1024;
+
+Bucket& bucket_for(const void* key) noexcept {
+  static Bucket buckets[kNumBuckets];
+  auto h = reinterpret_cast<std::uintptr_t>(key);
+  h ^= h >> 17;
+  h *= 0x9E3779B97F4A7C15ull;
+  return buckets[(h >> 32) % kNumBuckets];
+}
+
+// Removes `w` from the bucket's list; true if it was there.
+bool remove_waiter(Bucket& b, Waiter* w) noexcept {
+  Waiter* prev = nullptr;
+  for (Waiter* cur = b.head; cur != nullptr; prev = cur, cur = cur->next) {
+    if (cur != w) continue;
+    (prev != nullptr ? prev->next : b.head) = cur->next;
+    if (b.tail == cur) b.tail = prev;
+    return true;
+  }
+  return false;
+}
+
+void wake(Waiter* w) noexcept {
+  w->woken.store(1, std::memory_order_release);
+  futex_wake(w->woken, 1);  // harmless even if the frame is already gone
+}
+
+}  // namespace
+
+ParkResult park(const void* key, const WaitSite& site, FunctionRef<bool()> validate,
+                const Clock::time_point* deadline) noexcept {
+  Bucket& b = bucket_for(key);
+  Waiter self;
+  self.key = key;
+  {
+    std::lock_guard<std::mutex> lock(b.mutex);
+    if (!validate()) return ParkResult::kInvalid;
+    (b.tail != nullptr ? b.tail->next : b.head) = &self;
+    b.tail = &self;
+  }
+  WaitScope scope(site);
+  while (self.woken.load(std::memory_order_acquire) == 0) {
+    if (deadline == nullptr) {
+      futex_wait(self.woken, 0);
+      continue;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(*deadline - Clock::now());
+    if (left.count() > 0) {
+      futex_wait(self.woken, 0, &left);
+      continue;
+    }
+    bool removed;
+    {
+      std::lock_guard<std::mutex> lock(b.mutex);
+      removed = remove_waiter(b, &self);
+    }
+    if (removed) return ParkResult::kTimedOut;
+    // An unparker dequeued us first: wait for its store, then we are unparked.
+    while (self.woken.load(std::memory_order_acquire) == 0) futex_wait(self.woken, 0);
+  }
+  return ParkResult::kUnparked;
+}
+
+bool unpark_one(const void* key, FunctionRef<void(UnparkInfo)> on_unpark) noexcept {
+  Bucket& b = bucket_for(key);
+  Waiter* found = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(b.mutex);
+    UnparkInfo info;
+    Waiter* prev = nullptr;
+    for (Waiter* cur = b.head; cur != nullptr; prev = cur, cur = cur->next) {
+      if (cur->key != key) continue;
+      if (found == nullptr) {
+        found = cur;
+        (prev != nullptr ? prev->next : b.head) = cur->next;
+        if (b.tail == cur) b.tail = prev;
+        info.unparked_one = true;
+        // `prev` stays: the next node now follows it.
+        for (Waiter* rest = cur->next; rest != nullptr; rest = rest->next) {
+          if (rest->key == key) {
+            info.has_more_waiters = true;
+            break;
+          }
+        }
+        break;
+      }
+    }
+    on_unpark(info);
+  }
+  if (found == nullptr) return false;
+  wake(found);
+  return true;
+}
+
+bool unpark_one(const void* key) noexcept {
+  return unpark_one(key, [](UnparkInfo) {});
+}
+
+std::size_t unpark_all(const void* key) noexcept {
+  Bucket& b = bucket_for(key);
+  Waiter* woken_head = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(b.mutex);
+    Waiter* prev = nullptr;
+    Waiter* cur = b.head;
+    while (cur != nullptr) {
+      Waiter* next = cur->next;
+      if (cur->key == key) {
+        (prev != nullptr ? prev->next : b.head) = next;
+        if (b.tail == cur) b.tail = prev;
+        cur->next = woken_head;
+        woken_head = cur;
+      } else {
+        prev = cur;
+      }
+      cur = next;
+    }
+  }
+  std::size_t n = 0;
+  while (woken_head != nullptr) {
+    Waiter* next = woken_head->next;  // read before the wake frees the frame
+    wake(woken_head);
+    woken_head = next;
+    ++n;
+  }
+  return n;
+}
+
+// ============================================================================
+// WaitScope
+// ============================================================================
+
+WaitScope::WaitScope(const WaitSite& site) noexcept
+    : site_(site), observer_(knot::observer()), worker_(nullptr), previous_state_(0) {
+  if (Worker* worker = current_worker()) {
+    worker_ = worker;
+    previous_state_ = static_cast<unsigned char>(worker->state());
+    worker->set_state(WorkerState::kParked);
+    worker->registry()->worker_blocking(*worker);
+  }
+  if (observer_ != nullptr) observer_->on_wait_begin(site_);
+}
+
+WaitScope::~WaitScope() {
+  if (observer_ != nullptr) observer_->on_wait_end(site_);
+  if (worker_ != nullptr) {
+    static_cast<Worker*>(worker_)->set_state(static_cast<WorkerState>(previous_state_));
+  }
+}
+
+}  // namespace knot::detail

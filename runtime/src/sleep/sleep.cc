@@ -1,0 +1,101 @@
+#include "sleep/sleep.h"
+
+#include "futex.h"
+#include "knot/runtime/detail/check.h"
+
+namespace knot::detail {
+
+Sleep::Sleep(std::size_t num_workers)
+    : num_workers_(num_workers), words_(new Word[num_workers]) {}
+
+void Sleep::start_looking() noexcept { counters_.fetch_add(kOneInactive, std::memory_order_seq_cst); }
+
+void Sleep::stop_looking() noexcept { counters_.fetch_sub(kOneInactive, std::memory_order_seq_cst); }
+
+void Sleep::work_found() noexcept {
+  std::uint64_t c = counters_.fetch_sub(kOneInactive, std::memory_order_seq_cst);
+  // [R4] We were the last awake searcher: hand the search to sleepers.
+  std::uint32_t awake_idle = inactive(c) - sleeping(c);
+  if (awake_idle == 1 && sleeping(c) > 0) wake_any(sleeping(c) < 2 ? sleeping(c) : 2);
+}
+
+void Sleep::sleep(std::size_t index, JobLatch* latch, FunctionRef<bool()> has_work) noexcept {
+  Word& word = words_[index];
+  // [R2] Publish the word before the counter, so that a waker that sees our
+  // count also finds our word kSleeping.
+  word.state.store(kSleeping, std::memory_order_seq_cst);
+  if (latch != nullptr && !latch->try_fall_asleep()) {  // set meanwhile
+    word.state.store(kAwake, std::memory_order_relaxed);
+    return;
+  }
+  counters_.fetch_add(kOneSleeping, std::memory_order_seq_cst);
+  // [R1] The last look: after our seq_cst increment, any push whose pusher
+  // read the counters without seeing us is visible here.
+  if (has_work() || (latch != nullptr && latch->probe())) {
+    word.state.store(kAwake, std::memory_order_relaxed);
+    counters_.fetch_sub(kOneSleeping, std::memory_order_seq_cst);
+    if (latch != nullptr) latch->wake_up();
+    return;
+  }
+  while (word.state.load(std::memory_order_acquire) == kSleeping) {
+    futex_wait(word.state, kSleeping);
+  }
+  // Woken (kNotified), or our own store above lost to nothing: either way
+  // we remove ourselves from the count [R2].
+  word.state.store(kAwake, std::memory_order_relaxed);
+  counters_.fetch_sub(kOneSleeping, std::memory_order_seq_cst);
+  if (latch != nullptr) latch->wake_up();
+}
+
+void Sleep::new_local_job() noexcept {
+  std::uint64_t c = counters_.load(std::memory_order_relaxed);
+  // [R3] Only when nobody is searching: a searcher will find the job.
+  if (sleeping(c) > 0 && inactive(c) == sleeping(c)) wake_any(1);
+}
+
+void Sleep::new_injected_job() noexcept {
+  // [R1] Dekker with the sleeper's increment and last look.
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  std::uint64_t c = counters_.load(std::memory_order_seq_cst);
+  if (sleeping(c) > 0 && inactive(c) == sleeping(c)) wake_any(1);
+}
+
+void Sleep::worker_blocked() noexcept {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  std::uint64_t c = counters_.load(std::memory_order_seq_cst);
+  if (sleeping(c) > 0) wake_any(1);
+}
+
+bool Sleep::try_wake(std::size_t index) noexcept {
+  Word& word = words_[index];
+  std::uint32_t expected = kSleeping;
+  if (!word.state.compare_exchange_strong(expected, kNotified, std::memory_order_acq_rel,
+                                          std::memory_order_relaxed)) {
+    return false;
+  }
+  futex_wake(word.state, 1);
+  return true;
+}
+
+void Sleep::wake_any(std::uint32_t count) noexcept {
+  std::size_t start = next_victim_.fetch_add(1, std::memory_order_relaxed) % num_workers_;
+  for (std::size_t i = 0; i < num_workers_ && count > 0; ++i) {
+    if (try_wake((start + i) % num_workers_)) --count;
+  }
+}
+
+void Sleep::wake_worker(std::size_t index) noexcept { try_wake(index); }
+
+void Sleep::wake_all() noexcept {
+  for (std::size_t i = 0; i < num_workers_; ++i) try_wake(i);
+}
+
+std::size_t Sleep::num_sleeping() const noexcept {
+  return sleeping(counters_.load(std::memory_order_relaxed));
+}
+
+std::size_t Sleep::num_inactive() const noexcept {
+  return inactive(counters_.load(std::memory_order_relaxed));
+}
+
+}  // namespace knot::detail

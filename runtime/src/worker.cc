@@ -1,0 +1,240 @@
+// The worker: its main loop, the helping wait, and where it looks for work.
+//
+// Work-finding order (worker-only): the bottom of its own deque, then the
+// top of other workers' deques starting at a random victim, then the pool's
+// injector. Inside an isolation region (isolate.h) only jobs of that region
+// are taken and the injector is skipped.
+
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <thread>
+
+#include "knot/runtime/detail/check.h"
+#include "knot/runtime/detail/parking_lot.h"
+#include "knot/runtime/detail/scheduler.h"
+#include "knot/runtime/observer.h"
+#include "registry.h"
+
+namespace knot::detail {
+
+thread_local Worker* t_current_worker = nullptr;
+
+namespace {
+
+// Searching rounds before a worker sleeps: each round looks at every deque
+// and the injector, then yields. About 10-50 us in total here.
+constexpr int kRoundsBeforeSleep = 32;
+
+std::atomic<std::uint64_t> g_next_isolation_tag{1};
+
+}  // namespace
+
+Worker::Worker(Registry* registry, std::size_t index)
+    : registry_(registry),
+      index_(index),
+      rng_(static_cast<std::uint32_t>(index * 2654435761u + 1)),
+      terminate_(registry, this, /*cross=*/false) {}
+
+std::uint32_t Worker::next_random() noexcept {
+  std::uint32_t x = rng_;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  rng_ = x;
+  return x;
+}
+
+void Worker::main() noexcept {
+  t_current_worker = this;
+  os_tid_.store(static_cast<std::int64_t>(::syscall(SYS_gettid)), std::memory_order_relaxed);
+  set_state(WorkerState::kRunning);
+  if (Observer* obs = observer()) obs->on_worker_start(registry_->name(), index_);
+  wait_until(terminate_);
+  if (Observer* obs = observer()) obs->on_worker_stop(registry_->name(), index_);
+  set_state(WorkerState::kStopped);
+  t_current_worker = nullptr;
+}
+
+void Worker::push(Job* job) noexcept {
+  deque_.push(job, isolation_);
+  registry_->sleep().new_local_job();
+}
+
+bool Worker::pop_if(Job* job) noexcept {
+  Item item = deque_.pop();
+  if (item.job == job) return true;
+  // Not ours: our job was stolen. Anything else found here would belong to
+  // an enclosing frame; put it back untouched.
+  if (item) deque_.push(item.job, item.tag);
+  return false;
+}
+
+Item Worker::pop_local() noexcept {
+  Item item = deque_.pop();
+  if (item && isolation_ != 0 && item.tag != isolation_) {
+    // A job from outside the current isolation region: leave it.
+    deque_.push(item.job, item.tag);
+    return {};
+  }
+  return item;
+}
+
+Item Worker::steal_from_others() noexcept {
+  std::size_t n = registry_->num_threads();
+  if (n <= 1) return {};
+  std::size_t start = next_random() % n;
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bool retry = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      std::size_t victim = (start + i) % n;
+      if (victim == index_) continue;
+      Item item;
+      switch (registry_->worker(victim).deque_.steal(isolation_, item)) {
+        case WsDeque::Steal::kSuccess:
+          return item;
+        case WsDeque::Steal::kRetry:
+          retry = true;
+          break;
+        case WsDeque::Steal::kEmpty:
+        case WsDeque::Steal::kRefused:
+          break;
+      }
+    }
+    if (!retry) break;
+  }
+  return {};
+}
+
+Item Worker::find_work() noexcept {
+  if (Item item = pop_local()) return item;
+  if (Item item = steal_from_others()) return item;
+  if (isolation_ == 0) return registry_->pop_injected();
+  return {};
+}
+
+bool Worker::pool_has_work() const noexcept {
+  if (registry_->has_injected() && isolation_ == 0) return true;
+  for (std::size_t i = 0; i < registry_->num_threads(); ++i) {
+    if (!registry_->worker(i).deque_.empty()) return true;
+  }
+  return false;
+}
+
+void Worker::execute(Item item) noexcept {
+  std::uint64_t saved = isolation_;
+  isolation_ = item.tag;  // the job's children inherit its region
+  item.job->execute_fn(item.job);
+  isolation_ = saved;
+  completed_.store(completed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+void Worker::wait_until(JobLatch& latch) noexcept {
+  while (!latch.probe()) {
+    // Local work first: it is ours and cache-warm.
+    if (Item item = pop_local()) {
+      execute(item);
+      continue;
+    }
+    Sleep& sleep = registry_->sleep();
+    sleep.start_looking();
+    set_state(WorkerState::kSearching);
+    int rounds = 0;
+    Item found;
+    while (!latch.probe()) {
+      found = find_work();
+      if (found) break;
+      if (++rounds < kRoundsBeforeSleep) {
+        std::this_thread::yield();
+        continue;
+      }
+      set_state(WorkerState::kSleeping);
+      sleep.sleep(index_, &latch, [this] { return pool_has_work(); });
+      set_state(WorkerState::kSearching);
+      rounds = 0;
+    }
+    set_state(WorkerState::kRunning);
+    if (!found) {
+      sleep.stop_looking();
+      return;
+    }
+    sleep.work_found();
+    execute(found);
+  }
+}
+
+std::uint64_t Worker::enter_isolation() noexcept {
+  std::uint64_t previous = isolation_;
+  isolation_ = g_next_isolation_tag.fetch_add(1, std::memory_order_relaxed);
+  return previous;
+}
+
+WorkerView Worker::view() const noexcept {
+  WorkerView v;
+  v.index = index_;
+  v.os_thread_id = os_tid_.load(std::memory_order_relaxed);
+  v.state = state();
+  v.queue_depth = deque_.size();
+  v.tasks_completed = completed_.load(std::memory_order_relaxed);
+  return v;
+}
+
+// ============================================================================
+// JobLatch
+// ============================================================================
+
+void JobLatch::set() noexcept {
+  // Copy what the wake needs: after the exchange the latch may be gone.
+  Registry* registry = registry_;
+  Worker* worker = worker_;
+  std::shared_ptr<Registry> keep_alive;
+  if (is_cross_) keep_alive = registry->shared_from_this();
+  const void* key = this;
+  if (state_.exchange(kSet, std::memory_order_acq_rel) != kSleeping) return;
+  if (worker != nullptr) {
+    registry->sleep().wake_worker(worker->index());
+  } else {
+    unpark_all(key);
+  }
+}
+
+// ============================================================================
+// Entry points for the templates (detail/scheduler.h)
+// ============================================================================
+
+void push_job(Worker* worker, Job* job) noexcept { worker->push(job); }
+
+bool pop_job_if(Worker* worker, Job* job) noexcept { return worker->pop_if(job); }
+
+void wait_until(Worker* worker, JobLatch& latch) noexcept { worker->wait_until(latch); }
+
+void wait_outside(JobLatch& latch, WaitKind kind, const Registry* pool,
+                  std::string_view name) noexcept {
+  WaitSite site{pool, kind, name, /*is_timed=*/false};
+  while (!latch.probe()) {
+    park(&latch, site, [&] { return latch.try_fall_asleep() || latch.is_sleeping(); });
+  }
+}
+
+Registry* registry_of(Worker* worker) noexcept { return worker->registry(); }
+
+void inject_job(Registry* registry, Job* job) { registry->inject(job); }
+
+void add_pending(Registry* registry) noexcept { registry->add_pending(); }
+
+void finish_pending(Registry* registry) noexcept { registry->finish_pending(); }
+
+void handle_uncaught(Registry* registry, std::exception_ptr error) noexcept {
+  registry->handle_uncaught(std::move(error));
+}
+
+std::uint64_t enter_isolation(Worker* worker) noexcept { return worker->enter_isolation(); }
+
+void leave_isolation(Worker* worker, std::uint64_t previous) noexcept {
+  worker->leave_isolation(previous);
+}
+
+std::string_view registry_name(const Registry* registry) noexcept { return registry->name(); }
+
+}  // namespace knot::detail
