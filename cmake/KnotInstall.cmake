@@ -23,6 +23,8 @@ install(FILES
   ${CMAKE_CURRENT_BINARY_DIR}/knotConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/knot)
 
+# The .pc file finds its prefix relative to itself, so --prefix works.
+file(RELATIVE_PATH KNOT_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
 configure_file(cmake/knot.pc.in ${CMAKE_CURRENT_BINARY_DIR}/knot.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/knot.pc
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

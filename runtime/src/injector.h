@@ -32,6 +32,7 @@ class Injector {
     std::lock_guard<std::mutex> lock(mutex_);
     if (items_.empty()) return {};
     Item item = items_.front();
+    item.is_injected = true;
     items_.pop_front();
     size_.store(items_.size(), std::memory_order_relaxed);
     return item;

@@ -141,6 +141,9 @@ void Registry::inject(Job* job) {
   if (is_shutting_down() && (self == nullptr || self->registry() != this)) {
     throw Error(Errc::kShutDown, "knot: pool '" + options_.name + "' is shutting down");
   }
+  // Injected jobs count as pending until a worker ran them, so that the
+  // destructor never stops the workers with an injected job still queued.
+  add_pending();
   injector_.push(Item{job, 0});
   sleep_.new_injected_job();
 }
@@ -167,8 +170,7 @@ void Registry::terminate() noexcept {
   KNOT_CHECK(self == nullptr || self->registry() != this,
              "pool '%s' destroyed from one of its own workers", options_.name.c_str());
   shutting_down_.store(true, std::memory_order_release);
-  // Let fire-and-forget work finish. Injected install/join jobs have waiters
-  // that will not return before they finish, so they are done too.
+  // Let spawned and injected work finish (both are counted in pending_).
   WaitSite site{this, WaitKind::kPoolShutdown, options_.name, false};
   while (pending_.load(std::memory_order_seq_cst) != 0) {
     park(&pending_, site, [&] {

@@ -124,6 +124,8 @@ class Registry : public std::enable_shared_from_this<Registry> {
   Injector injector_;
   Sleep sleep_;
   std::atomic<bool> shutting_down_{false};
+  // Spawned jobs not yet finished plus injected jobs not yet run; the
+  // destructor waits for zero. A spawned job that was injected counts twice.
   std::atomic<std::size_t> pending_{0};
   std::atomic<bool> has_shutdown_waiter_{false};
   bool terminated_ = false;

@@ -127,6 +127,7 @@ void Worker::execute(Item item) noexcept {
   isolation_ = item.tag;  // the job's children inherit its region
   item.job->execute_fn(item.job);
   isolation_ = saved;
+  if (item.is_injected) registry_->finish_pending();
   completed_.store(completed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 

@@ -9,7 +9,8 @@
 // Work-Stealing for Weak Memory Models", PPoPP 2013, with one change: the
 // release fence before the owner's bottom store becomes a release store, and
 // the thief's loads are acquire, which is equivalent here and is what
-// ThreadSanitizer understands (it does not model fences).
+// ThreadSanitizer understands (it does not model fences; seq_cst_fence()
+// in detail/fence.h covers the two seq_cst fences).
 //
 // Each slot also carries the job's isolation tag, so that a thief can refuse
 // a job of another isolation region before it takes it (see isolate.h):
@@ -23,6 +24,7 @@
 #include <memory>
 #include <vector>
 
+#include "knot/runtime/detail/fence.h"
 #include "knot/runtime/detail/job.h"
 
 namespace knot::detail {
@@ -31,6 +33,7 @@ namespace knot::detail {
 struct Item {
   Job* job = nullptr;
   std::uint64_t tag = 0;
+  bool is_injected = false;  // taken from the injector: counted in Registry::pending_
   explicit operator bool() const noexcept { return job != nullptr; }
 };
 
@@ -61,7 +64,7 @@ class WsDeque {
     bottom_.store(b, std::memory_order_relaxed);
     // Dekker with steal(): either the thief sees the smaller bottom or we
     // see its larger top.
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    seq_cst_fence();
     std::int64_t t = top_.load(std::memory_order_relaxed);
     if (t > b) {  // empty
       bottom_.store(b + 1, std::memory_order_relaxed);
@@ -86,7 +89,7 @@ class WsDeque {
   // the top item belongs to another isolation region.
   Steal steal(std::uint64_t accept_tag, Item& out) noexcept {
     std::int64_t t = top_.load(std::memory_order_acquire);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    seq_cst_fence();
     std::int64_t b = bottom_.load(std::memory_order_acquire);
     if (t >= b) return Steal::kEmpty;
     Ring* ring = ring_.load(std::memory_order_acquire);

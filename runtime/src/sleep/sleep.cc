@@ -1,6 +1,7 @@
 #include "sleep/sleep.h"
 
 #include "futex.h"
+#include "knot/runtime/detail/fence.h"
 #include "knot/runtime/detail/check.h"
 
 namespace knot::detail {
@@ -55,13 +56,13 @@ void Sleep::new_local_job() noexcept {
 
 void Sleep::new_injected_job() noexcept {
   // [R1] Dekker with the sleeper's increment and last look.
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  seq_cst_fence();
   std::uint64_t c = counters_.load(std::memory_order_seq_cst);
   if (sleeping(c) > 0 && inactive(c) == sleeping(c)) wake_any(1);
 }
 
 void Sleep::worker_blocked() noexcept {
-  std::atomic_thread_fence(std::memory_order_seq_cst);
+  seq_cst_fence();
   std::uint64_t c = counters_.load(std::memory_order_seq_cst);
   if (sleeping(c) > 0) wake_any(1);
 }

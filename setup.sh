@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# knot's one set-up script. The README's two commands call it:
+#
+#   ./setup.sh main   install what is missing, build, run knot's main job
+#   ./setup.sh test   install what is missing, build, run the whole test suite
+#                     (plain, ThreadSanitizer, ASan+UBSan, install test)
+#
+# Other subcommands: deps (only install packages), build (only build),
+# bench (build the benchmarks and run the comparison driver).
+#
+# Packages come from Debian only (apt-get), and only when missing, so a
+# second run installs nothing. Builds are Release with debug info in build/,
+# sanitizer builds in build-tsan/ and build-asan/.
+set -euo pipefail
+
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+JOBS=${KNOT_JOBS:-$(nproc)}
+
+PACKAGES=(
+  build-essential cmake ninja-build g++ clang pkg-config
+  libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev libboost-context-dev
+)
+
+log() { printf '\n==> %s\n' "$*"; }
+
+deps() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  local sudo=()
+  if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+configure_and_build() {  # dir, extra cmake args...
+  local dir=$1
+  shift
+  cmake -S "$ROOT" -B "$ROOT/$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+  cmake --build "$ROOT/$dir" -j "$JOBS"
+}
+
+build() {
+  log "building (RelWithDebInfo) in build/"
+  configure_and_build build -DKNOT_BUILD_BENCHMARKS=ON
+}
+
+run_ctest() {  # dir, label description
+  local dir=$1 what=$2
+  log "running the test suite: $what"
+  (cd "$ROOT/$dir" && ctest --output-on-failure -j "$JOBS" --timeout 600)
+}
+
+main_job() {
+  log "running knot's tour: pools, join, parallel algorithms, channels"
+  "$ROOT/build/examples/knot_tour"
+}
+
+test_all() {
+  run_ctest build "RelWithDebInfo"
+
+  log "building with ThreadSanitizer in build-tsan/"
+  configure_and_build build-tsan -DKNOT_SANITIZE=thread
+  # TSan needs ASLR-compatible mappings on newer kernels; setarch -R turns
+  # randomization off for the test processes only.
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
+    GTEST_DEATH_TEST_STYLE=threadsafe \
+    setarch "$(uname -m)" -R bash -c "cd '$ROOT/build-tsan' && ctest --output-on-failure -j $JOBS --timeout 900"
+
+  log "building with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/"
+  configure_and_build build-asan -DKNOT_SANITIZE=address
+  ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:${ASAN_OPTIONS:-}" \
+    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}" \
+    run_ctest build-asan "ASan + UBSan"
+  log "all test suites passed"
+}
+
+case "${1:-}" in
+  deps) deps ;;
+  build) deps && build ;;
+  main) deps && build && main_job ;;
+  test) deps && build && test_all ;;
+  bench)
+    deps
+    configure_and_build build-bench -DCMAKE_BUILD_TYPE=Release -DKNOT_BUILD_BENCHMARKS=ON \
+      -DKNOT_BUILD_TESTS=OFF
+    "$ROOT/build-bench/tests/bench/knot_compare" "${@:2}"
+    ;;
+  *)
+    echo "usage: $0 main|test|deps|build|bench" >&2
+    exit 2
+    ;;
+esac

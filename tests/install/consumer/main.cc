@@ -1,0 +1,15 @@
+// The smallest program that uses an installed knot.
+#include <cstdio>
+
+#include "knot/runtime.h"
+
+long fib(int n) {
+  if (n < 2) return n;
+  auto [a, b] = knot::join([&] { return fib(n - 1); }, [&] { return fib(n - 2); });
+  return a + b;
+}
+
+int main() {
+  knot::ThreadPool pool(knot::PoolOptions{.num_threads = 2, .name = "consumer"});
+  std::printf("fib(20) = %ld\n", pool.install([] { return fib(20); }));
+}
