@@ -114,10 +114,13 @@ Item Worker::find_work() noexcept {
   return {};
 }
 
+// The sleeper's last look [sleep/README.md R1]: is there a job this worker
+// could take? Inside an isolation region only jobs of the region count, so
+// that a waiting worker sleeps instead of spinning over work it may not run.
 bool Worker::pool_has_work() const noexcept {
-  if (registry_->has_injected() && isolation_ == 0) return true;
+  if (isolation_ == 0 && registry_->has_injected()) return true;
   for (std::size_t i = 0; i < registry_->num_threads(); ++i) {
-    if (!registry_->worker(i).deque_.empty()) return true;
+    if (registry_->worker(i).deque_.has_stealable(isolation_)) return true;
   }
   return false;
 }

@@ -103,6 +103,17 @@ class WsDeque {
     return Steal::kSuccess;
   }
 
+  // Any thread, a hint only: whether the item a thief would take next (the
+  // top) is accepted under `accept_tag` (0 accepts any). Reads the slot
+  // without taking it and never touches the job.
+  bool has_stealable(std::uint64_t accept_tag) const noexcept {
+    std::int64_t t = top_.load(std::memory_order_acquire);
+    std::int64_t b = bottom_.load(std::memory_order_acquire);
+    if (t >= b) return false;
+    if (accept_tag == 0) return true;
+    return ring_.load(std::memory_order_acquire)->get(t).tag == accept_tag;
+  }
+
   // Any thread; approximate while others push or steal.
   std::size_t size() const noexcept {
     std::int64_t b = bottom_.load(std::memory_order_relaxed);

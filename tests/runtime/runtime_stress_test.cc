@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/chaos.h"
 #include "common/deadline.h"
 #include "knot/runtime.h"
 
@@ -19,6 +20,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using testing::Deadline;
+using testing::chaos_point;
 using testing::stress_scale;
 
 // A random binary tree evaluated by join; the sum of its leaves is checked
@@ -27,7 +29,7 @@ std::uint64_t tree(std::uint64_t seed, int depth, bool parallel) {
   std::mt19937_64 rng(seed);
   std::uint64_t leaf = rng() % 1000;
   if (depth == 0 || rng() % 8 == 0) {
-    if (rng() % 16 == 0) std::this_thread::yield();
+    if (parallel) chaos_point();
     return leaf;
   }
   std::uint64_t ls = rng(), rs = rng();
@@ -59,7 +61,12 @@ TEST(RuntimeStress, HundredThousandSpawns) {
     std::vector<std::atomic<std::uint8_t>> hits(static_cast<std::size_t>(n));
     pool.install([&] {
       scope([&](Scope& s) {
-        for (int i = 0; i < n; ++i) s.spawn([&hits, i] { hits[static_cast<std::size_t>(i)]++; });
+        for (int i = 0; i < n; ++i) {
+          s.spawn([&hits, i] {
+            if (i % 64 == 0) chaos_point();
+            hits[static_cast<std::size_t>(i)]++;
+          });
+        }
       });
     });
     for (int i = 0; i < n; ++i) ASSERT_EQ(hits[static_cast<std::size_t>(i)].load(), 1);
@@ -75,7 +82,10 @@ TEST(RuntimeStress, NestedPoolsBothWays) {
   ThreadPool c(PoolOptions{.num_threads = 1, .name = "c"});
   ThreadPool* pools[] = {&a, &b, &c};
   std::function<int(std::uint64_t, int)> hop = [&](std::uint64_t seed, int depth) -> int {
-    if (depth == 0) return 1;
+    if (depth == 0) {
+      chaos_point();
+      return 1;
+    }
     std::mt19937_64 rng(seed);
     ThreadPool* next = pools[rng() % 3];
     std::uint64_t s1 = rng(), s2 = rng();
@@ -108,6 +118,7 @@ TEST(RuntimeStress, ExceptionsFromDeepTrees) {
     std::atomic<int> ran{0};
     std::function<void(int, int)> walk = [&](int lo, int hi) {
       if (hi - lo == 1) {
+        chaos_point();
         if (lo == bad) throw std::runtime_error("leaf");
         ran++;
         return;
@@ -135,7 +146,12 @@ TEST(RuntimeStress, ShutdownWhileBusy) {
       int n = static_cast<int>(rng() % 200);
       for (int i = 0; i < n; ++i) {
         pool.spawn([&] {
-          join([&] { ran++; }, [&] { ran++; });
+          join(
+              [&] {
+                chaos_point();
+                ran++;
+              },
+              [&] { ran++; });
         });
         spawned += 2;
       }
