@@ -78,7 +78,8 @@ Registry::Registry(PoolOptions options, ThreadPool* pool)
     : options_(std::move(options)),
       pool_(pool),
       id_(g_next_pool_id.fetch_add(1, std::memory_order_relaxed)),
-      sleep_(options_.num_threads) {
+      sleep_(options_.num_threads),
+      started_(static_cast<std::ptrdiff_t>(options_.num_threads)) {
   workers_.reserve(options_.num_threads);
   for (std::size_t i = 0; i < options_.num_threads; ++i) {
     workers_.push_back(std::make_unique<Worker>(this, i));
@@ -94,6 +95,9 @@ std::shared_ptr<Registry> Registry::create(PoolOptions options, ThreadPool* pool
   if (options.name.empty()) options.name = "knot";
   std::shared_ptr<Registry> registry(new Registry(std::move(options), pool));
   registry->start_threads();
+  // A std::latch, not knot's parking lot: start-up is not a wait that
+  // diagnosis should see.
+  registry->started_.wait();
   register_pool(registry.get());
   return registry;
 }
@@ -122,7 +126,9 @@ void Registry::start_threads() {
     if (rc != 0) {
       delete start;
       pthread_attr_destroy(&attr);
-      terminate();  // stops the threads already started
+      // Stand in for the workers that will never start, then stop the others.
+      started_.count_down(static_cast<std::ptrdiff_t>(workers_.size() - worker->index()));
+      terminate();
       throw Error(Errc::kThreadCreation,
                   "knot: cannot start worker thread '" + name + "': " + std::strerror(rc));
     }

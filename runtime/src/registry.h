@@ -13,6 +13,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <latch>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -40,6 +41,7 @@ class Worker {
 
   // main() is the thread's body: run jobs until the terminate latch is set.
   void main() noexcept;
+
 
   // ---- worker-only (called on this worker's own thread) ----
   void push(Job* job) noexcept;
@@ -112,6 +114,8 @@ class Registry : public std::enable_shared_from_this<Registry> {
   // Called by a worker about to park (WaitScope): if it leaves work behind,
   // wake a sleeper to take it [sleep/README.md R5].
   void worker_blocking(Worker& worker) noexcept;
+  // worker_started() is called by each worker once it is set up.
+  void worker_started() noexcept { started_.count_down(); }
 
  private:
   Registry(PoolOptions options, ThreadPool* pool);
@@ -129,6 +133,9 @@ class Registry : public std::enable_shared_from_this<Registry> {
   std::atomic<std::size_t> pending_{0};
   std::atomic<bool> has_shutdown_waiter_{false};
   bool terminated_ = false;
+  // Counted down by each worker once it runs (its OS thread id is known);
+  // create() waits for it, so a new pool's snapshot is complete.
+  std::latch started_;
 };
 
 // The pool list behind snapshot_pools().

@@ -51,6 +51,7 @@ void Worker::main() noexcept {
   os_tid_.store(static_cast<std::int64_t>(::syscall(SYS_gettid)), std::memory_order_relaxed);
   set_state(WorkerState::kRunning);
   if (Observer* obs = observer()) obs->on_worker_start(registry_->name(), index_);
+  registry_->worker_started();
   wait_until(terminate_);
   if (Observer* obs = observer()) obs->on_worker_stop(registry_->name(), index_);
   set_state(WorkerState::kStopped);

@@ -83,17 +83,19 @@ TEST_P(JoinTest, ContextReportsMigration) {
 TEST(JoinStealTest, WorkIsStolen) {
   ThreadPool pool(PoolOptions{.num_threads = 2});
   std::atomic<int> migrated{0};
-  for (int round = 0; round < 200 && migrated.load() == 0; ++round) {
+  // Each round gives the idle worker 2 ms to wake and steal; a loaded
+  // machine may delay it, so keep trying until it happens once.
+  for (int round = 0; round < 2000 && migrated.load() == 0; ++round) {
     pool.install([&] {
       join_context(
           [&](bool m) {
             if (m) migrated++;
-            auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+            auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
             while (std::chrono::steady_clock::now() < until) {
             }
           },
           [&](bool) {
-            auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(200);
+            auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
             while (std::chrono::steady_clock::now() < until) {
             }
           });
