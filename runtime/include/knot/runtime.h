@@ -2,6 +2,7 @@
 #pragma once
 
 #include "knot/runtime/blocking.h"
+#include "knot/runtime/channel.h"
 #include "knot/runtime/error.h"
 #include "knot/runtime/isolate.h"
 #include "knot/runtime/join.h"

@@ -1,0 +1,333 @@
+// ChannelState<T>: the shared state of a channel and its blocking protocol.
+// Included (through detail/channel_impl.h) at the end of
+// knot/runtime/channel.h; not to be included on its own.
+//
+// It owns the queue (a BoundedRing or an UnboundedList), the handle counts
+// and the two "parked" flags, and runs the spin-then-park loops. The races
+// named [Cn] are described in channel.h.
+// Does not: allocate per message (beyond the list's blocks), or take a lock
+// except the parking lot's bucket lock on the slow path.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+#include "knot/runtime/channel.h"
+#include "knot/runtime/detail/channel_common.h"
+#include "knot/runtime/detail/channel_list.h"
+#include "knot/runtime/detail/channel_ring.h"
+#include "knot/runtime/detail/parking_lot.h"
+#include "knot/runtime/observer.h"
+
+namespace knot::detail {
+
+// channel_deadline() is now + timeout, saturated at the clock's maximum (a
+// huge timeout, e.g. duration::max(), must not overflow).
+template <class Rep, class Period>
+Clock::time_point channel_deadline(std::chrono::duration<Rep, Period> timeout) {
+  const Clock::time_point now = Clock::now();
+  const std::chrono::duration<double> left = Clock::time_point::max() - now;
+  if (std::chrono::duration<double>(timeout) >= left)
+    return Clock::time_point::max();
+  if (timeout <= timeout.zero())
+    return now;
+  return now + std::chrono::ceil<Clock::duration>(timeout);
+}
+
+template <class T>
+class ChannelState {
+  static_assert(std::is_object_v<T> && !std::is_const_v<T> && !std::is_array_v<T>,
+                "knot::Channel<T>: T must be a non-const, non-array object type");
+  static_assert(std::is_move_constructible_v<T>, "knot::Channel<T>: T must be movable");
+  static_assert(std::is_nothrow_destructible_v<T>, "knot::Channel<T>: ~T() must not throw");
+
+ public:
+  // open() creates a channel (bounded when `capacity` is set) and its first
+  // two handles.
+  static std::pair<Sender<T>, Receiver<T>> open(std::optional<std::size_t> capacity,
+                                                std::string name) {
+    auto* state = new ChannelState(capacity, std::move(name));
+    return {Sender<T>(state), Receiver<T>(state)};
+  }
+
+  ChannelState(const ChannelState&) = delete;
+  ChannelState& operator=(const ChannelState&) = delete;
+
+  // ==========================================================================
+  // Handles
+  // ==========================================================================
+
+  // add_sender() / add_receiver(): a handle was copied. relaxed: the copy's
+  // source keeps the count above zero, so nothing is published here.
+  void add_sender() noexcept {
+    num_senders_.fetch_add(1, std::memory_order_relaxed);
+    refs_.fetch_add(1, std::memory_order_relaxed);
+  }
+  void add_receiver() noexcept {
+    num_receivers_.fetch_add(1, std::memory_order_relaxed);
+    refs_.fetch_add(1, std::memory_order_relaxed);
+  }
+
+  // drop_sender(): acq_rel, so the sends of every dropped sender
+  // happen-before a receiver's acquire load that sees the count at 0 (it then
+  // drains them). The last one wakes every parked receiver [C2].
+  void drop_sender() noexcept {
+    if (num_senders_.fetch_sub(1, std::memory_order_acq_rel) == 1)
+      unpark_all(recv_key());
+    release_ref();
+  }
+  // drop_receiver(): the last one closes the tail and wakes every parked
+  // sender [C7].
+  void drop_receiver() noexcept {
+    if (num_receivers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      if (ring_ != nullptr) {
+        ring_->close_tail();
+      } else {
+        list_->close_tail();
+      }
+      unpark_all(send_key());
+    }
+    release_ref();
+  }
+
+  // ==========================================================================
+  // Send and receive
+  // ==========================================================================
+
+  // send() tries to move `value` into the channel. kOk (value moved from);
+  // otherwise `value` is untouched: kClosed, kFull (may_block false) or
+  // kTimeout (deadline passed). Blocks only if may_block.
+  ChannelStatus send(T& value, bool may_block, const Clock::time_point* deadline) {
+    ChannelBackoff backoff;
+    for (;;) {
+      const QueueOp op = push(value);
+      if (op == QueueOp::kDone) {
+        // [C3]: the claiming CAS (seq_cst) came first; this load is the
+        // only cost of the protocol when nobody is parked.
+        if (recv_parked_.load(std::memory_order_seq_cst))
+          wake_one(recv_key(), recv_parked_);
+        return ChannelStatus::kOk;
+      }
+      if (op == QueueOp::kClosed)
+        return ChannelStatus::kClosed;
+      // kNoRoom or kBusy: only a bounded channel gets here.
+      if (!may_block) {
+        if (op == QueueOp::kBusy && !backoff.is_yielding()) {
+          backoff.spin();  // a receiver is vacating the slot [C4]: give it a moment
+          continue;
+        }
+        return ChannelStatus::kFull;
+      }
+      if (op == QueueOp::kBusy || !backoff.is_completed()) {
+        if (deadline != nullptr && backoff.is_yielding() && Clock::now() >= *deadline) {
+          return ChannelStatus::kTimeout;
+        }
+        backoff.snooze();
+        continue;
+      }
+      if (deadline != nullptr && Clock::now() >= *deadline)
+        return ChannelStatus::kTimeout;
+      const Clock::time_point* until = park_deadline(deadline);
+      const WaitSite site{this, WaitKind::kChannelSend, name_, until != nullptr};
+      const ParkResult result = park(
+          send_key(), site,
+          [&] {
+            send_parked_.store(true, std::memory_order_seq_cst);  // [C3]
+            return ring_->is_full_to_park();                      // false once closed [C7]
+          },
+          until);
+      // Woken or invalid: retry from the top, spinning again [C10]. Timed
+      // out: one more try, then kTimeout.
+      if (result != ParkResult::kTimedOut)
+        backoff.reset();
+    }
+  }
+
+  // recv() tries to move the next message into `out` (empty): kOk; kClosed
+  // once every sender is gone and the channel is drained; kEmpty (may_block
+  // false) or kTimeout (deadline passed). Blocks only if may_block.
+  ChannelStatus recv(std::optional<T>& out, bool may_block, const Clock::time_point* deadline) {
+    ChannelBackoff backoff;
+    for (;;) {
+      QueueOp op = pop(out);
+      if (op == QueueOp::kNoMessage && num_senders_.load(std::memory_order_acquire) == 0) {
+        // Every sender is gone and their sends happen-before this point:
+        // one more look sees all that remains [C2].
+        op = pop(out);
+        if (op == QueueOp::kNoMessage)
+          return ChannelStatus::kClosed;
+      }
+      if (op == QueueOp::kDone || op == QueueOp::kSkipped) {
+        // [C3] mirrored: the head CAS (seq_cst) came first. A consumed hole
+        // freed a slot too: a sender may be parked on it [C6].
+        if (ring_ != nullptr && send_parked_.load(std::memory_order_seq_cst)) {
+          wake_one(send_key(), send_parked_);
+        }
+        if (op == QueueOp::kDone)
+          return ChannelStatus::kOk;
+        continue;
+      }
+      if (!may_block) {
+        if (op == QueueOp::kBusy && !backoff.is_yielding()) {
+          backoff.spin();  // a sender is publishing the head slot [C1]
+          continue;
+        }
+        return ChannelStatus::kEmpty;
+      }
+      if (op == QueueOp::kBusy || !backoff.is_completed()) {
+        if (deadline != nullptr && backoff.is_yielding() && Clock::now() >= *deadline) {
+          return ChannelStatus::kTimeout;
+        }
+        backoff.snooze();
+        continue;
+      }
+      if (deadline != nullptr && Clock::now() >= *deadline)
+        return ChannelStatus::kTimeout;
+      const Clock::time_point* until = park_deadline(deadline);
+      const WaitSite site{this, WaitKind::kChannelRecv, name_, until != nullptr};
+      const ParkResult result = park(
+          recv_key(), site,
+          [&] {
+            recv_parked_.store(true, std::memory_order_seq_cst);  // [C3]
+            const bool is_empty =
+                ring_ != nullptr ? ring_->is_empty_to_park() : list_->is_empty_to_park();
+            return is_empty && num_senders_.load(std::memory_order_seq_cst) != 0;  // [C1] [C2]
+          },
+          until);
+      if (result != ParkResult::kTimedOut)
+        backoff.reset();  // as in send() [C10]
+    }
+  }
+
+  // ==========================================================================
+  // Facts for diagnosis (relaxed loads; racy snapshots)
+  // ==========================================================================
+
+  std::size_t num_senders() const noexcept { return num_senders_.load(std::memory_order_relaxed); }
+  std::size_t num_receivers() const noexcept {
+    return num_receivers_.load(std::memory_order_relaxed);
+  }
+  // is_closed(): acquire, so a caller that sees the end also sees what led
+  // to it.
+  bool is_closed() const noexcept {
+    return num_senders_.load(std::memory_order_acquire) == 0 ||
+           num_receivers_.load(std::memory_order_acquire) == 0;
+  }
+  std::optional<std::size_t> capacity() const noexcept {
+    if (ring_ == nullptr)
+      return std::nullopt;
+    return ring_->capacity();
+  }
+  const std::string& name() const noexcept { return name_; }
+
+  // counts() loads the received count first: both only grow, so sent >=
+  // received in the result.
+  std::pair<std::uint64_t, std::uint64_t> counts() const noexcept {
+    const std::uint64_t received = ring_ != nullptr ? ring_->num_popped() : list_->num_popped();
+    const std::uint64_t sent = ring_ != nullptr ? ring_->num_pushed() : list_->num_pushed();
+    return {sent, received};
+  }
+  std::size_t size() const noexcept {
+    const auto [sent, received] = counts();
+    std::uint64_t n = sent - received;
+    if (ring_ != nullptr && n > ring_->capacity())
+      n = ring_->capacity();
+    return static_cast<std::size_t>(n);
+  }
+
+  ChannelStats stats() const noexcept {
+    ChannelStats s;
+    s.id = this;
+    const auto [sent, received] = counts();
+    s.num_sent = sent;
+    s.num_received = received;
+    s.size = size();
+    s.capacity = capacity();
+    s.num_senders = num_senders();
+    s.num_receivers = num_receivers();
+    s.has_parked_senders = send_parked_.load(std::memory_order_relaxed);
+    s.has_parked_receivers = recv_parked_.load(std::memory_order_relaxed);
+    s.is_closed = s.num_senders == 0 || s.num_receivers == 0;
+    return s;
+  }
+
+ private:
+  ChannelState(std::optional<std::size_t> capacity, std::string name)
+      : name_(std::move(name)),
+        queue_(make_queue(capacity)),
+        ring_(std::get_if<BoundedRing<T>>(&queue_)),
+        list_(std::get_if<UnboundedList<T>>(&queue_)) {}
+  ~ChannelState() = default;
+
+  using Queue = std::variant<BoundedRing<T>, UnboundedList<T>>;
+  static Queue make_queue(std::optional<std::size_t> capacity);
+
+  QueueOp push(T& value) {
+    return ring_ != nullptr ? ring_->try_push(value) : list_->try_push(value);
+  }
+  QueueOp pop(std::optional<T>& out) {
+    return ring_ != nullptr ? ring_->try_pop(out) : list_->try_pop(out);
+  }
+
+  // park_deadline(): the deadline to park with. A saturated one (a timeout
+  // of about 292 years or more) parks untimed and is reported as untimed:
+  // for diagnosis such a wait does not end by itself.
+  static const Clock::time_point* park_deadline(const Clock::time_point* deadline) noexcept {
+    return deadline != nullptr && *deadline != Clock::time_point::max() ? deadline : nullptr;
+  }
+
+  // Parking keys: one per side, distinct addresses inside this object.
+  const void* recv_key() const noexcept { return &recv_parked_; }
+  const void* send_key() const noexcept { return &send_parked_; }
+
+  // wake_one() unparks the oldest waiter on `key`, clearing `flag` under the
+  // bucket lock when no waiter remains [C9]. relaxed clear: validate() sets
+  // the flag under the same lock, so lock order already orders the two.
+  static void wake_one(const void* key, std::atomic<bool>& flag) noexcept {
+    unpark_one(key, [&flag](UnparkInfo info) {
+      if (!info.has_more_waiters)
+        flag.store(false, std::memory_order_relaxed);
+    });
+  }
+
+  // release_ref(): the last handle frees the state [C8]. acq_rel: every
+  // handle's last use happens-before the delete.
+  void release_ref() noexcept {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1)
+      delete this;
+  }
+
+  // Read on every send (recv_parked_) or bounded receive (send_parked_),
+  // written only on the parking path: kept off the queue's hot lines.
+  // Set (seq_cst) by a waiter inside validate(), cleared under the bucket
+  // lock by wake_one() once no waiter remains; see [C3].
+  alignas(kChannelLineSize) std::atomic<bool> recv_parked_{false};
+  std::atomic<bool> send_parked_{false};
+  // Live handles per side: they decide closing ([C2], [C7]). acq_rel
+  // decrements, relaxed increments and statistics loads, acquire/seq_cst
+  // where a receiver decides that the channel ended.
+  std::atomic<std::size_t> num_senders_{1};
+  std::atomic<std::size_t> num_receivers_{1};
+  // Live handles of both sides: the last one frees the state [C8].
+  std::atomic<std::size_t> refs_{2};
+  const std::string name_;
+  Queue queue_;
+  BoundedRing<T>* const ring_;    // the queue when bounded, else null
+  UnboundedList<T>* const list_;  // the queue when unbounded, else null
+};
+
+template <class T>
+auto ChannelState<T>::make_queue(std::optional<std::size_t> capacity) -> Queue {
+  if (capacity.has_value())
+    return Queue(std::in_place_type<BoundedRing<T>>, *capacity);
+  return Queue(std::in_place_type<UnboundedList<T>>);
+}
+
+}  // namespace knot::detail
