@@ -28,9 +28,11 @@ class Injector {
 
   // pop() takes the oldest item, or returns an empty one.
   Item pop() noexcept {
-    if (size_.load(std::memory_order_relaxed) == 0) return {};
+    if (size_.load(std::memory_order_relaxed) == 0)
+      return {};
     std::lock_guard<std::mutex> lock(mutex_);
-    if (items_.empty()) return {};
+    if (items_.empty())
+      return {};
     Item item = items_.front();
     item.is_injected = true;
     items_.pop_front();

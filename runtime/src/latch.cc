@@ -15,7 +15,8 @@ void Latch::count_down(std::ptrdiff_t n) noexcept {
   // Waiters park only while the count is non-zero (checked under the bucket
   // lock), so waking after the count reached zero cannot miss one. Only the
   // final count_down pays for the bucket lock.
-  if (before == n) detail::unpark_all(this);
+  if (before == n)
+    detail::unpark_all(this);
 }
 
 void Latch::wait() const noexcept {
@@ -28,8 +29,8 @@ void Latch::wait() const noexcept {
 bool Latch::wait_until_steady(std::chrono::steady_clock::time_point deadline) const noexcept {
   WaitSite site{this, WaitKind::kLatch, name_, true};
   while (!try_wait()) {
-    if (detail::park(this, site, [&] { return !try_wait(); }, &deadline) ==
-        detail::ParkResult::kTimedOut) {
+    if (detail::park(
+            this, site, [&] { return !try_wait(); }, &deadline) == detail::ParkResult::kTimedOut) {
       return try_wait();
     }
   }

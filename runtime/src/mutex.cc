@@ -123,7 +123,8 @@ void SharedMutex::lock() noexcept {
   WaitSite site{this, WaitKind::kMutex, name_, false};
   int spins = 0;
   for (;;) {
-    if (try_lock()) return;
+    if (try_lock())
+      return;
     if (spins++ < kSpinTries) {
       cpu_relax();
       continue;
@@ -133,7 +134,8 @@ void SharedMutex::lock() noexcept {
     detail::park(writer_key(), site, [&] {
       std::uint64_t s = state_.load(std::memory_order_relaxed);
       for (;;) {
-        if ((s & kWriter) == 0 && s / kOneReader == 0) return false;  // free: retry
+        if ((s & kWriter) == 0 && s / kOneReader == 0)
+          return false;  // free: retry
         if (state_.compare_exchange_weak(s, s | kWritersParked, std::memory_order_relaxed,
                                          std::memory_order_relaxed)) {
           return true;
@@ -151,7 +153,8 @@ void SharedMutex::unlock() noexcept {
   if ((s & kWritersParked) != 0) {
     // Writers first (writer preference); the bit stays while more wait.
     woke_writer = detail::unpark_one(writer_key(), [&](detail::UnparkInfo info) {
-      if (!info.has_more_waiters) state_.fetch_and(~kWritersParked, std::memory_order_relaxed);
+      if (!info.has_more_waiters)
+        state_.fetch_and(~kWritersParked, std::memory_order_relaxed);
     });
   }
   if (!woke_writer && (state_.load(std::memory_order_relaxed) & kReadersParked) != 0) {
@@ -175,7 +178,8 @@ void SharedMutex::lock_shared() noexcept {
   WaitSite site{this, WaitKind::kSharedMutex, name_, false};
   int spins = 0;
   for (;;) {
-    if (try_lock_shared()) return;
+    if (try_lock_shared())
+      return;
     if (spins++ < kSpinTries) {
       cpu_relax();
       continue;
@@ -183,7 +187,8 @@ void SharedMutex::lock_shared() noexcept {
     detail::park(reader_key(), site, [&] {
       std::uint64_t s = state_.load(std::memory_order_relaxed);
       for (;;) {
-        if ((s & (kWriter | kWritersParked)) == 0) return false;
+        if ((s & (kWriter | kWritersParked)) == 0)
+          return false;
         if (state_.compare_exchange_weak(s, s | kReadersParked, std::memory_order_relaxed,
                                          std::memory_order_relaxed)) {
           return true;
@@ -198,7 +203,8 @@ void SharedMutex::unlock_shared() noexcept {
   std::uint64_t s = state_.fetch_sub(kOneReader, std::memory_order_release);
   if (s / kOneReader == 1 && (s & kWritersParked) != 0) {
     bool woke = detail::unpark_one(writer_key(), [&](detail::UnparkInfo info) {
-      if (!info.has_more_waiters) state_.fetch_and(~kWritersParked, std::memory_order_relaxed);
+      if (!info.has_more_waiters)
+        state_.fetch_and(~kWritersParked, std::memory_order_relaxed);
     });
     if (!woke && (state_.load(std::memory_order_relaxed) & kReadersParked) != 0) {
       state_.fetch_and(~kReadersParked, std::memory_order_relaxed);

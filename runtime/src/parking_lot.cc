@@ -48,9 +48,11 @@ Bucket& bucket_for(const void* key) noexcept {
 bool remove_waiter(Bucket& b, Waiter* w) noexcept {
   Waiter* prev = nullptr;
   for (Waiter* cur = b.head; cur != nullptr; prev = cur, cur = cur->next) {
-    if (cur != w) continue;
+    if (cur != w)
+      continue;
     (prev != nullptr ? prev->next : b.head) = cur->next;
-    if (b.tail == cur) b.tail = prev;
+    if (b.tail == cur)
+      b.tail = prev;
     return true;
   }
   return false;
@@ -70,7 +72,8 @@ ParkResult park(const void* key, const WaitSite& site, FunctionRef<bool()> valid
   self.key = key;
   {
     std::lock_guard<std::mutex> lock(b.mutex);
-    if (!validate()) return ParkResult::kInvalid;
+    if (!validate())
+      return ParkResult::kInvalid;
     (b.tail != nullptr ? b.tail->next : b.head) = &self;
     b.tail = &self;
   }
@@ -90,9 +93,11 @@ ParkResult park(const void* key, const WaitSite& site, FunctionRef<bool()> valid
       std::lock_guard<std::mutex> lock(b.mutex);
       removed = remove_waiter(b, &self);
     }
-    if (removed) return ParkResult::kTimedOut;
+    if (removed)
+      return ParkResult::kTimedOut;
     // An unparker dequeued us first: wait for its store, then we are unparked.
-    while (self.woken.load(std::memory_order_acquire) == 0) futex_wait(self.woken, 0);
+    while (self.woken.load(std::memory_order_acquire) == 0)
+      futex_wait(self.woken, 0);
   }
   return ParkResult::kUnparked;
 }
@@ -105,11 +110,13 @@ bool unpark_one(const void* key, FunctionRef<void(UnparkInfo)> on_unpark) noexce
     UnparkInfo info;
     Waiter* prev = nullptr;
     for (Waiter* cur = b.head; cur != nullptr; prev = cur, cur = cur->next) {
-      if (cur->key != key) continue;
+      if (cur->key != key)
+        continue;
       if (found == nullptr) {
         found = cur;
         (prev != nullptr ? prev->next : b.head) = cur->next;
-        if (b.tail == cur) b.tail = prev;
+        if (b.tail == cur)
+          b.tail = prev;
         info.unparked_one = true;
         // `prev` stays: the next node now follows it.
         for (Waiter* rest = cur->next; rest != nullptr; rest = rest->next) {
@@ -123,7 +130,8 @@ bool unpark_one(const void* key, FunctionRef<void(UnparkInfo)> on_unpark) noexce
     }
     on_unpark(info);
   }
-  if (found == nullptr) return false;
+  if (found == nullptr)
+    return false;
   wake(found);
   return true;
 }
@@ -143,7 +151,8 @@ std::size_t unpark_all(const void* key) noexcept {
       Waiter* next = cur->next;
       if (cur->key == key) {
         (prev != nullptr ? prev->next : b.head) = next;
-        if (b.tail == cur) b.tail = prev;
+        if (b.tail == cur)
+          b.tail = prev;
         cur->next = woken_head;
         woken_head = cur;
       } else {
@@ -174,11 +183,13 @@ WaitScope::WaitScope(const WaitSite& site) noexcept
     worker->set_state(WorkerState::kParked);
     worker->registry()->worker_blocking(*worker);
   }
-  if (observer_ != nullptr) observer_->on_wait_begin(site_);
+  if (observer_ != nullptr)
+    observer_->on_wait_begin(site_);
 }
 
 WaitScope::~WaitScope() {
-  if (observer_ != nullptr) observer_->on_wait_end(site_);
+  if (observer_ != nullptr)
+    observer_->on_wait_end(site_);
   if (worker_ != nullptr) {
     static_cast<Worker*>(worker_)->set_state(static_cast<WorkerState>(previous_state_));
   }

@@ -91,8 +91,10 @@ std::shared_ptr<Registry> Registry::create(PoolOptions options, ThreadPool* pool
     throw Error(Errc::kNotSupported,
                 "knot: blocking policies other than kBlock are not implemented yet");
   }
-  if (options.num_threads == 0) options.num_threads = default_num_threads();
-  if (options.name.empty()) options.name = "knot";
+  if (options.num_threads == 0)
+    options.num_threads = default_num_threads();
+  if (options.name.empty())
+    options.name = "knot";
   std::shared_ptr<Registry> registry(new Registry(std::move(options), pool));
   registry->start_threads();
   // A std::latch, not knot's parking lot: start-up is not a wait that
@@ -106,8 +108,8 @@ void Registry::start_threads() {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   if (options_.stack_size != 0) {
-    int rc = pthread_attr_setstacksize(&attr, std::max<std::size_t>(options_.stack_size,
-                                                                   PTHREAD_STACK_MIN));
+    int rc = pthread_attr_setstacksize(
+        &attr, std::max<std::size_t>(options_.stack_size, PTHREAD_STACK_MIN));
     if (rc != 0) {
       pthread_attr_destroy(&attr);
       throw Error(std::error_code(rc, std::generic_category()),
@@ -171,7 +173,8 @@ void Registry::handle_uncaught(std::exception_ptr error) noexcept {
 }
 
 void Registry::terminate() noexcept {
-  if (terminated_) return;
+  if (terminated_)
+    return;
   Worker* self = current_worker();
   KNOT_CHECK(self == nullptr || self->registry() != this,
              "pool '%s' destroyed from one of its own workers", options_.name.c_str());
@@ -184,16 +187,19 @@ void Registry::terminate() noexcept {
       return pending_.load(std::memory_order_seq_cst) != 0;
     });
   }
-  for (auto& worker : workers_) worker->terminate_latch().set();
+  for (auto& worker : workers_)
+    worker->terminate_latch().set();
   for (auto& worker : workers_) {
-    if (worker->has_thread) pthread_join(worker->thread, nullptr);
+    if (worker->has_thread)
+      pthread_join(worker->thread, nullptr);
   }
   unregister_pool(this);
   terminated_ = true;
 }
 
 void Registry::worker_blocking(Worker& worker) noexcept {
-  if (worker.has_local_work() || has_injected()) sleep_.worker_blocked();
+  if (worker.has_local_work() || has_injected())
+    sleep_.worker_blocked();
 }
 
 PoolSnapshot Registry::snapshot() const {
@@ -206,7 +212,8 @@ PoolSnapshot Registry::snapshot() const {
   s.pending_tasks = pending_.load(std::memory_order_relaxed);
   s.is_shutting_down = is_shutting_down();
   s.workers.reserve(workers_.size());
-  for (const auto& worker : workers_) s.workers.push_back(worker->view());
+  for (const auto& worker : workers_)
+    s.workers.push_back(worker->view());
   return s;
 }
 
@@ -218,7 +225,8 @@ std::vector<PoolSnapshot> snapshot_pools() {
   std::lock_guard<std::mutex> lock(detail::pool_list_mutex());
   std::vector<PoolSnapshot> result;
   result.reserve(detail::pool_list().size());
-  for (const auto* registry : detail::pool_list()) result.push_back(registry->snapshot());
+  for (const auto* registry : detail::pool_list())
+    result.push_back(registry->snapshot());
   return result;
 }
 

@@ -13,9 +13,9 @@
 #include <pthread.h>
 
 #include <atomic>
-#include <latch>
 #include <cstddef>
 #include <cstdint>
+#include <latch>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,7 +41,6 @@ class Worker {
 
   // main() is the thread's body: run jobs until the terminate latch is set.
   void main() noexcept;
-
 
   // ---- worker-only (called on this worker's own thread) ----
   void push(Job* job) noexcept;
@@ -106,9 +105,7 @@ class Registry : public std::enable_shared_from_this<Registry> {
   const std::string& name() const noexcept { return options_.name; }
   ThreadPool* pool() const noexcept { return pool_; }
   std::uint64_t id() const noexcept { return id_; }
-  bool is_shutting_down() const noexcept {
-    return shutting_down_.load(std::memory_order_acquire);
-  }
+  bool is_shutting_down() const noexcept { return shutting_down_.load(std::memory_order_acquire); }
   PoolSnapshot snapshot() const;
 
   // Called by a worker about to park (WaitScope): if it leaves work behind,

@@ -14,7 +14,8 @@ std::size_t default_num_threads() noexcept {
   if (const char* env = std::getenv("KNOT_NUM_THREADS")) {
     char* end = nullptr;
     long n = std::strtol(env, &end, 10);
-    if (end != env && *end == '\0' && n > 0 && n <= 4096) return static_cast<std::size_t>(n);
+    if (end != env && *end == '\0' && n > 0 && n <= 4096)
+      return static_cast<std::size_t>(n);
   }
   unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 1 : hw;
@@ -23,15 +24,25 @@ std::size_t default_num_threads() noexcept {
 ThreadPool::ThreadPool(PoolOptions options)
     : registry_(detail::Registry::create(std::move(options), this)) {}
 
-ThreadPool::~ThreadPool() { registry_->terminate(); }
+ThreadPool::~ThreadPool() {
+  registry_->terminate();
+}
 
-std::size_t ThreadPool::num_threads() const noexcept { return registry_->num_threads(); }
+std::size_t ThreadPool::num_threads() const noexcept {
+  return registry_->num_threads();
+}
 
-const std::string& ThreadPool::name() const noexcept { return registry_->name(); }
+const std::string& ThreadPool::name() const noexcept {
+  return registry_->name();
+}
 
-BlockingPolicy ThreadPool::policy() const noexcept { return registry_->options().policy; }
+BlockingPolicy ThreadPool::policy() const noexcept {
+  return registry_->options().policy;
+}
 
-PoolSnapshot ThreadPool::snapshot() const { return registry_->snapshot(); }
+PoolSnapshot ThreadPool::snapshot() const {
+  return registry_->snapshot();
+}
 
 ThreadPool& global_pool() {
   // Never destroyed: code running at exit may still use it, and its idle
@@ -51,7 +62,8 @@ ThreadPool* current_pool() noexcept {
 
 std::optional<std::size_t> current_worker_index() noexcept {
   detail::Worker* worker = detail::current_worker();
-  if (worker == nullptr) return std::nullopt;
+  if (worker == nullptr)
+    return std::nullopt;
   return worker->index();
 }
 
@@ -62,7 +74,8 @@ ThreadPool& current_or_global_pool() noexcept {
 
 std::size_t current_num_threads() noexcept {
   detail::Worker* worker = detail::current_worker();
-  if (worker != nullptr) return worker->registry()->num_threads();
+  if (worker != nullptr)
+    return worker->registry()->num_threads();
   return global_pool().num_threads();
 }
 
@@ -86,19 +99,22 @@ std::string_view to_string(WorkerState state) noexcept {
 
 std::size_t PoolSnapshot::count(WorkerState state) const noexcept {
   std::size_t n = 0;
-  for (const auto& w : workers) n += w.state == state ? 1 : 0;
+  for (const auto& w : workers)
+    n += w.state == state ? 1 : 0;
   return n;
 }
 
 std::size_t PoolSnapshot::queued_jobs() const noexcept {
   std::size_t n = injector_depth;
-  for (const auto& w : workers) n += w.queue_depth;
+  for (const auto& w : workers)
+    n += w.queue_depth;
   return n;
 }
 
 std::uint64_t PoolSnapshot::tasks_completed() const noexcept {
   std::uint64_t n = 0;
-  for (const auto& w : workers) n += w.tasks_completed;
+  for (const auto& w : workers)
+    n += w.tasks_completed;
   return n;
 }
 

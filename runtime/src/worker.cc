@@ -50,10 +50,12 @@ void Worker::main() noexcept {
   t_current_worker = this;
   os_tid_.store(static_cast<std::int64_t>(::syscall(SYS_gettid)), std::memory_order_relaxed);
   set_state(WorkerState::kRunning);
-  if (Observer* obs = observer()) obs->on_worker_start(registry_->name(), index_);
+  if (Observer* obs = observer())
+    obs->on_worker_start(registry_->name(), index_);
   registry_->worker_started();
   wait_until(terminate_);
-  if (Observer* obs = observer()) obs->on_worker_stop(registry_->name(), index_);
+  if (Observer* obs = observer())
+    obs->on_worker_stop(registry_->name(), index_);
   set_state(WorkerState::kStopped);
   t_current_worker = nullptr;
 }
@@ -65,10 +67,12 @@ void Worker::push(Job* job) noexcept {
 
 bool Worker::pop_if(Job* job) noexcept {
   Item item = deque_.pop();
-  if (item.job == job) return true;
+  if (item.job == job)
+    return true;
   // Not ours: our job was stolen. Anything else found here would belong to
   // an enclosing frame; put it back untouched.
-  if (item) deque_.push(item.job, item.tag);
+  if (item)
+    deque_.push(item.job, item.tag);
   return false;
 }
 
@@ -84,13 +88,15 @@ Item Worker::pop_local() noexcept {
 
 Item Worker::steal_from_others() noexcept {
   std::size_t n = registry_->num_threads();
-  if (n <= 1) return {};
+  if (n <= 1)
+    return {};
   std::size_t start = next_random() % n;
   for (int attempt = 0; attempt < 2; ++attempt) {
     bool retry = false;
     for (std::size_t i = 0; i < n; ++i) {
       std::size_t victim = (start + i) % n;
-      if (victim == index_) continue;
+      if (victim == index_)
+        continue;
       Item item;
       switch (registry_->worker(victim).deque_.steal(isolation_, item)) {
         case WsDeque::Steal::kSuccess:
@@ -103,15 +109,19 @@ Item Worker::steal_from_others() noexcept {
           break;
       }
     }
-    if (!retry) break;
+    if (!retry)
+      break;
   }
   return {};
 }
 
 Item Worker::find_work() noexcept {
-  if (Item item = pop_local()) return item;
-  if (Item item = steal_from_others()) return item;
-  if (isolation_ == 0) return registry_->pop_injected();
+  if (Item item = pop_local())
+    return item;
+  if (Item item = steal_from_others())
+    return item;
+  if (isolation_ == 0)
+    return registry_->pop_injected();
   return {};
 }
 
@@ -119,9 +129,11 @@ Item Worker::find_work() noexcept {
 // could take? Inside an isolation region only jobs of the region count, so
 // that a waiting worker sleeps instead of spinning over work it may not run.
 bool Worker::pool_has_work() const noexcept {
-  if (isolation_ == 0 && registry_->has_injected()) return true;
+  if (isolation_ == 0 && registry_->has_injected())
+    return true;
   for (std::size_t i = 0; i < registry_->num_threads(); ++i) {
-    if (registry_->worker(i).deque_.has_stealable(isolation_)) return true;
+    if (registry_->worker(i).deque_.has_stealable(isolation_))
+      return true;
   }
   return false;
 }
@@ -131,7 +143,8 @@ void Worker::execute(Item item) noexcept {
   isolation_ = item.tag;  // the job's children inherit its region
   item.job->execute_fn(item.job);
   isolation_ = saved;
-  if (item.is_injected) registry_->finish_pending();
+  if (item.is_injected)
+    registry_->finish_pending();
   completed_.store(completed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
 }
 
@@ -149,7 +162,8 @@ void Worker::wait_until(JobLatch& latch) noexcept {
     Item found;
     while (!latch.probe()) {
       found = find_work();
-      if (found) break;
+      if (found)
+        break;
       if (++rounds < kRoundsBeforeSleep) {
         std::this_thread::yield();
         continue;
@@ -194,9 +208,11 @@ void JobLatch::set() noexcept {
   Registry* registry = registry_;
   Worker* worker = worker_;
   std::shared_ptr<Registry> keep_alive;
-  if (is_cross_) keep_alive = registry->shared_from_this();
+  if (is_cross_)
+    keep_alive = registry->shared_from_this();
   const void* key = this;
-  if (state_.exchange(kSet, std::memory_order_acq_rel) != kSleeping) return;
+  if (state_.exchange(kSet, std::memory_order_acq_rel) != kSleeping)
+    return;
   if (worker != nullptr) {
     registry->sleep().wake_worker(worker->index());
   } else {
@@ -208,11 +224,17 @@ void JobLatch::set() noexcept {
 // Entry points for the templates (detail/scheduler.h)
 // ============================================================================
 
-void push_job(Worker* worker, Job* job) noexcept { worker->push(job); }
+void push_job(Worker* worker, Job* job) noexcept {
+  worker->push(job);
+}
 
-bool pop_job_if(Worker* worker, Job* job) noexcept { return worker->pop_if(job); }
+bool pop_job_if(Worker* worker, Job* job) noexcept {
+  return worker->pop_if(job);
+}
 
-void wait_until(Worker* worker, JobLatch& latch) noexcept { worker->wait_until(latch); }
+void wait_until(Worker* worker, JobLatch& latch) noexcept {
+  worker->wait_until(latch);
+}
 
 void wait_outside(JobLatch& latch, WaitKind kind, const Registry* pool,
                   std::string_view name) noexcept {
@@ -222,24 +244,36 @@ void wait_outside(JobLatch& latch, WaitKind kind, const Registry* pool,
   }
 }
 
-Registry* registry_of(Worker* worker) noexcept { return worker->registry(); }
+Registry* registry_of(Worker* worker) noexcept {
+  return worker->registry();
+}
 
-void inject_job(Registry* registry, Job* job) { registry->inject(job); }
+void inject_job(Registry* registry, Job* job) {
+  registry->inject(job);
+}
 
-void add_pending(Registry* registry) noexcept { registry->add_pending(); }
+void add_pending(Registry* registry) noexcept {
+  registry->add_pending();
+}
 
-void finish_pending(Registry* registry) noexcept { registry->finish_pending(); }
+void finish_pending(Registry* registry) noexcept {
+  registry->finish_pending();
+}
 
 void handle_uncaught(Registry* registry, std::exception_ptr error) noexcept {
   registry->handle_uncaught(std::move(error));
 }
 
-std::uint64_t enter_isolation(Worker* worker) noexcept { return worker->enter_isolation(); }
+std::uint64_t enter_isolation(Worker* worker) noexcept {
+  return worker->enter_isolation();
+}
 
 void leave_isolation(Worker* worker, std::uint64_t previous) noexcept {
   worker->leave_isolation(previous);
 }
 
-std::string_view registry_name(const Registry* registry) noexcept { return registry->name(); }
+std::string_view registry_name(const Registry* registry) noexcept {
+  return registry->name();
+}
 
 }  // namespace knot::detail

@@ -50,7 +50,8 @@ class WsDeque {
     std::int64_t b = bottom_.load(std::memory_order_relaxed);
     std::int64_t t = top_.load(std::memory_order_acquire);
     Ring* ring = ring_.load(std::memory_order_relaxed);
-    if (b - t > ring->mask) ring = grow(ring, t, b);
+    if (b - t > ring->mask)
+      ring = grow(ring, t, b);
     ring->put(b, job, tag);
     // Release: the job's contents and the slot happen-before a thief's
     // acquire load of bottom that sees b + 1.
@@ -91,10 +92,12 @@ class WsDeque {
     std::int64_t t = top_.load(std::memory_order_acquire);
     seq_cst_fence();
     std::int64_t b = bottom_.load(std::memory_order_acquire);
-    if (t >= b) return Steal::kEmpty;
+    if (t >= b)
+      return Steal::kEmpty;
     Ring* ring = ring_.load(std::memory_order_acquire);
     Item item = ring->get(t);
-    if (accept_tag != 0 && item.tag != accept_tag) return Steal::kRefused;
+    if (accept_tag != 0 && item.tag != accept_tag)
+      return Steal::kRefused;
     if (!top_.compare_exchange_strong(t, t + 1, std::memory_order_seq_cst,
                                       std::memory_order_relaxed)) {
       return Steal::kRetry;
@@ -109,8 +112,10 @@ class WsDeque {
   bool has_stealable(std::uint64_t accept_tag) const noexcept {
     std::int64_t t = top_.load(std::memory_order_acquire);
     std::int64_t b = bottom_.load(std::memory_order_acquire);
-    if (t >= b) return false;
-    if (accept_tag == 0) return true;
+    if (t >= b)
+      return false;
+    if (accept_tag == 0)
+      return true;
     return ring_.load(std::memory_order_acquire)->get(t).tag == accept_tag;
   }
 

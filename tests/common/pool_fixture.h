@@ -43,11 +43,11 @@ inline std::size_t hardware_threads() {
 
 }  // namespace knot::testing
 
-#define KNOT_INSTANTIATE_POOL_TEST(Suite)                                               \
-  INSTANTIATE_TEST_SUITE_P(                                                             \
-      Threads, Suite,                                                                   \
-      ::testing::Values(std::size_t{1}, std::size_t{2}, std::size_t{4}, std::size_t{8}, \
-                        ::knot::testing::hardware_threads()),                           \
-      [](const auto& param_info) {                                                      \
-        return std::to_string(param_info.index) + "_" + std::to_string(param_info.param); \
-      })
+#define KNOT_INSTANTIATE_POOL_TEST(Suite)                                                          \
+  INSTANTIATE_TEST_SUITE_P(Threads, Suite,                                                         \
+                           ::testing::Values(std::size_t{1}, std::size_t{2}, std::size_t{4},       \
+                                             std::size_t{8}, ::knot::testing::hardware_threads()), \
+                           [](const auto& param_info) {                                            \
+                             return std::to_string(param_info.index) + "_" +                       \
+                                    std::to_string(param_info.param);                              \
+                           })

@@ -102,7 +102,8 @@ TEST_F(BlockingTest, InstallFromOutsideIsObserved) {
   ThreadPool pool(PoolOptions{.num_threads = 1, .name = "io"});
   pool.install([] { std::this_thread::sleep_for(30ms); });
   bool seen = false;
-  for (const auto& e : observer_.begins()) seen |= e.kind == WaitKind::kInstall && e.name == "io";
+  for (const auto& e : observer_.begins())
+    seen |= e.kind == WaitKind::kInstall && e.name == "io";
   EXPECT_TRUE(seen);
 }
 
@@ -115,7 +116,8 @@ TEST_F(BlockingTest, ParkedWorkerShowsInSnapshot) {
   bool parked = false;
   for (int i = 0; i < 1000 && !parked; ++i) {
     parked = pool.snapshot().count(WorkerState::kParked) == 1;
-    if (!parked) std::this_thread::sleep_for(1ms);
+    if (!parked)
+      std::this_thread::sleep_for(1ms);
   }
   EXPECT_TRUE(parked);
   gate.count_down();

@@ -18,15 +18,19 @@ using testing::Deadline;
 std::chrono::microseconds process_cpu_time() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
-  auto tv = [](timeval t) { return std::chrono::seconds(t.tv_sec) + std::chrono::microseconds(t.tv_usec); };
-  return std::chrono::duration_cast<std::chrono::microseconds>(tv(usage.ru_utime) + tv(usage.ru_stime));
+  auto tv = [](timeval t) {
+    return std::chrono::seconds(t.tv_sec) + std::chrono::microseconds(t.tv_usec);
+  };
+  return std::chrono::duration_cast<std::chrono::microseconds>(tv(usage.ru_utime) +
+                                                               tv(usage.ru_stime));
 }
 
 // After a burst of work, four idle workers use (almost) no CPU for a second.
 TEST(IdleCpuTest, IdlePoolBurnsNoCpu) {
   Deadline deadline(30s);
   ThreadPool pool(PoolOptions{.num_threads = 4, .name = "idle"});
-  for (int i = 0; i < 100; ++i) pool.spawn([] {});
+  for (int i = 0; i < 100; ++i)
+    pool.spawn([] {});
   pool.install([] {});
   std::this_thread::sleep_for(100ms);  // let the searchers fall asleep
   auto before = process_cpu_time();

@@ -36,7 +36,8 @@ int unrelated_tasks_run_while_waiting(bool isolated) {
     scope([&](Scope& s) {
       for (int i = 0; i < 20; ++i) {
         s.spawn([&] {
-          if (t_waiting) ran_while_waiting++;
+          if (t_waiting)
+            ran_while_waiting++;
         });
       }
       auto wait_remote = [&] {
@@ -75,9 +76,7 @@ TEST(IsolateTest, InnerWorkCompletes) {
     isolate([&] {
       scope([&](Scope& s) {
         for (int i = 0; i < 1000; ++i) {
-          s.spawn([&] {
-            join([&] { count++; }, [&] { count++; });
-          });
+          s.spawn([&] { join([&] { count++; }, [&] { count++; }); });
         }
       });
     });
@@ -86,7 +85,9 @@ TEST(IsolateTest, InnerWorkCompletes) {
 }
 
 // Off-pool, isolate just calls the closure.
-TEST(IsolateTest, OffPoolCallsDirectly) { EXPECT_EQ(isolate([] { return 3; }), 3); }
+TEST(IsolateTest, OffPoolCallsDirectly) {
+  EXPECT_EQ(isolate([] { return 3; }), 3);
+}
 
 }  // namespace
 }  // namespace knot

@@ -15,14 +15,16 @@ namespace {
 using JoinTest = testing::PoolTest;
 
 long fib(int n) {
-  if (n < 2) return n;
+  if (n < 2)
+    return n;
   auto [a, b] = join([&] { return fib(n - 1); }, [&] { return fib(n - 2); });
   return a + b;
 }
 
 // join returns both values.
 TEST_P(JoinTest, ReturnsBothValues) {
-  auto [a, b] = pool().install([] { return join([] { return 1; }, [] { return std::string("x"); }); });
+  auto [a, b] =
+      pool().install([] { return join([] { return 1; }, [] { return std::string("x"); }); });
   EXPECT_EQ(a, 1);
   EXPECT_EQ(b, "x");
 }
@@ -38,7 +40,9 @@ TEST_P(JoinTest, VoidAndMixed) {
 }
 
 // Recursive fork-join computes the right answer on any pool size.
-TEST_P(JoinTest, RecursiveFib) { EXPECT_EQ(pool().install([] { return fib(25); }), 75025); }
+TEST_P(JoinTest, RecursiveFib) {
+  EXPECT_EQ(pool().install([] { return fib(25); }), 75025);
+}
 
 // Exceptions from either side are rethrown after both sides finished.
 TEST_P(JoinTest, ExceptionFromEitherSide) {
@@ -49,9 +53,8 @@ TEST_P(JoinTest, ExceptionFromEitherSide) {
                std::runtime_error);
   EXPECT_TRUE(other_ran.load());
   other_ran = false;
-  EXPECT_THROW(pool().install([&] {
-    join([&] { other_ran = true; }, []() { throw std::logic_error("b"); });
-  }),
+  EXPECT_THROW(pool().install(
+                   [&] { join([&] { other_ran = true; }, []() { throw std::logic_error("b"); }); }),
                std::logic_error);
   EXPECT_TRUE(other_ran.load());
 }
@@ -89,7 +92,8 @@ TEST(JoinStealTest, WorkIsStolen) {
     pool.install([&] {
       join_context(
           [&](bool m) {
-            if (m) migrated++;
+            if (m)
+              migrated++;
             auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2);
             while (std::chrono::steady_clock::now() < until) {
             }
@@ -105,7 +109,9 @@ TEST(JoinStealTest, WorkIsStolen) {
 }
 
 // join from outside any pool runs on the global pool.
-TEST(JoinOutsideTest, RunsOnGlobalPool) { EXPECT_EQ(fib(20), 6765); }
+TEST(JoinOutsideTest, RunsOnGlobalPool) {
+  EXPECT_EQ(fib(20), 6765);
+}
 
 KNOT_INSTANTIATE_POOL_TEST(JoinTest);
 

@@ -71,8 +71,10 @@ TEST(LatchTest, ManyWaitersWake) {
   }
   std::this_thread::sleep_for(20ms);
   latch.count_down();
-  for (auto& t : threads) t.join();
-  while (woke.load() != 12) std::this_thread::sleep_for(1ms);
+  for (auto& t : threads)
+    t.join();
+  while (woke.load() != 12)
+    std::this_thread::sleep_for(1ms);
   EXPECT_EQ(woke.load(), 12);
 }
 

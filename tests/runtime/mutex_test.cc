@@ -40,9 +40,7 @@ TEST(MutexTest, TryLockForTimesOut) {
   Deadline deadline(10s);
   Mutex m;
   std::unique_lock<Mutex> held(m);
-  std::thread t([&] {
-    EXPECT_FALSE(m.try_lock_for(20ms));
-  });
+  std::thread t([&] { EXPECT_FALSE(m.try_lock_for(20ms)); });
   t.join();
   held.unlock();
   EXPECT_TRUE(m.try_lock_for(1s));
@@ -71,7 +69,8 @@ TEST(MutexTest, MutualExclusionUnderContention) {
       ++counter;
     });
   });
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_EQ(counter, 8L * per);
 }
 
@@ -81,8 +80,10 @@ TEST(MutexTest, TimedOutWaitersLeaveMutexUsable) {
   Mutex m;
   m.lock();
   std::vector<std::thread> threads;
-  for (int i = 0; i < 4; ++i) threads.emplace_back([&] { EXPECT_FALSE(m.try_lock_for(10ms)); });
-  for (auto& t : threads) t.join();
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&] { EXPECT_FALSE(m.try_lock_for(10ms)); });
+  for (auto& t : threads)
+    t.join();
   m.unlock();
   EXPECT_TRUE(m.try_lock());
   m.unlock();
@@ -125,11 +126,13 @@ TEST(SharedMutexTest, InvariantUnderContention) {
     threads.emplace_back([&] {
       for (int i = 0; i < iters; ++i) {
         std::shared_lock<SharedMutex> r(m);
-        if (a != b) broken = true;
+        if (a != b)
+          broken = true;
       }
     });
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_FALSE(broken.load());
   EXPECT_EQ(a, 3L * iters);
 }
@@ -152,7 +155,8 @@ TEST(SharedMutexTest, WriterNotStarved) {
   m.lock();  // must get through
   stop = true;
   m.unlock();
-  for (auto& t : readers) t.join();
+  for (auto& t : readers)
+    t.join();
 }
 
 }  // namespace

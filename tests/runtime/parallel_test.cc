@@ -25,9 +25,11 @@ TEST_P(ParallelTest, ForVisitsEachIndexOnce) {
   for (std::size_t grain : {0, 1, 7, 1000}) {
     std::vector<std::atomic<int>> hits(10007);
     pool().install([&] {
-      parallel_for(std::size_t{0}, hits.size(), [&](std::size_t i) { hits[i]++; }, Grain{grain});
+      parallel_for(
+          std::size_t{0}, hits.size(), [&](std::size_t i) { hits[i]++; }, Grain{grain});
     });
-    for (auto& h : hits) ASSERT_EQ(h.load(), 1) << "grain " << grain;
+    for (auto& h : hits)
+      ASSERT_EQ(h.load(), 1) << "grain " << grain;
   }
 }
 
@@ -36,13 +38,16 @@ TEST_P(ParallelTest, ForPiecesRespectGrain) {
   std::atomic<std::size_t> total{0};
   std::atomic<std::size_t> largest{0};
   pool().install([&] {
-    parallel_for(0, 100000, [&](int lo, int hi) {
-      total += static_cast<std::size_t>(hi - lo);
-      std::size_t len = static_cast<std::size_t>(hi - lo);
-      std::size_t cur = largest.load();
-      while (len > cur && !largest.compare_exchange_weak(cur, len)) {
-      }
-    }, Grain{500});
+    parallel_for(
+        0, 100000,
+        [&](int lo, int hi) {
+          total += static_cast<std::size_t>(hi - lo);
+          std::size_t len = static_cast<std::size_t>(hi - lo);
+          std::size_t cur = largest.load();
+          while (len > cur && !largest.compare_exchange_weak(cur, len)) {
+          }
+        },
+        Grain{500});
   });
   EXPECT_EQ(total.load(), 100000u);
   EXPECT_LE(largest.load(), 500u);
@@ -64,7 +69,8 @@ TEST_P(ParallelTest, ForEach) {
   std::vector<int> v(5000);
   std::iota(v.begin(), v.end(), 0);
   pool().install([&] { parallel_for_each(v, [](int& x) { x *= 2; }); });
-  for (int i = 0; i < 5000; ++i) ASSERT_EQ(v[i], 2 * i);
+  for (int i = 0; i < 5000; ++i)
+    ASSERT_EQ(v[i], 2 * i);
   pool().install([&] { parallel_for_each(v.begin(), v.begin() + 10, [](int& x) { x = -1; }); });
   EXPECT_EQ(std::count(v.begin(), v.end(), -1), 10);
 }
@@ -73,7 +79,8 @@ TEST_P(ParallelTest, ForEach) {
 TEST_P(ParallelTest, ForRethrows) {
   EXPECT_THROW(pool().install([] {
     parallel_for(0, 10000, [](int i) {
-      if (i == 7777) throw std::out_of_range("7777");
+      if (i == 7777)
+        throw std::out_of_range("7777");
     });
   }),
                std::out_of_range);
@@ -83,15 +90,17 @@ TEST_P(ParallelTest, ForRethrows) {
 TEST_P(ParallelTest, ReduceSums) {
   std::uint64_t n = 1'000'000;
   auto by_index = pool().install([&] {
-    return parallel_reduce(std::uint64_t{0}, n, std::uint64_t{0}, [](std::uint64_t i) { return i; },
-                           [](std::uint64_t a, std::uint64_t b) { return a + b; });
+    return parallel_reduce(
+        std::uint64_t{0}, n, std::uint64_t{0}, [](std::uint64_t i) { return i; },
+        [](std::uint64_t a, std::uint64_t b) { return a + b; });
   });
   EXPECT_EQ(by_index, n * (n - 1) / 2);
   auto by_piece = pool().install([&] {
     return parallel_reduce(
         std::uint64_t{0}, n, std::uint64_t{0},
         [](std::uint64_t lo, std::uint64_t hi, std::uint64_t acc) {
-          for (auto i = lo; i < hi; ++i) acc += i;
+          for (auto i = lo; i < hi; ++i)
+            acc += i;
           return acc;
         },
         [](std::uint64_t a, std::uint64_t b) { return a + b; }, Grain{1000});
@@ -102,17 +111,21 @@ TEST_P(ParallelTest, ReduceSums) {
 // A non-commutative reduce keeps index order.
 TEST_P(ParallelTest, ReduceKeepsOrder) {
   auto s = pool().install([] {
-    return parallel_reduce(0, 200, std::string(), [](int i) { return std::to_string(i % 10); },
-                           [](std::string a, const std::string& b) { return a + b; });
+    return parallel_reduce(
+        0, 200, std::string(), [](int i) { return std::to_string(i % 10); },
+        [](std::string a, const std::string& b) { return a + b; });
   });
   std::string expected;
-  for (int i = 0; i < 200; ++i) expected += std::to_string(i % 10);
+  for (int i = 0; i < 200; ++i)
+    expected += std::to_string(i % 10);
   EXPECT_EQ(s, expected);
 }
 
 // Empty range gives the identity.
 TEST_P(ParallelTest, ReduceEmpty) {
-  EXPECT_EQ(parallel_reduce(3, 3, 99, [](int) { return 1; }, [](int a, int b) { return a + b; }), 99);
+  EXPECT_EQ(parallel_reduce(
+                3, 3, 99, [](int) { return 1; }, [](int a, int b) { return a + b; }),
+            99);
 }
 
 // Sorting random, sorted, reversed and duplicate-heavy inputs matches std::sort.
@@ -120,7 +133,8 @@ TEST_P(ParallelTest, SortMatchesStdSort) {
   std::mt19937_64 rng(42);
   for (std::size_t n : {0, 1, 100, 9000, 100000, 300001}) {
     std::vector<std::uint64_t> v(n);
-    for (auto& x : v) x = rng() % (n / 3 + 1);
+    for (auto& x : v)
+      x = rng() % (n / 3 + 1);
     auto expected = v;
     std::sort(expected.begin(), expected.end());
     pool().install([&] { parallel_sort(v); });
@@ -138,7 +152,8 @@ TEST_P(ParallelTest, SortMatchesStdSort) {
 TEST(ParallelSortTest, StringsOffPool) {
   std::mt19937 rng(7);
   std::vector<std::string> v(50000);
-  for (auto& s : v) s = std::to_string(rng());
+  for (auto& s : v)
+    s = std::to_string(rng());
   auto expected = v;
   std::sort(expected.begin(), expected.end());
   parallel_sort(v);

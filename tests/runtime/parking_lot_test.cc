@@ -31,7 +31,9 @@ TEST(ParkingLotTest, TimesOut) {
   Deadline deadline(10s);
   int key = 0;
   auto until = Clock::now() + 20ms;
-  EXPECT_EQ(park(&key, kSite, [] { return true; }, &until), ParkResult::kTimedOut);
+  EXPECT_EQ(park(
+                &key, kSite, [] { return true; }, &until),
+            ParkResult::kTimedOut);
   EXPECT_GE(Clock::now(), until);
   EXPECT_EQ(unpark_all(&key), 0u);  // the timed-out waiter left the queue
 }
@@ -54,7 +56,8 @@ TEST(ParkingLotTest, UnparkOneIsFifoAndReportsMore) {
       });
       turn_order[done.fetch_add(1)] = i;
     });
-    while (parked.load() != i + 1) std::this_thread::yield();
+    while (parked.load() != i + 1)
+      std::this_thread::yield();
   }
   std::vector<bool> more;
   for (int i = 0; i < 3; ++i) {
@@ -63,11 +66,14 @@ TEST(ParkingLotTest, UnparkOneIsFifoAndReportsMore) {
       EXPECT_TRUE(info.unparked_one);
       more.push_back(info.has_more_waiters);
     }));
-    while (done.load() == before) std::this_thread::yield();
+    while (done.load() == before)
+      std::this_thread::yield();
   }
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_EQ(more, (std::vector<bool>{true, true, false}));
-  for (int i = 0; i < 3; ++i) EXPECT_EQ(turn_order[i].load(), i);
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(turn_order[i].load(), i);
 }
 
 // unpark_all wakes everyone on the key and nobody on another key.
@@ -88,15 +94,20 @@ TEST(ParkingLotTest, UnparkAllWakesOnlyThatKey) {
   std::atomic<bool> other_woke{false};
   std::thread bystander([&] {
     auto until = Clock::now() + 200ms;
-    park(&other, kSite, [&] {
-      parked++;
-      return true;
-    }, &until);
+    park(
+        &other, kSite,
+        [&] {
+          parked++;
+          return true;
+        },
+        &until);
     other_woke = true;
   });
-  while (parked.load() != 5) std::this_thread::yield();
+  while (parked.load() != 5)
+    std::this_thread::yield();
   EXPECT_EQ(unpark_all(&key), 4u);
-  for (auto& t : threads) t.join();
+  for (auto& t : threads)
+    t.join();
   EXPECT_EQ(woke.load(), 4);
   bystander.join();  // it times out on its own
   EXPECT_TRUE(other_woke.load());
@@ -111,12 +122,16 @@ TEST(ParkingLotTest, UnparkRacesTimeout) {
     ParkResult result{};
     std::thread t([&] {
       auto until = Clock::now() + std::chrono::microseconds(round % 50);
-      result = park(&key, kSite, [&] {
-        in = true;
-        return true;
-      }, &until);
+      result = park(
+          &key, kSite,
+          [&] {
+            in = true;
+            return true;
+          },
+          &until);
     });
-    while (!in.load()) std::this_thread::yield();
+    while (!in.load())
+      std::this_thread::yield();
     bool woke = unpark_one(&key);
     t.join();
     EXPECT_EQ(woke, result == ParkResult::kUnparked);

@@ -19,8 +19,8 @@ namespace knot {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::Deadline;
 using testing::chaos_point;
+using testing::Deadline;
 using testing::stress_scale;
 
 // A random binary tree evaluated by join; the sum of its leaves is checked
@@ -29,13 +29,15 @@ std::uint64_t tree(std::uint64_t seed, int depth, bool parallel) {
   std::mt19937_64 rng(seed);
   std::uint64_t leaf = rng() % 1000;
   if (depth == 0 || rng() % 8 == 0) {
-    if (parallel) chaos_point();
+    if (parallel)
+      chaos_point();
     return leaf;
   }
   std::uint64_t ls = rng(), rs = rng();
-  if (!parallel) return tree(ls, depth - 1, false) + tree(rs, depth - 1, false);
-  auto [l, r] = join([&] { return tree(ls, depth - 1, true); },
-                     [&] { return tree(rs, depth - 1, true); });
+  if (!parallel)
+    return tree(ls, depth - 1, false) + tree(rs, depth - 1, false);
+  auto [l, r] =
+      join([&] { return tree(ls, depth - 1, true); }, [&] { return tree(rs, depth - 1, true); });
   return l + r;
 }
 
@@ -63,13 +65,15 @@ TEST(RuntimeStress, HundredThousandSpawns) {
       scope([&](Scope& s) {
         for (int i = 0; i < n; ++i) {
           s.spawn([&hits, i] {
-            if (i % 64 == 0) chaos_point();
+            if (i % 64 == 0)
+              chaos_point();
             hits[static_cast<std::size_t>(i)]++;
           });
         }
       });
     });
-    for (int i = 0; i < n; ++i) ASSERT_EQ(hits[static_cast<std::size_t>(i)].load(), 1);
+    for (int i = 0; i < n; ++i)
+      ASSERT_EQ(hits[static_cast<std::size_t>(i)].load(), 1);
   }
 }
 
@@ -99,11 +103,13 @@ TEST(RuntimeStress, NestedPoolsBothWays) {
   for (int t = 0; t < 3; ++t) {
     outsiders.emplace_back([&, t] {
       for (int round = 0; round < stress_scale(30); ++round) {
-        if (hop(static_cast<std::uint64_t>(t * 1000 + round), 6) != 64) failures++;
+        if (hop(static_cast<std::uint64_t>(t * 1000 + round), 6) != 64)
+          failures++;
       }
     });
   }
-  for (auto& t : outsiders) t.join();
+  for (auto& t : outsiders)
+    t.join();
   EXPECT_EQ(failures.load(), 0);
 }
 
@@ -119,7 +125,8 @@ TEST(RuntimeStress, ExceptionsFromDeepTrees) {
     std::function<void(int, int)> walk = [&](int lo, int hi) {
       if (hi - lo == 1) {
         chaos_point();
-        if (lo == bad) throw std::runtime_error("leaf");
+        if (lo == bad)
+          throw std::runtime_error("leaf");
         ran++;
         return;
       }
@@ -170,7 +177,8 @@ TEST(RuntimeStress, TimedWaitsUnderLoad) {
     parallel_for(0, stress_scale(4000), [&](int i) {
       if (m.try_lock_for(std::chrono::microseconds(i % 100))) {
         acquired++;
-        if (i % 3 == 0) std::this_thread::yield();
+        if (i % 3 == 0)
+          std::this_thread::yield();
         m.unlock();
       } else {
         timed_out++;
@@ -181,12 +189,14 @@ TEST(RuntimeStress, TimedWaitsUnderLoad) {
   for (int round = 0; round < stress_scale(200); ++round) {
     Latch latch(1);
     pool.spawn([&latch, round] {
-      if (round % 2 == 0) latch.count_down();
+      if (round % 2 == 0)
+        latch.count_down();
     });
     bool opened = latch.wait_for(std::chrono::milliseconds(2));
     // Odd rounds: nobody else opens it. Even rounds: the task does, maybe
     // after the timeout on a loaded machine.
-    if (!opened && round % 2 == 1) latch.count_down();
+    if (!opened && round % 2 == 1)
+      latch.count_down();
     latch.wait();
   }
 }

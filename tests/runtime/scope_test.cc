@@ -19,12 +19,14 @@ TEST_P(ScopeTest, WaitsForAllSpawns) {
   std::vector<int> out(1000, 0);
   int r = pool().install([&] {
     return scope([&](Scope& s) {
-      for (int i = 0; i < 1000; ++i) s.spawn([&out, i] { out[i] = i + 1; });
+      for (int i = 0; i < 1000; ++i)
+        s.spawn([&out, i] { out[i] = i + 1; });
       return 7;
     });
   });
   EXPECT_EQ(r, 7);
-  for (int i = 0; i < 1000; ++i) ASSERT_EQ(out[i], i + 1);
+  for (int i = 0; i < 1000; ++i)
+    ASSERT_EQ(out[i], i + 1);
 }
 
 // Spawned tasks can spawn into the same scope (recursive fan-out).
@@ -36,7 +38,8 @@ TEST_P(ScopeTest, NestedSpawns) {
         s.spawn([&](Scope& inner) {
           for (int j = 0; j < 10; ++j) {
             inner.spawn([&](Scope& innermost) {
-              for (int k = 0; k < 10; ++k) innermost.spawn([&] { count++; });
+              for (int k = 0; k < 10; ++k)
+                innermost.spawn([&] { count++; });
             });
           }
         });
@@ -53,7 +56,8 @@ TEST_P(ScopeTest, ExceptionFromTaskIsRethrownAfterAllFinish) {
     scope([&](Scope& s) {
       for (int i = 0; i < 100; ++i) {
         s.spawn([&, i] {
-          if (i == 50) throw std::runtime_error("task 50");
+          if (i == 50)
+            throw std::runtime_error("task 50");
           finished++;
         });
       }
@@ -68,7 +72,8 @@ TEST_P(ScopeTest, ExceptionFromBody) {
   std::atomic<int> finished{0};
   EXPECT_THROW(pool().install([&] {
     scope([&](Scope& s) {
-      for (int i = 0; i < 10; ++i) s.spawn([&] { finished++; });
+      for (int i = 0; i < 10; ++i)
+        s.spawn([&] { finished++; });
       throw std::logic_error("body");
     });
   }),
@@ -82,7 +87,8 @@ TEST(ScopeOutsideTest, UsesGlobalPool) {
   scope([&](Scope& s) {
     for (int i = 0; i < 10; ++i) {
       s.spawn([&] {
-        if (current_pool() == &global_pool()) on_global++;
+        if (current_pool() == &global_pool())
+          on_global++;
       });
     }
   });

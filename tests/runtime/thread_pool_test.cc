@@ -116,7 +116,8 @@ TEST(ThreadPoolTest, UncaughtExceptionGoesToHandler) {
       }
     };
     ThreadPool pool(options);
-    for (int i = 0; i < 10; ++i) pool.spawn([] { throw std::logic_error("lost"); });
+    for (int i = 0; i < 10; ++i)
+      pool.spawn([] { throw std::logic_error("lost"); });
   }
   EXPECT_EQ(handled.load(), 10);
 }
@@ -186,12 +187,14 @@ TEST(ThreadPoolTest, SubmitDuringShutdownThrows) {
   ThreadPool* raw = pool.get();
   pool->spawn([&] {
     started.count_down();
-    while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    while (!release.load())
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
   });
   started.wait();
   std::thread destroyer([&] { pool.reset(); });
   // Wait until the destructor marked the pool as shutting down.
-  while (!raw->snapshot().is_shutting_down) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  while (!raw->snapshot().is_shutting_down)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
   try {
     raw->spawn([] {});
   } catch (const Error& e) {
@@ -221,7 +224,8 @@ TEST(ThreadPoolTest, GlobalPoolServesOffPoolCalls) {
 
 // Snapshots list the pool with its workers and count completed tasks.
 TEST_P(PoolTest, SnapshotShowsWorkersAndProgress) {
-  for (int i = 0; i < 100; ++i) pool().spawn([] {});
+  for (int i = 0; i < 100; ++i)
+    pool().spawn([] {});
   pool().install([] {});
   // Let the spawned tasks finish: they are counted once they ran.
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
@@ -232,9 +236,11 @@ TEST_P(PoolTest, SnapshotShowsWorkersAndProgress) {
   EXPECT_EQ(snap.name, "test");
   EXPECT_EQ(snap.workers.size(), pool().num_threads());
   EXPECT_GE(snap.tasks_completed(), 100u);
-  for (const auto& w : snap.workers) EXPECT_NE(w.os_thread_id, 0);
+  for (const auto& w : snap.workers)
+    EXPECT_NE(w.os_thread_id, 0);
   bool listed = false;
-  for (const auto& s : snapshot_pools()) listed |= s.id == snap.id;
+  for (const auto& s : snapshot_pools())
+    listed |= s.id == snap.id;
   EXPECT_TRUE(listed);
 }
 

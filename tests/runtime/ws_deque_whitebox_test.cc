@@ -18,7 +18,8 @@ using testing::Deadline;
 std::vector<Job> make_jobs(std::size_t n) {
   std::vector<Job> jobs;
   jobs.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) jobs.emplace_back(nullptr);
+  for (std::size_t i = 0; i < n; ++i)
+    jobs.emplace_back(nullptr);
   return jobs;
 }
 
@@ -26,7 +27,8 @@ std::vector<Job> make_jobs(std::size_t n) {
 TEST(WsDequeTest, OwnerLifoThiefFifo) {
   auto jobs = make_jobs(3);
   WsDeque d(4);
-  for (auto& j : jobs) d.push(&j, 0);
+  for (auto& j : jobs)
+    d.push(&j, 0);
   EXPECT_EQ(d.size(), 3u);
   Item stolen;
   EXPECT_EQ(d.steal(0, stolen), WsDeque::Steal::kSuccess);
@@ -41,8 +43,10 @@ TEST(WsDequeTest, OwnerLifoThiefFifo) {
 TEST(WsDequeTest, Grows) {
   auto jobs = make_jobs(1000);
   WsDeque d(2);
-  for (auto& j : jobs) d.push(&j, 0);
-  for (int i = 999; i >= 0; --i) ASSERT_EQ(d.pop().job, &jobs[static_cast<std::size_t>(i)]);
+  for (auto& j : jobs)
+    d.push(&j, 0);
+  for (int i = 999; i >= 0; --i)
+    ASSERT_EQ(d.pop().job, &jobs[static_cast<std::size_t>(i)]);
 }
 
 // A thief with an isolation tag refuses items of other regions.
@@ -73,10 +77,12 @@ TEST(WsDequeTest, ConcurrentExactlyOnce) {
     thieves.emplace_back([&] {
       Item item;
       while (!done.load(std::memory_order_acquire)) {
-        if (d.steal(0, item) == WsDeque::Steal::kSuccess) taken[index_of(item.job)]++;
+        if (d.steal(0, item) == WsDeque::Steal::kSuccess)
+          taken[index_of(item.job)]++;
       }
       while (d.steal(0, item) != WsDeque::Steal::kEmpty) {
-        if (item) taken[index_of(item.job)]++;
+        if (item)
+          taken[index_of(item.job)]++;
         item = {};
       }
     });
@@ -86,16 +92,21 @@ TEST(WsDequeTest, ConcurrentExactlyOnce) {
   while (next < n) {
     rng = rng * 1103515245 + 12345;
     std::size_t burst = 1 + (rng >> 16) % 16;
-    for (std::size_t i = 0; i < burst && next < n; ++i) d.push(&jobs[next++], 0);
+    for (std::size_t i = 0; i < burst && next < n; ++i)
+      d.push(&jobs[next++], 0);
     std::size_t pops = (rng >> 8) % 12;
     for (std::size_t i = 0; i < pops; ++i) {
-      if (Item item = d.pop()) taken[index_of(item.job)]++;
+      if (Item item = d.pop())
+        taken[index_of(item.job)]++;
     }
   }
-  while (Item item = d.pop()) taken[index_of(item.job)]++;
+  while (Item item = d.pop())
+    taken[index_of(item.job)]++;
   done.store(true, std::memory_order_release);
-  for (auto& t : thieves) t.join();
-  for (std::size_t i = 0; i < n; ++i) ASSERT_EQ(taken[i].load(), 1) << "job " << i;
+  for (auto& t : thieves)
+    t.join();
+  for (std::size_t i = 0; i < n; ++i)
+    ASSERT_EQ(taken[i].load(), 1) << "job " << i;
 }
 
 }  // namespace

@@ -1,23 +1,27 @@
 #include "sleep/sleep.h"
 
 #include "futex.h"
-#include "knot/runtime/detail/fence.h"
 #include "knot/runtime/detail/check.h"
+#include "knot/runtime/detail/fence.h"
 
 namespace knot::detail {
 
-Sleep::Sleep(std::size_t num_workers)
-    : num_workers_(num_workers), words_(new Word[num_workers]) {}
+Sleep::Sleep(std::size_t num_workers) : num_workers_(num_workers), words_(new Word[num_workers]) {}
 
-void Sleep::start_looking() noexcept { counters_.fetch_add(kOneInactive, std::memory_order_seq_cst); }
+void Sleep::start_looking() noexcept {
+  counters_.fetch_add(kOneInactive, std::memory_order_seq_cst);
+}
 
-void Sleep::stop_looking() noexcept { counters_.fetch_sub(kOneInactive, std::memory_order_seq_cst); }
+void Sleep::stop_looking() noexcept {
+  counters_.fetch_sub(kOneInactive, std::memory_order_seq_cst);
+}
 
 void Sleep::work_found() noexcept {
   std::uint64_t c = counters_.fetch_sub(kOneInactive, std::memory_order_seq_cst);
   // [R4] We were the last awake searcher: hand the search to sleepers.
   std::uint32_t awake_idle = inactive(c) - sleeping(c);
-  if (awake_idle == 1 && sleeping(c) > 0) wake_any(sleeping(c) < 2 ? sleeping(c) : 2);
+  if (awake_idle == 1 && sleeping(c) > 0)
+    wake_any(sleeping(c) < 2 ? sleeping(c) : 2);
 }
 
 void Sleep::sleep(std::size_t index, JobLatch* latch, FunctionRef<bool()> has_work) noexcept {
@@ -35,7 +39,8 @@ void Sleep::sleep(std::size_t index, JobLatch* latch, FunctionRef<bool()> has_wo
   if (has_work() || (latch != nullptr && latch->probe())) {
     word.state.store(kAwake, std::memory_order_relaxed);
     counters_.fetch_sub(kOneSleeping, std::memory_order_seq_cst);
-    if (latch != nullptr) latch->wake_up();
+    if (latch != nullptr)
+      latch->wake_up();
     return;
   }
   while (word.state.load(std::memory_order_acquire) == kSleeping) {
@@ -45,26 +50,30 @@ void Sleep::sleep(std::size_t index, JobLatch* latch, FunctionRef<bool()> has_wo
   // we remove ourselves from the count [R2].
   word.state.store(kAwake, std::memory_order_relaxed);
   counters_.fetch_sub(kOneSleeping, std::memory_order_seq_cst);
-  if (latch != nullptr) latch->wake_up();
+  if (latch != nullptr)
+    latch->wake_up();
 }
 
 void Sleep::new_local_job() noexcept {
   std::uint64_t c = counters_.load(std::memory_order_relaxed);
   // [R3] Only when nobody is searching: a searcher will find the job.
-  if (sleeping(c) > 0 && inactive(c) == sleeping(c)) wake_any(1);
+  if (sleeping(c) > 0 && inactive(c) == sleeping(c))
+    wake_any(1);
 }
 
 void Sleep::new_injected_job() noexcept {
   // [R1] Dekker with the sleeper's increment and last look.
   seq_cst_fence();
   std::uint64_t c = counters_.load(std::memory_order_seq_cst);
-  if (sleeping(c) > 0 && inactive(c) == sleeping(c)) wake_any(1);
+  if (sleeping(c) > 0 && inactive(c) == sleeping(c))
+    wake_any(1);
 }
 
 void Sleep::worker_blocked() noexcept {
   seq_cst_fence();
   std::uint64_t c = counters_.load(std::memory_order_seq_cst);
-  if (sleeping(c) > 0) wake_any(1);
+  if (sleeping(c) > 0)
+    wake_any(1);
 }
 
 bool Sleep::try_wake(std::size_t index) noexcept {
@@ -81,14 +90,18 @@ bool Sleep::try_wake(std::size_t index) noexcept {
 void Sleep::wake_any(std::uint32_t count) noexcept {
   std::size_t start = next_victim_.fetch_add(1, std::memory_order_relaxed) % num_workers_;
   for (std::size_t i = 0; i < num_workers_ && count > 0; ++i) {
-    if (try_wake((start + i) % num_workers_)) --count;
+    if (try_wake((start + i) % num_workers_))
+      --count;
   }
 }
 
-void Sleep::wake_worker(std::size_t index) noexcept { try_wake(index); }
+void Sleep::wake_worker(std::size_t index) noexcept {
+  try_wake(index);
+}
 
 void Sleep::wake_all() noexcept {
-  for (std::size_t i = 0; i < num_workers_; ++i) try_wake(i);
+  for (std::size_t i = 0; i < num_workers_; ++i)
+    try_wake(i);
 }
 
 std::size_t Sleep::num_sleeping() const noexcept {

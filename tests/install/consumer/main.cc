@@ -4,7 +4,8 @@
 #include "knot/runtime.h"
 
 long fib(int n) {
-  if (n < 2) return n;
+  if (n < 2)
+    return n;
   auto [a, b] = knot::join([&] { return fib(n - 1); }, [&] { return fib(n - 2); });
   return a + b;
 }

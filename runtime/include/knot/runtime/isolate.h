@@ -25,7 +25,8 @@ namespace knot {
 template <class F>
 std::invoke_result_t<F&> isolate(F&& f) {
   detail::Worker* worker = detail::current_worker();
-  if (worker == nullptr) return f();
+  if (worker == nullptr)
+    return f();
   struct Restore {
     detail::Worker* worker;
     std::uint64_t previous;

@@ -73,7 +73,8 @@ auto join_context(A&& a, B&& b)
     detail::wait_until(worker, job_a.latch);
   }
   // Both halves are done: now it is safe to rethrow.
-  if (result_b.has_error()) std::rethrow_exception(result_b.error());
+  if (result_b.has_error())
+    std::rethrow_exception(result_b.error());
   if constexpr (std::is_void_v<RA> && std::is_void_v<RB>) {
     job_a.result.take();
   } else {

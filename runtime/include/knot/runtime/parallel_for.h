@@ -30,7 +30,8 @@ void for_piece(Index lo, Index hi, F& f) {
   if constexpr (std::is_invocable_v<F&, Index, Index>) {
     f(lo, hi);
   } else {
-    for (Index i = lo; i < hi; ++i) f(i);
+    for (Index i = lo; i < hi; ++i)
+      f(i);
   }
 }
 
@@ -52,7 +53,8 @@ void for_split(Index lo, Index hi, F& f, Splitter splitter, bool migrated) {
 // [first, last). An empty range calls nothing.
 template <std::integral Index, class F>
 void parallel_for(Index first, Index last, F&& f, Grain grain = {}) {
-  if (!(first < last)) return;
+  if (!(first < last))
+    return;
   detail::for_split(first, last, f, detail::Splitter(grain), false);
 }
 
@@ -60,7 +62,8 @@ void parallel_for(Index first, Index last, F&& f, Grain grain = {}) {
 template <std::random_access_iterator It, class F>
 void parallel_for_each(It begin, It end, F&& f, Grain grain = {}) {
   using Diff = std::iter_difference_t<It>;
-  parallel_for(Diff{0}, end - begin, [&](Diff i) { f(begin[i]); }, grain);
+  parallel_for(
+      Diff{0}, end - begin, [&](Diff i) { f(begin[i]); }, grain);
 }
 
 template <std::ranges::random_access_range R, class F>

@@ -26,16 +26,18 @@ T reduce_piece(Index lo, Index hi, const T& identity, Map& map, Reduce& reduce) 
     return map(lo, hi, T(identity));
   } else {
     T acc(identity);
-    for (Index i = lo; i < hi; ++i) acc = reduce(std::move(acc), map(i));
+    for (Index i = lo; i < hi; ++i)
+      acc = reduce(std::move(acc), map(i));
     return acc;
   }
 }
 
 template <class Index, class T, class Map, class Reduce>
-T reduce_split(Index lo, Index hi, const T& identity, Map& map, Reduce& reduce,
-               Splitter splitter, bool migrated) {
+T reduce_split(Index lo, Index hi, const T& identity, Map& map, Reduce& reduce, Splitter splitter,
+               bool migrated) {
   auto len = static_cast<std::size_t>(hi - lo);
-  if (!splitter.try_split(len, migrated)) return reduce_piece(lo, hi, identity, map, reduce);
+  if (!splitter.try_split(len, migrated))
+    return reduce_piece(lo, hi, identity, map, reduce);
   Index mid = lo + static_cast<Index>(len / 2);
   auto [left, right] = join_context(
       [&](bool m) { return reduce_split(lo, mid, identity, map, reduce, splitter, m); },
@@ -50,9 +52,9 @@ T reduce_split(Index lo, Index hi, const T& identity, Map& map, Reduce& reduce,
 template <std::integral Index, class T, class Map, class Reduce>
 T parallel_reduce(Index first, Index last, T identity, Map&& map, Reduce&& reduce,
                   Grain grain = {}) {
-  if (!(first < last)) return identity;
-  return detail::reduce_split(first, last, identity, map, reduce, detail::Splitter(grain),
-                              false);
+  if (!(first < last))
+    return identity;
+  return detail::reduce_split(first, last, identity, map, reduce, detail::Splitter(grain), false);
 }
 
 }  // namespace knot

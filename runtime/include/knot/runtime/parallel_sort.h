@@ -61,7 +61,8 @@ template <class It, class T, class Comp>
 void merge_sort(It data, T* buf, std::size_t n, bool into_buf, std::size_t leaf, Comp& comp) {
   if (n <= leaf) {
     std::sort(data, data + n, comp);
-    if (into_buf) std::move(data, data + n, buf);
+    if (into_buf)
+      std::move(data, data + n, buf);
     return;
   }
   std::size_t half = n / 2;
@@ -94,9 +95,11 @@ void parallel_sort(It begin, It end, Comp comp = {}) {
     return;
   }
   // Already sorted (a common case): one cheap parallel-free pass.
-  if (std::is_sorted(begin, end, comp)) return;
+  if (std::is_sorted(begin, end, comp))
+    return;
   auto threads = current_num_threads();
-  std::size_t leaf = std::max(detail::kSortSerialCutoff, n / (8 * std::max<std::size_t>(threads, 1)));
+  std::size_t leaf =
+      std::max(detail::kSortSerialCutoff, n / (8 * std::max<std::size_t>(threads, 1)));
   std::unique_ptr<T[]> buffer(new T[n]);
   detail::merge_sort(begin, buffer.get(), n, /*into_buf=*/false, leaf, comp);
 }

@@ -44,13 +44,15 @@ class Scope {
       : owner_(owner), latch_(detail::registry_of(owner), owner, /*cross=*/false) {}
 
   void record_error(std::exception_ptr error) noexcept {
-    if (!has_error_.exchange(true, std::memory_order_relaxed)) error_ = std::move(error);
+    if (!has_error_.exchange(true, std::memory_order_relaxed))
+      error_ = std::move(error);
   }
   // finish_one() retires one unit of work (a task, or the body); the last
   // one sets the latch. acq_rel: each task's writes happen-before the owner
   // returns from wait.
   void finish_one() noexcept {
-    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) latch_.set();
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1)
+      latch_.set();
   }
 
   detail::Worker* owner_;
@@ -72,10 +74,12 @@ auto scope(F&& body) -> std::invoke_result_t<F&, Scope&> {
   Scope s(worker);
   detail::JobResult<R> result;
   result.run(body, s);
-  if (result.has_error()) s.record_error(result.error());
+  if (result.has_error())
+    s.record_error(result.error());
   s.finish_one();
   detail::wait_until(worker, s.latch_);
-  if (s.has_error_.load(std::memory_order_relaxed)) std::rethrow_exception(s.error_);
+  if (s.has_error_.load(std::memory_order_relaxed))
+    std::rethrow_exception(s.error_);
   return result.take();
 }
 

@@ -41,8 +41,8 @@ struct WorkerView {
   std::size_t index = 0;
   std::int64_t os_thread_id = 0;  // Linux TID, as in /proc/PID/task
   WorkerState state = WorkerState::kStopped;
-  std::size_t queue_depth = 0;          // jobs in this worker's deque
-  std::uint64_t tasks_completed = 0;    // jobs this worker took from a queue and ran
+  std::size_t queue_depth = 0;        // jobs in this worker's deque
+  std::uint64_t tasks_completed = 0;  // jobs this worker took from a queue and ran
 };
 
 // PoolSnapshot is one pool at the moment of the snapshot.
@@ -51,8 +51,8 @@ struct PoolSnapshot {
   std::string name;
   BlockingPolicy policy = BlockingPolicy::kBlock;
   std::size_t num_threads = 0;
-  std::size_t injector_depth = 0;   // jobs submitted from outside, not yet taken
-  std::size_t pending_tasks = 0;    // spawned or injected jobs not finished
+  std::size_t injector_depth = 0;  // jobs submitted from outside, not yet taken
+  std::size_t pending_tasks = 0;   // spawned or injected jobs not finished
   bool is_shutting_down = false;
   std::vector<WorkerView> workers;
 

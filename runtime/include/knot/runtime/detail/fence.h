@@ -22,9 +22,13 @@ namespace knot::detail {
 
 #if defined(KNOT_FENCE_IS_RMW)
 inline std::atomic<unsigned> g_tsan_fence{0};
-inline void seq_cst_fence() noexcept { g_tsan_fence.fetch_add(0, std::memory_order_seq_cst); }
+inline void seq_cst_fence() noexcept {
+  g_tsan_fence.fetch_add(0, std::memory_order_seq_cst);
+}
 #else
-inline void seq_cst_fence() noexcept { std::atomic_thread_fence(std::memory_order_seq_cst); }
+inline void seq_cst_fence() noexcept {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+}
 #endif
 
 }  // namespace knot::detail

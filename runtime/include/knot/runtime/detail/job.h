@@ -72,9 +72,7 @@ class JobLatch {
     std::uint32_t expected = kSleeping;
     state_.compare_exchange_strong(expected, kUnset, std::memory_order_relaxed);
   }
-  bool is_sleeping() const noexcept {
-    return state_.load(std::memory_order_acquire) == kSleeping;
-  }
+  bool is_sleeping() const noexcept { return state_.load(std::memory_order_acquire) == kSleeping; }
 
   Worker* worker() const noexcept { return worker_; }
 
@@ -109,8 +107,10 @@ class JobResult {
   std::exception_ptr error() const noexcept { return error_; }
   // take() returns the value or rethrows the job's exception.
   auto take() {
-    if (error_) std::rethrow_exception(error_);
-    if constexpr (!std::is_void_v<T>) return std::move(*value_);
+    if (error_)
+      std::rethrow_exception(error_);
+    if constexpr (!std::is_void_v<T>)
+      return std::move(*value_);
   }
 
  private:

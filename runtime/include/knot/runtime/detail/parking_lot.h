@@ -50,7 +50,7 @@ ParkResult park(const void* key, const WaitSite& site, FunctionRef<bool()> valid
 
 // UnparkInfo is passed to unpark_one's callback, under the bucket lock.
 struct UnparkInfo {
-  bool unparked_one = false;     // a thread was taken off the queue
+  bool unparked_one = false;      // a thread was taken off the queue
   bool has_more_waiters = false;  // more threads remain parked on the key
 };
 

@@ -20,7 +20,9 @@ namespace knot::detail {
 // worker's thread at start; read on every join.
 extern thread_local Worker* t_current_worker;
 
-inline Worker* current_worker() noexcept { return t_current_worker; }
+inline Worker* current_worker() noexcept {
+  return t_current_worker;
+}
 
 // Worker-only. push_job() puts `job` at the bottom of the worker's deque,
 // tagged with the worker's isolation tag, and wakes a sleeping worker if none

@@ -25,15 +25,16 @@ namespace detail {
 
 class Splitter {
  public:
-  explicit Splitter(Grain grain) noexcept
-      : splits_(current_num_threads()), grain_(grain.size) {}
+  explicit Splitter(Grain grain) noexcept : splits_(current_num_threads()), grain_(grain.size) {}
 
   // try_split() says whether a piece of `len` elements should be split in
   // two. `migrated` is true when this piece runs on another worker than its
   // parent (it was stolen).
   bool try_split(std::size_t len, bool migrated) noexcept {
-    if (len < 2) return false;
-    if (grain_ != 0) return len > grain_;
+    if (len < 2)
+      return false;
+    if (grain_ != 0)
+      return len > grain_;
     if (migrated) {
       splits_ = std::max(current_num_threads(), splits_ / 2);
       return true;
