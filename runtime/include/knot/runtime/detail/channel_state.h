@@ -117,23 +117,18 @@ class ChannelState {
       }
       if (op == QueueOp::kClosed)
         return ChannelStatus::kClosed;
-      // kNoRoom or kBusy: only a bounded channel gets here.
-      if (!may_block) {
-        if (op == QueueOp::kBusy && !backoff.is_yielding()) {
-          backoff.spin();  // a receiver is vacating the slot [C4]: give it a moment
+      // kNoRoom or kBusy (a receiver is vacating the slot [C4]): only a
+      // bounded channel gets here.
+      switch (next_step(op, may_block, deadline, backoff)) {
+        case Step::kRetry:
           continue;
-        }
-        return ChannelStatus::kFull;
-      }
-      if (op == QueueOp::kBusy || !backoff.is_completed()) {
-        if (deadline != nullptr && backoff.is_yielding() && Clock::now() >= *deadline) {
+        case Step::kWouldBlock:
+          return ChannelStatus::kFull;
+        case Step::kTimeout:
           return ChannelStatus::kTimeout;
-        }
-        backoff.snooze();
-        continue;
+        case Step::kPark:
+          break;
       }
-      if (deadline != nullptr && Clock::now() >= *deadline)
-        return ChannelStatus::kTimeout;
       const Clock::time_point* until = park_deadline(deadline);
       const WaitSite site{this, WaitKind::kChannelSend, name_, until != nullptr};
       const ParkResult result = park(
@@ -174,22 +169,17 @@ class ChannelState {
           return ChannelStatus::kOk;
         continue;
       }
-      if (!may_block) {
-        if (op == QueueOp::kBusy && !backoff.is_yielding()) {
-          backoff.spin();  // a sender is publishing the head slot [C1]
+      // kNoMessage, or kBusy: a sender is publishing the head slot [C1].
+      switch (next_step(op, may_block, deadline, backoff)) {
+        case Step::kRetry:
           continue;
-        }
-        return ChannelStatus::kEmpty;
-      }
-      if (op == QueueOp::kBusy || !backoff.is_completed()) {
-        if (deadline != nullptr && backoff.is_yielding() && Clock::now() >= *deadline) {
+        case Step::kWouldBlock:
+          return ChannelStatus::kEmpty;
+        case Step::kTimeout:
           return ChannelStatus::kTimeout;
-        }
-        backoff.snooze();
-        continue;
+        case Step::kPark:
+          break;
       }
-      if (deadline != nullptr && Clock::now() >= *deadline)
-        return ChannelStatus::kTimeout;
       const Clock::time_point* until = park_deadline(deadline);
       const WaitSite site{this, WaitKind::kChannelRecv, name_, until != nullptr};
       const ParkResult result = park(
@@ -274,6 +264,36 @@ class ChannelState {
   }
   QueueOp pop(std::optional<T>& out) {
     return ring_ != nullptr ? ring_->try_pop(out) : list_->try_pop(out);
+  }
+
+  // Step is what a send or receive that found no room / no message does
+  // next: retry (after a spin or a snooze), give up without blocking, give
+  // up on its deadline, or park.
+  enum class Step { kRetry, kWouldBlock, kTimeout, kPark };
+
+  // next_step() decides it. kBusy means the other side is half-way through
+  // the slot we need: worth a short spin even for a non-blocking call, and
+  // never a reason to park. A blocking call spins and yields (ChannelBackoff)
+  // before it parks, and checks its deadline once it yields.
+  static Step next_step(QueueOp op, bool may_block, const Clock::time_point* deadline,
+                        ChannelBackoff& backoff) {
+    const bool busy = op == QueueOp::kBusy;
+    if (!may_block) {
+      if (busy && !backoff.is_yielding()) {
+        backoff.spin();
+        return Step::kRetry;
+      }
+      return Step::kWouldBlock;
+    }
+    if (busy || !backoff.is_completed()) {
+      if (deadline != nullptr && backoff.is_yielding() && Clock::now() >= *deadline)
+        return Step::kTimeout;
+      backoff.snooze();
+      return Step::kRetry;
+    }
+    if (deadline != nullptr && Clock::now() >= *deadline)
+      return Step::kTimeout;
+    return Step::kPark;
   }
 
   // park_deadline(): the deadline to park with. A saturated one (a timeout
