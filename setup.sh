@@ -20,6 +20,7 @@ JOBS=${KNOT_JOBS:-$(nproc)}
 PACKAGES=(
   build-essential cmake ninja-build g++ clang pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev libboost-context-dev
+  libunwind-dev libdw-dev nlohmann-json3-dev
 )
 
 log() { printf '\n==> %s\n' "$*"; }
