@@ -5,6 +5,12 @@
 
 namespace knot {
 
+namespace {
+void describe_latch(const void* resource, ResourceFacts& facts) noexcept {
+  facts.count = static_cast<const Latch*>(resource)->count();
+}
+}  // namespace
+
 Latch::Latch(std::ptrdiff_t count, std::string name) : count_(count), name_(std::move(name)) {
   KNOT_CHECK(count >= 0, "Latch '%s' created with a negative count %td", name_.c_str(), count);
 }
@@ -20,14 +26,14 @@ void Latch::count_down(std::ptrdiff_t n) noexcept {
 }
 
 void Latch::wait() const noexcept {
-  WaitSite site{this, WaitKind::kLatch, name_, false};
+  WaitSite site{this, WaitKind::kLatch, name_, false, &describe_latch};
   while (!try_wait()) {
     detail::park(this, site, [&] { return !try_wait(); });
   }
 }
 
 bool Latch::wait_until_steady(std::chrono::steady_clock::time_point deadline) const noexcept {
-  WaitSite site{this, WaitKind::kLatch, name_, true};
+  WaitSite site{this, WaitKind::kLatch, name_, true, &describe_latch};
   while (!try_wait()) {
     if (detail::park(
             this, site, [&] { return !try_wait(); }, &deadline) == detail::ParkResult::kTimedOut) {

@@ -22,6 +22,15 @@ inline void cpu_relax() noexcept {
   asm volatile("yield");
 #endif
 }
+void describe_mutex(const void* resource, ResourceFacts& facts) noexcept {
+  facts.owner_tid = static_cast<const Mutex*>(resource)->owner();
+}
+
+void describe_shared_mutex(const void* resource, ResourceFacts& facts) noexcept {
+  const auto* m = static_cast<const SharedMutex*>(resource);
+  facts.owner_tid = m->owner();
+  facts.num_readers = m->num_readers();
+}
 }  // namespace
 
 std::int64_t this_thread_id() noexcept {
@@ -48,7 +57,7 @@ bool Mutex::try_lock() noexcept {
 }
 
 bool Mutex::lock_slow(const std::chrono::steady_clock::time_point* deadline) noexcept {
-  WaitSite site{this, WaitKind::kMutex, name_, deadline != nullptr};
+  WaitSite site{this, WaitKind::kMutex, name_, deadline != nullptr, &describe_mutex};
   int spins = 0;
   for (;;) {
     std::uint8_t s = state_.load(std::memory_order_relaxed);
@@ -120,7 +129,7 @@ bool SharedMutex::try_lock() noexcept {
 }
 
 void SharedMutex::lock() noexcept {
-  WaitSite site{this, WaitKind::kMutex, name_, false};
+  WaitSite site{this, WaitKind::kMutex, name_, false, &describe_shared_mutex};
   int spins = 0;
   for (;;) {
     if (try_lock())
@@ -175,7 +184,7 @@ bool SharedMutex::try_lock_shared() noexcept {
 }
 
 void SharedMutex::lock_shared() noexcept {
-  WaitSite site{this, WaitKind::kSharedMutex, name_, false};
+  WaitSite site{this, WaitKind::kSharedMutex, name_, false, &describe_shared_mutex};
   int spins = 0;
   for (;;) {
     if (try_lock_shared())

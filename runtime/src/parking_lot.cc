@@ -17,6 +17,7 @@
 #include "futex.h"
 #include "knot/runtime/detail/scheduler.h"
 #include "registry.h"
+#include "thread_record.h"
 
 namespace knot::detail {
 
@@ -183,6 +184,7 @@ WaitScope::WaitScope(const WaitSite& site) noexcept
     worker->set_state(WorkerState::kParked);
     worker->registry()->worker_blocking(*worker);
   }
+  ThreadRecord::this_thread().begin_wait(&site_);
   if (observer_ != nullptr)
     observer_->on_wait_begin(site_);
 }
@@ -190,6 +192,8 @@ WaitScope::WaitScope(const WaitSite& site) noexcept
 WaitScope::~WaitScope() {
   if (observer_ != nullptr)
     observer_->on_wait_end(site_);
+  // After this no snapshot can read the site: the caller may free it.
+  ThreadRecord::this_thread().end_wait();
   if (worker_ != nullptr) {
     static_cast<Worker*>(worker_)->set_state(static_cast<WorkerState>(previous_state_));
   }

@@ -188,7 +188,7 @@ void Registry::terminate() noexcept {
              "pool '%s' destroyed from one of its own workers", options_.name.c_str());
   shutting_down_.store(true, std::memory_order_release);
   // Let spawned and injected work finish (both are counted in pending_).
-  WaitSite site{this, WaitKind::kPoolShutdown, options_.name, false};
+  WaitSite site{this, WaitKind::kPoolShutdown, options_.name, false, &describe_pool};
   while (pending_.load(std::memory_order_seq_cst) != 0) {
     park(&pending_, site, [&] {
       has_shutdown_waiter_.store(true, std::memory_order_seq_cst);

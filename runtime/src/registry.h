@@ -135,6 +135,10 @@ class Registry : public std::enable_shared_from_this<Registry> {
   std::latch started_;
 };
 
+// describe_pool() is the DescribeFn of waits on a pool (install from
+// outside, shutdown): the resource is the Registry.
+void describe_pool(const void* resource, ResourceFacts& facts) noexcept;
+
 // The pool list behind snapshot_pools().
 void register_pool(Registry* registry);
 void unregister_pool(Registry* registry);

@@ -16,6 +16,7 @@
 #include "knot/runtime/detail/scheduler.h"
 #include "knot/runtime/observer.h"
 #include "registry.h"
+#include "thread_record.h"
 
 namespace knot::detail {
 
@@ -48,7 +49,9 @@ std::uint32_t Worker::next_random() noexcept {
 
 void Worker::main() noexcept {
   t_current_worker = this;
-  os_tid_.store(static_cast<std::int64_t>(::syscall(SYS_gettid)), std::memory_order_relaxed);
+  ThreadRecord& record = ThreadRecord::this_thread();
+  record.set_worker(registry_->id(), index_);
+  os_tid_.store(record.tid(), std::memory_order_relaxed);
   set_state(WorkerState::kRunning);
   if (Observer* obs = observer())
     obs->on_worker_start(registry_->name(), index_);
@@ -236,9 +239,13 @@ void wait_until(Worker* worker, JobLatch& latch) noexcept {
   worker->wait_until(latch);
 }
 
+void describe_pool(const void* resource, ResourceFacts& facts) noexcept {
+  facts.pool_id = static_cast<const Registry*>(resource)->id();
+}
+
 void wait_outside(JobLatch& latch, WaitKind kind, const Registry* pool,
                   std::string_view name) noexcept {
-  WaitSite site{pool, kind, name, /*is_timed=*/false};
+  WaitSite site{pool, kind, name, /*is_timed=*/false, &describe_pool};
   while (!latch.probe()) {
     park(&latch, site, [&] { return latch.try_fall_asleep() || latch.is_sleeping(); });
   }

@@ -15,4 +15,5 @@
 #include "knot/runtime/parallel_sort.h"
 #include "knot/runtime/scope.h"
 #include "knot/runtime/snapshot.h"
+#include "knot/runtime/this_thread.h"
 #include "knot/runtime/thread_pool.h"

@@ -12,7 +12,9 @@
 // join whose other half was not stolen never reaches the observer.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace knot {
@@ -34,6 +36,32 @@ enum class WaitKind : std::uint8_t {
 // to_string() gives the stable lower-case name used in reports ("channel_send").
 std::string_view to_string(WaitKind kind) noexcept;
 
+// ResourceFacts is what a primitive says about itself to diagnosis: the
+// fields that apply to its kind are set, the rest keep their defaults.
+// Filled by WaitSite::describe on the thread that reads a snapshot, while
+// the waiting thread is known to be parked (the primitive is alive).
+struct ResourceFacts {
+  // Channels.
+  std::optional<std::size_t> capacity;  // unset: unbounded
+  std::size_t length = 0;
+  std::size_t num_senders = 0;
+  std::size_t num_receivers = 0;
+  std::uint64_t num_sent = 0;
+  std::uint64_t num_received = 0;
+  // Latches: the remaining count.
+  std::ptrdiff_t count = 0;
+  // Mutexes: the exclusive owner's OS thread id (0: none), shared holders.
+  std::int64_t owner_tid = 0;
+  std::size_t num_readers = 0;
+  // Pools (install, join from outside, shutdown): the pool waited for.
+  std::uint64_t pool_id = 0;
+};
+
+// DescribeFn fills `facts` for `resource`. It must not block or allocate
+// beyond the facts themselves, and it is only called while a thread is
+// parked on the resource.
+using DescribeFn = void (*)(const void* resource, ResourceFacts& facts) noexcept;
+
 // WaitSite describes one wait. `resource` identifies the primitive (its
 // address); `name` is the name the user gave it, or empty. The site lives on
 // the waiting thread's stack for the duration of the wait.
@@ -41,7 +69,8 @@ struct WaitSite {
   const void* resource = nullptr;
   WaitKind kind = WaitKind::kBlockingRegion;
   std::string_view name;
-  bool is_timed = false;  // a wait with a deadline: it ends by itself
+  bool is_timed = false;          // a wait with a deadline: it ends by itself
+  DescribeFn describe = nullptr;  // the primitive's facts, or null
 };
 
 // Observer receives the slow-path events of the runtime. Callbacks run on the

@@ -20,6 +20,10 @@
 #include <string_view>
 #include <vector>
 
+#include <chrono>
+#include <optional>
+
+#include "knot/runtime/observer.h"
 #include "knot/runtime/options.h"
 
 namespace knot {
@@ -64,5 +68,35 @@ struct PoolSnapshot {
 // snapshot_pools() returns a snapshot of every live pool, in creation order.
 // It takes the process's pool-list lock, which no worker ever takes.
 std::vector<PoolSnapshot> snapshot_pools();
+
+// WaitView is a thread's current wait: what the WaitSite said, since when,
+// and the resource's facts read while the thread was still parked.
+struct WaitView {
+  WaitKind kind = WaitKind::kBlockingRegion;
+  std::uintptr_t resource = 0;  // the primitive's address: an id, never dereferenced
+  std::string name;
+  bool is_timed = false;
+  std::chrono::steady_clock::time_point since;
+  ResourceFacts facts;
+};
+
+// ThreadView is one thread that knot knows: a worker, or any other thread
+// that named itself, entered a stage or waited in a knot primitive.
+struct ThreadView {
+  std::uint32_t index = 0;        // knot's small id for the thread, never reused
+  std::int64_t os_thread_id = 0;  // Linux TID
+  std::string name;
+  std::string stage;          // innermost StageScope, or empty
+  std::uint64_t pool_id = 0;  // the pool it is a worker of, or 0
+  std::optional<std::size_t> worker_index;
+  std::optional<WaitView> wait;  // set while it is parked (or in a blocking_region)
+};
+
+// snapshot_threads() returns every live thread knot knows, in the order
+// they became known. Each thread's fields are consistent with each other
+// (read under that thread's lock, which it takes only when it parks,
+// unparks or renames itself); different threads were read at different
+// instants.
+std::vector<ThreadView> snapshot_threads();
 
 }  // namespace knot

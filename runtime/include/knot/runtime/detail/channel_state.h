@@ -130,7 +130,7 @@ class ChannelState {
           break;
       }
       const Clock::time_point* until = park_deadline(deadline);
-      const WaitSite site{this, WaitKind::kChannelSend, name_, until != nullptr};
+      const WaitSite site{this, WaitKind::kChannelSend, name_, until != nullptr, &describe};
       const ParkResult result = park(
           send_key(), site,
           [&] {
@@ -181,7 +181,7 @@ class ChannelState {
           break;
       }
       const Clock::time_point* until = park_deadline(deadline);
-      const WaitSite site{this, WaitKind::kChannelRecv, name_, until != nullptr};
+      const WaitSite site{this, WaitKind::kChannelRecv, name_, until != nullptr, &describe};
       const ParkResult result = park(
           recv_key(), site,
           [&] {
@@ -230,6 +230,17 @@ class ChannelState {
     if (ring_ != nullptr && n > ring_->capacity())
       n = ring_->capacity();
     return static_cast<std::size_t>(n);
+  }
+
+  // describe() is the channel's DescribeFn (WaitSite): its facts for diagnosis.
+  static void describe(const void* resource, ResourceFacts& facts) noexcept {
+    const ChannelStats s = static_cast<const ChannelState*>(resource)->stats();
+    facts.capacity = s.capacity;
+    facts.length = s.size;
+    facts.num_senders = s.num_senders;
+    facts.num_receivers = s.num_receivers;
+    facts.num_sent = s.num_sent;
+    facts.num_received = s.num_received;
   }
 
   ChannelStats stats() const noexcept {

@@ -1,0 +1,167 @@
+#include "thread_record.h"
+
+#include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
+
+#include "knot/runtime/snapshot.h"
+#include "knot/runtime/this_thread.h"
+
+namespace knot::detail {
+
+namespace {
+
+// The live records, in creation order. Threads add and remove themselves
+// (once each); snapshots read the list. Nobody holds this lock while taking
+// a record's lock for longer than a copy.
+std::mutex& list_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::vector<ThreadRecord*>& list() {
+  static std::vector<ThreadRecord*> records;
+  return records;
+}
+
+std::atomic<std::uint32_t> g_next_index{1};
+
+// Owns the calling thread's record and unregisters it at thread exit.
+struct RecordHolder {
+  std::unique_ptr<ThreadRecord> record;
+  ~RecordHolder() {
+    if (!record)
+      return;
+    std::lock_guard<std::mutex> lock(list_mutex());
+    auto& records = list();
+    records.erase(std::remove(records.begin(), records.end(), record.get()), records.end());
+  }
+};
+
+std::string os_thread_name() {
+  char buf[32] = {};
+  pthread_getname_np(pthread_self(), buf, sizeof buf);
+  return buf;
+}
+
+}  // namespace
+
+ThreadRecord::ThreadRecord(std::uint32_t index, std::int64_t tid, std::string name)
+    : index_(index), tid_(tid), name_(std::move(name)) {}
+
+ThreadRecord& ThreadRecord::this_thread() {
+  thread_local RecordHolder holder;
+  if (!holder.record) {
+    holder.record = std::make_unique<ThreadRecord>(
+        g_next_index.fetch_add(1, std::memory_order_relaxed),
+        static_cast<std::int64_t>(::syscall(SYS_gettid)), os_thread_name());
+    std::lock_guard<std::mutex> lock(list_mutex());
+    list().push_back(holder.record.get());
+  }
+  return *holder.record;
+}
+
+void ThreadRecord::set_name(std::string name) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  name_ = std::move(name);
+}
+
+void ThreadRecord::push_stage(std::string stage) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  stages_.push_back(std::move(stage));
+}
+
+void ThreadRecord::pop_stage() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!stages_.empty())
+    stages_.pop_back();
+}
+
+void ThreadRecord::set_worker(std::uint64_t pool_id, std::size_t worker_index) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  pool_id_ = pool_id;
+  worker_index_ = worker_index;
+}
+
+void ThreadRecord::begin_wait(const WaitSite* site) noexcept {
+  auto now = std::chrono::steady_clock::now();
+  std::lock_guard<std::mutex> lock(mutex_);
+  wait_ = site;
+  wait_since_ = now;
+}
+
+void ThreadRecord::end_wait() noexcept {
+  std::lock_guard<std::mutex> lock(mutex_);
+  wait_ = nullptr;
+}
+
+std::string ThreadRecord::name() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return name_;
+}
+
+ThreadView ThreadRecord::view() const {
+  ThreadView v;
+  v.index = index_;
+  v.os_thread_id = tid_;
+  std::lock_guard<std::mutex> lock(mutex_);
+  v.name = name_;
+  if (!stages_.empty())
+    v.stage = stages_.back();
+  v.pool_id = pool_id_;
+  v.worker_index = worker_index_;
+  if (wait_ != nullptr) {
+    WaitView w;
+    w.kind = wait_->kind;
+    w.resource = reinterpret_cast<std::uintptr_t>(wait_->resource);
+    w.name = std::string(wait_->name);
+    w.is_timed = wait_->is_timed;
+    w.since = wait_since_;
+    // The waiting thread cannot leave its wait (end_wait takes this lock),
+    // so the resource is alive while it describes itself.
+    if (wait_->describe != nullptr)
+      wait_->describe(wait_->resource, w.facts);
+    v.wait = std::move(w);
+  }
+  return v;
+}
+
+}  // namespace knot::detail
+
+namespace knot {
+
+std::vector<ThreadView> snapshot_threads() {
+  std::lock_guard<std::mutex> lock(detail::list_mutex());
+  std::vector<ThreadView> views;
+  views.reserve(detail::list().size());
+  for (const auto* record : detail::list())
+    views.push_back(record->view());
+  return views;
+}
+
+namespace this_thread {
+
+void set_name(std::string_view name) {
+  std::string full(name);
+  detail::ThreadRecord::this_thread().set_name(full);
+  pthread_setname_np(pthread_self(), full.substr(0, 15).c_str());
+}
+
+std::string name() {
+  return detail::ThreadRecord::this_thread().name();
+}
+
+}  // namespace this_thread
+
+StageScope::StageScope(std::string_view name) {
+  detail::ThreadRecord::this_thread().push_stage(std::string(name));
+}
+
+StageScope::~StageScope() {
+  detail::ThreadRecord::this_thread().pop_stage();
+}
+
+}  // namespace knot

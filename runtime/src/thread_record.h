@@ -1,0 +1,62 @@
+// ThreadRecord: what the runtime knows about one thread (identity, names,
+// role, current wait), for snapshot_threads() and diagnosis.
+//
+// A record is created the first time a thread needs one (a worker at start,
+// any thread when it parks, names itself or enters a stage) and lives until
+// the thread exits. Its fields are guarded by its own mutex, which the
+// thread takes only on slow paths (parking, unparking, renaming) and a
+// snapshot takes to copy it. Nothing on a fast path touches a record.
+// Does not: record stacks (instrumentation does that from the observer).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "knot/runtime/detail/tsa.h"
+#include "knot/runtime/observer.h"
+#include "knot/runtime/snapshot.h"
+
+namespace knot::detail {
+
+class ThreadRecord {
+ public:
+  ThreadRecord(std::uint32_t index, std::int64_t tid, std::string name);
+
+  // this_thread() is the calling thread's record, created on first use.
+  static ThreadRecord& this_thread();
+
+  std::uint32_t index() const noexcept { return index_; }
+  std::int64_t tid() const noexcept { return tid_; }
+
+  // Owner-only.
+  void set_name(std::string name);
+  void push_stage(std::string stage);
+  void pop_stage();
+  void set_worker(std::uint64_t pool_id, std::size_t worker_index);
+  // begin_wait() publishes `site` (which lives until end_wait()) and the
+  // time; end_wait() withdraws it. A snapshot that copied the site did so
+  // under the lock, so the site and its resource were alive meanwhile.
+  void begin_wait(const WaitSite* site) noexcept;
+  void end_wait() noexcept;
+
+  // Any thread.
+  std::string name() const;
+  ThreadView view() const;
+
+ private:
+  const std::uint32_t index_;
+  const std::int64_t tid_;
+  mutable std::mutex mutex_;
+  std::string name_ KNOT_GUARDED_BY(mutex_);
+  std::vector<std::string> stages_ KNOT_GUARDED_BY(mutex_);
+  std::uint64_t pool_id_ KNOT_GUARDED_BY(mutex_) = 0;
+  std::optional<std::size_t> worker_index_ KNOT_GUARDED_BY(mutex_);
+  const WaitSite* wait_ KNOT_GUARDED_BY(mutex_) = nullptr;
+  std::chrono::steady_clock::time_point wait_since_ KNOT_GUARDED_BY(mutex_);
+};
+
+}  // namespace knot::detail
