@@ -20,7 +20,7 @@
 
 namespace knot::detail {
 
-thread_local Worker* t_current_worker = nullptr;
+constinit thread_local Worker* t_current_worker = nullptr;
 
 namespace {
 

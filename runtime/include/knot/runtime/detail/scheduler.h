@@ -18,7 +18,8 @@ namespace knot::detail {
 
 // The worker running on this thread, or null off-pool. Set once by the
 // worker's thread at start; read on every join.
-extern thread_local Worker* t_current_worker;
+// constinit: no dynamic initialization, so no TLS wrapper call on access.
+extern constinit thread_local Worker* t_current_worker;
 
 inline Worker* current_worker() noexcept {
   return t_current_worker;
