@@ -12,6 +12,20 @@ Observer* set_observer(Observer* observer) noexcept {
   return g_observer.exchange(observer, std::memory_order_acq_rel);
 }
 
+namespace {
+std::atomic<WaitStackHook> g_stack_hook{nullptr};
+}
+
+WaitStackHook set_wait_stack_hook(WaitStackHook hook) noexcept {
+  return g_stack_hook.exchange(hook, std::memory_order_acq_rel);
+}
+
+namespace detail {
+WaitStackHook wait_stack_hook() noexcept {
+  return g_stack_hook.load(std::memory_order_acquire);
+}
+}  // namespace detail
+
 Observer* observer() noexcept {
   // Acquire: the observer's construction happens-before its first callback.
   return g_observer.load(std::memory_order_acquire);

@@ -88,9 +88,17 @@ void ThreadRecord::set_worker(std::uint64_t pool_id, std::size_t worker_index) {
 
 void ThreadRecord::begin_wait(const WaitSite* site) noexcept {
   auto now = std::chrono::steady_clock::now();
+  // Capture outside the lock: a snapshot reader never waits for an unwind.
+  std::uintptr_t pcs[kMaxWaitStackDepth];
+  std::size_t depth = 0;
+  if (WaitStackHook hook = wait_stack_hook())
+    depth = hook(pcs, kMaxWaitStackDepth);
   std::lock_guard<std::mutex> lock(mutex_);
   wait_ = site;
   wait_since_ = now;
+  stack_depth_ = depth;
+  for (std::size_t i = 0; i < depth; ++i)
+    stack_[i] = pcs[i];
 }
 
 void ThreadRecord::end_wait() noexcept {
@@ -124,6 +132,7 @@ ThreadView ThreadRecord::view() const {
     // so the resource is alive while it describes itself.
     if (wait_->describe != nullptr)
       wait_->describe(wait_->resource, w.facts);
+    w.stack.assign(stack_, stack_ + stack_depth_);
     v.wait = std::move(w);
   }
   return v;

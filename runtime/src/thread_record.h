@@ -22,6 +22,9 @@
 
 namespace knot::detail {
 
+// wait_stack_hook() is the hook installed with set_wait_stack_hook(), or null.
+WaitStackHook wait_stack_hook() noexcept;
+
 class ThreadRecord {
  public:
   ThreadRecord(std::uint32_t index, std::int64_t tid, std::string name);
@@ -56,6 +59,8 @@ class ThreadRecord {
   std::uint64_t pool_id_ KNOT_GUARDED_BY(mutex_) = 0;
   std::optional<std::size_t> worker_index_ KNOT_GUARDED_BY(mutex_);
   const WaitSite* wait_ KNOT_GUARDED_BY(mutex_) = nullptr;
+  std::uintptr_t stack_[kMaxWaitStackDepth] KNOT_GUARDED_BY(mutex_);
+  std::size_t stack_depth_ KNOT_GUARDED_BY(mutex_) = 0;
   std::chrono::steady_clock::time_point wait_since_ KNOT_GUARDED_BY(mutex_);
 };
 

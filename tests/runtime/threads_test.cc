@@ -207,3 +207,37 @@ TEST(ThreadsTest, SnapshotsRaceParking) {
 
 }  // namespace
 }  // namespace knot
+
+namespace knot {
+namespace {
+
+std::atomic<int> g_hook_calls{0};
+
+std::size_t fake_stack_hook(std::uintptr_t* pcs, std::size_t max) noexcept {
+  g_hook_calls++;
+  std::size_t n = max < 3 ? max : 3;
+  for (std::size_t i = 0; i < n; ++i) pcs[i] = 0x1000 + i;
+  return n;
+}
+
+// With a stack hook installed, each wait carries the stack it captured at
+// the wait site; without one, waits carry none.
+TEST(ThreadsTest, WaitStackHookRecordsTheWaitSite) {
+  EXPECT_EQ(set_wait_stack_hook(&fake_stack_hook), nullptr);
+  Latch latch(1, "with stack");
+  expect_wait(
+      WaitKind::kLatch, [&] { latch.wait(); },
+      [&](const WaitView& w) {
+        EXPECT_EQ(w.stack, (std::vector<std::uintptr_t>{0x1000, 0x1001, 0x1002}));
+      },
+      [&] { latch.count_down(); });
+  EXPECT_GE(g_hook_calls.load(), 1);
+  EXPECT_EQ(set_wait_stack_hook(nullptr), &fake_stack_hook);
+  Latch second(1, "without stack");
+  expect_wait(
+      WaitKind::kLatch, [&] { second.wait(); },
+      [&](const WaitView& w) { EXPECT_TRUE(w.stack.empty()); }, [&] { second.count_down(); });
+}
+
+}  // namespace
+}  // namespace knot

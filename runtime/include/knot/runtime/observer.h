@@ -97,6 +97,19 @@ class Observer {
   }
 };
 
+// WaitStackHook captures the calling thread's stack into `pcs` (at most
+// `max` return addresses, innermost first) and returns how many it wrote.
+// Called on the parking path just before a thread parks; must not block.
+using WaitStackHook = std::size_t (*)(std::uintptr_t* pcs, std::size_t max) noexcept;
+
+// set_wait_stack_hook() installs the hook that records wait-site stacks
+// (the instrumentation installs one built on libunwind; the runtime has
+// none of its own) and returns the previous one. nullptr: no stacks.
+WaitStackHook set_wait_stack_hook(WaitStackHook hook) noexcept;
+
+// kMaxWaitStackDepth is the most frames kept per wait-site stack.
+inline constexpr std::size_t kMaxWaitStackDepth = 48;
+
 // set_observer() installs `observer` for the whole process (nullptr removes
 // it) and returns the previous one. The observer must outlive every wait that
 // may call it: remove it only when no knot thread can be parked. Cost when no

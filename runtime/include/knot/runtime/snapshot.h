@@ -78,6 +78,9 @@ struct WaitView {
   bool is_timed = false;
   std::chrono::steady_clock::time_point since;
   ResourceFacts facts;
+  // The wait-site stack (return addresses, innermost first), when a stack
+  // hook is installed (set_wait_stack_hook); empty otherwise.
+  std::vector<std::uintptr_t> stack;
 };
 
 // ThreadView is one thread that knot knows: a worker, or any other thread
