@@ -65,23 +65,23 @@ ThreadRecord& ThreadRecord::this_thread() {
 }
 
 void ThreadRecord::set_name(std::string name) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  InternalLock lock(mutex_);
   name_ = std::move(name);
 }
 
 void ThreadRecord::push_stage(std::string stage) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  InternalLock lock(mutex_);
   stages_.push_back(std::move(stage));
 }
 
 void ThreadRecord::pop_stage() {
-  std::lock_guard<std::mutex> lock(mutex_);
+  InternalLock lock(mutex_);
   if (!stages_.empty())
     stages_.pop_back();
 }
 
 void ThreadRecord::set_worker(std::uint64_t pool_id, std::size_t worker_index) {
-  std::lock_guard<std::mutex> lock(mutex_);
+  InternalLock lock(mutex_);
   pool_id_ = pool_id;
   worker_index_ = worker_index;
 }
@@ -93,7 +93,7 @@ void ThreadRecord::begin_wait(const WaitSite* site) noexcept {
   std::size_t depth = 0;
   if (WaitStackHook hook = wait_stack_hook())
     depth = hook(pcs, kMaxWaitStackDepth);
-  std::lock_guard<std::mutex> lock(mutex_);
+  InternalLock lock(mutex_);
   wait_ = site;
   wait_since_ = now;
   stack_depth_ = depth;
@@ -102,12 +102,12 @@ void ThreadRecord::begin_wait(const WaitSite* site) noexcept {
 }
 
 void ThreadRecord::end_wait() noexcept {
-  std::lock_guard<std::mutex> lock(mutex_);
+  InternalLock lock(mutex_);
   wait_ = nullptr;
 }
 
 std::string ThreadRecord::name() const {
-  std::lock_guard<std::mutex> lock(mutex_);
+  InternalLock lock(mutex_);
   return name_;
 }
 
@@ -115,7 +115,7 @@ ThreadView ThreadRecord::view() const {
   ThreadView v;
   v.index = index_;
   v.os_thread_id = tid_;
-  std::lock_guard<std::mutex> lock(mutex_);
+  InternalLock lock(mutex_);
   v.name = name_;
   if (!stages_.empty())
     v.stage = stages_.back();

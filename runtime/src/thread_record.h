@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "internal_mutex.h"
 #include "knot/runtime/detail/tsa.h"
 #include "knot/runtime/observer.h"
 #include "knot/runtime/snapshot.h"
@@ -53,7 +54,7 @@ class ThreadRecord {
  private:
   const std::uint32_t index_;
   const std::int64_t tid_;
-  mutable std::mutex mutex_;
+  mutable InternalMutex mutex_;
   std::string name_ KNOT_GUARDED_BY(mutex_);
   std::vector<std::string> stages_ KNOT_GUARDED_BY(mutex_);
   std::uint64_t pool_id_ KNOT_GUARDED_BY(mutex_) = 0;
