@@ -1,0 +1,141 @@
+// The report's data model: what knot knows about a process at one moment,
+// and, once the watchdog judged it, its verdict.
+//
+//   Report    the whole document (schema "knot.report/1")
+//   Process   which process, when started, on which host
+//   Verdict   deadlock / pool_exhaustion / stall / self_deadlock / on_demand
+//   Pool      a pool and its workers' occupancy
+//   Thread    a thread: names, role, state, current wait, stack
+//   Resource  a primitive threads wait on, with its facts
+//   Graph     the wait-for graph: nodes and labelled edges; the cycle
+//   Frame     one symbolized stack frame
+//
+// Plain value types with no dependency on the runtime, so that knot-view
+// reads reports on a machine that never ran the program. The JSON form is
+// in report_json.h; docs/report-schema.md documents every field.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace knot::report {
+
+// kSchema names this version of the format; readers refuse other majors.
+inline constexpr std::string_view kSchema = "knot.report/1";
+
+struct Frame {
+  std::uint64_t pc = 0;
+  std::string module;        // path of the executable or library
+  std::uint64_t offset = 0;  // pc relative to the module's load address
+  std::string build_id;      // hex, empty if unknown
+  std::string function;      // demangled, empty if unknown
+  std::string file;          // source file, empty if unknown
+  int line = 0;              // 0 if unknown
+  bool is_knot = false;      // a frame of knot itself (viewers fold these)
+};
+
+struct Process {
+  std::int64_t pid = 0;
+  std::string executable;
+  std::vector<std::string> arguments;
+  std::string start_time;  // ISO 8601, UTC
+  std::string host;
+};
+
+struct Verdict {
+  std::string kind;        // "deadlock", "pool_exhaustion", "stall", "self_deadlock", "on_demand"
+  bool is_proven = false;  // proven (deadlock) or suspected (a warning)
+  std::string time;        // ISO 8601, UTC, when it was reached
+  double age_seconds = 0;  // how long the condition had existed by then
+};
+
+struct Worker {
+  std::size_t index = 0;
+  std::int64_t tid = 0;
+  std::string state;  // running, searching, sleeping, parked, stopped
+  std::size_t queue_depth = 0;
+  std::uint64_t tasks_completed = 0;
+};
+
+struct Pool {
+  std::uint64_t id = 0;
+  std::string name;
+  std::string policy;  // block, compensate, fiber
+  std::size_t num_threads = 0;
+  std::size_t injector_depth = 0;
+  std::size_t pending_tasks = 0;
+  std::vector<Worker> workers;
+};
+
+struct Wait {
+  std::string kind;            // join, install, latch, channel_send, channel_recv, mutex, ...
+  std::uint64_t resource = 0;  // Resource::id
+  std::string name;
+  bool is_timed = false;
+  double seconds = 0;  // how long the thread had been waiting
+};
+
+struct Thread {
+  std::uint32_t index = 0;
+  std::int64_t tid = 0;
+  std::string name;
+  std::string stage;
+  std::optional<std::uint64_t> pool_id;  // set for workers
+  std::optional<std::size_t> worker_index;
+  std::string state;  // running, parked, blocked (blocking_region), unknown
+  std::optional<Wait> wait;
+  std::string stack_source;  // "wait_site", "signal", "unresponsive", "none"
+  std::vector<Frame> stack;
+};
+
+struct Resource {
+  std::uint64_t id = 0;
+  std::string kind;  // channel, latch, mutex, shared_mutex, pool, region
+  std::string name;
+  std::optional<std::size_t> capacity;
+  std::size_t length = 0;
+  std::size_t num_senders = 0;
+  std::size_t num_receivers = 0;
+  std::uint64_t num_sent = 0;
+  std::uint64_t num_received = 0;
+  std::int64_t count = 0;
+  std::int64_t owner_tid = 0;
+  std::size_t num_readers = 0;
+  std::uint64_t pool_id = 0;
+};
+
+struct Node {
+  std::string id;     // e.g. "thread:12", "pool:1", "channel:0x55d0..."
+  std::string kind;   // thread, pool, resource
+  std::string label;  // in the user's names: "thread 'embed'"
+  bool is_alive = true;
+};
+
+struct Edge {
+  std::string from;
+  std::string to;
+  std::string label;  // "waits to send into", "drained only by", ...
+};
+
+struct Graph {
+  std::vector<Node> nodes;
+  std::vector<Edge> edges;
+};
+
+struct Report {
+  std::string schema{kSchema};
+  Process process;
+  std::optional<Verdict> verdict;
+  std::vector<Pool> pools;
+  std::vector<Thread> threads;
+  std::vector<Resource> resources;
+  Graph graph;
+  std::vector<std::string> cycle;  // node ids, in order
+  std::string narrative;
+  std::vector<std::string> advice;
+};
+
+}  // namespace knot::report

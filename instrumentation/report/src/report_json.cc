@@ -1,0 +1,410 @@
+// Report <-> JSON. Writing is straightforward; reading is tolerant: each
+// field is checked for its type, a wrong one is reported with its path and
+// replaced by the default, and unknown fields are ignored (a newer minor
+// version may add some).
+
+#include "knot/report/report_json.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+namespace knot::report {
+
+namespace {
+
+using nlohmann::json;
+
+// ============================================================================
+// Writing
+// ============================================================================
+
+json frame_json(const Frame& f) {
+  return {{"pc", f.pc},
+          {"module", f.module},
+          {"offset", f.offset},
+          {"build_id", f.build_id},
+          {"function", f.function},
+          {"file", f.file},
+          {"line", f.line},
+          {"is_knot", f.is_knot}};
+}
+
+template <class T>
+json optional_json(const std::optional<T>& v) {
+  return v ? json(*v) : json(nullptr);
+}
+
+json thread_json(const Thread& t) {
+  json j = {{"index", t.index},
+            {"tid", t.tid},
+            {"name", t.name},
+            {"stage", t.stage},
+            {"pool_id", optional_json(t.pool_id)},
+            {"worker_index", optional_json(t.worker_index)},
+            {"state", t.state},
+            {"stack_source", t.stack_source},
+            {"wait", nullptr},
+            {"stack", json::array()}};
+  if (t.wait) {
+    j["wait"] = {{"kind", t.wait->kind},
+                 {"resource", t.wait->resource},
+                 {"name", t.wait->name},
+                 {"is_timed", t.wait->is_timed},
+                 {"seconds", t.wait->seconds}};
+  }
+  for (const auto& f : t.stack)
+    j["stack"].push_back(frame_json(f));
+  return j;
+}
+
+json pool_json(const Pool& p) {
+  json j = {{"id", p.id},
+            {"name", p.name},
+            {"policy", p.policy},
+            {"num_threads", p.num_threads},
+            {"injector_depth", p.injector_depth},
+            {"pending_tasks", p.pending_tasks},
+            {"workers", json::array()}};
+  for (const auto& w : p.workers) {
+    j["workers"].push_back({{"index", w.index},
+                            {"tid", w.tid},
+                            {"state", w.state},
+                            {"queue_depth", w.queue_depth},
+                            {"tasks_completed", w.tasks_completed}});
+  }
+  return j;
+}
+
+json resource_json(const Resource& r) {
+  return {{"id", r.id},
+          {"kind", r.kind},
+          {"name", r.name},
+          {"capacity", optional_json(r.capacity)},
+          {"length", r.length},
+          {"num_senders", r.num_senders},
+          {"num_receivers", r.num_receivers},
+          {"num_sent", r.num_sent},
+          {"num_received", r.num_received},
+          {"count", r.count},
+          {"owner_tid", r.owner_tid},
+          {"num_readers", r.num_readers},
+          {"pool_id", r.pool_id}};
+}
+
+// ============================================================================
+// Reading
+// ============================================================================
+
+class Reader {
+ public:
+  explicit Reader(std::vector<Diagnostic>& diagnostics) : diagnostics_(diagnostics) {}
+
+  void warn(const std::string& path, const std::string& message) {
+    diagnostics_.push_back({Diagnostic::Severity::kWarning, path, message});
+  }
+
+  // field() reads obj[key] into `out` if present and of the right type;
+  // a wrong type is a warning and leaves the default.
+  template <class T>
+  void field(const json& obj, const char* key, T& out, const std::string& path) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null())
+      return;
+    const std::string at = path + "/" + key;
+    if constexpr (std::is_same_v<T, bool>) {
+      if (!it->is_boolean())
+        return warn(at, "expected a boolean");
+      out = it->template get<bool>();
+    } else if constexpr (std::is_same_v<T, std::string>) {
+      if (!it->is_string())
+        return warn(at, "expected a string");
+      out = it->template get<std::string>();
+    } else if constexpr (std::is_floating_point_v<T>) {
+      if (!it->is_number())
+        return warn(at, "expected a number");
+      out = it->template get<T>();
+    } else if constexpr (std::is_unsigned_v<T>) {
+      if (!it->is_number_unsigned())
+        return warn(at, "expected a non-negative integer");
+      out = static_cast<T>(it->template get<std::uint64_t>());
+    } else {
+      static_assert(std::is_integral_v<T>);
+      if (!it->is_number_integer())
+        return warn(at, "expected an integer");
+      out = static_cast<T>(it->template get<std::int64_t>());
+    }
+  }
+
+  template <class T>
+  void field(const json& obj, const char* key, std::optional<T>& out, const std::string& path) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null())
+      return;
+    T value{};
+    field(obj, key, value, path);
+    out = value;
+  }
+
+  // array() calls `each(element, path)` for every object of obj[key].
+  template <class F>
+  void array(const json& obj, const char* key, const std::string& path, F&& each) {
+    auto it = obj.find(key);
+    if (it == obj.end() || it->is_null())
+      return;
+    const std::string at = path + "/" + key;
+    if (!it->is_array())
+      return warn(at, "expected an array");
+    for (std::size_t i = 0; i < it->size(); ++i) {
+      const json& element = (*it)[i];
+      const std::string element_path = at + "/" + std::to_string(i);
+      if (!element.is_object() && !element.is_string()) {
+        warn(element_path, "skipped: unexpected type");
+        continue;
+      }
+      each(element, element_path);
+    }
+  }
+
+ private:
+  std::vector<Diagnostic>& diagnostics_;
+};
+
+Frame read_frame(Reader& r, const json& j, const std::string& p) {
+  Frame f;
+  r.field(j, "pc", f.pc, p);
+  r.field(j, "module", f.module, p);
+  r.field(j, "offset", f.offset, p);
+  r.field(j, "build_id", f.build_id, p);
+  r.field(j, "function", f.function, p);
+  r.field(j, "file", f.file, p);
+  r.field(j, "line", f.line, p);
+  r.field(j, "is_knot", f.is_knot, p);
+  return f;
+}
+
+// max_nesting() is the deepest nesting of arrays and objects in `text`,
+// counted without parsing (strings skipped), so that hostile input is
+// refused before a parser recurses into it.
+int max_nesting(std::string_view text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+}  // namespace
+
+std::string to_json(const Report& report, int indent) {
+  json j;
+  j["schema"] = report.schema;
+  j["process"] = {{"pid", report.process.pid},
+                  {"executable", report.process.executable},
+                  {"arguments", report.process.arguments},
+                  {"start_time", report.process.start_time},
+                  {"host", report.process.host}};
+  j["verdict"] = nullptr;
+  if (report.verdict) {
+    j["verdict"] = {{"kind", report.verdict->kind},
+                    {"is_proven", report.verdict->is_proven},
+                    {"time", report.verdict->time},
+                    {"age_seconds", report.verdict->age_seconds}};
+  }
+  j["pools"] = json::array();
+  for (const auto& p : report.pools)
+    j["pools"].push_back(pool_json(p));
+  j["threads"] = json::array();
+  for (const auto& t : report.threads)
+    j["threads"].push_back(thread_json(t));
+  j["resources"] = json::array();
+  for (const auto& r : report.resources)
+    j["resources"].push_back(resource_json(r));
+  j["graph"] = {{"nodes", json::array()}, {"edges", json::array()}};
+  for (const auto& n : report.graph.nodes) {
+    j["graph"]["nodes"].push_back(
+        {{"id", n.id}, {"kind", n.kind}, {"label", n.label}, {"is_alive", n.is_alive}});
+  }
+  for (const auto& e : report.graph.edges) {
+    j["graph"]["edges"].push_back({{"from", e.from}, {"to", e.to}, {"label", e.label}});
+  }
+  j["cycle"] = report.cycle;
+  j["narrative"] = report.narrative;
+  j["advice"] = report.advice;
+  return j.dump(indent, ' ', /*ensure_ascii=*/false, json::error_handler_t::replace);
+}
+
+ParseResult parse(std::string_view text, int max_depth) {
+  ParseResult result;
+  auto error = [&](std::string message) {
+    result.diagnostics.push_back({Diagnostic::Severity::kError, "", std::move(message)});
+    return result;
+  };
+  if (max_nesting(text) > max_depth) {
+    return error("nested deeper than " + std::to_string(max_depth) + " levels");
+  }
+  json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded())
+    return error("not valid JSON (truncated or malformed)");
+  if (!j.is_object())
+    return error("not a JSON object");
+  auto schema = j.find("schema");
+  if (schema == j.end() || !schema->is_string())
+    return error("no \"schema\" field");
+  const std::string version = schema->get<std::string>();
+  if (version.rfind("knot.report/", 0) != 0)
+    return error("not a knot report: " + version);
+  // This reader takes "knot.report/1" and its minor revisions "knot.report/1.N".
+  const std::string known(kSchema);
+  if (version != known && version.rfind(known + ".", 0) != 0) {
+    return error("unsupported schema version " + version + " (this reader knows " + known + ")");
+  }
+
+  Reader r(result.diagnostics);
+  Report report;
+  report.schema = version;
+  if (auto it = j.find("process"); it != j.end() && it->is_object()) {
+    r.field(*it, "pid", report.process.pid, "/process");
+    r.field(*it, "executable", report.process.executable, "/process");
+    r.field(*it, "start_time", report.process.start_time, "/process");
+    r.field(*it, "host", report.process.host, "/process");
+    r.array(*it, "arguments", "/process", [&](const json& a, const std::string&) {
+      if (a.is_string())
+        report.process.arguments.push_back(a.get<std::string>());
+    });
+  }
+  if (auto it = j.find("verdict"); it != j.end() && it->is_object()) {
+    Verdict v;
+    r.field(*it, "kind", v.kind, "/verdict");
+    r.field(*it, "is_proven", v.is_proven, "/verdict");
+    r.field(*it, "time", v.time, "/verdict");
+    r.field(*it, "age_seconds", v.age_seconds, "/verdict");
+    report.verdict = v;
+  }
+  r.array(j, "pools", "", [&](const json& o, const std::string& p) {
+    if (!o.is_object())
+      return r.warn(p, "skipped: not an object");
+    Pool pool;
+    r.field(o, "id", pool.id, p);
+    r.field(o, "name", pool.name, p);
+    r.field(o, "policy", pool.policy, p);
+    r.field(o, "num_threads", pool.num_threads, p);
+    r.field(o, "injector_depth", pool.injector_depth, p);
+    r.field(o, "pending_tasks", pool.pending_tasks, p);
+    r.array(o, "workers", p, [&](const json& w, const std::string& wp) {
+      if (!w.is_object())
+        return r.warn(wp, "skipped: not an object");
+      Worker worker;
+      r.field(w, "index", worker.index, wp);
+      r.field(w, "tid", worker.tid, wp);
+      r.field(w, "state", worker.state, wp);
+      r.field(w, "queue_depth", worker.queue_depth, wp);
+      r.field(w, "tasks_completed", worker.tasks_completed, wp);
+      pool.workers.push_back(std::move(worker));
+    });
+    report.pools.push_back(std::move(pool));
+  });
+  r.array(j, "threads", "", [&](const json& o, const std::string& p) {
+    if (!o.is_object())
+      return r.warn(p, "skipped: not an object");
+    Thread t;
+    r.field(o, "index", t.index, p);
+    r.field(o, "tid", t.tid, p);
+    r.field(o, "name", t.name, p);
+    r.field(o, "stage", t.stage, p);
+    r.field(o, "pool_id", t.pool_id, p);
+    r.field(o, "worker_index", t.worker_index, p);
+    r.field(o, "state", t.state, p);
+    r.field(o, "stack_source", t.stack_source, p);
+    if (auto w = o.find("wait"); w != o.end() && w->is_object()) {
+      Wait wait;
+      const std::string wp = p + "/wait";
+      r.field(*w, "kind", wait.kind, wp);
+      r.field(*w, "resource", wait.resource, wp);
+      r.field(*w, "name", wait.name, wp);
+      r.field(*w, "is_timed", wait.is_timed, wp);
+      r.field(*w, "seconds", wait.seconds, wp);
+      t.wait = std::move(wait);
+    }
+    r.array(o, "stack", p, [&](const json& f, const std::string& fp) {
+      if (!f.is_object())
+        return r.warn(fp, "skipped: not an object");
+      t.stack.push_back(read_frame(r, f, fp));
+    });
+    report.threads.push_back(std::move(t));
+  });
+  r.array(j, "resources", "", [&](const json& o, const std::string& p) {
+    if (!o.is_object())
+      return r.warn(p, "skipped: not an object");
+    Resource res;
+    r.field(o, "id", res.id, p);
+    r.field(o, "kind", res.kind, p);
+    r.field(o, "name", res.name, p);
+    r.field(o, "capacity", res.capacity, p);
+    r.field(o, "length", res.length, p);
+    r.field(o, "num_senders", res.num_senders, p);
+    r.field(o, "num_receivers", res.num_receivers, p);
+    r.field(o, "num_sent", res.num_sent, p);
+    r.field(o, "num_received", res.num_received, p);
+    r.field(o, "count", res.count, p);
+    r.field(o, "owner_tid", res.owner_tid, p);
+    r.field(o, "num_readers", res.num_readers, p);
+    r.field(o, "pool_id", res.pool_id, p);
+    report.resources.push_back(std::move(res));
+  });
+  if (auto g = j.find("graph"); g != j.end() && g->is_object()) {
+    r.array(*g, "nodes", "/graph", [&](const json& o, const std::string& p) {
+      if (!o.is_object())
+        return r.warn(p, "skipped: not an object");
+      Node n;
+      r.field(o, "id", n.id, p);
+      r.field(o, "kind", n.kind, p);
+      r.field(o, "label", n.label, p);
+      r.field(o, "is_alive", n.is_alive, p);
+      report.graph.nodes.push_back(std::move(n));
+    });
+    r.array(*g, "edges", "/graph", [&](const json& o, const std::string& p) {
+      if (!o.is_object())
+        return r.warn(p, "skipped: not an object");
+      Edge e;
+      r.field(o, "from", e.from, p);
+      r.field(o, "to", e.to, p);
+      r.field(o, "label", e.label, p);
+      report.graph.edges.push_back(std::move(e));
+    });
+  }
+  auto strings = [&](const char* key, std::vector<std::string>& out) {
+    r.array(j, key, "", [&](const json& s, const std::string& p) {
+      if (!s.is_string())
+        return r.warn(p, "skipped: not a string");
+      out.push_back(s.get<std::string>());
+    });
+  };
+  strings("cycle", report.cycle);
+  strings("advice", report.advice);
+  r.field(j, "narrative", report.narrative, "");
+  result.report = std::move(report);
+  return result;
+}
+
+}  // namespace knot::report
