@@ -110,23 +110,20 @@ bool unpark_one(const void* key, FunctionRef<void(UnparkInfo)> on_unpark) noexce
     std::lock_guard<std::mutex> lock(b.mutex);
     UnparkInfo info;
     Waiter* prev = nullptr;
-    for (Waiter* cur = b.head; cur != nullptr; prev = cur, cur = cur->next) {
-      if (cur->key != key)
-        continue;
-      if (found == nullptr) {
-        found = cur;
-        (prev != nullptr ? prev->next : b.head) = cur->next;
-        if (b.tail == cur)
-          b.tail = prev;
-        info.unparked_one = true;
-        // `prev` stays: the next node now follows it.
-        for (Waiter* rest = cur->next; rest != nullptr; rest = rest->next) {
-          if (rest->key == key) {
-            info.has_more_waiters = true;
-            break;
-          }
-        }
-        break;
+    // The first waiter on `key` is the oldest (FIFO).
+    Waiter* cur = b.head;
+    while (cur != nullptr && cur->key != key) {
+      prev = cur;
+      cur = cur->next;
+    }
+    if (cur != nullptr) {
+      found = cur;
+      (prev != nullptr ? prev->next : b.head) = cur->next;
+      if (b.tail == cur)
+        b.tail = prev;
+      info.unparked_one = true;
+      for (Waiter* rest = cur->next; rest != nullptr && !info.has_more_waiters; rest = rest->next) {
+        info.has_more_waiters = rest->key == key;
       }
     }
     on_unpark(info);
