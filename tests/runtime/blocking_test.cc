@@ -114,7 +114,7 @@ TEST_F(BlockingTest, ParkedWorkerShowsInSnapshot) {
   Latch gate(1, "gate");
   pool.spawn([&] { gate.wait(); });
   bool parked = false;
-  for (int i = 0; i < 1000 && !parked; ++i) {
+  for (int i = 0; i < 10000 && !parked; ++i) {
     parked = pool.snapshot().count(WorkerState::kParked) == 1;
     if (!parked)
       std::this_thread::sleep_for(1ms);

@@ -50,7 +50,7 @@ TEST(IdleCpuTest, SleepingPoolWakesPromptly) {
   for (int i = 0; i < 20; ++i) {
     auto start = std::chrono::steady_clock::now();
     auto started = pool.install([] { return std::chrono::steady_clock::now(); });
-    EXPECT_LT(started - start, 200ms);
+    EXPECT_LT(started - start, 500ms);  // generous: a missed wake would be forever
     std::this_thread::sleep_for(5ms);
   }
 }

@@ -4,6 +4,7 @@
 //                       itself); every count 1..cores with KNOT_BENCH_FULL_SWEEP=1
 //   sweep()             registers (size, threads[, instr]) argument tuples
 //   Instrumentation     the `instr` argument: what recording runs alongside
+//                       (off, counters, full recording with knot::instr)
 //   CountingObserver    counts the runtime's slow-path wait events
 //   PoolRun             builds a ThreadPool for one run, installs the observer
 //
@@ -23,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "knot/instrumentation/instrumentation.h"
 #include "knot/runtime/observer.h"
 #include "knot/runtime/thread_pool.h"
 
@@ -33,8 +35,9 @@ namespace knot::bench {
 enum class Instrumentation : std::int64_t {
   kOff = 0,       // no observer installed
   kCounters = 1,  // CountingObserver installed: one relaxed increment per wait event
-  // TODO(#instrumentation): kFullRecording (WaitRecorder into event rings)
-  // once knot::instrumentation exists.
+  // kFullRecording: CountingObserver plus knot::instr::enable(), which
+  // captures the stack of every wait site when a thread parks.
+  kFullRecording = 2,
 };
 
 inline std::vector<std::int64_t> thread_counts() {
@@ -63,7 +66,8 @@ inline void sweep(benchmark::internal::Benchmark* b, const std::vector<std::int6
   for (std::int64_t size : sizes) {
     for (std::int64_t threads : thread_counts()) {
       if (with_instrumentation) {
-        for (auto instr : {Instrumentation::kOff, Instrumentation::kCounters}) {
+        for (auto instr :
+             {Instrumentation::kOff, Instrumentation::kCounters, Instrumentation::kFullRecording}) {
           b->Args({size, threads, static_cast<std::int64_t>(instr)});
         }
       } else {
@@ -99,16 +103,23 @@ class PoolRun {
     PoolOptions options;
     options.num_threads = static_cast<std::size_t>(state.range(1));
     options.name = "bench";
-    if (has_instr_arg &&
-        static_cast<Instrumentation>(state.range(2)) == Instrumentation::kCounters) {
+    auto instr =
+        has_instr_arg ? static_cast<Instrumentation>(state.range(2)) : Instrumentation::kOff;
+    if (instr != Instrumentation::kOff) {
       observer_ = std::make_unique<CountingObserver>();
       previous_ = set_observer(observer_.get());
+    }
+    if (instr == Instrumentation::kFullRecording) {
+      instr::enable();
+      is_recording_ = true;
     }
     pool_ = std::make_unique<ThreadPool>(std::move(options));
   }
 
   ~PoolRun() {
     pool_.reset();  // joins the workers: nobody can be parked any more
+    if (is_recording_)
+      instr::disable();
     if (observer_ != nullptr) {
       set_observer(previous_);
       state_.counters["waits"] = benchmark::Counter(static_cast<double>(observer_->num_waits()),
@@ -125,6 +136,7 @@ class PoolRun {
   benchmark::State& state_;
   std::unique_ptr<CountingObserver> observer_;
   Observer* previous_ = nullptr;
+  bool is_recording_ = false;
   std::unique_ptr<ThreadPool> pool_;
 };
 
