@@ -48,10 +48,14 @@ class WsDeque {
   // Owner-only. push() adds `job` at the bottom.
   void push(Job* job, std::uint64_t tag) noexcept {
     std::int64_t b = bottom_.load(std::memory_order_relaxed);
-    std::int64_t t = top_.load(std::memory_order_acquire);
     Ring* ring = ring_.load(std::memory_order_relaxed);
-    if (b - t > ring->mask)
-      ring = grow(ring, t, b);
+    // top only grows, so a stale copy over-states the size: read the shared
+    // line (which thieves write) only when the copy says the ring is full.
+    if (b - top_cache_ > ring->mask) {
+      top_cache_ = top_.load(std::memory_order_acquire);
+      if (b - top_cache_ > ring->mask)
+        ring = grow(ring, top_cache_, b);
+    }
     ring->put(b, job, tag);
     // Release: the job's contents and the slot happen-before a thief's
     // acquire load of bottom that sees b + 1.
@@ -163,6 +167,7 @@ class WsDeque {
   alignas(64) std::atomic<std::int64_t> top_{0};
   alignas(64) std::atomic<std::int64_t> bottom_{0};
   std::atomic<Ring*> ring_;
+  std::int64_t top_cache_ = 0;  // owner-only: top_ as last read by push()
   std::vector<std::unique_ptr<Ring>> rings_;  // owner-only; every ring ever used
 };
 
