@@ -1,6 +1,34 @@
 # knot_add_library / knot_add_test / knot_add_benchmark: one place for how a
 # target is built, so every module gets the same warnings and sanitizers.
 
+# knot_add_library(NAME <name> EXPORT_NAME <name> SOURCES ... [PRIVATE_INCLUDE])
+# A module library: alias knot::<EXPORT_NAME>, public headers in
+# <dir>/include (installed under include/), private ones in <dir>/src,
+# the shared warnings and sanitizers, and clang's thread-safety analysis of
+# the KNOT_GUARDED_BY annotations (detail/tsa.h).
+function(knot_add_library)
+  cmake_parse_arguments(L "PRIVATE_INCLUDE" "NAME;EXPORT_NAME" "SOURCES" ${ARGN})
+  add_library(${L_NAME} ${L_SOURCES})
+  add_library(knot::${L_EXPORT_NAME} ALIAS ${L_NAME})
+  set_target_properties(${L_NAME} PROPERTIES
+    OUTPUT_NAME ${L_NAME}
+    EXPORT_NAME ${L_EXPORT_NAME}
+    POSITION_INDEPENDENT_CODE ON
+    VERSION ${PROJECT_VERSION}
+    SOVERSION ${PROJECT_VERSION_MAJOR})
+  target_compile_features(${L_NAME} PUBLIC cxx_std_20)
+  target_include_directories(${L_NAME} PUBLIC
+    $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}>)
+  if(L_PRIVATE_INCLUDE)
+    target_include_directories(${L_NAME} PRIVATE src)
+  endif()
+  target_link_libraries(${L_NAME} PRIVATE $<BUILD_INTERFACE:knot::options>)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    target_compile_options(${L_NAME} PRIVATE -Wthread-safety)
+  endif()
+endfunction()
+
 # knot_add_test(NAME <name> SOURCES ... [LIBS ...] [LABELS ...] [TIMEOUT s]
 #               [INCLUDES ...] [ARGS ...])
 # Every test has a ctest TIMEOUT so that a hang fails instead of blocking CI.

@@ -104,12 +104,4 @@ void Sleep::wake_all() noexcept {
     try_wake(i);
 }
 
-std::size_t Sleep::num_sleeping() const noexcept {
-  return sleeping(counters_.load(std::memory_order_relaxed));
-}
-
-std::size_t Sleep::num_inactive() const noexcept {
-  return inactive(counters_.load(std::memory_order_relaxed));
-}
-
 }  // namespace knot::detail

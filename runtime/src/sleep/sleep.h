@@ -54,8 +54,6 @@ class Sleep {
   // wake_all() wakes every sleeping worker (shutdown).
   void wake_all() noexcept;
 
-  std::size_t num_sleeping() const noexcept;
-  std::size_t num_inactive() const noexcept;
 
  private:
   static constexpr std::uint32_t kAwake = 0;

@@ -8,6 +8,7 @@
 
 #include "baselines/queue_workloads.h"
 #include "baselines/serial_workloads.h"
+#include "common/bench_loops.h"
 #include "common/workload_data.h"
 
 namespace knot::bench {
@@ -43,33 +44,14 @@ void BM_Serial_SumF64(benchmark::State& state) {
 BENCHMARK(BM_Serial_SumF64)->ArgName("elements")->Arg(1 << 20)->Arg(1 << 24);
 
 void BM_StdSort_RandomU64(benchmark::State& state) {
-  const auto input = random_u64(static_cast<std::size_t>(state.range(0)), 3);
-  std::vector<std::uint64_t> data(input.size());
-  for (auto _ : state) {
-    state.PauseTiming();
-    data = input;
-    state.ResumeTiming();
-    serial_sort(data);
-    benchmark::DoNotOptimize(data.data());
-  }
-  state.SetItemsProcessed(state.iterations() * state.range(0));
+  time_sorts(state, [](std::vector<std::uint64_t>& data) { serial_sort(data); });
 }
 BENCHMARK(BM_StdSort_RandomU64)->ArgName("elements")->Arg(1 << 20)->Arg(1 << 22);
 
 void BM_MutexQueue_Transfer(benchmark::State& state) {
-  const auto messages = static_cast<std::uint64_t>(state.range(0));
-  const auto pairs = static_cast<int>(state.range(1));
-  for (auto _ : state) {
-    std::uint64_t sum = mutex_queue_transfer(messages, pairs, pairs, 64);
-    benchmark::DoNotOptimize(sum);
-  }
-  state.SetItemsProcessed(state.iterations() * state.range(0));
+  time_transfers(state, mutex_queue_transfer);
 }
-BENCHMARK(BM_MutexQueue_Transfer)
-    ->ArgNames({"messages", "pairs"})
-    ->Args({1'000'000, 1})
-    ->Args({1'000'000, 2})
-    ->UseRealTime();
+BENCHMARK(BM_MutexQueue_Transfer)->Apply(transfer_args);
 
 }  // namespace
 }  // namespace knot::bench

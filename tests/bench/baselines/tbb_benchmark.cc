@@ -11,6 +11,7 @@
 #include "baselines/queue_workloads.h"
 #include "baselines/tbb_workloads.h"
 #include "common/bench_fixture.h"
+#include "common/bench_loops.h"
 #include "common/workload_data.h"
 
 namespace knot::bench {
@@ -83,16 +84,7 @@ BENCHMARK(BM_TbbParallelReduce_SumF64)->Apply(sum_sizes);
 template <void (*kSort)(tbb::task_arena&, std::span<std::uint64_t>)>
 void run_sort(benchmark::State& state) {
   ArenaRun run(state);
-  const auto input = random_u64(static_cast<std::size_t>(state.range(0)), 3);
-  std::vector<std::uint64_t> data(input.size());
-  for (auto _ : state) {
-    state.PauseTiming();
-    data = input;
-    state.ResumeTiming();
-    kSort(run.arena(), data);
-    benchmark::DoNotOptimize(data.data());
-  }
-  state.SetItemsProcessed(state.iterations() * state.range(0));
+  time_sorts(state, [&](std::vector<std::uint64_t>& data) { kSort(run.arena(), data); });
 }
 
 void BM_TbbParallelSort_RandomU64(benchmark::State& state) {
@@ -110,19 +102,9 @@ BENCHMARK(BM_StdParSort_RandomU64)->Apply(sort_sizes);
 
 // range(1) is the number of producer/consumer pairs here, not a pool size.
 void BM_TbbBoundedQueue_Transfer(benchmark::State& state) {
-  const auto messages = static_cast<std::uint64_t>(state.range(0));
-  const auto pairs = static_cast<int>(state.range(1));
-  for (auto _ : state) {
-    std::uint64_t sum = tbb_queue_transfer(messages, pairs, pairs, 64);
-    benchmark::DoNotOptimize(sum);
-  }
-  state.SetItemsProcessed(state.iterations() * state.range(0));
+  time_transfers(state, tbb_queue_transfer);
 }
-BENCHMARK(BM_TbbBoundedQueue_Transfer)
-    ->ArgNames({"messages", "pairs"})
-    ->Args({1'000'000, 1})
-    ->Args({1'000'000, 2})
-    ->UseRealTime();
+BENCHMARK(BM_TbbBoundedQueue_Transfer)->Apply(transfer_args);
 
 }  // namespace
 }  // namespace knot::bench

@@ -6,25 +6,16 @@
 
 #include <cstdint>
 
+#include "common/bench_loops.h"
 #include "runtime/knot_channel_workloads.h"
 
 namespace knot::bench {
 namespace {
 
 void BM_Channel_Transfer(benchmark::State& state) {
-  const auto messages = static_cast<std::uint64_t>(state.range(0));
-  const auto pairs = static_cast<int>(state.range(1));
-  for (auto _ : state) {
-    std::uint64_t sum = knot_channel_transfer(messages, pairs, pairs, 64);
-    benchmark::DoNotOptimize(sum);
-  }
-  state.SetItemsProcessed(state.iterations() * state.range(0));
+  time_transfers(state, knot_channel_transfer);
 }
-BENCHMARK(BM_Channel_Transfer)
-    ->ArgNames({"messages", "pairs"})
-    ->Args({1'000'000, 1})
-    ->Args({1'000'000, 2})
-    ->UseRealTime();
+BENCHMARK(BM_Channel_Transfer)->Apply(transfer_args);
 
 }  // namespace
 }  // namespace knot::bench
