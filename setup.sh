@@ -21,6 +21,8 @@ PACKAGES=(
   build-essential cmake ninja-build g++ clang pkg-config
   libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev libboost-context-dev
   libunwind-dev libdw-dev nlohmann-json3-dev
+  libgraphviz-dev libcli11-dev libgumbo-dev libsqlite3-dev libhnswlib-dev
+  python3-jsonschema
 )
 
 log() { printf '\n==> %s\n' "$*"; }

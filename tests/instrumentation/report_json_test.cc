@@ -10,17 +10,32 @@ namespace {
 
 Report sample() {
   Report r;
-  r.process = {
-      4242, "/usr/bin/knot-embed", {"reprocess", "--db", "a.db"}, "2026-11-28T21:00:00Z", "host-1"};
+  r.id = "20261128T210003Z-4242-1";
+  r.trigger = "parking_path";
+  r.process = {4242,
+               "/usr/bin/knot-embed",
+               {"reprocess", "--db", "a.db"},
+               "2026-11-28T21:00:00Z",
+               "host-1",
+               "0.1.0"};
   r.verdict = Verdict{"deadlock", true, "2026-11-28T21:00:03Z", 0.21};
-  r.pools.push_back(
-      {1, "global", "block", 2, 0, 3, {{0, 101, "parked", 1, 40}, {1, 102, "parked", 0, 38}}});
+  r.pools.push_back({1,
+                     "global",
+                     "block",
+                     2,
+                     0,
+                     3,
+                     78,
+                     0,
+                     {{0, 101, "parked", 1, 40}, {1, 102, "parked", 0, 38}}});
   Thread t;
   t.index = 3;
   t.tid = 103;
   t.name = "embed";
   t.stage = "embed";
+  t.role = "outside";
   t.state = "parked";
+  t.holds = {9};
   t.wait = Wait{"install", 1, "global", false, 0.25};
   t.stack_source = "wait_site";
   t.stack.push_back({0x401000, "/usr/bin/knot-embed", 0x1000, "abcd", "embed_batch(Batch&)",
@@ -35,14 +50,29 @@ Report sample() {
   w.state = "parked";
   w.wait = Wait{"channel_send", 77, "processed", false, 0.3};
   r.threads.push_back(w);
-  r.resources.push_back({77, "channel", "processed", 64, 64, 2, 1, 500, 436, 0, 0, 0, 0});
+  r.resources.push_back({77,
+                         "channel",
+                         "processed",
+                         64,
+                         64,
+                         2,
+                         1,
+                         500,
+                         436,
+                         0,
+                         0,
+                         0,
+                         0,
+                         {"pool 'global'"},
+                         {"thread 'embed'"}});
   r.graph.nodes = {{"thread:103", "thread", "thread 'embed'", false},
                    {"pool:1", "pool", "pool 'global'", false},
                    {"channel:77", "resource", "channel 'processed'", false}};
-  r.graph.edges = {{"thread:103", "pool:1", "waits for 3 tasks queued in"},
-                   {"pool:1", "channel:77", "all workers parked sending into"},
-                   {"channel:77", "thread:103", "received from only by"}};
+  r.graph.edges = {{"thread:103", "pool:1", "waits_for", "waits for 3 tasks queued in"},
+                   {"pool:1", "channel:77", "waits_for", "all workers parked sending into"},
+                   {"channel:77", "thread:103", "woken_by", "received from only by"}};
   r.cycle = {"thread:103", "pool:1", "channel:77"};
+  r.summary = "deadlock: thread 'embed' -> pool 'global' -> channel 'processed'";
   r.narrative = "thread 'embed' waits for 3 tasks queued in pool 'global'; ...";
   r.advice = {"run stage 'reprocess' on its own pool (install)"};
   return r;
@@ -64,6 +94,11 @@ TEST(ReportJsonTest, RoundTrip) {
   EXPECT_EQ(r.threads[1].worker_index, std::optional<std::size_t>(0));
   EXPECT_EQ(r.resources[0].capacity, std::optional<std::size_t>(64));
   EXPECT_EQ(r.cycle.size(), 3u);
+  EXPECT_EQ(r.threads[0].holds, std::vector<std::uint64_t>{9});
+  EXPECT_EQ(r.resources[0].recent_receivers.front(), "thread 'embed'");
+  EXPECT_EQ(r.graph.edges[2].kind, "woken_by");
+  EXPECT_EQ(r.trigger, "parking_path");
+  EXPECT_EQ(r.process.knot_version, "0.1.0");
 }
 
 // Hostile names survive as data: escaped in JSON, intact after reading.

@@ -45,7 +45,9 @@ json thread_json(const Thread& t) {
             {"stage", t.stage},
             {"pool_id", optional_json(t.pool_id)},
             {"worker_index", optional_json(t.worker_index)},
+            {"role", t.role},
             {"state", t.state},
+            {"holds", t.holds},
             {"stack_source", t.stack_source},
             {"wait", nullptr},
             {"stack", json::array()}};
@@ -68,6 +70,8 @@ json pool_json(const Pool& p) {
             {"num_threads", p.num_threads},
             {"injector_depth", p.injector_depth},
             {"pending_tasks", p.pending_tasks},
+            {"tasks_completed", p.tasks_completed},
+            {"num_spares", p.num_spares},
             {"workers", json::array()}};
   for (const auto& w : p.workers) {
     j["workers"].push_back({{"index", w.index},
@@ -92,7 +96,9 @@ json resource_json(const Resource& r) {
           {"count", r.count},
           {"owner_tid", r.owner_tid},
           {"num_readers", r.num_readers},
-          {"pool_id", r.pool_id}};
+          {"pool_id", r.pool_id},
+          {"recent_senders", r.recent_senders},
+          {"recent_receivers", r.recent_receivers}};
 }
 
 // ============================================================================
@@ -186,6 +192,17 @@ Frame read_frame(Reader& r, const json& j, const std::string& p) {
   return f;
 }
 
+// read_strings() appends the strings of obj[key]; other elements are warned
+// about and skipped.
+void read_strings(Reader& r, const json& obj, const char* key, const std::string& path,
+                  std::vector<std::string>& out) {
+  r.array(obj, key, path, [&](const json& s, const std::string& p) {
+    if (!s.is_string())
+      return r.warn(p, "skipped: not a string");
+    out.push_back(s.get<std::string>());
+  });
+}
+
 // max_nesting() is the deepest nesting of arrays and objects in `text`,
 // counted without parsing (strings skipped), so that hostile input is
 // refused before a parser recurses into it.
@@ -219,11 +236,14 @@ int max_nesting(std::string_view text) {
 std::string to_json(const Report& report, int indent) {
   json j;
   j["schema"] = report.schema;
+  j["id"] = report.id;
+  j["trigger"] = report.trigger;
   j["process"] = {{"pid", report.process.pid},
                   {"executable", report.process.executable},
                   {"arguments", report.process.arguments},
                   {"start_time", report.process.start_time},
-                  {"host", report.process.host}};
+                  {"host", report.process.host},
+                  {"knot_version", report.process.knot_version}};
   j["verdict"] = nullptr;
   if (report.verdict) {
     j["verdict"] = {{"kind", report.verdict->kind},
@@ -246,9 +266,11 @@ std::string to_json(const Report& report, int indent) {
         {{"id", n.id}, {"kind", n.kind}, {"label", n.label}, {"is_alive", n.is_alive}});
   }
   for (const auto& e : report.graph.edges) {
-    j["graph"]["edges"].push_back({{"from", e.from}, {"to", e.to}, {"label", e.label}});
+    j["graph"]["edges"].push_back(
+        {{"from", e.from}, {"to", e.to}, {"kind", e.kind}, {"label", e.label}});
   }
   j["cycle"] = report.cycle;
+  j["summary"] = report.summary;
   j["narrative"] = report.narrative;
   j["advice"] = report.advice;
   return j.dump(indent, ' ', /*ensure_ascii=*/false, json::error_handler_t::replace);
@@ -288,6 +310,7 @@ ParseResult parse(std::string_view text, int max_depth) {
     r.field(*it, "executable", report.process.executable, "/process");
     r.field(*it, "start_time", report.process.start_time, "/process");
     r.field(*it, "host", report.process.host, "/process");
+    r.field(*it, "knot_version", report.process.knot_version, "/process");
     r.array(*it, "arguments", "/process", [&](const json& a, const std::string&) {
       if (a.is_string())
         report.process.arguments.push_back(a.get<std::string>());
@@ -311,6 +334,8 @@ ParseResult parse(std::string_view text, int max_depth) {
     r.field(o, "num_threads", pool.num_threads, p);
     r.field(o, "injector_depth", pool.injector_depth, p);
     r.field(o, "pending_tasks", pool.pending_tasks, p);
+    r.field(o, "tasks_completed", pool.tasks_completed, p);
+    r.field(o, "num_spares", pool.num_spares, p);
     r.array(o, "workers", p, [&](const json& w, const std::string& wp) {
       if (!w.is_object())
         return r.warn(wp, "skipped: not an object");
@@ -334,8 +359,22 @@ ParseResult parse(std::string_view text, int max_depth) {
     r.field(o, "stage", t.stage, p);
     r.field(o, "pool_id", t.pool_id, p);
     r.field(o, "worker_index", t.worker_index, p);
+    r.field(o, "role", t.role, p);
     r.field(o, "state", t.state, p);
     r.field(o, "stack_source", t.stack_source, p);
+    if (auto h = o.find("holds"); h != o.end() && !h->is_null()) {
+      if (!h->is_array()) {
+        r.warn(p + "/holds", "expected an array");
+      } else {
+        for (const auto& id : *h) {
+          if (id.is_number_unsigned()) {
+            t.holds.push_back(id.get<std::uint64_t>());
+          } else {
+            r.warn(p + "/holds", "skipped: not a resource id");
+          }
+        }
+      }
+    }
     if (auto w = o.find("wait"); w != o.end() && w->is_object()) {
       Wait wait;
       const std::string wp = p + "/wait";
@@ -370,6 +409,8 @@ ParseResult parse(std::string_view text, int max_depth) {
     r.field(o, "owner_tid", res.owner_tid, p);
     r.field(o, "num_readers", res.num_readers, p);
     r.field(o, "pool_id", res.pool_id, p);
+    read_strings(r, o, "recent_senders", p, res.recent_senders);
+    read_strings(r, o, "recent_receivers", p, res.recent_receivers);
     report.resources.push_back(std::move(res));
   });
   if (auto g = j.find("graph"); g != j.end() && g->is_object()) {
@@ -389,19 +430,16 @@ ParseResult parse(std::string_view text, int max_depth) {
       Edge e;
       r.field(o, "from", e.from, p);
       r.field(o, "to", e.to, p);
+      r.field(o, "kind", e.kind, p);
       r.field(o, "label", e.label, p);
       report.graph.edges.push_back(std::move(e));
     });
   }
-  auto strings = [&](const char* key, std::vector<std::string>& out) {
-    r.array(j, key, "", [&](const json& s, const std::string& p) {
-      if (!s.is_string())
-        return r.warn(p, "skipped: not a string");
-      out.push_back(s.get<std::string>());
-    });
-  };
-  strings("cycle", report.cycle);
-  strings("advice", report.advice);
+  read_strings(r, j, "cycle", "", report.cycle);
+  read_strings(r, j, "advice", "", report.advice);
+  r.field(j, "id", report.id, "");
+  r.field(j, "trigger", report.trigger, "");
+  r.field(j, "summary", report.summary, "");
   r.field(j, "narrative", report.narrative, "");
   result.report = std::move(report);
   return result;

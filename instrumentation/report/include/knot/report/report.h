@@ -43,6 +43,7 @@ struct Process {
   std::vector<std::string> arguments;
   std::string start_time;  // ISO 8601, UTC
   std::string host;
+  std::string knot_version;
 };
 
 struct Verdict {
@@ -67,6 +68,8 @@ struct Pool {
   std::size_t num_threads = 0;
   std::size_t injector_depth = 0;
   std::size_t pending_tasks = 0;
+  std::uint64_t tasks_completed = 0;
+  std::size_t num_spares = 0;  // compensation threads running now
   std::vector<Worker> workers;
 };
 
@@ -85,9 +88,11 @@ struct Thread {
   std::string stage;
   std::optional<std::uint64_t> pool_id;  // set for workers
   std::optional<std::size_t> worker_index;
+  std::string role;   // worker, spare, outside
   std::string state;  // running, parked, blocked (blocking_region), unknown
   std::optional<Wait> wait;
-  std::string stack_source;  // "wait_site", "signal", "unresponsive", "none"
+  std::vector<std::uint64_t> holds;  // ids of the mutexes it owns
+  std::string stack_source;          // "wait_site", "signal", "unresponsive", "none"
   std::vector<Frame> stack;
 };
 
@@ -105,8 +110,14 @@ struct Resource {
   std::int64_t owner_tid = 0;
   std::size_t num_readers = 0;
   std::uint64_t pool_id = 0;
+  // Who used each side lately, in the user's words ("thread 'embed'",
+  // "pool 'global'"), most recent first.
+  std::vector<std::string> recent_senders;
+  std::vector<std::string> recent_receivers;
 };
 
+// Graph node ids: "thread:<tid>", "pool:<pool id>", "resource:<resource id>",
+// "resource:<resource id>:send" / ":recv" for a channel's sides.
 struct Node {
   std::string id;     // e.g. "thread:12", "pool:1", "channel:0x55d0..."
   std::string kind;   // thread, pool, resource
@@ -117,6 +128,7 @@ struct Node {
 struct Edge {
   std::string from;
   std::string to;
+  std::string kind;   // "waits_for" (a thread on a resource) or "woken_by"
   std::string label;  // "waits to send into", "drained only by", ...
 };
 
@@ -127,6 +139,8 @@ struct Graph {
 
 struct Report {
   std::string schema{kSchema};
+  std::string id;       // unique per process: "<utc time>-<pid>-<sequence>"
+  std::string trigger;  // interval, parking_path, signal, api, exit
   Process process;
   std::optional<Verdict> verdict;
   std::vector<Pool> pools;
@@ -134,7 +148,8 @@ struct Report {
   std::vector<Resource> resources;
   Graph graph;
   std::vector<std::string> cycle;  // node ids, in order
-  std::string narrative;
+  std::string summary;             // the narrative's first sentence, one line
+  std::string narrative;           // several sentences, in the user's names
   std::vector<std::string> advice;
 };
 

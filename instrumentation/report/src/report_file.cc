@@ -1,0 +1,211 @@
+// Reports on disk (report_file.h). POSIX calls directly: the atomic-write
+// steps (O_EXCL temporary, fsync, link without replacing, fsync the folder)
+// and the refusal to follow links need flags std::filesystem does not have.
+
+#include "knot/report/report_file.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <random>
+#include <string>
+#include <utility>
+
+namespace knot::report {
+
+namespace {
+
+std::string os_reason(int error) {
+  return std::strerror(error);
+}
+
+// Fd closes its descriptor on scope exit.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0)
+      ::close(fd_);
+  }
+  int get() const noexcept { return fd_; }
+  // close() closes now and reports the error a deferred write may surface.
+  int close() noexcept {
+    int rc = ::close(fd_);
+    fd_ = -1;
+    return rc == 0 ? 0 : errno;
+  }
+
+ private:
+  int fd_;
+};
+
+// file_safe() keeps [A-Za-z0-9._-] and maps everything else to '_'.
+std::string file_safe(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == '-';
+    out.push_back(ok ? c : '_');
+  }
+  return out.substr(0, 120);
+}
+
+// open_dir() creates `dir` (0700) if missing and opens it without following
+// a link in its last component.
+int open_dir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    throw ReportFileError(dir, "cannot create the report folder", errno);
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    const int e = errno;
+    if (e == ELOOP || e == ENOTDIR)
+      throw ReportFileError(dir, "the report folder is a symbolic link or not a folder", e);
+    throw ReportFileError(dir, "cannot open the report folder", e);
+  }
+  return fd;
+}
+
+void write_all(int fd, const std::string& text, const std::string& path) {
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      throw ReportFileError(path, "cannot write the report", errno);
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+std::string random_suffix() {
+  static thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s(12, '0');
+  for (char& c : s)
+    c = kHex[rng() % 16];
+  return s;
+}
+
+}  // namespace
+
+ReportFileError::ReportFileError(const std::string& path, const std::string& what, int os_error)
+    : std::runtime_error(path + ": " + what + (os_error != 0 ? ": " + os_reason(os_error) : "")),
+      path_(path),
+      os_error_(os_error) {}
+
+std::string report_file_name(const Report& report) {
+  const std::string kind = report.verdict ? file_safe(report.verdict->kind) : "snapshot";
+  const std::string id = report.id.empty() ? random_suffix() : file_safe(report.id);
+  return "knot-" + (kind.empty() ? std::string("snapshot") : kind) + "-" + id + ".json";
+}
+
+std::string write_report_file(const std::string& dir, const Report& report) {
+  const std::string text = to_json(report);
+  Fd dir_fd(open_dir(dir));
+
+  // 1. A private temporary file in the same folder (so the link is atomic).
+  const std::string tmp_name = ".knot-report-" + random_suffix() + ".tmp";
+  const std::string tmp_path = dir + "/" + tmp_name;
+  Fd fd(::openat(dir_fd.get(), tmp_name.c_str(),
+                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (fd.get() < 0)
+    throw ReportFileError(tmp_path, "cannot create a temporary report file", errno);
+  auto remove_tmp = [&] { ::unlinkat(dir_fd.get(), tmp_name.c_str(), 0); };
+  try {
+    // The umask cannot widen 0600, but an inherited ACL could: pin the mode.
+    if (::fchmod(fd.get(), 0600) != 0)
+      throw ReportFileError(tmp_path, "cannot set the report's mode", errno);
+    write_all(fd.get(), text, tmp_path);
+    if (::fsync(fd.get()) != 0)
+      throw ReportFileError(tmp_path, "cannot flush the report to disk", errno);
+    if (int e = fd.close(); e != 0)
+      throw ReportFileError(tmp_path, "cannot close the report", e);
+  } catch (...) {
+    remove_tmp();
+    throw;
+  }
+
+  // 2. Link it under its final name; linkat() never replaces an existing
+  // file, so a name collision tries the next suffix.
+  const std::string base = report_file_name(report);
+  const std::string stem = base.substr(0, base.size() - 5);  // without ".json"
+  for (int attempt = 1; attempt <= 1000; ++attempt) {
+    const std::string name = attempt == 1 ? base : stem + "-" + std::to_string(attempt) + ".json";
+    if (::linkat(dir_fd.get(), tmp_name.c_str(), dir_fd.get(), name.c_str(), 0) == 0) {
+      remove_tmp();
+      ::fsync(dir_fd.get());  // the new name survives a crash
+      return dir + "/" + name;
+    }
+    if (errno != EEXIST) {
+      const int e = errno;
+      remove_tmp();
+      throw ReportFileError(dir + "/" + name, "cannot name the report", e);
+    }
+  }
+  remove_tmp();
+  throw ReportFileError(dir + "/" + base, "too many reports with this name");
+}
+
+ParseResult read_report_file(const std::string& path, std::uint64_t max_bytes) {
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (fd.get() < 0)
+    throw ReportFileError(path, "cannot open the report", errno);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0)
+    throw ReportFileError(path, "cannot read the report's size", errno);
+  if (!S_ISREG(st.st_mode))
+    throw ReportFileError(path, "not a regular file");
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
+    throw ReportFileError(path, "the report is larger than " + std::to_string(max_bytes >> 20) +
+                                    " MiB; refusing to read it");
+  }
+  std::string text(static_cast<std::size_t>(st.st_size), '\0');
+  std::size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::read(fd.get(), text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      throw ReportFileError(path, "cannot read the report", errno);
+    if (n == 0)
+      break;  // truncated meanwhile: parse what is there
+    done += static_cast<std::size_t>(n);
+  }
+  text.resize(done);
+  return parse(text);
+}
+
+std::vector<ReportFileEntry> list_report_files(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr)
+    throw ReportFileError(dir, "cannot list the report folder", errno);
+  std::vector<ReportFileEntry> out;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.size() < 10 || name.rfind("knot-", 0) != 0 ||
+        name.compare(name.size() - 5, 5, ".json") != 0) {
+      continue;
+    }
+    struct stat st {};
+    if (::fstatat(::dirfd(d), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+      continue;
+    const std::int64_t ns =
+        static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
+    out.push_back({dir + "/" + name, ns});
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end(), [](const ReportFileEntry& a, const ReportFileEntry& b) {
+    return a.modified_ns != b.modified_ns ? a.modified_ns > b.modified_ns : a.path > b.path;
+  });
+  return out;
+}
+
+}  // namespace knot::report
