@@ -15,12 +15,10 @@
 
 #include "capture_collector.h"
 #include "knot/runtime/error.h"
+#include "signal_name.h"
 
 namespace knot::instr {
-namespace {
 
-// parse_signal() reads "37", "SIGRTMIN", "SIGRTMIN+3", "RTMIN+3", "SIGRTMAX-1"
-// or "RTMAX-1"; nullopt for anything else.
 std::optional<int> parse_signal(std::string_view text) {
   auto number = [](std::string_view digits) -> std::optional<int> {
     int value = 0;
@@ -52,6 +50,8 @@ std::optional<int> parse_signal(std::string_view text) {
   }
   return number(text);
 }
+
+namespace {
 
 int resolve_signal(int requested) {
   int signal = requested;

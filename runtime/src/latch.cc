@@ -7,7 +7,9 @@ namespace knot {
 
 namespace {
 void describe_latch(const void* resource, ResourceFacts& facts) noexcept {
-  facts.count = static_cast<const Latch*>(resource)->count();
+  const auto* latch = static_cast<const Latch*>(resource);
+  facts.count = latch->count();
+  facts.recent_counters = latch->recent_counters();
 }
 }  // namespace
 
@@ -16,6 +18,7 @@ Latch::Latch(std::ptrdiff_t count, std::string name) : count_(count), name_(std:
 }
 
 void Latch::count_down(std::ptrdiff_t n) noexcept {
+  counters_.note();  // before the release: a waiter that wakes sees it
   std::ptrdiff_t before = count_.fetch_sub(n, std::memory_order_acq_rel);
   KNOT_CHECK(before >= n, "Latch '%s' counted down below zero", name_.c_str());
   // Waiters park only while the count is non-zero (checked under the bucket

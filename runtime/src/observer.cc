@@ -20,9 +20,20 @@ WaitStackHook set_wait_stack_hook(WaitStackHook hook) noexcept {
   return g_stack_hook.exchange(hook, std::memory_order_acq_rel);
 }
 
+namespace {
+std::atomic<PoolStuckHook> g_pool_stuck_hook{nullptr};
+}
+
+PoolStuckHook set_pool_stuck_hook(PoolStuckHook hook) noexcept {
+  return g_pool_stuck_hook.exchange(hook, std::memory_order_acq_rel);
+}
+
 namespace detail {
 WaitStackHook wait_stack_hook() noexcept {
   return g_stack_hook.load(std::memory_order_acquire);
+}
+PoolStuckHook pool_stuck_hook() noexcept {
+  return g_pool_stuck_hook.load(std::memory_order_acquire);
 }
 }  // namespace detail
 

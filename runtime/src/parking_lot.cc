@@ -182,6 +182,17 @@ WaitScope::WaitScope(const WaitSite& site) noexcept
     worker->registry()->worker_blocking(*worker);
   }
   ThreadRecord::this_thread().begin_wait(&site_);
+  // After begin_wait(), so that a watchdog woken by the hook finds the wait.
+  if (worker_ != nullptr) {
+    static_cast<Worker*>(worker_)->registry()->worker_parked();
+  } else if (site_.describe == &describe_pool && !site_.is_timed) {
+    // An outside thread starts waiting for a pool whose workers all wait.
+    const auto* pool = static_cast<const Registry*>(site_.resource);
+    if (pool->all_workers_parked()) {
+      if (PoolStuckHook hook = pool_stuck_hook())
+        hook(pool->id());
+    }
+  }
   if (observer_ != nullptr)
     observer_->on_wait_begin(site_);
 }
@@ -192,6 +203,7 @@ WaitScope::~WaitScope() {
   // After this no snapshot can read the site: the caller may free it.
   ThreadRecord::this_thread().end_wait();
   if (worker_ != nullptr) {
+    static_cast<Worker*>(worker_)->registry()->worker_unparked();
     static_cast<Worker*>(worker_)->set_state(static_cast<WorkerState>(previous_state_));
   }
 }

@@ -1,6 +1,7 @@
 // Registry: pool start-up, shutdown, injection and pending-work accounting.
 
 #include "registry.h"
+#include "thread_record.h"
 
 #include <pthread.h>
 
@@ -208,6 +209,14 @@ void Registry::terminate() noexcept {
 void Registry::worker_blocking(Worker& worker) noexcept {
   if (worker.has_local_work() || has_injected())
     sleep_.worker_blocked();
+}
+
+void Registry::worker_parked() noexcept {
+  const std::size_t parked = num_parked_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (parked == workers_.size()) {
+    if (PoolStuckHook hook = pool_stuck_hook())
+      hook(id_);
+  }
 }
 
 PoolSnapshot Registry::snapshot() const {

@@ -111,6 +111,13 @@ class Registry : public std::enable_shared_from_this<Registry> {
   // Called by a worker about to park (WaitScope): if it leaves work behind,
   // wake a sleeper to take it [sleep/README.md R5].
   void worker_blocking(Worker& worker) noexcept;
+  // worker_parked() / worker_unparked() count a worker's parks (WaitScope).
+  // The park that leaves no worker unparked calls the pool-stuck hook.
+  void worker_parked() noexcept;
+  void worker_unparked() noexcept { num_parked_.fetch_sub(1, std::memory_order_relaxed); }
+  bool all_workers_parked() const noexcept {
+    return num_parked_.load(std::memory_order_relaxed) >= workers_.size();
+  }
   // worker_started() is called by each worker once it is set up.
   void worker_started() noexcept { started_.count_down(); }
 
@@ -129,6 +136,7 @@ class Registry : public std::enable_shared_from_this<Registry> {
   // destructor waits for zero. A spawned job that was injected counts twice.
   std::atomic<std::size_t> pending_{0};
   std::atomic<bool> has_shutdown_waiter_{false};
+  std::atomic<std::size_t> num_parked_{0};  // workers inside a WaitScope
   bool terminated_ = false;
   // Counted down by each worker once it runs (its OS thread id is known);
   // create() waits for it, so a new pool's snapshot is complete.

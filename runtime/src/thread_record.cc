@@ -8,6 +8,7 @@
 #include <atomic>
 #include <memory>
 
+#include "knot/runtime/detail/recent_users.h"
 #include "knot/runtime/snapshot.h"
 #include "knot/runtime/this_thread.h"
 
@@ -28,6 +29,8 @@ std::vector<ThreadRecord*>& list() {
 }
 
 std::atomic<std::uint32_t> g_next_index{1};
+// Wait ends since the start: a progress counter for stall detection.
+std::atomic<std::uint64_t> g_wait_ends{0};
 
 // Owns the calling thread's record and unregisters it at thread exit.
 struct RecordHolder {
@@ -102,8 +105,18 @@ void ThreadRecord::begin_wait(const WaitSite* site) noexcept {
 }
 
 void ThreadRecord::end_wait() noexcept {
-  InternalLock lock(mutex_);
-  wait_ = nullptr;
+  {
+    InternalLock lock(mutex_);
+    wait_ = nullptr;
+  }
+  g_wait_ends.fetch_add(1, std::memory_order_relaxed);
+}
+
+constinit thread_local ActorId t_actor = 0;
+
+ActorId current_actor_slow() noexcept {
+  t_actor = ThreadRecord::this_thread().index();
+  return t_actor;
 }
 
 std::string ThreadRecord::name() const {
@@ -141,6 +154,10 @@ ThreadView ThreadRecord::view() const {
 }  // namespace knot::detail
 
 namespace knot {
+
+std::uint64_t num_wait_ends() noexcept {
+  return detail::g_wait_ends.load(std::memory_order_relaxed);
+}
 
 std::vector<ThreadView> snapshot_threads() {
   std::lock_guard<std::mutex> lock(detail::list_mutex());

@@ -25,6 +25,8 @@ namespace knot::detail {
 
 // wait_stack_hook() is the hook installed with set_wait_stack_hook(), or null.
 WaitStackHook wait_stack_hook() noexcept;
+// pool_stuck_hook() is the hook installed with set_pool_stuck_hook(), or null.
+PoolStuckHook pool_stuck_hook() noexcept;
 
 class ThreadRecord {
  public:

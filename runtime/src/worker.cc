@@ -13,6 +13,7 @@
 
 #include "knot/runtime/detail/check.h"
 #include "knot/runtime/detail/parking_lot.h"
+#include "knot/runtime/detail/recent_users.h"
 #include "knot/runtime/detail/scheduler.h"
 #include "knot/runtime/observer.h"
 #include "registry.h"
@@ -51,6 +52,7 @@ void Worker::main() noexcept {
   t_current_worker = this;
   ThreadRecord& record = ThreadRecord::this_thread();
   record.set_worker(registry_->id(), index_);
+  t_actor = pool_actor(registry_->id());
   os_tid_.store(record.tid(), std::memory_order_relaxed);
   set_state(WorkerState::kRunning);
   if (Observer* obs = observer())
@@ -61,6 +63,7 @@ void Worker::main() noexcept {
     obs->on_worker_stop(registry_->name(), index_);
   set_state(WorkerState::kStopped);
   t_current_worker = nullptr;
+  t_actor = 0;
 }
 
 void Worker::push(Job* job) noexcept {

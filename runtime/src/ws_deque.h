@@ -167,7 +167,7 @@ class WsDeque {
   alignas(64) std::atomic<std::int64_t> top_{0};
   alignas(64) std::atomic<std::int64_t> bottom_{0};
   std::atomic<Ring*> ring_;
-  std::int64_t top_cache_ = 0;  // owner-only: top_ as last read by push()
+  std::int64_t top_cache_ = 0;                // owner-only: top_ as last read by push()
   std::vector<std::unique_ptr<Ring>> rings_;  // owner-only; every ring ever used
 };
 

@@ -10,6 +10,8 @@
 #include <cstddef>
 #include <string>
 
+#include "knot/runtime/detail/recent_users.h"
+
 namespace knot {
 
 class Latch {
@@ -49,12 +51,15 @@ class Latch {
 
   std::ptrdiff_t count() const noexcept { return count_.load(std::memory_order_relaxed); }
   const std::string& name() const noexcept { return name_; }
+  // recent_counters() is who counted down lately (pools and threads).
+  RecentActors recent_counters() const noexcept { return counters_.read(); }
 
  private:
   bool wait_until_steady(std::chrono::steady_clock::time_point deadline) const noexcept;
 
   std::atomic<std::ptrdiff_t> count_;
   std::string name_;
+  detail::RecentUsers counters_;
 };
 
 }  // namespace knot

@@ -12,6 +12,7 @@
 // join whose other half was not stolen never reaches the observer.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -36,6 +37,28 @@ enum class WaitKind : std::uint8_t {
 // to_string() gives the stable lower-case name used in reports ("channel_send").
 std::string_view to_string(WaitKind kind) noexcept;
 
+// ActorId names who used a primitive: a pool (any task running on one of
+// its workers) or a thread (knot's index for it, ThreadView::index). Zero is
+// no one. Diagnosis uses them as a primitive's likely wakers: whoever drained
+// a channel lately is whom its full send side waits for.
+using ActorId = std::uint64_t;
+inline constexpr ActorId kPoolActorBit = ActorId{1} << 63;
+constexpr bool is_pool_actor(ActorId actor) noexcept {
+  return (actor & kPoolActorBit) != 0;
+}
+// actor_id() is the pool id (pool actors) or the thread index (threads).
+constexpr std::uint64_t actor_id(ActorId actor) noexcept {
+  return actor & ~kPoolActorBit;
+}
+constexpr ActorId pool_actor(std::uint64_t pool_id) noexcept {
+  return pool_id | kPoolActorBit;
+}
+
+// kMaxRecentUsers is how many distinct recent users a primitive keeps per
+// side (a small hashed table: users that collide replace each other).
+inline constexpr std::size_t kMaxRecentUsers = 4;
+using RecentActors = std::array<ActorId, kMaxRecentUsers>;
+
 // ResourceFacts is what a primitive says about itself to diagnosis: the
 // fields that apply to its kind are set, the rest keep their defaults.
 // Filled by WaitSite::describe on the thread that reads a snapshot, while
@@ -48,8 +71,11 @@ struct ResourceFacts {
   std::size_t num_receivers = 0;
   std::uint64_t num_sent = 0;
   std::uint64_t num_received = 0;
-  // Latches: the remaining count.
+  RecentActors recent_senders{};    // who sent lately (zeros: empty slots)
+  RecentActors recent_receivers{};  // who received lately
+  // Latches: the remaining count, and who counted down lately.
   std::ptrdiff_t count = 0;
+  RecentActors recent_counters{};
   // Mutexes: the exclusive owner's OS thread id (0: none), shared holders.
   std::int64_t owner_tid = 0;
   std::size_t num_readers = 0;
@@ -109,6 +135,16 @@ WaitStackHook set_wait_stack_hook(WaitStackHook hook) noexcept;
 
 // kMaxWaitStackDepth is the most frames kept per wait-site stack.
 inline constexpr std::size_t kMaxWaitStackDepth = 48;
+
+// PoolStuckHook is called on the parking path when a thread parks and,
+// with it, every worker of pool `pool_id` is parked (a worker's own park, or
+// an outside thread starting to wait for that pool). The watchdog uses it
+// to look at once instead of at its next interval. Must not block.
+using PoolStuckHook = void (*)(std::uint64_t pool_id) noexcept;
+
+// set_pool_stuck_hook() installs the hook (nullptr: none) and returns the
+// previous one. Cost without a hook: one relaxed load per parking worker.
+PoolStuckHook set_pool_stuck_hook(PoolStuckHook hook) noexcept;
 
 // set_observer() installs `observer` for the whole process (nullptr removes
 // it) and returns the previous one. The observer must outlive every wait that

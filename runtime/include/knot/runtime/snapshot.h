@@ -102,4 +102,34 @@ struct ThreadView {
 // instants.
 std::vector<ThreadView> snapshot_threads();
 
+// num_wait_ends() counts the waits (parks and blocking regions) that ended
+// since the process started: it grows whenever some knot thread makes
+// progress past a wait. Relaxed.
+std::uint64_t num_wait_ends() noexcept;
+
+// RuntimeSnapshot is everything the runtime knows at one moment, for the
+// watchdog: pools, threads with their waits and the waited resources'
+// facts, and the progress counter.
+//
+// Consistency: it is torn. Pools are read first, then threads, then the
+// counter; each pool's fields and each thread's fields are read at
+// different instants (see PoolSnapshot and snapshot_threads()). What holds:
+// a thread's wait, since, facts and stack belong together (the thread
+// could not leave that wait while they were read); counters only grow; a
+// wait with the same `since` in two snapshots is the same, unbroken wait.
+// What does not: a worker's state in `pools` and its wait in `threads`
+// may disagree; a resource's facts seen by two waiters may differ. The
+// watchdog copes by confirming a verdict on a second snapshot.
+struct RuntimeSnapshot {
+  std::chrono::steady_clock::time_point time;  // when reading began
+  std::vector<PoolSnapshot> pools;
+  std::vector<ThreadView> threads;
+  std::uint64_t wait_ends = 0;  // num_wait_ends(), read last
+};
+
+// snapshot_runtime() takes a RuntimeSnapshot. It never blocks a thread
+// that runs tasks: it takes the pool-list and thread-list locks and each
+// thread record's lock for a copy, none of which a parked thread holds.
+RuntimeSnapshot snapshot_runtime();
+
 }  // namespace knot

@@ -24,6 +24,7 @@
 #include "knot/runtime/detail/channel_list.h"
 #include "knot/runtime/detail/channel_ring.h"
 #include "knot/runtime/detail/parking_lot.h"
+#include "knot/runtime/detail/recent_users.h"
 #include "knot/runtime/observer.h"
 
 namespace knot::detail {
@@ -113,6 +114,7 @@ class ChannelState {
         // only cost of the protocol when nobody is parked.
         if (recv_parked_.load(std::memory_order_seq_cst))
           wake_one(recv_key(), recv_parked_);
+        senders_seen_.note();
         return ChannelStatus::kOk;
       }
       if (op == QueueOp::kClosed)
@@ -165,8 +167,10 @@ class ChannelState {
         if (ring_ != nullptr && send_parked_.load(std::memory_order_seq_cst)) {
           wake_one(send_key(), send_parked_);
         }
-        if (op == QueueOp::kDone)
+        if (op == QueueOp::kDone) {
+          receivers_seen_.note();
           return ChannelStatus::kOk;
+        }
         continue;
       }
       // kNoMessage, or kBusy: a sender is publishing the head slot [C1].
@@ -241,6 +245,9 @@ class ChannelState {
     facts.num_receivers = s.num_receivers;
     facts.num_sent = s.num_sent;
     facts.num_received = s.num_received;
+    const auto* self = static_cast<const ChannelState*>(resource);
+    facts.recent_senders = self->senders_seen_.read();
+    facts.recent_receivers = self->receivers_seen_.read();
   }
 
   ChannelStats stats() const noexcept {
@@ -348,6 +355,10 @@ class ChannelState {
   std::atomic<std::size_t> num_receivers_{1};
   // Live handles of both sides: the last one frees the state [C8].
   std::atomic<std::size_t> refs_{2};
+  // Who sent and received lately (diagnosis: a full side waits for the
+  // other side's users). Read on every transfer, written when users change.
+  alignas(kChannelLineSize) RecentUsers senders_seen_;
+  RecentUsers receivers_seen_;
   const std::string name_;
   Queue queue_;
   BoundedRing<T>* const ring_;    // the queue when bounded, else null

@@ -1,0 +1,469 @@
+// The watchdog thread (knot/instrumentation/watchdog.h).
+//
+// One thread wakes on its interval, on the runtime's pool-stuck hook, on
+// the dump signal or on stop, all through one POSIX semaphore (sem_post is
+// async-signal-safe and never blocks, so neither the signal handler nor a
+// parking worker can be held up by the watchdog). Each wake takes a
+// snapshot, solves the wait-for graph and asks the Detector; a candidate
+// that needs confirming makes the next wake come after kConfirmDelay
+// instead of a whole interval. The watchdog holds no lock that a knot
+// thread can hold while parked: the locks it takes (the runtime's
+// snapshot locks, its own report mutex) are only ever held for copies or
+// by other non-parked callers.
+
+#include "knot/instrumentation/watchdog.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "detector.h"
+#include "knot/instrumentation/instrumentation.h"
+#include "knot/instrumentation/stack_capture.h"
+#include "knot/instrumentation/symbolizer.h"
+#include "knot/report/report_file.h"
+#include "knot/runtime/error.h"
+#include "knot/runtime/observer.h"
+#include "report_builder.h"
+#include "signal_name.h"
+#include "wait_for_graph.h"
+
+// Referenced by the link option that knot::instrumentation carries, so that
+// this object (and the KNOT_WATCHDOG start below) is always linked in.
+extern "C" {
+int knot_watchdog_anchor = 0;
+}
+
+namespace knot::instr {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// How soon a candidate verdict is looked at again to confirm it.
+constexpr std::chrono::milliseconds kConfirmDelay{15};
+
+class Watchdog {
+ public:
+  explicit Watchdog(WatchdogOptions options);
+  ~Watchdog();
+  Watchdog(const Watchdog&) = delete;
+  Watchdog& operator=(const Watchdog&) = delete;
+
+  void start();
+  void stop();
+
+  // wake() is async-signal-safe.
+  void wake() noexcept { sem_post(&wake_); }
+  void trigger() noexcept {
+    if (!trigger_pending_.exchange(true, std::memory_order_acq_rel))
+      wake();
+  }
+  void dump_requested() noexcept {
+    dump_requests_.fetch_add(1, std::memory_order_relaxed);
+    wake();
+  }
+  int dump_signal() const noexcept { return dump_signal_; }
+
+  // write_on_demand() takes a snapshot and writes an on-demand report.
+  std::optional<std::string> write_on_demand(const std::string& trigger, const std::string& reason);
+
+ private:
+  void run();
+  void handle(const RuntimeSnapshot& s, const WaitForGraph& g, const Finding& f,
+              const std::string& trigger);
+  std::string next_id();
+  // write() builds, writes and announces a report; returns its path.
+  std::optional<std::string> write(const RuntimeSnapshot& s, const WaitForGraph& g,
+                                   const Finding* f, const std::string& trigger,
+                                   const std::string& reason, report::Report* out);
+  void advertise();
+  void withdraw_advertisement() noexcept;
+
+  WatchdogOptions options_;
+  std::string report_dir_;
+  int dump_signal_ = 0;
+  sem_t wake_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> trigger_pending_{false};
+  std::atomic<int> dump_requests_{0};
+  std::atomic<std::uint64_t> sequence_{0};
+  std::thread thread_;
+  std::string advert_path_;
+  struct sigaction previous_action_ {};
+  bool has_handler_ = false;
+  // Serializes report building (the symbolizer and the capture are not
+  // reentrant) between the watchdog thread and request_report() callers.
+  std::mutex report_mutex_;
+  std::unique_ptr<Symbolizer> symbolizer_;
+  std::unique_ptr<StackCapture> capture_;
+  Clock::time_point last_trigger_{};
+};
+
+std::mutex g_lifecycle;                      // start/stop
+std::atomic<Watchdog*> g_watchdog{nullptr};  // for the hook and the signal handler
+
+void on_pool_stuck(std::uint64_t) noexcept {
+  if (Watchdog* w = g_watchdog.load(std::memory_order_acquire))
+    w->trigger();
+}
+
+void on_dump_signal(int) {
+  const int saved = errno;
+  if (Watchdog* w = g_watchdog.load(std::memory_order_acquire))
+    w->dump_requested();
+  errno = saved;
+}
+
+std::string absolute(const std::string& dir) {
+  std::error_code ec;
+  auto path = std::filesystem::absolute(dir, ec);
+  return ec ? dir : path.lexically_normal().string();
+}
+
+Watchdog::Watchdog(WatchdogOptions options) : options_(std::move(options)) {
+  if (options_.interval <= std::chrono::milliseconds(0))
+    throw Error(Errc::kInvalidOption, "knot watchdog: the interval must be positive");
+  std::string dir = options_.report_dir;
+  if (dir.empty()) {
+    const char* env = std::getenv("KNOT_REPORT_DIR");
+    dir = env != nullptr && *env != '\0' ? env : "knot-reports";
+  }
+  report_dir_ = absolute(dir);
+  if (::mkdir(report_dir_.c_str(), 0700) != 0 && errno != EEXIST) {
+    throw Error(std::error_code(errno, std::generic_category()),
+                "knot watchdog: cannot create the report folder " + report_dir_);
+  }
+  struct stat st {};
+  if (::lstat(report_dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    throw Error(Errc::kInvalidOption,
+                "knot watchdog: the report folder is not a folder (or is a link): " + report_dir_);
+  }
+  dump_signal_ = SIGRTMIN + 4;
+  if (const char* env = std::getenv("KNOT_DUMP_SIGNAL"); env != nullptr && *env != '\0') {
+    auto parsed = parse_signal(env);
+    if (!parsed || *parsed < 1 || *parsed > SIGRTMAX) {
+      throw Error(Errc::kInvalidOption,
+                  std::string("KNOT_DUMP_SIGNAL: cannot read '") + env + "' as a signal");
+    }
+    dump_signal_ = *parsed;
+  }
+  sem_init(&wake_, 0, 0);
+}
+
+Watchdog::~Watchdog() {
+  sem_destroy(&wake_);
+}
+
+void Watchdog::start() {
+  instr::enable();
+  if (options_.answer_dump_signal) {
+    struct sigaction action {};
+    action.sa_handler = &on_dump_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESTART;
+    if (::sigaction(dump_signal_, &action, &previous_action_) == 0)
+      has_handler_ = true;
+    advertise();
+  }
+  g_watchdog.store(this, std::memory_order_release);
+  set_pool_stuck_hook(&on_pool_stuck);
+  thread_ = std::thread([this] { run(); });
+}
+
+void Watchdog::stop() {
+  set_pool_stuck_hook(nullptr);
+  stopping_.store(true, std::memory_order_release);
+  wake();
+  if (thread_.joinable())
+    thread_.join();
+  if (has_handler_) {
+    ::sigaction(dump_signal_, &previous_action_, nullptr);
+    has_handler_ = false;
+  }
+  g_watchdog.store(nullptr, std::memory_order_release);
+  withdraw_advertisement();
+}
+
+std::string Watchdog::next_id() {
+  const std::string now = utc_now_iso8601();
+  std::string compact;
+  for (char c : now) {
+    if (c != '-' && c != ':')
+      compact.push_back(c);
+  }
+  return compact.substr(0, 15) + "Z-" + std::to_string(::getpid()) + "-" +
+         std::to_string(sequence_.fetch_add(1, std::memory_order_relaxed) + 1);
+}
+
+void Watchdog::run() {
+  pthread_setname_np(pthread_self(), "knot-watchdog");
+  // Don't take the dump signal on this thread's behalf while it writes.
+  Detector detector(DetectorOptions{options_.exhaustion_threshold, options_.stall_threshold});
+  while (!stopping_.load(std::memory_order_acquire)) {
+    const auto wait = detector.wants_confirmation()
+                          ? std::chrono::duration_cast<std::chrono::nanoseconds>(kConfirmDelay)
+                          : std::chrono::duration_cast<std::chrono::nanoseconds>(options_.interval);
+    timespec deadline{};
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    const long long ns = deadline.tv_nsec + wait.count();
+    deadline.tv_sec += static_cast<time_t>(ns / 1'000'000'000);
+    deadline.tv_nsec = static_cast<long>(ns % 1'000'000'000);
+    while (sem_timedwait(&wake_, &deadline) != 0 && errno == EINTR) {
+    }
+    if (stopping_.load(std::memory_order_acquire))
+      break;
+    if (trigger_pending_.exchange(false, std::memory_order_acq_rel))
+      last_trigger_ = Clock::now();
+    if (dump_requests_.exchange(0, std::memory_order_relaxed) > 0)
+      write_on_demand("signal", "signal from knot-dump or kill");
+
+    const RuntimeSnapshot s = snapshot_runtime();
+    const WaitForGraph g = WaitForGraph::build(s);
+    const bool triggered = Clock::now() - last_trigger_ < std::chrono::seconds(1);
+    for (const Finding& f : detector.observe(s, g))
+      handle(s, g, f, triggered ? "parking_path" : "interval");
+  }
+}
+
+std::optional<std::string> Watchdog::write(const RuntimeSnapshot& s, const WaitForGraph& g,
+                                           const Finding* f, const std::string& trigger,
+                                           const std::string& reason, report::Report* out) {
+  std::lock_guard<std::mutex> lock(report_mutex_);
+  if (!symbolizer_)
+    symbolizer_ = std::make_unique<Symbolizer>();
+  std::unordered_map<std::int64_t, ThreadStack> running;
+  if (options_.capture_stacks) {
+    std::vector<std::int64_t> tids;
+    for (const ThreadView& t : s.threads) {
+      if (!t.wait)
+        tids.push_back(t.os_thread_id);
+    }
+    if (!tids.empty()) {
+      try {
+        if (!capture_)
+          capture_ = std::make_unique<StackCapture>();
+        for (ThreadStack& st : capture_->capture(tids))
+          running.emplace(st.tid, std::move(st));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "knot watchdog: no stacks of running threads: %s\n", e.what());
+      }
+    }
+  }
+  ReportContext context;
+  context.snapshot = &s;
+  context.graph = &g;
+  context.finding = f;
+  context.trigger = trigger;
+  context.id = next_id();
+  context.reason = reason;
+  context.running_stacks = &running;
+  context.symbolizer = symbolizer_.get();
+  report::Report r = build_report(context);
+  std::optional<std::string> path;
+  try {
+    path = report::write_report_file(report_dir_, r);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "knot watchdog: cannot write the report: %s\n", e.what());
+  }
+  if (out != nullptr)
+    *out = std::move(r);
+  return path;
+}
+
+std::optional<std::string> Watchdog::write_on_demand(const std::string& trigger,
+                                                     const std::string& reason) {
+  const RuntimeSnapshot s = snapshot_runtime();
+  const WaitForGraph g = WaitForGraph::build(s);
+  return write(s, g, nullptr, trigger, reason, nullptr);
+}
+
+void Watchdog::handle(const RuntimeSnapshot& s, const WaitForGraph& g, const Finding& f,
+                      const std::string& trigger) {
+  report::Report r;
+  const std::optional<std::string> path = write(s, g, &f, trigger, "", &r);
+  std::fprintf(stderr, "knot: %s\nknot: report: %s\n", r.summary.c_str(),
+               path ? path->c_str() : "(not written)");
+  for (const VerdictCallback& callback : options_.callbacks) {
+    try {
+      callback(r, path.value_or(""));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "knot watchdog: a verdict callback threw: %s\n", e.what());
+    }
+  }
+  if (!f.is_proven || options_.action == WatchdogAction::kReport)
+    return;
+  std::fprintf(stderr, "\nknot: fatal: %s\n\n%s\n", r.summary.c_str(), r.narrative.c_str());
+  for (const std::string& advice : r.advice)
+    std::fprintf(stderr, "  - %s\n", advice.c_str());
+  std::fflush(stderr);
+  if (options_.action == WatchdogAction::kAbort)
+    std::abort();
+  std::_Exit(options_.exit_code);
+}
+
+// The advertisement knot-dump reads (watchdog.h).
+void Watchdog::advertise() {
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  const std::string dir = xdg != nullptr && *xdg != '\0'
+                              ? std::string(xdg) + "/knot"
+                              : "/tmp/knot-" + std::to_string(::getuid());
+  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+    return;
+  struct stat st {};
+  // Only a folder of our own that no one else can write: never follow a
+  // link someone planted in /tmp.
+  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::getuid() ||
+      (st.st_mode & 0077) != 0) {
+    std::fprintf(stderr, "knot watchdog: not advertising for knot-dump: %s is not private\n",
+                 dir.c_str());
+    return;
+  }
+  const std::string path = dir + "/" + std::to_string(::getpid()) + ".json";
+  const std::string tmp = path + ".tmp";
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return;
+  std::string escaped;
+  for (char c : report_dir_) {
+    if (c == '"' || c == '\\')
+      escaped.push_back('\\');
+    escaped.push_back(c);
+  }
+  const std::string text =
+      "{\"schema\": \"knot.watchdog/1\", \"pid\": " + std::to_string(::getpid()) +
+      ", \"report_dir\": \"" + escaped + "\", \"signal\": " + std::to_string(dump_signal_) +
+      ", \"start_time\": \"" + process_info().start_time + "\"}\n";
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  ::close(fd);
+  if (ok && ::rename(tmp.c_str(), path.c_str()) == 0) {
+    advert_path_ = path;
+  } else {
+    ::unlink(tmp.c_str());
+  }
+}
+
+void Watchdog::withdraw_advertisement() noexcept {
+  if (!advert_path_.empty())
+    ::unlink(advert_path_.c_str());
+  advert_path_.clear();
+}
+
+std::unique_ptr<Watchdog>& instance() {
+  static std::unique_ptr<Watchdog> w;
+  return w;
+}
+
+long env_number(const char* name, long fallback) {
+  const char* v = std::getenv(name);
+  if (v == nullptr || *v == '\0')
+    return fallback;
+  char* end = nullptr;
+  const long n = std::strtol(v, &end, 10);
+  if (end == v || *end != '\0' || n < 0) {
+    throw Error(Errc::kInvalidOption,
+                std::string(name) + ": '" + v + "' is not a non-negative number");
+  }
+  return n;
+}
+
+void report_at_exit() {
+  const char* v = std::getenv("KNOT_REPORT_AT_EXIT");
+  if (v != nullptr && std::strcmp(v, "1") == 0)
+    request_report("at exit");
+  stop_watchdog();
+}
+
+// KNOT_WATCHDOG=1 starts the watchdog before main().
+struct AutoStart {
+  AutoStart() {
+    const char* v = std::getenv("KNOT_WATCHDOG");
+    if (v == nullptr || std::strcmp(v, "1") != 0)
+      return;
+    try {
+      start_watchdog(options_from_environment());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "knot: KNOT_WATCHDOG=1 but the watchdog cannot start: %s\n", e.what());
+    }
+  }
+};
+const AutoStart g_auto_start;
+
+}  // namespace
+
+WatchdogOptions options_from_environment() {
+  WatchdogOptions o;
+  o.interval = std::chrono::milliseconds(env_number("KNOT_WATCHDOG_INTERVAL_MS", 100));
+  if (o.interval.count() == 0)
+    throw Error(Errc::kInvalidOption, "KNOT_WATCHDOG_INTERVAL_MS must be positive");
+  o.exhaustion_threshold = std::chrono::milliseconds(
+      env_number("KNOT_WATCHDOG_EXHAUSTION_MS", o.exhaustion_threshold.count()));
+  o.stall_threshold =
+      std::chrono::milliseconds(env_number("KNOT_WATCHDOG_STALL_MS", o.stall_threshold.count()));
+  if (const char* dir = std::getenv("KNOT_REPORT_DIR"))
+    o.report_dir = dir;
+  if (const char* action = std::getenv("KNOT_WATCHDOG_ACTION")) {
+    const std::string a = action;
+    if (a == "report") {
+      o.action = WatchdogAction::kReport;
+    } else if (a == "abort") {
+      o.action = WatchdogAction::kAbort;
+    } else if (a == "exit") {
+      o.action = WatchdogAction::kExit;
+    } else if (!a.empty()) {
+      throw Error(Errc::kInvalidOption,
+                  "KNOT_WATCHDOG_ACTION: '" + a + "' is not one of report, abort, exit");
+    }
+  }
+  o.exit_code = static_cast<int>(env_number("KNOT_WATCHDOG_EXIT_CODE", o.exit_code));
+  return o;
+}
+
+void start_watchdog(const WatchdogOptions& options) {
+  std::lock_guard<std::mutex> lock(g_lifecycle);
+  if (instance())
+    throw Error(Errc::kInvalidOption, "knot watchdog: already running");
+  auto w = std::make_unique<Watchdog>(options);
+  w->start();
+  instance() = std::move(w);
+  static std::once_flag at_exit;
+  std::call_once(at_exit, [] { std::atexit(&report_at_exit); });
+}
+
+void stop_watchdog() {
+  std::unique_ptr<Watchdog> w;
+  {
+    std::lock_guard<std::mutex> lock(g_lifecycle);
+    w = std::move(instance());
+  }
+  if (w)
+    w->stop();
+}
+
+bool watchdog_running() noexcept {
+  return g_watchdog.load(std::memory_order_acquire) != nullptr;
+}
+
+std::optional<std::string> request_report(const std::string& reason) {
+  std::lock_guard<std::mutex> lock(g_lifecycle);
+  if (!instance())
+    return std::nullopt;
+  return instance()->write_on_demand("api", reason);
+}
+
+}  // namespace knot::instr
