@@ -1,0 +1,30 @@
+// watchdog_env_program: two threads deadlock through two full channels and
+// nothing calls the watchdog; KNOT_WATCHDOG=1 in the environment must start
+// it anyway (watchdog_test.cc runs this program). Without the watchdog it
+// gives up after 60 s and exits 1.
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "knot/runtime.h"
+
+int main() {
+  auto [a_tx, a_rx] = knot::channel<int>(1, "to_pong");
+  auto [b_tx, b_rx] = knot::channel<int>(1, "to_ping");
+  a_tx.send(0);
+  b_tx.send(0);
+  auto side = [](const char* name, knot::Sender<int> tx, knot::Receiver<int> rx) {
+    return std::thread([name, tx = std::move(tx), rx = std::move(rx)]() mutable {
+      knot::this_thread::set_name(name);
+      rx.recv();
+      for (int i = 0; i < 4; ++i)
+        tx.send(i);
+    });
+  };
+  std::thread ping = side("ping", std::move(a_tx), std::move(b_rx));
+  std::thread pong = side("pong", std::move(b_tx), std::move(a_rx));
+  ping.detach();
+  pong.detach();
+  std::this_thread::sleep_for(std::chrono::seconds(60));
+  return 1;
+}

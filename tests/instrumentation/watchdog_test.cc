@@ -1,0 +1,239 @@
+// The watchdog's API: start and stop, on-demand reports by call and by
+// signal, the knot-dump advertisement, options from the environment, and
+// (in a child process) KNOT_WATCHDOG=1 with the exit and abort actions.
+#include "knot/instrumentation/watchdog.h"
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "common/deadline.h"
+#include "knot/report/report_file.h"
+#include "knot/runtime.h"
+
+extern char** environ;
+
+namespace knot::instr {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+class WatchdogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/knot-watchdog-test-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    stop_watchdog();
+    fs::remove_all(dir_);
+  }
+  WatchdogOptions options() const {
+    WatchdogOptions o;
+    o.interval = 20ms;
+    o.report_dir = dir_ + "/reports";
+    return o;
+  }
+  std::string dir_;
+};
+
+TEST_F(WatchdogTest, StartsOnceAndStops) {
+  EXPECT_FALSE(watchdog_running());
+  EXPECT_FALSE(request_report().has_value());
+  start_watchdog(options());
+  EXPECT_TRUE(watchdog_running());
+  EXPECT_THROW(start_watchdog(options()), knot::Error);
+  stop_watchdog();
+  EXPECT_FALSE(watchdog_running());
+  stop_watchdog();            // no-op
+  start_watchdog(options());  // again after a stop
+  EXPECT_TRUE(watchdog_running());
+}
+
+TEST_F(WatchdogTest, OnDemandReportDescribesTheProcess) {
+  start_watchdog(options());
+  knot::ThreadPool pool(knot::PoolOptions{.num_threads = 2, .name = "demand"});
+  auto [tx, rx] = knot::channel<int>(1, "waiting");
+  std::thread waiter([rx = std::move(rx)]() mutable {
+    knot::this_thread::set_name("waiter");
+    rx.recv();
+  });
+  // Let the waiter park, so that the report shows its wait.
+  while (true) {
+    bool parked = false;
+    for (const auto& t : knot::snapshot_threads())
+      parked = parked || (t.name == "waiter" && t.wait.has_value());
+    if (parked)
+      break;
+    std::this_thread::sleep_for(1ms);
+  }
+  auto path = request_report("test");
+  ASSERT_TRUE(path.has_value());
+  struct stat st {};
+  ASSERT_EQ(::stat(path->c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto parsed = knot::report::read_report_file(*path);
+  ASSERT_TRUE(parsed.report.has_value());
+  const auto& r = *parsed.report;
+  EXPECT_EQ(r.verdict->kind, "on_demand");
+  EXPECT_EQ(r.trigger, "api");
+  EXPECT_EQ(r.process.pid, ::getpid());
+  EXPECT_FALSE(r.process.executable.empty());
+  EXPECT_FALSE(r.process.start_time.empty());
+  EXPECT_NE(r.narrative.find("test"), std::string::npos);
+  bool found_pool = false;
+  for (const auto& p : r.pools)
+    found_pool = found_pool || (p.name == "demand" && p.workers.size() == 2);
+  EXPECT_TRUE(found_pool);
+  bool found_waiter = false;
+  for (const auto& t : r.threads) {
+    if (t.name != "waiter")
+      continue;
+    found_waiter = true;
+    EXPECT_EQ(t.state, "parked");
+    ASSERT_TRUE(t.wait.has_value());
+    EXPECT_EQ(t.wait->kind, "channel_recv");
+    EXPECT_EQ(t.wait->name, "waiting");
+    EXPECT_EQ(t.stack_source, "wait_site");
+  }
+  EXPECT_TRUE(found_waiter);
+  { auto drop = std::move(tx); }
+  waiter.join();
+}
+
+TEST_F(WatchdogTest, DumpSignalWritesAReportAndTheAdvertisementNamesTheFolder) {
+  start_watchdog(options());
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  const std::string advert =
+      (xdg != nullptr && *xdg != '\0' ? std::string(xdg) + "/knot"
+                                      : "/tmp/knot-" + std::to_string(::getuid())) +
+      "/" + std::to_string(::getpid()) + ".json";
+  std::ifstream in(advert);
+  ASSERT_TRUE(in.good()) << advert;
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_NE(text.str().find("\"report_dir\": \"" + dir_ + "/reports\""), std::string::npos)
+      << text.str();
+  EXPECT_NE(text.str().find("\"signal\": " + std::to_string(SIGRTMIN + 4)), std::string::npos);
+
+  ASSERT_EQ(::kill(::getpid(), SIGRTMIN + 4), 0);
+  knot::testing::Deadline deadline(20s);
+  std::vector<knot::report::ReportFileEntry> reports;
+  while (reports.empty()) {
+    std::this_thread::sleep_for(5ms);
+    reports = knot::report::list_report_files(dir_ + "/reports");
+  }
+  auto parsed = knot::report::read_report_file(reports.front().path);
+  ASSERT_TRUE(parsed.report.has_value());
+  EXPECT_EQ(parsed.report->trigger, "signal");
+  stop_watchdog();
+  EXPECT_FALSE(fs::exists(advert));
+}
+
+TEST_F(WatchdogTest, RefusesALinkedReportFolder) {
+  fs::create_directory(dir_ + "/real");
+  fs::create_directory_symlink(dir_ + "/real", dir_ + "/link");
+  WatchdogOptions o = options();
+  o.report_dir = dir_ + "/link";
+  EXPECT_THROW(start_watchdog(o), knot::Error);
+  EXPECT_FALSE(watchdog_running());
+}
+
+TEST_F(WatchdogTest, OptionsFromTheEnvironment) {
+  ::setenv("KNOT_WATCHDOG_INTERVAL_MS", "250", 1);
+  ::setenv("KNOT_WATCHDOG_ACTION", "exit", 1);
+  ::setenv("KNOT_WATCHDOG_EXIT_CODE", "7", 1);
+  ::setenv("KNOT_REPORT_DIR", "/some/where", 1);
+  WatchdogOptions o = options_from_environment();
+  EXPECT_EQ(o.interval, 250ms);
+  EXPECT_EQ(o.action, WatchdogAction::kExit);
+  EXPECT_EQ(o.exit_code, 7);
+  EXPECT_EQ(o.report_dir, "/some/where");
+  ::setenv("KNOT_WATCHDOG_ACTION", "explode", 1);
+  EXPECT_THROW(options_from_environment(), knot::Error);
+  ::setenv("KNOT_WATCHDOG_ACTION", "report", 1);
+  ::setenv("KNOT_WATCHDOG_INTERVAL_MS", "soon", 1);
+  EXPECT_THROW(options_from_environment(), knot::Error);
+  for (const char* v : {"KNOT_WATCHDOG_INTERVAL_MS", "KNOT_WATCHDOG_ACTION",
+                        "KNOT_WATCHDOG_EXIT_CODE", "KNOT_REPORT_DIR"}) {
+    ::unsetenv(v);
+  }
+}
+
+// Runs watchdog_env_program (a channel cycle between two threads, with no
+// watchdog call of its own) under `env`; returns its wait status.
+int run_env_program(const std::vector<std::string>& env, std::string* stderr_text) {
+  std::vector<std::string> storage = env;
+  std::vector<char*> envp;
+  for (auto& e : storage)
+    envp.push_back(e.data());
+  envp.push_back(nullptr);
+  std::string program = KNOT_WATCHDOG_ENV_PROGRAM;
+  char tmpl[] = "/tmp/knot-env-stderr-XXXXXX";
+  const int fd = ::mkstemp(tmpl);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, fd, 2);
+  char* argv[] = {program.data(), nullptr};
+  pid_t pid = 0;
+  EXPECT_EQ(posix_spawn(&pid, program.c_str(), &actions, nullptr, argv, envp.data()), 0);
+  posix_spawn_file_actions_destroy(&actions);
+  int status = 0;
+  const auto start = std::chrono::steady_clock::now();
+  while (::waitpid(pid, &status, WNOHANG) != pid) {
+    if (std::chrono::steady_clock::now() - start > 60s) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, &status, 0);
+      ADD_FAILURE() << "the program did not end";
+      break;
+    }
+    std::this_thread::sleep_for(5ms);
+  }
+  ::close(fd);
+  std::ifstream in(tmpl);
+  std::stringstream text;
+  text << in.rdbuf();
+  *stderr_text = text.str();
+  ::unlink(tmpl);
+  return status;
+}
+
+TEST_F(WatchdogTest, EnvironmentStartsItAndTheExitActionEndsTheProcess) {
+  std::string err;
+  const int status = run_env_program(
+      {"KNOT_WATCHDOG=1", "KNOT_WATCHDOG_INTERVAL_MS=20", "KNOT_REPORT_DIR=" + dir_ + "/env",
+       "KNOT_WATCHDOG_ACTION=exit", "KNOT_WATCHDOG_EXIT_CODE=42"},
+      &err);
+  ASSERT_TRUE(WIFEXITED(status)) << err;
+  EXPECT_EQ(WEXITSTATUS(status), 42) << err;
+  EXPECT_NE(err.find("knot: fatal: deadlock: thread 'ping'"), std::string::npos) << err;
+  EXPECT_EQ(knot::report::list_report_files(dir_ + "/env").size(), 1u);
+}
+
+TEST_F(WatchdogTest, AbortActionAborts) {
+  std::string err;
+  const int status =
+      run_env_program({"KNOT_WATCHDOG=1", "KNOT_WATCHDOG_INTERVAL_MS=20",
+                       "KNOT_REPORT_DIR=" + dir_ + "/abort", "KNOT_WATCHDOG_ACTION=abort"},
+                      &err);
+  ASSERT_TRUE(WIFSIGNALED(status)) << err;
+  EXPECT_EQ(WTERMSIG(status), SIGABRT);
+  EXPECT_NE(err.find("None of them can ever be woken"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace knot::instr
