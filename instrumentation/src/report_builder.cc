@@ -410,8 +410,11 @@ report::Report build_report(const ReportContext& c) {
   r.trigger = c.trigger;
   r.process = process_info();
 
-  // Verdict.
-  const std::string now = utc_now_iso8601();
+  // Verdict, timed at the snapshot that reached it (stacks and symbols
+  // were gathered after it).
+  const std::string now = iso8601(std::chrono::system_clock::now() -
+                                  std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                      std::chrono::steady_clock::now() - s.time));
   if (c.finding != nullptr) {
     r.verdict = report::Verdict{to_string(c.finding->kind), c.finding->is_proven, now,
                                 seconds(c.finding->age)};

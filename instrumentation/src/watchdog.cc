@@ -25,6 +25,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -55,7 +56,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // How soon a candidate verdict is looked at again to confirm it.
-constexpr std::chrono::milliseconds kConfirmDelay{15};
+constexpr std::chrono::milliseconds kConfirmDelay{10};
 
 class Watchdog {
  public:
@@ -169,8 +170,24 @@ Watchdog::~Watchdog() {
   sem_destroy(&wake_);
 }
 
+// warm_up() makes the first report as fast as the later ones: it reads the
+// modules that stacks pass through (this program, the C and C++ runtimes)
+// into the symbolizer now, on the thread that starts the watchdog, instead
+// of when the first deadlock waits to be reported.
+void warm_up(Symbolizer& symbolizer) {
+  const std::uintptr_t pcs[] = {
+      reinterpret_cast<std::uintptr_t>(&start_watchdog),
+      reinterpret_cast<std::uintptr_t>(&::write),
+      reinterpret_cast<std::uintptr_t>(&std::terminate),
+  };
+  for (const std::uintptr_t pc : pcs)
+    (void)symbolizer.symbolize(pc, PcKind::kExact);
+}
+
 void Watchdog::start() {
   instr::enable();
+  symbolizer_ = std::make_unique<Symbolizer>();
+  warm_up(*symbolizer_);
   if (options_.answer_dump_signal) {
     struct sigaction action {};
     action.sa_handler = &on_dump_signal;
@@ -244,8 +261,6 @@ std::optional<std::string> Watchdog::write(const RuntimeSnapshot& s, const WaitF
                                            const Finding* f, const std::string& trigger,
                                            const std::string& reason, report::Report* out) {
   std::lock_guard<std::mutex> lock(report_mutex_);
-  if (!symbolizer_)
-    symbolizer_ = std::make_unique<Symbolizer>();
   std::unordered_map<std::int64_t, ThreadStack> running;
   if (options_.capture_stacks) {
     std::vector<std::int64_t> tids;

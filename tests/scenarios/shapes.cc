@@ -1,0 +1,293 @@
+// The shapes of the watchdog's scenario suite (shapes.h), one function
+// each. Positive shapes never return: they deadlock or exhaust a pool.
+#include "shapes.h"
+
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "knot/runtime.h"
+
+namespace knot::scenarios {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+knot::ThreadPool make_pool(const char* name, std::size_t threads) {
+  knot::PoolOptions o;
+  o.name = name;
+  o.num_threads = threads;
+  return knot::ThreadPool(o);
+}
+
+// Parks the calling thread for good (in a wait knot can see through: an
+// untimed latch nobody counts down is "a waker knot cannot see", alive).
+[[noreturn]] void wait_forever() {
+  knot::Latch never(1, "never");
+  never.wait();
+  std::abort();
+}
+
+// 1. The seed: stage 'reprocess' fills channel 'processed' from every
+// worker of pool 'global'; stage 'embed' drains it on its own thread and
+// runs its tokenizer on the same pool.
+void seed() {
+  knot::ThreadPool pool = make_pool("global", 2);
+  auto [tx, rx] = knot::channel<int>(2, "processed");
+  std::thread embed([&pool, rx = std::move(rx)]() mutable {
+    knot::this_thread::set_name("embed");
+    auto stage = knot::stage_scope("embed");
+    while (auto item = rx.recv()) {
+      pool.install([&] {
+        knot::parallel_for(std::size_t{0}, std::size_t{64}, [&](std::size_t) {
+          volatile int tokens = *item;
+          (void)tokens;
+        });
+      });
+    }
+  });
+  knot::this_thread::set_name("reader");
+  pool.install([&] {
+    knot::parallel_for(std::size_t{0}, std::size_t{100000}, [&](std::size_t i) {
+      auto stage = knot::stage_scope("reprocess");
+      tx.send(static_cast<int>(i));
+    });
+  });
+  embed.join();
+}
+
+// 2. A receiver task queued behind its senders: both workers block sending
+// into a full channel whose only receiving task waits in the queue.
+void queued_receiver() {
+  knot::ThreadPool pool = make_pool("p", 2);
+  auto [tx, rx] = knot::channel<int>(1, "c");
+  for (int s = 0; s < 4; ++s) {
+    pool.spawn([tx]() mutable {
+      for (int i = 0; i < 10; ++i)
+        tx.send(i);
+    });
+  }
+  pool.spawn([rx = std::move(rx)]() mutable {
+    while (rx.recv()) {
+    }
+  });
+  wait_forever();
+}
+
+// 3. Two pools that wait on each other through two full channels.
+void two_pools() {
+  knot::ThreadPool a = make_pool("A", 2);
+  knot::ThreadPool b = make_pool("B", 2);
+  auto [a_tx, a_rx] = knot::channel<int>(4, "a_to_b");
+  auto [b_tx, b_rx] = knot::channel<int>(4, "b_to_a");
+  for (int i = 0; i < 2; ++i) {
+    a_tx.send(0);
+    b_tx.send(0);
+  }
+  for (int t = 0; t < 2; ++t) {
+    a.spawn([tx = a_tx, rx = b_rx]() mutable {
+      rx.recv();
+      for (int i = 0; i < 100; ++i)
+        tx.send(i);
+    });
+    b.spawn([tx = b_tx, rx = a_rx]() mutable {
+      rx.recv();
+      for (int i = 0; i < 100; ++i)
+        tx.send(i);
+    });
+  }
+  wait_forever();
+}
+
+// 4. A thread holds a mutex and waits for pool tasks that need it.
+void pool_and_lock() {
+  knot::ThreadPool pool = make_pool("p", 2);
+  knot::Mutex state("state");
+  std::thread holder([&] {
+    knot::this_thread::set_name("holder");
+    std::lock_guard<knot::Mutex> lock(state);
+    pool.install([&] {
+      knot::parallel_for(std::size_t{0}, std::size_t{64},
+                         [&](std::size_t) { std::lock_guard<knot::Mutex> inner(state); });
+    });
+  });
+  holder.join();
+}
+
+// 5. Every worker waits on a latch that only a task queued behind it
+// counts down.
+void nested_latches() {
+  knot::ThreadPool pool = make_pool("p", 2);
+  for (int t = 0; t < 2; ++t) {
+    pool.spawn([&pool] {
+      auto* done = new knot::Latch(1, "step");
+      std::this_thread::sleep_for(50ms);  // both waiters start before the count-downs
+      pool.spawn([done] { done->count_down(); });
+      done->wait();
+    });
+  }
+  wait_forever();
+}
+
+// 6. Two stage threads, each blocked sending into the other's full channel.
+void channel_cycle() {
+  auto [l2r_tx, l2r_rx] = knot::channel<int>(1, "left_to_right");
+  auto [r2l_tx, r2l_rx] = knot::channel<int>(1, "right_to_left");
+  l2r_tx.send(0);
+  r2l_tx.send(0);
+  std::thread left([tx = l2r_tx, rx = r2l_rx]() mutable {
+    knot::this_thread::set_name("left");
+    auto stage = knot::stage_scope("left");
+    rx.recv();
+    for (int i = 0; i < 10; ++i)
+      tx.send(i);
+  });
+  std::thread right([tx = r2l_tx, rx = l2r_rx]() mutable {
+    knot::this_thread::set_name("right");
+    auto stage = knot::stage_scope("right");
+    rx.recv();
+    for (int i = 0; i < 10; ++i)
+      tx.send(i);
+  });
+  left.join();
+  right.join();
+}
+
+// 7. A worker holds a mutex, joins, and while it waits for the stolen half
+// runs a task that locks the same mutex.
+void self_deadlock() {
+  knot::ThreadPool pool = make_pool("p", 2);
+  knot::Mutex m("cache");
+  std::atomic<bool> stolen{false};
+  pool.install([&] {
+    std::lock_guard<knot::Mutex> lock(m);
+    // join() queues its first closure and runs the second inline: the
+    // other worker steals the first, queues the task that locks `m` and
+    // sleeps; this worker, waiting for the stolen half, steals that task.
+    knot::join(
+        [&] {
+          stolen.store(true);
+          knot::spawn([&] { std::lock_guard<knot::Mutex> again(m); });
+          std::this_thread::sleep_for(300ms);
+        },
+        [&] {
+          while (!stolen.load())
+            std::this_thread::yield();
+        });
+  });
+}
+
+// ----------------------------------------------------------------------------
+// Negative scenarios: no verdict.
+
+// A slow but progressing pipeline: the consumer sleeps 500 ms per batch
+// while the producers' channel is full.
+void slow_pipeline() {
+  knot::ThreadPool pool = make_pool("p", 2);
+  auto [tx, rx] = knot::channel<int>(2, "batches");
+  std::thread consumer([rx = std::move(rx)]() mutable {
+    knot::this_thread::set_name("consumer");
+    while (rx.recv())
+      std::this_thread::sleep_for(500ms);
+  });
+  pool.install([&] {
+    knot::parallel_for(std::size_t{0}, std::size_t{6},
+                       [&](std::size_t i) { tx.send(static_cast<int>(i)); });
+  });
+  { auto drop = std::move(tx); }
+  consumer.join();
+}
+
+// A pool fully busy with CPU work for two seconds.
+void busy_pool() {
+  knot::ThreadPool pool = make_pool("p", 2);
+  const auto end = std::chrono::steady_clock::now() + 2s;
+  pool.install([&] {
+    knot::parallel_for(std::size_t{0}, std::size_t{2}, [&](std::size_t) {
+      volatile unsigned x = 0;
+      while (std::chrono::steady_clock::now() < end)
+        x = x + 1;
+    });
+  });
+}
+
+// Long timed waits: every worker waits two seconds on a latch with a timeout.
+void timed_waits() {
+  knot::ThreadPool pool = make_pool("p", 2);
+  knot::Latch never(1, "never");
+  pool.install([&] {
+    knot::parallel_for(std::size_t{0}, std::size_t{2},
+                       [&](std::size_t) { (void)never.wait_for(2s); });
+  });
+}
+
+// A channel whose receiver is a thread that never used knot before and is
+// alive (sleeping) while the pool's senders are blocked.
+void foreign_receiver() {
+  knot::ThreadPool pool = make_pool("p", 2);
+  auto [tx, rx] = knot::channel<int>(1, "to_foreign");
+  std::thread foreign([rx = std::move(rx)]() mutable {
+    std::this_thread::sleep_for(1500ms);
+    while (rx.recv()) {
+    }
+  });
+  pool.install([&] {
+    knot::parallel_for(std::size_t{0}, std::size_t{8},
+                       [&](std::size_t i) { tx.send(static_cast<int>(i)); });
+  });
+  { auto drop = std::move(tx); }
+  foreign.join();
+}
+
+// Pools idle for two seconds.
+void idle_pools() {
+  knot::ThreadPool a = make_pool("a", 2);
+  knot::ThreadPool b = make_pool("b", 2);
+  std::this_thread::sleep_for(2s);
+}
+
+// Heavy churn of short parks: two threads ping-pong through two channels
+// of capacity 1, so that nearly every transfer parks and unparks.
+void churn() {
+  const char* scale = std::getenv("KNOT_SCENARIO_CHURN");
+  const int rounds = scale != nullptr ? std::atoi(scale) : 1000000;
+  auto [ping_tx, ping_rx] = knot::channel<int>(1, "ping");
+  auto [pong_tx, pong_rx] = knot::channel<int>(1, "pong");
+  std::thread other([rx = std::move(ping_rx), tx = std::move(pong_tx)]() mutable {
+    while (auto v = rx.recv())
+      tx.send(*v);
+  });
+  for (int i = 0; i < rounds / 2; ++i) {
+    ping_tx.send(i);
+    pong_rx.recv();
+  }
+  { auto drop = std::move(ping_tx); }
+  other.join();
+}
+
+}  // namespace
+
+const std::map<std::string, void (*)()>& all() {
+  static const std::map<std::string, void (*)()> shapes = {
+      {"seed", seed},
+      {"queued_receiver", queued_receiver},
+      {"two_pools", two_pools},
+      {"pool_and_lock", pool_and_lock},
+      {"nested_latches", nested_latches},
+      {"channel_cycle", channel_cycle},
+      {"self_deadlock", self_deadlock},
+      {"slow_pipeline", slow_pipeline},
+      {"busy_pool", busy_pool},
+      {"timed_waits", timed_waits},
+      {"foreign_receiver", foreign_receiver},
+      {"idle_pools", idle_pools},
+      {"churn", churn},
+  };
+  return shapes;
+}
+
+}  // namespace knot::scenarios
