@@ -155,8 +155,16 @@ class Narrator {
       const WaitKind k = t.wait ? t.wait->kind : WaitKind::kBlockingRegion;
       if (nb.kind == NodeKind::kPool) {
         const PoolSnapshot* p = pool(b);
-        const std::string queued =
-            p != nullptr ? " (" + std::to_string(p->queued_jobs()) + " queued)" : "";
+        std::string queued;
+        if (p != nullptr) {
+          std::size_t own = 0;
+          for (const QueuedBy& q : p->injected_by)
+            own += q.submitter == ActorId{t.index} ? q.count : 0;
+          queued = " (" + std::to_string(p->queued_jobs()) + " queued";
+          if (own > 0)
+            queued += ", " + std::to_string(own) + " of them its own";
+          queued += ")";
+        }
         return na.label +
                (k == WaitKind::kInstall ? " waits for the closure it sent to "
                                         : " waits for tasks it submitted to ") +
@@ -434,6 +442,12 @@ report::Report build_report(const ReportContext& c) {
     pool.injector_depth = p.injector_depth;
     pool.pending_tasks = p.pending_tasks;
     pool.tasks_completed = p.tasks_completed();
+    for (const QueuedBy& q : p.injected_by) {
+      RecentActors one{};
+      one[0] = q.submitter;
+      const auto labels = actor_labels(one, s);
+      pool.queued_by.push_back({labels.empty() ? "unknown" : labels.front(), q.count});
+    }
     for (const WorkerView& w : p.workers) {
       pool.workers.push_back({w.index, w.os_thread_id, std::string(to_string(w.state)),
                               w.queue_depth, w.tasks_completed});

@@ -9,20 +9,26 @@
 // TODO(#2): a lock-free segmented queue if a benchmark shows the lock.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <deque>
 #include <mutex>
+#include <utility>
+#include <vector>
 
+#include "knot/runtime/observer.h"
 #include "ws_deque.h"
 
 namespace knot::detail {
 
 class Injector {
  public:
-  void push(Item item) {
+  // push() queues `item` on behalf of `submitter` (diagnosis: who queued
+  // what, see count_by_submitter()).
+  void push(Item item, ActorId submitter) {
     std::lock_guard<std::mutex> lock(mutex_);
-    items_.push_back(item);
+    items_.push_back(Entry{item, submitter});
     size_.store(items_.size(), std::memory_order_seq_cst);
   }
 
@@ -33,7 +39,7 @@ class Injector {
     std::lock_guard<std::mutex> lock(mutex_);
     if (items_.empty())
       return {};
-    Item item = items_.front();
+    Item item = items_.front().item;
     item.is_injected = true;
     items_.pop_front();
     size_.store(items_.size(), std::memory_order_relaxed);
@@ -43,9 +49,30 @@ class Injector {
   std::size_t size() const noexcept { return size_.load(std::memory_order_seq_cst); }
   bool empty() const noexcept { return size() == 0; }
 
+  // count_by_submitter() counts the queued items per submitter, in order of
+  // first appearance. Takes the lock (a snapshot's cost, not a worker's).
+  std::vector<std::pair<ActorId, std::size_t>> count_by_submitter() const {
+    std::vector<std::pair<ActorId, std::size_t>> out;
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const Entry& e : items_) {
+      auto it = std::find_if(out.begin(), out.end(),
+                             [&](const auto& p) { return p.first == e.submitter; });
+      if (it == out.end()) {
+        out.emplace_back(e.submitter, 1);
+      } else {
+        ++it->second;
+      }
+    }
+    return out;
+  }
+
  private:
-  std::mutex mutex_;
-  std::deque<Item> items_;  // guarded by mutex_
+  struct Entry {
+    Item item;
+    ActorId submitter = 0;
+  };
+  mutable std::mutex mutex_;
+  std::deque<Entry> items_;  // guarded by mutex_
   std::atomic<std::size_t> size_{0};
 };
 

@@ -15,6 +15,7 @@
 
 #include "knot/runtime/detail/check.h"
 #include "knot/runtime/detail/parking_lot.h"
+#include "knot/runtime/detail/recent_users.h"
 #include "knot/runtime/detail/scheduler.h"
 #include "knot/runtime/error.h"
 
@@ -161,7 +162,7 @@ void Registry::inject(Job* job) {
   // Injected jobs count as pending until a worker ran them, so that the
   // destructor never stops the workers with an injected job still queued.
   add_pending();
-  injector_.push(Item{job, 0});
+  injector_.push(Item{job, 0}, current_actor());
   sleep_.new_injected_job();
 }
 
@@ -228,6 +229,8 @@ PoolSnapshot Registry::snapshot() const {
   s.injector_depth = injector_.size();
   s.pending_tasks = pending_.load(std::memory_order_relaxed);
   s.is_shutting_down = is_shutting_down();
+  for (const auto& [actor, count] : injector_.count_by_submitter())
+    s.injected_by.push_back({actor, count});
   s.workers.reserve(workers_.size());
   for (const auto& worker : workers_)
     s.workers.push_back(worker->view());

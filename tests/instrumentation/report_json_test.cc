@@ -19,15 +19,16 @@ Report sample() {
                "host-1",
                "0.1.0"};
   r.verdict = Verdict{"deadlock", true, "2026-11-28T21:00:03Z", 0.21};
-  r.pools.push_back({1,
-                     "global",
-                     "block",
-                     2,
-                     0,
-                     3,
-                     78,
-                     0,
-                     {{0, 101, "parked", 1, 40}, {1, 102, "parked", 0, 38}}});
+  Pool pool;
+  pool.id = 1;
+  pool.name = "global";
+  pool.policy = "block";
+  pool.num_threads = 2;
+  pool.pending_tasks = 3;
+  pool.tasks_completed = 78;
+  pool.workers = {{0, 101, "parked", 1, 40}, {1, 102, "parked", 0, 38}};
+  pool.queued_by = {{"thread 'embed'", 1}};
+  r.pools.push_back(pool);
   Thread t;
   t.index = 3;
   t.tid = 103;
@@ -98,6 +99,8 @@ TEST(ReportJsonTest, RoundTrip) {
   EXPECT_EQ(r.resources[0].recent_receivers.front(), "thread 'embed'");
   EXPECT_EQ(r.graph.edges[2].kind, "woken_by");
   EXPECT_EQ(r.trigger, "parking_path");
+  ASSERT_EQ(r.pools[0].queued_by.size(), 1u);
+  EXPECT_EQ(r.pools[0].queued_by[0].submitter, "thread 'embed'");
   EXPECT_EQ(r.process.knot_version, "0.1.0");
 }
 

@@ -9,8 +9,12 @@
 #include "knot/runtime.h"
 
 int main() {
-  auto [a_tx, a_rx] = knot::channel<int>(1, "to_pong");
-  auto [b_tx, b_rx] = knot::channel<int>(1, "to_ping");
+  auto a_tx_and_a_rx = knot::channel<int>(1, "to_pong");
+  auto a_tx = std::move(a_tx_and_a_rx.first);
+  auto a_rx = std::move(a_tx_and_a_rx.second);
+  auto b_tx_and_b_rx = knot::channel<int>(1, "to_ping");
+  auto b_tx = std::move(b_tx_and_b_rx.first);
+  auto b_rx = std::move(b_tx_and_b_rx.second);
   a_tx.send(0);
   b_tx.send(0);
   auto side = [](const char* name, knot::Sender<int> tx, knot::Receiver<int> rx) {

@@ -67,7 +67,9 @@ TEST_F(WatchdogTest, StartsOnceAndStops) {
 TEST_F(WatchdogTest, OnDemandReportDescribesTheProcess) {
   start_watchdog(options());
   knot::ThreadPool pool(knot::PoolOptions{.num_threads = 2, .name = "demand"});
-  auto [tx, rx] = knot::channel<int>(1, "waiting");
+  auto tx_and_rx = knot::channel<int>(1, "waiting");
+  auto tx = std::move(tx_and_rx.first);
+  auto rx = std::move(tx_and_rx.second);
   std::thread waiter([rx = std::move(rx)]() mutable {
     knot::this_thread::set_name("waiter");
     rx.recv();

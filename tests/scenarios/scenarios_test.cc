@@ -130,6 +130,14 @@ TEST(ScenarioTest, SeedPipelineSharingOnePool) {
   EXPECT_NE(r.narrative.find("channel 'processed'"), std::string::npos) << r.narrative;
   EXPECT_NE(r.narrative.find("thread 'embed'"), std::string::npos) << r.narrative;
   EXPECT_NE(r.narrative.find("thread 'reader'"), std::string::npos) << "behind the cycle";
+  // The pool's queue says whose tasks wait there: 'embed' queued its own.
+  bool embed_queued = false;
+  for (const auto& p : r.pools) {
+    for (const auto& q : p.queued_by)
+      embed_queued = embed_queued || (p.name == "global" && q.submitter == "thread 'embed'");
+  }
+  EXPECT_TRUE(embed_queued);
+  EXPECT_NE(r.narrative.find("of them its own"), std::string::npos) << r.narrative;
   // Parked threads carry their wait-site stacks.
   bool embed_has_stack = false;
   for (const auto& t : r.threads) {

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "knot/runtime.h"
 
@@ -37,7 +38,9 @@ knot::ThreadPool make_pool(const char* name, std::size_t threads) {
 // runs its tokenizer on the same pool.
 void seed() {
   knot::ThreadPool pool = make_pool("global", 2);
-  auto [tx, rx] = knot::channel<int>(2, "processed");
+  auto tx_and_rx = knot::channel<int>(2, "processed");
+  auto tx = std::move(tx_and_rx.first);
+  auto rx = std::move(tx_and_rx.second);
   std::thread embed([&pool, rx = std::move(rx)]() mutable {
     knot::this_thread::set_name("embed");
     auto stage = knot::stage_scope("embed");
@@ -64,7 +67,9 @@ void seed() {
 // into a full channel whose only receiving task waits in the queue.
 void queued_receiver() {
   knot::ThreadPool pool = make_pool("p", 2);
-  auto [tx, rx] = knot::channel<int>(1, "c");
+  auto tx_and_rx = knot::channel<int>(1, "c");
+  auto tx = std::move(tx_and_rx.first);
+  auto rx = std::move(tx_and_rx.second);
   for (int s = 0; s < 4; ++s) {
     pool.spawn([tx]() mutable {
       for (int i = 0; i < 10; ++i)
@@ -82,8 +87,12 @@ void queued_receiver() {
 void two_pools() {
   knot::ThreadPool a = make_pool("A", 2);
   knot::ThreadPool b = make_pool("B", 2);
-  auto [a_tx, a_rx] = knot::channel<int>(4, "a_to_b");
-  auto [b_tx, b_rx] = knot::channel<int>(4, "b_to_a");
+  auto a_tx_and_a_rx = knot::channel<int>(4, "a_to_b");
+  auto a_tx = std::move(a_tx_and_a_rx.first);
+  auto a_rx = std::move(a_tx_and_a_rx.second);
+  auto b_tx_and_b_rx = knot::channel<int>(4, "b_to_a");
+  auto b_tx = std::move(b_tx_and_b_rx.first);
+  auto b_rx = std::move(b_tx_and_b_rx.second);
   for (int i = 0; i < 2; ++i) {
     a_tx.send(0);
     b_tx.send(0);
@@ -135,8 +144,12 @@ void nested_latches() {
 
 // 6. Two stage threads, each blocked sending into the other's full channel.
 void channel_cycle() {
-  auto [l2r_tx, l2r_rx] = knot::channel<int>(1, "left_to_right");
-  auto [r2l_tx, r2l_rx] = knot::channel<int>(1, "right_to_left");
+  auto l2r_tx_and_l2r_rx = knot::channel<int>(1, "left_to_right");
+  auto l2r_tx = std::move(l2r_tx_and_l2r_rx.first);
+  auto l2r_rx = std::move(l2r_tx_and_l2r_rx.second);
+  auto r2l_tx_and_r2l_rx = knot::channel<int>(1, "right_to_left");
+  auto r2l_tx = std::move(r2l_tx_and_r2l_rx.first);
+  auto r2l_rx = std::move(r2l_tx_and_r2l_rx.second);
   l2r_tx.send(0);
   r2l_tx.send(0);
   std::thread left([tx = l2r_tx, rx = r2l_rx]() mutable {
@@ -188,7 +201,9 @@ void self_deadlock() {
 // while the producers' channel is full.
 void slow_pipeline() {
   knot::ThreadPool pool = make_pool("p", 2);
-  auto [tx, rx] = knot::channel<int>(2, "batches");
+  auto tx_and_rx = knot::channel<int>(2, "batches");
+  auto tx = std::move(tx_and_rx.first);
+  auto rx = std::move(tx_and_rx.second);
   std::thread consumer([rx = std::move(rx)]() mutable {
     knot::this_thread::set_name("consumer");
     while (rx.recv())
@@ -229,7 +244,9 @@ void timed_waits() {
 // alive (sleeping) while the pool's senders are blocked.
 void foreign_receiver() {
   knot::ThreadPool pool = make_pool("p", 2);
-  auto [tx, rx] = knot::channel<int>(1, "to_foreign");
+  auto tx_and_rx = knot::channel<int>(1, "to_foreign");
+  auto tx = std::move(tx_and_rx.first);
+  auto rx = std::move(tx_and_rx.second);
   std::thread foreign([rx = std::move(rx)]() mutable {
     std::this_thread::sleep_for(1500ms);
     while (rx.recv()) {
@@ -255,8 +272,12 @@ void idle_pools() {
 void churn() {
   const char* scale = std::getenv("KNOT_SCENARIO_CHURN");
   const int rounds = scale != nullptr ? std::atoi(scale) : 1000000;
-  auto [ping_tx, ping_rx] = knot::channel<int>(1, "ping");
-  auto [pong_tx, pong_rx] = knot::channel<int>(1, "pong");
+  auto ping_tx_and_ping_rx = knot::channel<int>(1, "ping");
+  auto ping_tx = std::move(ping_tx_and_ping_rx.first);
+  auto ping_rx = std::move(ping_tx_and_ping_rx.second);
+  auto pong_tx_and_pong_rx = knot::channel<int>(1, "pong");
+  auto pong_tx = std::move(pong_tx_and_pong_rx.first);
+  auto pong_rx = std::move(pong_tx_and_pong_rx.second);
   std::thread other([rx = std::move(ping_rx), tx = std::move(pong_tx)]() mutable {
     while (auto v = rx.recv())
       tx.send(*v);

@@ -80,6 +80,9 @@ json pool_json(const Pool& p) {
                             {"queue_depth", w.queue_depth},
                             {"tasks_completed", w.tasks_completed}});
   }
+  j["queued_by"] = json::array();
+  for (const auto& q : p.queued_by)
+    j["queued_by"].push_back({{"submitter", q.submitter}, {"count", q.count}});
   return j;
 }
 
@@ -346,6 +349,14 @@ ParseResult parse(std::string_view text, int max_depth) {
       r.field(w, "queue_depth", worker.queue_depth, wp);
       r.field(w, "tasks_completed", worker.tasks_completed, wp);
       pool.workers.push_back(std::move(worker));
+    });
+    r.array(o, "queued_by", p, [&](const json& q, const std::string& qp) {
+      if (!q.is_object())
+        return r.warn(qp, "skipped: not an object");
+      QueuedBy by;
+      r.field(q, "submitter", by.submitter, qp);
+      r.field(q, "count", by.count, qp);
+      pool.queued_by.push_back(std::move(by));
     });
     report.pools.push_back(std::move(pool));
   });

@@ -333,7 +333,9 @@ void watchdog(const Config& c) {
   std::vector<knot::Sender<int>> senders;
   std::vector<std::thread> waiters;
   for (int i = 0; i < 32; ++i) {
-    auto [tx, rx] = knot::channel<int>(1, "input");
+    auto tx_and_rx = knot::channel<int>(1, "input");
+    auto tx = std::move(tx_and_rx.first);
+    auto rx = std::move(tx_and_rx.second);
     senders.push_back(std::move(tx));
     waiters.emplace_back([rx = std::move(rx)]() mutable { (void)rx.recv(); });
   }

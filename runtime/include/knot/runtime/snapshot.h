@@ -49,6 +49,13 @@ struct WorkerView {
   std::uint64_t tasks_completed = 0;  // jobs this worker took from a queue and ran
 };
 
+// QueuedBy says how many jobs in a pool's injector `submitter` queued there
+// (install() or spawn() from outside the pool).
+struct QueuedBy {
+  ActorId submitter = 0;
+  std::size_t count = 0;
+};
+
 // PoolSnapshot is one pool at the moment of the snapshot.
 struct PoolSnapshot {
   std::uint64_t id = 0;  // unique per process, never reused
@@ -59,6 +66,7 @@ struct PoolSnapshot {
   std::size_t pending_tasks = 0;   // spawned or injected jobs not finished
   bool is_shutting_down = false;
   std::vector<WorkerView> workers;
+  std::vector<QueuedBy> injected_by;  // the injector's jobs by submitter
 
   std::size_t count(WorkerState state) const noexcept;
   std::size_t queued_jobs() const noexcept;  // injector plus every deque

@@ -61,6 +61,12 @@ struct Worker {
   std::uint64_t tasks_completed = 0;
 };
 
+// QueuedBy: how many of a pool's queued tasks someone outside it submitted.
+struct QueuedBy {
+  std::string submitter;  // "thread 'embed'", "pool 'extract'"
+  std::size_t count = 0;
+};
+
 struct Pool {
   std::uint64_t id = 0;
   std::string name;
@@ -71,6 +77,7 @@ struct Pool {
   std::uint64_t tasks_completed = 0;
   std::size_t num_spares = 0;  // compensation threads running now
   std::vector<Worker> workers;
+  std::vector<QueuedBy> queued_by;  // the tasks waiting in its injector, by submitter
 };
 
 struct Wait {
