@@ -1,0 +1,61 @@
+// knot/text/extract.h: reader-mode article extraction from HTML.
+//
+// `extract_article()` parses a page with gumbo (an HTML5 parser, so broken
+// markup is repaired the way a browser repairs it) and keeps what a reader
+// mode would show: the title and the main content, without navigation,
+// headers, footers, sidebars, scripts, forms, comments, cookie banners and
+// other boilerplate. The rules are described in docs/pipeline-text.md.
+//
+//   Article            the title and the text of one page.
+//   extract_article()  HTML in, Article out; never throws on bad HTML.
+//   kExtractorVersion  bumped whenever the output for some page can change.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace knot::text {
+
+// `Article` is what extraction keeps of a page. `title` is one line with
+// collapsed whitespace (at most kMaxTitleBytes). `text` is the main content:
+// paragraphs separated by "\n\n"; inside a paragraph a <br> or a line of a
+// <pre> block gives a single "\n" and all other whitespace is one space.
+// Both are valid UTF-8 (invalid input bytes become U+FFFD) and trimmed.
+struct Article {
+  std::string title;
+  std::string text;
+};
+
+// `kMaxTitleBytes` caps `Article::title` (cut at a code point boundary).
+inline constexpr std::size_t kMaxTitleBytes = 1000;
+
+// `extract_article()` extracts the title and main text of `html`.
+//
+// - Title: the <title> element; if it is empty, the first <h1>. When the
+//   <title> is "Headline | Site" and an <h1> says "Headline", the <h1> wins.
+// - Content: the longest <article> (or <main>, role=main,
+//   itemprop=articleBody) when it holds a fair share of the page's text;
+//   otherwise the block container with the best text-density score
+//   (paragraph count and length, commas, link density), as readability
+//   does, plus the siblings that score nearly as well.
+// - Dropped everywhere: nav, header, footer, aside, script, style, noscript,
+//   iframe, svg, math, template, buttons and inputs, hidden elements,
+//   navigation landmarks (role=navigation and similar), elements whose class
+//   or id says sidebar, menu, comment, advert, cookie, share, footer and so
+//   on, forms without real paragraphs, and link lists inside the content.
+//
+// Robustness: any byte string is accepted (binary garbage, invalid UTF-8,
+// empty input, unclosed tags, 10 MB pages). Tags nested deeper than 256
+// levels are removed before parsing (their text is kept), because the HTML5
+// tree builder is quadratic in nesting depth; nothing in extraction recurses.
+// Input with a NUL byte or mostly invalid UTF-8 in its first 64 KiB, or
+// whose text is mostly U+FFFD and controls, is binary: empty title and text.
+// Returns empty text when no content is found. Thread-safe: no shared state.
+Article extract_article(std::string_view html);
+
+// `kExtractorVersion` changes whenever extraction rules change, so that the
+// pipeline knows stored texts are stale and re-extracts them.
+inline constexpr int kExtractorVersion = 1;
+
+}  // namespace knot::text

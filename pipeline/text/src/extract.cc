@@ -1,0 +1,504 @@
+// extract.cc: extract_article(): the flattened DOM with boilerplate
+// removed, readability-style scoring, the choice of the content root(s) and
+// rendering to text. The title and pass 0 are in landmarks.cc.
+//
+// Every walk over the tree is iterative (an explicit stack or a loop over
+// the flattened pre-order array), so nesting depth costs heap, not stack.
+#include "knot/text/extract.h"
+
+#include <gumbo.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <unordered_set>
+#include <vector>
+
+#include "boilerplate.h"
+#include "html_document.h"
+#include "landmarks.h"
+#include "text_builder.h"
+#include "utf8.h"
+
+namespace knot::text {
+namespace {
+
+using detail::element_of;
+using detail::equal_ignoring_ascii_case;
+using detail::Hints;
+using detail::is_text_node;
+using detail::Layout;
+using detail::MainKind;
+using detail::plain_text;
+
+// A block whose own inline text is at least this long (bytes, whitespace
+// runs counted once) is a paragraph for scoring (readability uses 25).
+constexpr std::size_t kMinParagraphLen = 25;
+// Siblings of the best candidate join it when they score this share of it.
+constexpr float kSiblingShare = 0.2F;
+// The semantic element (<article>, <main>) wins when it holds at least
+// this share of the text the density winner would give.
+constexpr std::size_t kSemanticShareDivisor = 4;
+
+// `Node` is one element or text node of the flattened, boilerplate-free
+// tree, in document (pre-)order: a subtree is the range [index, end).
+struct Node {
+  const GumboNode* g = nullptr;
+  std::int32_t parent = -1;
+  std::uint32_t end = 0;
+  GumboTag tag = GUMBO_TAG_UNKNOWN;
+  bool is_text = false;
+  bool is_inline = false;
+  bool is_paragraph = false;
+  bool is_positive = false;
+  bool has_score = false;
+  MainKind main_kind = MainKind::kNone;
+  // Statistics over non-dropped text below this node. "inline" text is what
+  // is reached without crossing a block: the node's own paragraph.
+  std::size_t text_len = 0;
+  std::size_t link_len = 0;
+  std::size_t inline_len = 0;
+  std::size_t inline_commas = 0;
+  std::size_t num_paragraphs = 0;
+  float score = 0.0F;
+
+  float link_density() const {
+    return text_len == 0 ? 0.0F : static_cast<float>(link_len) / static_cast<float>(text_len);
+  }
+};
+
+// `looks_binary()`: a NUL byte in the first 64 KiB, or (from 1 KiB of
+// input on) more than a quarter invalid UTF-8 and control characters there.
+// HTML has neither; images, archives and UTF-16 files (which gumbo cannot
+// read either) have both. It saves gumbo seconds of work on megabytes of
+// garbage; short inputs are left to the text's own garbage check.
+bool looks_binary(std::string_view html) {
+  const std::string_view head = html.substr(0, std::size_t{64} * 1024);
+  if (head.find('\0') != std::string_view::npos) {
+    return true;
+  }
+  if (head.size() < 1024) {
+    return false;
+  }
+  std::size_t total = 0;
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < head.size();) {
+    const detail::Decoded d = detail::decode_utf8(head, i);
+    i += d.length;
+    ++total;
+    bad += d.cp == detail::kReplacementChar || detail::is_control(d.cp) ? 1 : 0;
+  }
+  return bad * 4 > total;
+}
+
+// Length with whitespace runs counted once, and commas (ASCII, fullwidth
+// and ideographic).
+void measure(const char* text, std::size_t& len, std::size_t& commas) {
+  bool in_space = false;
+  for (const char* p = text; *p != '\0'; ++p) {
+    const char c = *p;
+    const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+    if (space) {
+      len += in_space ? 0 : 1;
+      in_space = true;
+      continue;
+    }
+    in_space = false;
+    ++len;
+    if (c == ',' || std::strncmp(p, "\xEF\xBC\x8C", 3) == 0 ||
+        std::strncmp(p, "\xE3\x80\x81", 3) == 0) {
+      ++commas;
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Pass 1: flatten the tree without boilerplate.
+
+std::unordered_set<const GumboNode*> protect_ancestors(const std::vector<const GumboNode*>& mains) {
+  std::unordered_set<const GumboNode*> protected_nodes;
+  for (const GumboNode* g : mains) {
+    for (; g != nullptr && protected_nodes.insert(g).second; g = g->parent) {
+    }
+  }
+  return protected_nodes;
+}
+
+// Whether an element and everything below it is left out of the content.
+bool is_boilerplate(const GumboNode* g, const GumboElement& e,
+                    const std::unordered_set<const GumboNode*>& protected_nodes) {
+  if (detail::layout_of(e) == Layout::kDropped || detail::is_hidden(e) ||
+      detail::is_chrome_role(e)) {
+    return true;
+  }
+  if (e.tag == GUMBO_TAG_HTML || e.tag == GUMBO_TAG_BODY || e.tag == GUMBO_TAG_ARTICLE ||
+      e.tag == GUMBO_TAG_MAIN) {
+    return false;
+  }
+  const Hints hints = detail::hints_of(e);
+  if (hints.is_strong_negative) {
+    return true;
+  }
+  if (!hints.is_sidebar && !hints.is_weak_negative) {
+    return false;
+  }
+  if (protected_nodes.contains(g)) {
+    return false;
+  }
+  return hints.is_sidebar || !hints.is_positive;
+}
+
+std::vector<Node> flatten(const GumboNode* document,
+                          const std::unordered_set<const GumboNode*>& protected_nodes) {
+  struct Frame {
+    const GumboNode* g;
+    std::int32_t parent;
+    bool in_link;
+    std::int32_t close;  // >= 0: the subtree of node `close` ends here
+  };
+  std::vector<Node> nodes;
+  std::vector<Frame> stack;
+  const GumboVector& top = document->v.document.children;
+  for (unsigned k = top.length; k > 0; --k) {
+    stack.push_back({static_cast<const GumboNode*>(top.data[k - 1]), -1, false, -1});
+  }
+  while (!stack.empty()) {
+    const Frame f = stack.back();
+    stack.pop_back();
+    if (f.close >= 0) {
+      nodes[static_cast<std::size_t>(f.close)].end = static_cast<std::uint32_t>(nodes.size());
+      continue;
+    }
+    const auto index = static_cast<std::int32_t>(nodes.size());
+    if (is_text_node(f.g)) {
+      if (f.parent < 0) {
+        continue;
+      }
+      Node& n = nodes.emplace_back();
+      n.g = f.g;
+      n.parent = f.parent;
+      n.end = static_cast<std::uint32_t>(index + 1);
+      n.is_text = true;
+      measure(f.g->v.text.text, n.text_len, n.inline_commas);
+      n.inline_len = n.text_len;
+      n.link_len = f.in_link ? n.text_len : 0;
+      continue;
+    }
+    const GumboElement* e = element_of(f.g);
+    if (e == nullptr || is_boilerplate(f.g, *e, protected_nodes)) {
+      continue;  // comments, and dropped subtrees
+    }
+    Node& n = nodes.emplace_back();
+    n.g = f.g;
+    n.parent = f.parent;
+    n.tag = e->tag;
+    n.is_inline = detail::layout_of(*e) == Layout::kInline;
+    const Hints hints = detail::hints_of(*e);
+    n.is_positive = hints.is_positive;
+    n.main_kind = hints.is_strong_negative ? MainKind::kNone : detail::main_kind_of(*e);
+    stack.push_back({nullptr, -1, false, index});
+    const bool in_link = f.in_link || e->tag == GUMBO_TAG_A;
+    for (unsigned k = e->children.length; k > 0; --k) {
+      stack.push_back({static_cast<const GumboNode*>(e->children.data[k - 1]), index, in_link, -1});
+    }
+  }
+  // Children follow their parent in pre-order, so walking backwards
+  // completes every subtree before its parent is reached.
+  for (std::size_t i = nodes.size(); i-- > 0;) {
+    Node& c = nodes[i];
+    if (!c.is_text && !c.is_inline && c.inline_len >= kMinParagraphLen) {
+      c.is_paragraph = true;
+      ++c.num_paragraphs;
+    }
+    if (c.parent < 0) {
+      continue;
+    }
+    Node& p = nodes[static_cast<std::size_t>(c.parent)];
+    p.text_len += c.text_len;
+    p.link_len += c.link_len;
+    p.num_paragraphs += c.num_paragraphs;
+    if (c.is_text || c.is_inline) {
+      p.inline_len += c.inline_len;
+      p.inline_commas += c.inline_commas;
+    }
+  }
+  return nodes;
+}
+
+// ---------------------------------------------------------------------------
+// Scoring (readability's idea, our weights).
+
+float tag_base_score(GumboTag tag) {
+  switch (tag) {
+    case GUMBO_TAG_DIV:
+    case GUMBO_TAG_SECTION:
+    case GUMBO_TAG_ARTICLE:
+    case GUMBO_TAG_MAIN:
+      return 5.0F;
+    case GUMBO_TAG_PRE:
+    case GUMBO_TAG_TD:
+    case GUMBO_TAG_BLOCKQUOTE:
+      return 3.0F;
+    case GUMBO_TAG_ADDRESS:
+    case GUMBO_TAG_OL:
+    case GUMBO_TAG_UL:
+    case GUMBO_TAG_DL:
+    case GUMBO_TAG_DD:
+    case GUMBO_TAG_DT:
+    case GUMBO_TAG_LI:
+    case GUMBO_TAG_FORM:
+      return -3.0F;
+    case GUMBO_TAG_H1:
+    case GUMBO_TAG_H2:
+    case GUMBO_TAG_H3:
+    case GUMBO_TAG_H4:
+    case GUMBO_TAG_H5:
+    case GUMBO_TAG_H6:
+    case GUMBO_TAG_TH:
+      return -5.0F;
+    default:
+      return 0.0F;
+  }
+}
+
+// Each paragraph gives 1 + commas + one point per 100 bytes (at most 3) to
+// its parent, half to its grandparent and a sixth to the level above. A
+// candidate's total is then scaled by (1 - link density). Returns the best
+// candidate's index, or -1 when no paragraph exists.
+std::int32_t score_candidates(std::vector<Node>& nodes) {
+  constexpr float kLevelShare[] = {1.0F, 0.5F, 1.0F / 6.0F};
+  for (const Node& n : nodes) {
+    if (!n.is_paragraph) {
+      continue;
+    }
+    const float points = 1.0F + static_cast<float>(n.inline_commas) +
+                         std::min(static_cast<float>(n.inline_len) / 100.0F, 3.0F);
+    std::int32_t a = n.parent;
+    for (std::size_t level = 0; level < std::size(kLevelShare) && a >= 0; ++level) {
+      Node& ancestor = nodes[static_cast<std::size_t>(a)];
+      if (!ancestor.has_score) {
+        ancestor.has_score = true;
+        ancestor.score = tag_base_score(ancestor.tag) + (ancestor.is_positive ? 25.0F : 0.0F);
+      }
+      ancestor.score += points * kLevelShare[level];
+      a = ancestor.parent;
+    }
+  }
+  std::int32_t best = -1;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    Node& n = nodes[i];
+    if (!n.has_score) {
+      continue;
+    }
+    n.score *= 1.0F - n.link_density();
+    if (best < 0 || n.score > nodes[static_cast<std::size_t>(best)].score) {
+      best = static_cast<std::int32_t>(i);
+    }
+  }
+  return best;
+}
+
+// The best candidate and the siblings that belong with it: those that
+// score nearly as well, and long paragraphs that are not mostly links.
+std::vector<std::size_t> with_siblings(const std::vector<Node>& nodes, std::size_t best) {
+  const Node& top = nodes[best];
+  if (top.parent < 0) {
+    return {best};
+  }
+  const auto parent = static_cast<std::size_t>(top.parent);
+  const float threshold = std::max(10.0F, top.score * kSiblingShare);
+  std::vector<std::size_t> roots;
+  for (std::size_t c = parent + 1; c < nodes[parent].end; c = nodes[c].end) {
+    const Node& n = nodes[c];
+    const bool long_paragraph =
+        n.tag == GUMBO_TAG_P && n.inline_len >= 80 && n.link_density() < 0.25F;
+    if (c == best || (!n.is_text && n.has_score && n.score >= threshold) || long_paragraph) {
+      roots.push_back(c);
+    }
+  }
+  return roots;
+}
+
+// The semantic element with the most text: the longest <article>, unless
+// a <main> holds more than twice as much.
+std::int32_t best_semantic(const std::vector<Node>& nodes) {
+  std::int32_t article = -1;
+  std::int32_t main = -1;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    std::int32_t& slot = nodes[i].main_kind == MainKind::kArticle ? article : main;
+    if (nodes[i].main_kind != MainKind::kNone &&
+        (slot < 0 || nodes[i].text_len > nodes[static_cast<std::size_t>(slot)].text_len)) {
+      slot = static_cast<std::int32_t>(i);
+    }
+  }
+  if (article < 0 || main < 0) {
+    return article >= 0 ? article : main;
+  }
+  const std::size_t article_len = nodes[static_cast<std::size_t>(article)].text_len;
+  const std::size_t main_len = nodes[static_cast<std::size_t>(main)].text_len;
+  return article_len * 2 >= main_len ? article : main;
+}
+
+std::vector<std::size_t> choose_roots(std::vector<Node>& nodes) {
+  const std::int32_t best = score_candidates(nodes);
+  std::vector<std::size_t> roots;
+  std::size_t density_len = 0;
+  if (best >= 0) {
+    roots = with_siblings(nodes, static_cast<std::size_t>(best));
+    for (const std::size_t r : roots) {
+      density_len += nodes[r].text_len;
+    }
+  }
+  const std::int32_t semantic = best_semantic(nodes);
+  if (semantic >= 0) {
+    const std::size_t len = nodes[static_cast<std::size_t>(semantic)].text_len;
+    if (len > 0 && len * kSemanticShareDivisor >= density_len) {
+      return {static_cast<std::size_t>(semantic)};
+    }
+  }
+  if (!roots.empty()) {
+    return roots;
+  }
+  // No paragraph anywhere: whatever text the body has (a bare text page).
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    if (nodes[i].tag == GUMBO_TAG_BODY && !nodes[i].is_text && nodes[i].text_len > 0) {
+      return {i};
+    }
+  }
+  return {};
+}
+
+// ---------------------------------------------------------------------------
+// Rendering.
+
+// Inside the content: forms without real paragraphs, lists, tables and
+// divs that are mostly links ("related posts", tag clouds, share bars), and
+// short paragraphs that are only a link.
+bool is_clutter(const Node& n) {
+  switch (n.tag) {
+    case GUMBO_TAG_FORM:
+      return n.num_paragraphs < 2;
+    case GUMBO_TAG_P:
+      return n.text_len < 100 && n.link_density() >= 0.9F;  // "Back to the index"
+    case GUMBO_TAG_UL:
+    case GUMBO_TAG_OL:
+    case GUMBO_TAG_DL:
+    case GUMBO_TAG_DIV:
+    case GUMBO_TAG_SECTION:
+    case GUMBO_TAG_TABLE:
+      return n.text_len > 0 && n.link_density() > 0.5F;
+    default:
+      return false;
+  }
+}
+
+// A heading that repeats the title (the article's headline) is not text.
+bool is_title_heading(const Node& n, std::string_view title) {
+  const bool is_heading = n.tag == GUMBO_TAG_H1 || n.tag == GUMBO_TAG_H2 || n.tag == GUMBO_TAG_H3;
+  return is_heading && !title.empty() && n.text_len <= 2 * kMaxTitleBytes &&
+         equal_ignoring_ascii_case(plain_text(n.g), title);
+}
+
+void render(const std::vector<Node>& nodes, std::size_t root, std::string_view title,
+            detail::TextBuilder& out) {
+  enum class Close { kBlock, kPre, kRow, kCell };
+  struct Open {
+    std::uint32_t end;
+    Close action;
+  };
+  std::vector<Open> open;
+  int pre_depth = 0;
+  const auto close_until = [&](std::size_t i) {
+    while (!open.empty() && open.back().end <= i) {
+      switch (open.back().action) {
+        case Close::kPre:
+          --pre_depth;
+          out.paragraph_break();
+          break;
+        case Close::kBlock:
+          out.paragraph_break();
+          break;
+        case Close::kRow:
+          out.end_line();
+          break;
+        case Close::kCell:
+          out.space();
+          break;
+      }
+      open.pop_back();
+    }
+  };
+  for (std::size_t i = root; i < nodes[root].end;) {
+    close_until(i);
+    const Node& n = nodes[i];
+    if (n.is_text) {
+      if (pre_depth > 0) {
+        out.add_preformatted(n.g->v.text.text);
+      } else {
+        out.add_text(n.g->v.text.text);
+      }
+      ++i;
+      continue;
+    }
+    if (i != root && (is_clutter(n) || is_title_heading(n, title))) {
+      i = n.end;
+      continue;
+    }
+    switch (n.tag) {
+      case GUMBO_TAG_BR:
+        out.line_break();
+        break;
+      case GUMBO_TAG_THEAD:
+      case GUMBO_TAG_TBODY:
+      case GUMBO_TAG_TFOOT:
+        break;  // the <table> around them breaks the paragraph
+      case GUMBO_TAG_TR:
+        out.end_line();
+        open.push_back({n.end, Close::kRow});
+        break;
+      case GUMBO_TAG_TD:
+      case GUMBO_TAG_TH:
+        out.space();
+        open.push_back({n.end, Close::kCell});
+        break;
+      case GUMBO_TAG_PRE:
+        ++pre_depth;
+        out.paragraph_break();
+        open.push_back({n.end, Close::kPre});
+        break;
+      default:
+        if (!n.is_inline) {
+          out.paragraph_break();
+          open.push_back({n.end, Close::kBlock});
+        }
+        break;
+    }
+    ++i;
+  }
+  close_until(nodes.size());
+}
+
+}  // namespace
+
+Article extract_article(std::string_view html) {
+  if (looks_binary(html)) {
+    return {};
+  }
+  const detail::HtmlDocument document(html);
+  const detail::Landmarks marks = detail::find_landmarks(document.root());
+  Article article;
+  article.title = detail::choose_title(marks);
+
+  std::vector<Node> nodes = flatten(document.root(), protect_ancestors(marks.mains));
+  detail::TextBuilder text;
+  for (const std::size_t root : choose_roots(nodes)) {
+    render(nodes, root, article.title, text);
+    text.paragraph_break();
+  }
+  if (!text.mostly_garbage()) {
+    article.text = text.take();
+  }
+  return article;
+}
+
+}  // namespace knot::text
