@@ -1,0 +1,60 @@
+// ingest(): walk files and folders of HTML into the store.
+//
+//   IngestOptions  size limit, batch size, which extensions a folder walk takes
+//   IngestReport   what was added, updated, left alone and skipped (and why)
+//   ingest()       the walk
+//
+// Ingest stores each file's raw bytes and content hash; extraction and
+// embedding are reprocess's job. A file whose content hash is unchanged is
+// left alone, so re-ingesting is cheap and idempotent. Files are written in
+// transactions of `batch_size`, so an interrupted ingest keeps what it
+// committed and a rerun picks up the rest.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "knot/pipeline/store.h"
+
+namespace knot::pipeline {
+
+struct IngestOptions {
+  // Files larger than this are skipped with a message.
+  std::uintmax_t max_file_bytes = std::uintmax_t{16} << 20;
+  // Documents per transaction.
+  std::size_t batch_size = 256;
+  // Extensions a folder walk takes (lowercase, with the dot). A file named
+  // explicitly is taken whatever its extension.
+  std::vector<std::string> extensions = {".html", ".htm", ".xhtml"};
+};
+
+struct SkippedFile {
+  std::string path;
+  std::string reason;  // "empty file", "binary file (NUL bytes)", "larger than ...", ...
+};
+
+struct IngestReport {
+  std::size_t files_seen = 0;
+  std::size_t added = 0;
+  std::size_t updated = 0;
+  std::size_t unchanged = 0;
+  std::uintmax_t bytes_read = 0;
+  // Ingested with a warning: not valid UTF-8 (the extractor replaces bad bytes).
+  std::vector<SkippedFile> warnings;
+  // Not ingested: empty, binary, too large, unreadable.
+  std::vector<SkippedFile> skipped;
+  // Arguments that do not exist.
+  std::vector<std::string> missing;
+};
+
+// ingest() walks `paths` (files, or folders walked recursively without
+// following links to folders) into `store`. Throws StoreError if the store
+// cannot be written (read-only, locked past the busy timeout, full): the
+// batch in flight is rolled back, earlier batches stay.
+IngestReport ingest(Store& store, const std::vector<std::filesystem::path>& paths,
+                    const IngestOptions& options = {});
+
+}  // namespace knot::pipeline

@@ -1,0 +1,232 @@
+// The article store: knot-embed's SQLite database.
+//
+//   StoreErrc / StoreError  what went wrong with the database, in words a user can act on
+//   OpenOptions             create or not, busy timeout, a page cap (tests: a full disk)
+//   Store                   one connection: documents, extraction and embedding results,
+//                           runs, meta values, statistics
+//   Document, ItemInput, ItemResult, RunRecord, StoreStats, StoredVector, ItemInfo
+//
+// One Store is one SQLite connection: use it from one thread at a time, and
+// give each thread of a pipeline its own Store (WAL mode lets a reader read
+// while a writer writes). Every write is one transaction: a failure (a locked
+// database after the busy timeout, a full disk, a read-only file) rolls it
+// back and throws StoreError, so nothing half-written is left behind.
+//
+// The schema (PRAGMA user_version 1) is in docs/pipeline.md.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace knot::pipeline {
+
+// StoreErrc classifies a StoreError.
+enum class StoreErrc {
+  kMissing,   // the database file does not exist (and the command does not create it)
+  kLocked,    // another connection held a lock for longer than the busy timeout
+  kReadOnly,  // the file (or its folder) is write-protected
+  kFull,      // the disk (or the page cap) is full
+  kCorrupt,   // the file is not a database, or a damaged one
+  kSchema,    // the database was written by a newer knot-embed
+  kOther,     // anything else SQLite reports
+};
+
+// StoreError is thrown by every Store operation that fails; what() is a
+// complete sentence naming the database file.
+class StoreError : public std::runtime_error {
+ public:
+  StoreError(StoreErrc code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  StoreErrc code() const noexcept { return code_; }
+
+ private:
+  StoreErrc code_;
+};
+
+// kSchemaVersion is the PRAGMA user_version this code writes and reads.
+inline constexpr int kSchemaVersion = 1;
+
+struct OpenOptions {
+  // create: make the file (and the schema) if it does not exist. Without it
+  // a missing file is StoreErrc::kMissing.
+  bool create = false;
+  // How long a statement waits for another connection's lock before it gives
+  // up with StoreErrc::kLocked (SQLite retries within this time).
+  std::chrono::milliseconds busy_timeout{5000};
+  // Caps the database at this many pages (PRAGMA max_page_count): a write
+  // past it fails as a full disk does. For tests.
+  std::optional<std::int64_t> max_page_count;
+};
+
+// Document is one HTML file as ingest read it.
+struct Document {
+  std::string source_path;  // absolute, as the item's key
+  std::string raw_html;
+  std::string content_hash;
+};
+
+// UpsertCounts says what upsert_documents() did.
+struct UpsertCounts {
+  std::size_t added = 0;
+  std::size_t updated = 0;
+  std::size_t unchanged = 0;
+};
+
+// ItemInput is what the pipeline's reader gives stage 2 for one item.
+struct ItemInput {
+  std::int64_t id = 0;
+  std::string source_path;
+  std::string raw_html;
+  std::string content_hash;
+  std::optional<std::string> model_id;            // of the stored embedding
+  std::optional<std::string> embedded_text_hash;  // text hash the embedding was made from
+  bool has_embedding = false;
+};
+
+// ItemResult is what the pipeline writes back for one item: always the
+// extraction, and an embedding when one was made.
+struct ItemResult {
+  std::int64_t id = 0;
+  std::string title;
+  std::string text;
+  std::string text_hash;
+  std::string extracted_content_hash;  // the content the text came from
+  int extractor_version = 0;
+  std::string warning;  // empty, or why the text is empty (broken HTML, ...)
+  // updates_embedding: store `embedding` (NULL when empty: an item without
+  // text has no vector), model_id and the text hash it was made from.
+  bool updates_embedding = false;
+  std::optional<std::vector<float>> embedding;
+  std::string model_id;
+};
+
+// RunRecord is one row of the runs table.
+struct RunRecord {
+  std::int64_t id = 0;
+  std::string command;  // "reprocess"
+  std::string mode;     // "separate", "shared", ...
+  std::string started_at;
+  std::string finished_at;
+  std::string status;  // "running", "ok", "failed", "deadlock"
+  std::int64_t items = 0;
+  std::int64_t embedded = 0;
+  std::int64_t warnings = 0;
+  double duration_seconds = 0;
+};
+
+// StoreStats is what `knot-embed stats` shows.
+struct StoreStats {
+  std::int64_t total = 0;
+  std::int64_t with_text = 0;      // extracted, non-empty text
+  std::int64_t embedded = 0;       // has an embedding of any model
+  std::int64_t stale = 0;          // needs extraction or (re-)embedding for the current model
+  std::int64_t with_warnings = 0;  // extraction left a warning
+  std::int64_t raw_bytes = 0;
+  std::vector<std::pair<std::string, std::int64_t>> models;  // model id, item count
+  std::optional<RunRecord> last_run;
+};
+
+// StoredVector is one item's embedding, for search.
+struct StoredVector {
+  std::int64_t id = 0;
+  std::vector<float> vector;
+};
+
+// ItemInfo is what a search result shows of an item.
+struct ItemInfo {
+  std::int64_t id = 0;
+  std::string title;
+  std::string source_path;
+};
+
+class Store {
+ public:
+  // open() opens (or, with options.create, creates) the database at `path`,
+  // sets WAL mode and the busy timeout, and creates or checks the schema. A
+  // file whose permission bits allow no writing is opened read-only (even
+  // for root): writes then fail with kReadOnly before they change anything.
+  // Throws StoreError.
+  static Store open(const std::filesystem::path& path, const OpenOptions& options = {});
+
+  Store(Store&& other) noexcept;
+  Store& operator=(Store&& other) noexcept;
+  ~Store();
+
+  const std::filesystem::path& path() const noexcept;
+  bool is_read_only() const noexcept;
+  // require_writable() throws kReadOnly, naming `command`, if the store is read-only.
+  void require_writable(std::string_view command) const;
+
+  // ---- Documents (ingest) ------------------------------------------------
+
+  // content_hashes() maps every item's source path to its content hash.
+  std::unordered_map<std::string, std::string> content_hashes() const;
+
+  // upsert_documents() adds new documents and replaces the content of changed
+  // ones (their extraction and embedding become stale), in one transaction.
+  UpsertCounts upsert_documents(std::span<const Document> documents);
+
+  // ---- Items (reprocess) --------------------------------------------------
+
+  std::int64_t count_items() const;
+
+  // read_batch() reads up to `limit` items with id > after_id, by id.
+  std::vector<ItemInput> read_batch(std::int64_t after_id, std::size_t limit) const;
+
+  // write_results() stores extractions and embeddings in one transaction.
+  // When any embedding is written the embeddings generation (meta) grows.
+  void write_results(std::span<const ItemResult> results);
+
+  // ---- Runs ---------------------------------------------------------------
+
+  // begin_run() inserts `run` (status "running") and returns its id.
+  std::int64_t begin_run(const RunRecord& run);
+  // finish_run() updates run `run.id` with its outcome.
+  void finish_run(const RunRecord& run);
+  // set_run_status() sets a run's status and end time only (the watchdog's
+  // verdict handler marks a stuck run "deadlock" with it).
+  void set_run_status(std::int64_t run_id, std::string_view status);
+
+  // ---- Search -------------------------------------------------------------
+
+  // load_vectors() reads every embedding made by `model_id`.
+  std::vector<StoredVector> load_vectors(std::string_view model_id) const;
+  // item_infos() reads title and path of each id, in the order given
+  // (ids that do not exist are left out).
+  std::vector<ItemInfo> item_infos(std::span<const std::int64_t> ids) const;
+  // count_vectors() is the number of items embedded by `model_id`.
+  std::int64_t count_vectors(std::string_view model_id) const;
+
+  // ---- Meta values and statistics -----------------------------------------
+
+  std::optional<std::string> get_meta(std::string_view key) const;
+  void set_meta(std::string_view key, std::string_view value);
+  // set_meta_values() sets several values in one transaction.
+  void set_meta_values(std::span<const std::pair<std::string, std::string>> values);
+  // embeddings_generation() grows with every write that stores an embedding.
+  std::int64_t embeddings_generation() const;
+
+  StoreStats stats(std::string_view current_model, int extractor_version) const;
+
+  struct Impl;
+
+ private:
+  explicit Store(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// now_iso8601() is the current UTC time as "2024-05-01T12:34:56.789Z".
+std::string now_iso8601();
+
+// to_string() names a StoreErrc ("locked", "read-only", ...).
+std::string_view to_string(StoreErrc code) noexcept;
+
+}  // namespace knot::pipeline

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# knot-embed's main job (issue #6), called by `./setup.sh main`:
+#
+#   1. make sure a real corpus is installed: Python's HTML documentation
+#      (Debian package python3.11-doc, ~530 pages in /usr/share/doc/python3.11/html)
+#   2. ingest it into a fresh database under OUT_DIR
+#   3. reprocess with separate pools (the seed's fix) and the watchdog on,
+#      with an on-demand report at the end, rendered by knot-view if built
+#   4. a few searches (exact, and one through the HNSW index), then stats
+#   5. the seed itself: reprocess --pools shared --channel-capacity 2
+#      --threads 2 --force, which must deadlock; the watchdog's report path
+#      and summary are printed, knot-view renders the report, and exit code
+#      3 is the expected outcome
+#
+# Usage: pipeline/run_main_job.sh BUILD_DIR [OUT_DIR]   (OUT_DIR defaults to ./out)
+# Exits 0 when every step did what it should (the seed's deadlock included).
+set -euo pipefail
+
+BUILD_DIR=${1:?usage: run_main_job.sh BUILD_DIR [OUT_DIR]}
+OUT_DIR=${2:-out}
+EMBED="$BUILD_DIR/pipeline/knot-embed"
+VIEW="$BUILD_DIR/tools/view/knot-view"
+PACKAGE=python3.11-doc
+CORPUS=/usr/share/doc/python3.11/html
+# A hung seed run (no watchdog verdict) is killed after this long.
+SEED_LIMIT_S=300
+
+step() { printf '\n==> %s\n' "$*"; }
+die() {
+  printf 'run_main_job: %s\n' "$*" >&2
+  exit 1
+}
+
+[ -x "$EMBED" ] || die "$EMBED not found: build the knot-embed target first"
+
+# ---- 1. the corpus ------------------------------------------------------------
+if [ ! -d "$CORPUS" ]; then
+  step "installing the corpus: $PACKAGE (Python's HTML documentation)"
+  SUDO=()
+  [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  if ! "${SUDO[@]}" apt-get install -y "$PACKAGE"; then
+    "${SUDO[@]}" apt-get update
+    "${SUDO[@]}" apt-get install -y "$PACKAGE"
+  fi
+fi
+[ -d "$CORPUS" ] || die "$CORPUS is missing after installing $PACKAGE"
+NUM_PAGES=$(find "$CORPUS" -name '*.html' | wc -l)
+echo "corpus: $CORPUS ($NUM_PAGES HTML pages from $PACKAGE)"
+
+mkdir -p "$OUT_DIR"
+DB="$OUT_DIR/python-docs.db"
+REPORTS="$OUT_DIR/reports"
+rm -f "$DB" "$DB-wal" "$DB-shm" "$DB.hnsw"
+mkdir -p "$REPORTS"
+
+render() {
+  if [ -x "$VIEW" ]; then
+    "$VIEW" "$1" || echo "(knot-view could not render $1)"
+  else
+    echo "(knot-view is not built; the report is $1)"
+  fi
+}
+
+# ---- 2. ingest --------------------------------------------------------------------
+step "knot-embed ingest $CORPUS --db $DB"
+"$EMBED" ingest "$CORPUS" --db "$DB"
+
+# ---- 3. reprocess, separate pools ---------------------------------------------------
+step "knot-embed reprocess --pools separate (the seed's fix), watchdog on"
+"$EMBED" reprocess --db "$DB" --pools separate --report-dir "$REPORTS" --final-report |
+  tee "$OUT_DIR/reprocess.txt"
+FINAL_REPORT=$(sed -n 's/^final report: //p' "$OUT_DIR/reprocess.txt")
+if [ -n "$FINAL_REPORT" ]; then
+  step "the watchdog's on-demand report at the end of reprocess: $FINAL_REPORT"
+  render "$FINAL_REPORT"
+fi
+
+# ---- 4. searches and stats -------------------------------------------------------------
+for query in "json encoder and decoder" \
+  "asyncio event loop and coroutines" \
+  "sort a list"; do
+  step "knot-embed search \"$query\""
+  "$EMBED" search "$query" --db "$DB" -k 5
+done
+step "knot-embed search --index hnsw (the HNSW index, built and saved next to the database)"
+"$EMBED" search "socket network programming" --db "$DB" -k 5 --index hnsw
+step "knot-embed stats"
+"$EMBED" stats --db "$DB"
+
+# ---- 5. the seed: shared pools must deadlock -------------------------------------------
+step "the seed: knot-embed reprocess --pools shared --channel-capacity 2 --threads 2 --force"
+echo "(stage 'reprocess' and the tokenizer share pool 'global'; this must deadlock and the"
+echo " watchdog must say so)"
+set +e
+timeout --signal=KILL "$SEED_LIMIT_S" "$EMBED" reprocess --db "$DB" --pools shared \
+  --channel-capacity 2 --threads 2 --force --report-dir "$REPORTS" 2>"$OUT_DIR/seed.err"
+SEED_RC=$?
+set -e
+cat "$OUT_DIR/seed.err" >&2
+if [ "$SEED_RC" -eq 3 ]; then
+  SEED_REPORT=$(sed -n 's/^  report:  //p' "$OUT_DIR/seed.err" | head -n 1)
+  echo
+  echo "expected outcome: knot-embed exited with code 3 after the watchdog proved the deadlock."
+  if [ -n "$SEED_REPORT" ]; then
+    step "the deadlock report: $SEED_REPORT"
+    render "$SEED_REPORT"
+  fi
+  step "knot-embed stats (the seed's run is recorded as a deadlock)"
+  "$EMBED" stats --db "$DB"
+  step "main job done: outputs in $OUT_DIR"
+  exit 0
+fi
+if [ "$SEED_RC" -eq 137 ]; then
+  die "the seed run hung for ${SEED_LIMIT_S}s without a watchdog verdict (killed)"
+fi
+die "the seed run ended with exit code $SEED_RC, not the expected 3 (deadlock reported)"

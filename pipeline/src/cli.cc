@@ -1,0 +1,113 @@
+// run_cli(): knot-embed's argument parsing with CLI11 (cli.h).
+#include "knot/pipeline/cli.h"
+
+#include <CLI/CLI.hpp>
+
+#include "cli_commands.h"
+
+namespace knot::pipeline {
+
+namespace {
+
+void add_common(CLI::App* cmd, detail::CommonArgs& common) {
+  cmd->add_option("--db", common.db, "the database file")->required();
+  cmd->add_option("--busy-timeout-ms", common.busy_timeout_ms,
+                  "how long to wait for another process's lock on the database")
+      ->capture_default_str()
+      ->check(CLI::Range(0LL, 3600000LL));
+  cmd->add_flag("--json", common.json, "print a machine-readable summary on stdout");
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+  CLI::App app{
+      "knot-embed: keep HTML articles in SQLite, extract and embed them on knot's pipeline, "
+      "and search them"};
+  app.require_subcommand(1);
+
+  detail::IngestArgs ingest;
+  CLI::App* ingest_cmd =
+      app.add_subcommand("ingest", "walk files and folders of HTML into the database");
+  ingest_cmd->add_option("paths", ingest.paths, "HTML files or folders")->required();
+  add_common(ingest_cmd, ingest.common);
+  ingest_cmd->add_option("--max-file-bytes", ingest.max_file_bytes, "skip larger files")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+
+  detail::ReprocessArgs reprocess;
+  CLI::App* reprocess_cmd = app.add_subcommand(
+      "reprocess", "re-extract every item's text and embed what changed (the four-stage pipeline)");
+  add_common(reprocess_cmd, reprocess.common);
+  reprocess_cmd
+      ->add_option("--pools", reprocess.pools,
+                   "shared: extraction and tokenizer share pool 'global' (the seed; can "
+                   "deadlock); separate: extraction on its own pool 'extract'")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"shared", "separate"}));
+  reprocess_cmd->add_option("--policy", reprocess.policy, "the pools' blocking policy")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"block", "compensate", "fiber"}));
+  reprocess_cmd->add_flag("--force", reprocess.force, "re-embed every item");
+  reprocess_cmd
+      ->add_option("--channel-capacity", reprocess.channel_capacity,
+                   "capacity of channel \"processed\"")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+  reprocess_cmd->add_option("--threads", reprocess.threads, "workers per pool (0: default)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{0}, std::size_t{1024}));
+  reprocess_cmd->add_option("--batch", reprocess.batch, "items per batch read from the database")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+  reprocess_cmd->add_option("--embed-batch", reprocess.embed_batch, "items per embedding batch")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+  reprocess_cmd->add_flag("--no-watchdog", reprocess.no_watchdog,
+                          "run without knot's watchdog (a deadlock then just hangs)");
+  reprocess_cmd->add_option("--report-dir", reprocess.report_dir,
+                            "where the watchdog writes reports (default: $KNOT_REPORT_DIR or "
+                            "./knot-reports)");
+  reprocess_cmd->add_flag("--final-report", reprocess.final_report,
+                          "ask the watchdog for an on-demand report when the run ends");
+  reprocess_cmd
+      ->add_option("--exhaustion-threshold-ms", reprocess.exhaustion_threshold_ms,
+                   "pool exhaustion (fatal) after every worker is parked this long")
+      ->capture_default_str()
+      ->check(CLI::Range(1LL, 3600000LL));
+  reprocess_cmd->add_flag("--no-progress", reprocess.no_progress, "print no progress lines");
+
+  detail::SearchArgs search;
+  CLI::App* search_cmd = app.add_subcommand("search", "the articles most similar to a query");
+  search_cmd->add_option("query", search.query, "what to search for")->required();
+  add_common(search_cmd, search.common);
+  search_cmd->add_option("-k", search.k, "how many results")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100000}));
+  search_cmd->add_option("--index", search.index, "exact: score every vector; hnsw: HNSW index")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"exact", "hnsw"}));
+
+  detail::StatsArgs stats;
+  CLI::App* stats_cmd = app.add_subcommand("stats", "counts, models and the last run");
+  add_common(stats_cmd, stats.common);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+  if (ingest_cmd->parsed()) {
+    return detail::run_ingest(ingest);
+  }
+  if (reprocess_cmd->parsed()) {
+    return detail::run_reprocess(reprocess);
+  }
+  if (search_cmd->parsed()) {
+    return detail::run_search(search);
+  }
+  return detail::run_stats(stats);
+}
+
+}  // namespace knot::pipeline

@@ -1,0 +1,362 @@
+// knot-embed's commands: run each one, print its outcome, and turn failures
+// into clear messages and exit codes (cli.h).
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "cli_commands.h"
+#include "json_out.h"
+#include "knot/pipeline/hnsw_index.h"
+#include "knot/pipeline/ingest.h"
+#include "knot/pipeline/reprocess.h"
+#include "knot/pipeline/search.h"
+#include "knot/pipeline/store.h"
+#include "knot/runtime/error.h"
+#include "knot/text/embedder.h"
+#include "knot/text/extract.h"
+#include "progress.h"
+#include "watchdog_hook.h"
+
+namespace knot::pipeline::detail {
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+
+OpenOptions open_options(const CommonArgs& common, bool create) {
+  OpenOptions options;
+  options.create = create;
+  options.busy_timeout = std::chrono::milliseconds(common.busy_timeout_ms);
+  return options;
+}
+
+// fail() prints `e` for `command` and returns the exit code it deserves.
+int fail(std::string_view command, const CommonArgs& common, const std::exception& e) {
+  std::string cmd(command);
+  if (const auto* store_error = dynamic_cast<const StoreError*>(&e)) {
+    if (store_error->code() == StoreErrc::kMissing) {
+      std::fprintf(stderr,
+                   "knot-embed %s: %s; create it with `knot-embed ingest PATH... --db %s`\n",
+                   cmd.c_str(), e.what(), common.db.c_str());
+      return kExitUsage;
+    }
+    std::fprintf(stderr, "knot-embed %s: %s\n", cmd.c_str(), e.what());
+    return kExitFailure;
+  }
+  if (const auto* knot_error = dynamic_cast<const knot::Error*>(&e)) {
+    std::fprintf(stderr, "knot-embed %s: %s\n", cmd.c_str(), knot_error->what());
+    return knot_error->code() == knot::make_error_code(knot::Errc::kNotSupported) ||
+                   knot_error->code() == knot::make_error_code(knot::Errc::kInvalidOption)
+               ? kExitUsage
+               : kExitFailure;
+  }
+  if (dynamic_cast<const std::invalid_argument*>(&e) != nullptr) {
+    std::fprintf(stderr, "knot-embed %s: %s\n", cmd.c_str(), e.what());
+    return kExitUsage;
+  }
+  std::fprintf(stderr, "knot-embed %s: error: %s\n", cmd.c_str(), e.what());
+  return kExitFailure;
+}
+
+std::string human_bytes(double bytes) {
+  const char* units[] = {"B", "KB", "MB", "GB", "TB"};
+  int u = 0;
+  while (bytes >= 1000 && u < 4) {
+    bytes /= 1000;
+    ++u;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
+  return buf;
+}
+
+BlockingPolicy parse_policy(const std::string& policy) {
+  if (policy == "compensate") {
+    return BlockingPolicy::kCompensate;
+  }
+  if (policy == "fiber") {
+    return BlockingPolicy::kFiber;
+  }
+  return BlockingPolicy::kBlock;
+}
+
+}  // namespace
+
+// ---- ingest -------------------------------------------------------------------
+
+int run_ingest(const IngestArgs& args) {
+  try {
+    Store store = Store::open(args.common.db, open_options(args.common, /*create=*/true));
+    std::vector<std::filesystem::path> paths(args.paths.begin(), args.paths.end());
+    IngestOptions options;
+    options.max_file_bytes = static_cast<std::uintmax_t>(args.max_file_bytes);
+    IngestReport report = ingest(store, paths, options);
+    for (const std::string& missing : report.missing) {
+      std::fprintf(stderr, "knot-embed ingest: %s: no such file or folder\n", missing.c_str());
+    }
+    for (const SkippedFile& s : report.skipped) {
+      std::fprintf(stderr, "knot-embed ingest: skipped %s: %s\n", s.path.c_str(), s.reason.c_str());
+    }
+    for (const SkippedFile& s : report.warnings) {
+      std::fprintf(stderr, "knot-embed ingest: warning: %s: %s\n", s.path.c_str(),
+                   s.reason.c_str());
+    }
+    if (args.common.json) {
+      JsonObject json;
+      json.add("command", "ingest").add("db", args.common.db);
+      json.add("files", static_cast<std::int64_t>(report.files_seen));
+      json.add("added", static_cast<std::int64_t>(report.added));
+      json.add("updated", static_cast<std::int64_t>(report.updated));
+      json.add("unchanged", static_cast<std::int64_t>(report.unchanged));
+      json.add("skipped", static_cast<std::int64_t>(report.skipped.size()));
+      json.add("warnings", static_cast<std::int64_t>(report.warnings.size()));
+      json.add("missing", static_cast<std::int64_t>(report.missing.size()));
+      std::printf("%s\n", json.str().c_str());
+    } else {
+      std::printf(
+          "ingest: %zu files (%s) into %s: %zu added, %zu updated, %zu unchanged, %zu skipped, "
+          "%zu with warnings\n",
+          report.files_seen, human_bytes(static_cast<double>(report.bytes_read)).c_str(),
+          args.common.db.c_str(), report.added, report.updated, report.unchanged,
+          report.skipped.size(), report.warnings.size());
+    }
+    return report.missing.empty() ? kExitOk : kExitFailure;
+  } catch (const std::exception& e) {
+    return fail("ingest", args.common, e);
+  }
+}
+
+// ---- reprocess --------------------------------------------------------------------
+
+int run_reprocess(const ReprocessArgs& args) {
+  try {
+    // Check the database before the watchdog and pools start, so that a
+    // missing file is reported as such.
+    {
+      Store check = Store::open(args.common.db, open_options(args.common, /*create=*/false));
+      check.require_writable("reprocess");
+    }
+    std::unique_ptr<text::Embedder> embedder = text::make_default_embedder();
+    ReprocessOptions options;
+    options.pools = args.pools == "shared" ? PoolMode::kShared : PoolMode::kSeparate;
+    options.policy = parse_policy(args.policy);
+    options.force = args.force;
+    options.channel_capacity = args.channel_capacity;
+    options.threads = args.threads;
+    options.batch = args.batch;
+    options.embed_batch = args.embed_batch;
+    options.store = open_options(args.common, /*create=*/false);
+
+    const bool is_terminal = ::isatty(STDERR_FILENO) == 1;
+    ProgressPrinter printer(stderr, is_terminal);
+    if (!args.no_progress) {
+      options.on_progress = [&printer](const ReprocessProgress& p) { printer(p); };
+      options.progress_interval =
+          is_terminal ? std::chrono::milliseconds(250) : std::chrono::milliseconds(1000);
+    }
+    const bool use_watchdog = !args.no_watchdog;
+    if (use_watchdog) {
+      WatchdogHookOptions wd;
+      wd.report_dir = args.report_dir;
+      wd.db_path = args.common.db;
+      wd.exhaustion_threshold = std::chrono::milliseconds(args.exhaustion_threshold_ms);
+      start_pipeline_watchdog(wd);
+      options.on_run_started = [](std::int64_t id) { set_current_run(id); };
+    }
+    std::printf("reprocess: %s pools (%s), policy %s, channel \"processed\" capacity %zu%s%s\n",
+                args.pools.c_str(), args.pools == "shared" ? "'global'" : "'extract' + 'global'",
+                args.policy.c_str(), args.channel_capacity, args.force ? ", --force" : "",
+                use_watchdog ? ", watchdog on" : ", watchdog off");
+    std::fflush(stdout);
+
+    ReprocessResult result = reprocess(args.common.db, *embedder, options);
+    printer.finish();
+
+    std::optional<std::string> final_report;
+    if (use_watchdog && args.final_report) {
+      final_report = request_final_report("knot-embed reprocess finished");
+    }
+    if (use_watchdog) {
+      stop_pipeline_watchdog();
+    }
+
+    double rate = result.seconds > 0 ? static_cast<double>(result.items) / result.seconds : 0;
+    double mb_rate =
+        result.seconds > 0 ? static_cast<double>(result.bytes) / 1e6 / result.seconds : 0;
+    if (args.common.json) {
+      JsonObject json;
+      json.add("command", "reprocess").add("db", args.common.db).add("mode", result.mode);
+      json.add("policy", args.policy).add("model", result.model_id);
+      json.add("run_id", result.run_id).add("items", result.items);
+      json.add("embedded", result.embedded).add("unchanged", result.unchanged);
+      json.add("warnings", result.warnings).add("bytes", result.bytes);
+      json.add("seconds", result.seconds).add("items_per_second", rate);
+      json.add("mb_per_second", mb_rate);
+      JsonObject stages;
+      for (const StageTime& s : result.stages) {
+        stages.add(s.stage, s.seconds);
+      }
+      json.raw("stage_seconds", stages.str());
+      if (final_report) {
+        json.add("final_report", *final_report);
+      }
+      std::printf("%s\n", json.str().c_str());
+    } else {
+      std::printf(
+          "reprocess: %lld items in %.2f s (%.1f items/s, %.2f MB/s): %lld embedded, %lld "
+          "unchanged, %lld with warnings; model %s\n",
+          static_cast<long long>(result.items), result.seconds, rate, mb_rate,
+          static_cast<long long>(result.embedded), static_cast<long long>(result.unchanged),
+          static_cast<long long>(result.warnings), result.model_id.c_str());
+      std::string stages;
+      for (const StageTime& s : result.stages) {
+        char part[64];
+        std::snprintf(part, sizeof part, "%s%s %.2f s", stages.empty() ? "" : ", ", s.stage.c_str(),
+                      s.seconds);
+        stages += part;
+      }
+      std::printf("reprocess: stage busy time: %s\n", stages.c_str());
+      if (final_report) {
+        std::printf("final report: %s\n", final_report->c_str());
+      }
+    }
+    if (use_watchdog && args.final_report && !final_report) {
+      std::fprintf(stderr, "knot-embed reprocess: the watchdog gave no final report\n");
+    }
+    return kExitOk;
+  } catch (const knot::Error& e) {
+    std::fflush(stdout);
+    if (e.code() == knot::make_error_code(knot::Errc::kNotSupported)) {
+      std::fprintf(stderr, "knot-embed reprocess: --policy %s: %s\n", args.policy.c_str(),
+                   e.what());
+      return kExitUsage;
+    }
+    return fail("reprocess", args.common, e);
+  } catch (const std::exception& e) {
+    std::fflush(stdout);
+    return fail("reprocess", args.common, e);
+  }
+}
+
+// ---- search ---------------------------------------------------------------------
+
+int run_search(const SearchArgs& args) {
+  try {
+    Store store = Store::open(args.common.db, open_options(args.common, /*create=*/false));
+    std::unique_ptr<text::Embedder> embedder = text::make_default_embedder();
+    std::vector<SearchHit> hits;
+    std::optional<HnswIndexInfo> info;
+    if (args.index == "hnsw") {
+      info.emplace();
+      hits = search_hnsw(store, *embedder, args.query, args.k, &*info);
+    } else {
+      hits = search_exact(store, *embedder, args.query, args.k);
+    }
+    if (info && info->was_rebuilt) {
+      std::fprintf(stderr, "knot-embed search: rebuilt the HNSW index %s (%zu vectors): %s%s\n",
+                   info->path.c_str(), info->size, info->rebuild_reason.c_str(),
+                   info->is_persisted ? "" : " (database read-only: not saved)");
+    }
+    if (args.common.json) {
+      std::string array = "[";
+      for (const SearchHit& h : hits) {
+        JsonObject hit;
+        hit.add("id", h.id).add("score", static_cast<double>(h.score));
+        hit.add("title", h.title).add("path", h.source_path);
+        array += (array.size() > 1 ? ", " : "") + hit.str();
+      }
+      array += "]";
+      JsonObject json;
+      json.add("command", "search").add("query", args.query).add("index", args.index);
+      json.add("model", embedder->model_id());
+      json.raw("results", array);
+      std::printf("%s\n", json.str().c_str());
+      return kExitOk;
+    }
+    std::printf("search \"%s\" (%s, model %s): %zu results\n", args.query.c_str(),
+                args.index.c_str(), embedder->model_id().c_str(), hits.size());
+    if (hits.empty()) {
+      std::printf("  (no embedded items: run `knot-embed reprocess --db %s` first)\n",
+                  args.common.db.c_str());
+    }
+    int rank = 1;
+    for (const SearchHit& h : hits) {
+      std::printf("%3d. %.4f  %s\n       %s\n", rank++, static_cast<double>(h.score),
+                  h.title.empty() ? "(untitled)" : h.title.c_str(), h.source_path.c_str());
+    }
+    return kExitOk;
+  } catch (const std::exception& e) {
+    return fail("search", args.common, e);
+  }
+}
+
+// ---- stats ------------------------------------------------------------------------
+
+int run_stats(const StatsArgs& args) {
+  try {
+    Store store = Store::open(args.common.db, open_options(args.common, /*create=*/false));
+    std::unique_ptr<text::Embedder> embedder = text::make_default_embedder();
+    StoreStats s = store.stats(embedder->model_id(), text::kExtractorVersion);
+    if (args.common.json) {
+      JsonObject json;
+      json.add("command", "stats").add("db", args.common.db);
+      json.add("total", s.total).add("with_text", s.with_text).add("embedded", s.embedded);
+      json.add("stale", s.stale).add("with_warnings", s.with_warnings);
+      json.add("raw_bytes", s.raw_bytes).add("current_model", embedder->model_id());
+      JsonObject models;
+      for (const auto& [model, count] : s.models) {
+        models.add(model, count);
+      }
+      json.raw("models", models.str());
+      if (s.last_run) {
+        JsonObject run;
+        run.add("id", s.last_run->id).add("command", s.last_run->command);
+        run.add("mode", s.last_run->mode).add("started_at", s.last_run->started_at);
+        run.add("finished_at", s.last_run->finished_at).add("status", s.last_run->status);
+        run.add("items", s.last_run->items).add("embedded", s.last_run->embedded);
+        run.add("warnings", s.last_run->warnings);
+        run.add("duration_seconds", s.last_run->duration_seconds);
+        json.raw("last_run", run.str());
+      }
+      std::printf("%s\n", json.str().c_str());
+      return kExitOk;
+    }
+    std::printf("database: %s (schema %d%s), %s of raw HTML\n", args.common.db.c_str(),
+                kSchemaVersion, store.is_read_only() ? ", read-only" : "",
+                human_bytes(static_cast<double>(s.raw_bytes)).c_str());
+    std::printf(
+        "items:    %lld total, %lld with text, %lld embedded, %lld stale, %lld with "
+        "warnings\n",
+        static_cast<long long>(s.total), static_cast<long long>(s.with_text),
+        static_cast<long long>(s.embedded), static_cast<long long>(s.stale),
+        static_cast<long long>(s.with_warnings));
+    std::printf("model:    %s (current), extractor version %d\n", embedder->model_id().c_str(),
+                text::kExtractorVersion);
+    for (const auto& [model, count] : s.models) {
+      std::printf("models:   %s: %lld items\n", model.c_str(), static_cast<long long>(count));
+    }
+    if (s.last_run) {
+      const RunRecord& r = *s.last_run;
+      std::printf(
+          "last run: #%lld %s (%s pools) started %s, %s: %lld items, %lld embedded, %lld "
+          "warnings, %.2f s\n",
+          static_cast<long long>(r.id), r.command.c_str(), r.mode.c_str(), r.started_at.c_str(),
+          r.status.c_str(), static_cast<long long>(r.items), static_cast<long long>(r.embedded),
+          static_cast<long long>(r.warnings), r.duration_seconds);
+    } else {
+      std::printf("last run: none\n");
+    }
+    return kExitOk;
+  } catch (const std::exception& e) {
+    return fail("stats", args.common, e);
+  }
+}
+
+}  // namespace knot::pipeline::detail

@@ -1,0 +1,343 @@
+// Store: opening the database, its schema and versioning, the runs table,
+// meta values and statistics. Item operations are in store_items.cc.
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <system_error>
+#include <utility>
+
+#include "knot/pipeline/store.h"
+#include "sqlite.h"
+#include "store_impl.h"
+
+namespace knot::pipeline {
+
+namespace {
+
+// The schema of version 1 (docs/pipeline.md explains each column). The raw
+// HTML sits in its own table: SQLite rewrites a whole row on UPDATE, and the
+// pipeline's writer updates every item, so keeping the (large) source out of
+// `items` makes a reprocess write about 4x less.
+constexpr std::string_view kSchemaV1 = R"sql(
+CREATE TABLE items(
+  id                     INTEGER PRIMARY KEY,
+  source_path            TEXT NOT NULL UNIQUE,
+  content_hash           TEXT NOT NULL,
+  size_bytes             INTEGER NOT NULL,
+  title                  TEXT,
+  text                   TEXT,
+  text_hash              TEXT,
+  extracted_content_hash TEXT,
+  extractor_version      INTEGER,
+  warning                TEXT,
+  embedding              BLOB,
+  model_id               TEXT,
+  embedded_text_hash     TEXT,
+  ingested_at            TEXT NOT NULL,
+  updated_at             TEXT NOT NULL,
+  extracted_at           TEXT,
+  embedded_at            TEXT
+);
+CREATE INDEX items_model ON items(model_id);
+CREATE TABLE sources(
+  item_id  INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+  raw_html BLOB NOT NULL
+);
+CREATE TABLE runs(
+  id          INTEGER PRIMARY KEY,
+  command     TEXT NOT NULL,
+  mode        TEXT NOT NULL,
+  started_at  TEXT NOT NULL,
+  finished_at TEXT,
+  status      TEXT NOT NULL,
+  items       INTEGER NOT NULL DEFAULT 0,
+  embedded    INTEGER NOT NULL DEFAULT 0,
+  warnings    INTEGER NOT NULL DEFAULT 0,
+  duration_s  REAL NOT NULL DEFAULT 0
+);
+CREATE TABLE meta(
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta(key, value) VALUES('embeddings_generation', '0');
+PRAGMA user_version = 1;
+)sql";
+
+bool permissions_forbid_writing(const std::filesystem::path& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    return false;
+  }
+  return (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0;
+}
+
+void create_or_check_schema(Store::Impl& impl) {
+  detail::Database& db = *impl.db;
+  std::int64_t version = 0;
+  {
+    detail::Statement stmt(db, "PRAGMA user_version");
+    if (stmt.step()) {
+      version = stmt.column_int(0);
+    }
+  }
+  if (version == kSchemaVersion) {
+    return;
+  }
+  if (version > kSchemaVersion) {
+    throw StoreError(StoreErrc::kSchema, "database '" + impl.path.string() +
+                                             "' has schema version " + std::to_string(version) +
+                                             ", newer than this knot-embed understands (" +
+                                             std::to_string(kSchemaVersion) + ")");
+  }
+  std::int64_t num_tables = 0;
+  {
+    detail::Statement stmt(db, "SELECT count(*) FROM sqlite_master");
+    if (stmt.step()) {
+      num_tables = stmt.column_int(0);
+    }
+  }
+  if (num_tables != 0) {
+    throw StoreError(StoreErrc::kCorrupt, "database '" + impl.path.string() +
+                                              "' is an SQLite database but not a knot-embed one "
+                                              "(it has tables and no knot-embed schema version)");
+  }
+  if (impl.is_read_only) {
+    throw StoreError(
+        StoreErrc::kReadOnly,
+        "database '" + impl.path.string() + "' is empty and read-only: cannot create the schema");
+  }
+  detail::Transaction tx(db);
+  db.exec(kSchemaV1);
+  tx.commit();
+}
+
+RunRecord read_run(const detail::Statement& stmt) {
+  RunRecord run;
+  run.id = stmt.column_int(0);
+  run.command = stmt.column_text(1);
+  run.mode = stmt.column_text(2);
+  run.started_at = stmt.column_text(3);
+  run.finished_at = stmt.column_optional_text(4).value_or("");
+  run.status = stmt.column_text(5);
+  run.items = stmt.column_int(6);
+  run.embedded = stmt.column_int(7);
+  run.warnings = stmt.column_int(8);
+  run.duration_seconds = stmt.column_double(9);
+  return run;
+}
+
+}  // namespace
+
+Store Store::open(const std::filesystem::path& path, const OpenOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  std::error_code ec;
+  bool exists = std::filesystem::exists(path, ec);
+  if (!exists && !options.create) {
+    throw StoreError(StoreErrc::kMissing, "database '" + path.string() + "' does not exist");
+  }
+  if (exists && !std::filesystem::is_regular_file(path, ec)) {
+    throw StoreError(StoreErrc::kCorrupt, "database '" + path.string() + "' is not a regular file");
+  }
+  impl->is_read_only = exists && permissions_forbid_writing(path);
+  int flags = impl->is_read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+  if (options.create && !impl->is_read_only) {
+    flags |= SQLITE_OPEN_CREATE;
+  }
+  impl->db = std::make_unique<detail::Database>(path.string(), flags, options.busy_timeout);
+  if (sqlite3_db_readonly(impl->db->get(), "main") == 1) {
+    impl->is_read_only = true;
+  }
+  if (!impl->is_read_only) {
+    // WAL: readers and the writer do not block each other; NORMAL
+    // synchronous is durable across application crashes in WAL mode.
+    detail::Statement wal(*impl->db, "PRAGMA journal_mode=WAL");
+    wal.run();
+    impl->db->exec("PRAGMA synchronous=NORMAL");
+  }
+  if (options.max_page_count) {
+    detail::Statement cap(*impl->db,
+                          "PRAGMA max_page_count=" + std::to_string(*options.max_page_count));
+    cap.run();
+  }
+  create_or_check_schema(*impl);
+  return Store(std::move(impl));
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::Store(Store&& other) noexcept = default;
+Store& Store::operator=(Store&& other) noexcept = default;
+Store::~Store() = default;
+
+const std::filesystem::path& Store::path() const noexcept {
+  return impl_->path;
+}
+
+bool Store::is_read_only() const noexcept {
+  return impl_->is_read_only;
+}
+
+void Store::require_writable(std::string_view command) const {
+  if (impl_->is_read_only) {
+    throw StoreError(StoreErrc::kReadOnly, "database '" + impl_->path.string() +
+                                               "' is read-only (write-protected file or folder); " +
+                                               std::string(command) +
+                                               " needs to write to it. Nothing was changed");
+  }
+}
+
+// ---- Runs ---------------------------------------------------------------
+
+std::int64_t Store::begin_run(const RunRecord& run) {
+  detail::Transaction tx(*impl_->db);
+  detail::Statement stmt(*impl_->db,
+                         "INSERT INTO runs(command, mode, started_at, status) VALUES(?, ?, ?, ?)");
+  stmt.bind_text(1, run.command).bind_text(2, run.mode).bind_text(3, run.started_at);
+  stmt.bind_text(4, run.status.empty() ? "running" : run.status);
+  stmt.run();
+  std::int64_t id = impl_->db->last_insert_rowid();
+  tx.commit();
+  return id;
+}
+
+void Store::finish_run(const RunRecord& run) {
+  detail::Transaction tx(*impl_->db);
+  detail::Statement stmt(*impl_->db,
+                         "UPDATE runs SET finished_at = ?, status = ?, items = ?, embedded = ?, "
+                         "warnings = ?, duration_s = ? WHERE id = ?");
+  stmt.bind_text(1, run.finished_at).bind_text(2, run.status).bind_int(3, run.items);
+  stmt.bind_int(4, run.embedded).bind_int(5, run.warnings).bind_double(6, run.duration_seconds);
+  stmt.bind_int(7, run.id);
+  stmt.run();
+  tx.commit();
+}
+
+void Store::set_run_status(std::int64_t run_id, std::string_view status) {
+  detail::Transaction tx(*impl_->db);
+  detail::Statement stmt(*impl_->db, "UPDATE runs SET status = ?, finished_at = ? WHERE id = ?");
+  stmt.bind_text(1, status).bind_text(2, now_iso8601()).bind_int(3, run_id);
+  stmt.run();
+  tx.commit();
+}
+
+// ---- Meta and statistics --------------------------------------------------
+
+std::optional<std::string> Store::get_meta(std::string_view key) const {
+  detail::Statement stmt(*impl_->db, "SELECT value FROM meta WHERE key = ?");
+  stmt.bind_text(1, key);
+  if (!stmt.step()) {
+    return std::nullopt;
+  }
+  return stmt.column_text(0);
+}
+
+void Store::set_meta(std::string_view key, std::string_view value) {
+  std::pair<std::string, std::string> one{std::string(key), std::string(value)};
+  set_meta_values(std::span(&one, 1));
+}
+
+void Store::set_meta_values(std::span<const std::pair<std::string, std::string>> values) {
+  require_writable("recording meta values");
+  detail::Transaction tx(*impl_->db);
+  detail::Statement stmt(*impl_->db,
+                         "INSERT INTO meta(key, value) VALUES(?1, ?2) "
+                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  for (const auto& [key, value] : values) {
+    stmt.reset();
+    stmt.bind_text(1, key).bind_text(2, value);
+    stmt.run();
+  }
+  tx.commit();
+}
+
+std::int64_t Store::embeddings_generation() const {
+  std::optional<std::string> value = get_meta("embeddings_generation");
+  if (!value) {
+    return 0;
+  }
+  try {
+    return std::stoll(*value);
+  } catch (const std::exception&) {
+    return -1;  // unreadable: never equal to what an index recorded
+  }
+}
+
+StoreStats Store::stats(std::string_view current_model, int extractor_version) const {
+  detail::Database& db = *impl_->db;
+  StoreStats stats;
+  {
+    detail::Statement stmt(db,
+                           "SELECT count(*), "
+                           "  coalesce(sum(text IS NOT NULL AND length(text) > 0), 0), "
+                           "  coalesce(sum(embedding IS NOT NULL), 0), "
+                           "  coalesce(sum(warning IS NOT NULL AND warning != ''), 0), "
+                           "  coalesce(sum(size_bytes), 0), "
+                           "  coalesce(sum(extractor_version IS NOT ?1 "
+                           "    OR extracted_content_hash IS NOT content_hash "
+                           "    OR model_id IS NOT ?2 OR embedded_text_hash IS NOT text_hash), 0) "
+                           "FROM items");
+    stmt.bind_int(1, extractor_version).bind_text(2, current_model);
+    if (stmt.step()) {
+      stats.total = stmt.column_int(0);
+      stats.with_text = stmt.column_int(1);
+      stats.embedded = stmt.column_int(2);
+      stats.with_warnings = stmt.column_int(3);
+      stats.raw_bytes = stmt.column_int(4);
+      stats.stale = stmt.column_int(5);
+    }
+  }
+  {
+    detail::Statement stmt(db,
+                           "SELECT model_id, count(*) FROM items WHERE model_id IS NOT NULL "
+                           "AND embedding IS NOT NULL GROUP BY model_id ORDER BY model_id");
+    while (stmt.step()) {
+      stats.models.emplace_back(stmt.column_text(0), stmt.column_int(1));
+    }
+  }
+  {
+    detail::Statement stmt(db,
+                           "SELECT id, command, mode, started_at, finished_at, status, items, "
+                           "embedded, warnings, duration_s FROM runs ORDER BY id DESC LIMIT 1");
+    if (stmt.step()) {
+      stats.last_run = read_run(stmt);
+    }
+  }
+  return stats;
+}
+
+// ---- Free functions ---------------------------------------------------------
+
+std::string now_iso8601() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  std::tm tm{};
+  gmtime_r(&ts.tv_sec, &tm);
+  char buffer[40];
+  std::size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::snprintf(buffer + n, sizeof buffer - n, ".%03ldZ", ts.tv_nsec / 1000000);
+  return buffer;
+}
+
+std::string_view to_string(StoreErrc code) noexcept {
+  switch (code) {
+    case StoreErrc::kMissing:
+      return "missing";
+    case StoreErrc::kLocked:
+      return "locked";
+    case StoreErrc::kReadOnly:
+      return "read-only";
+    case StoreErrc::kFull:
+      return "full";
+    case StoreErrc::kCorrupt:
+      return "corrupt";
+    case StoreErrc::kSchema:
+      return "schema";
+    case StoreErrc::kOther:
+      return "other";
+  }
+  return "other";
+}
+
+}  // namespace knot::pipeline

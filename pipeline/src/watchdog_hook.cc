@@ -1,0 +1,130 @@
+// The watchdog's verdict callback for knot-embed (watchdog_hook.h).
+#include "watchdog_hook.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <unordered_map>
+
+#include "knot/instrumentation/watchdog.h"
+#include "knot/pipeline/store.h"
+#include "knot/report/report.h"
+
+namespace knot::pipeline::detail {
+
+namespace {
+
+std::atomic<std::int64_t> g_run_id{0};
+// Written before the watchdog starts, read by its thread afterwards
+// (start_watchdog's thread creation orders the two).
+std::filesystem::path g_db_path;
+
+bool is_fatal(const report::Report& r) {
+  if (!r.verdict) {
+    return false;
+  }
+  const std::string& kind = r.verdict->kind;
+  return kind == "deadlock" || kind == "self_deadlock" || kind == "pool_exhaustion";
+}
+
+// cycle_in_words() renders the report's cycle with its nodes' labels:
+// "thread 'embed' -> pool 'global' -> channel 'processed' -> thread 'embed'".
+std::string cycle_in_words(const report::Report& r) {
+  std::unordered_map<std::string, std::string> labels;
+  for (const report::Node& node : r.graph.nodes) {
+    labels.emplace(node.id, node.label.empty() ? node.id : node.label);
+  }
+  std::string out;
+  for (const std::string& id : r.cycle) {
+    auto it = labels.find(id);
+    if (!out.empty()) {
+      out += " -> ";
+    }
+    out += it != labels.end() ? it->second : id;
+  }
+  if (!r.cycle.empty()) {
+    auto it = labels.find(r.cycle.front());
+    out += " -> " + (it != labels.end() ? it->second : r.cycle.front());
+  }
+  return out;
+}
+
+void write_stderr(const std::string& text) {
+  const char* p = text.data();
+  std::size_t left = text.size();
+  while (left > 0) {
+    ssize_t n = ::write(STDERR_FILENO, p, left);
+    if (n <= 0) {
+      return;
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+}
+
+void on_verdict(const report::Report& r, const std::string& path) {
+  if (!is_fatal(r)) {
+    return;
+  }
+  std::string message = "\nknot-embed: the watchdog found a " + r.verdict->kind +
+                        (r.verdict->is_proven ? " (proven)" : " (suspected)") +
+                        "; the pipeline cannot finish.\n";
+  message += "  report:  " + path + "\n";
+  message += "  summary: " + r.summary + "\n";
+  std::string cycle = cycle_in_words(r);
+  if (!cycle.empty() && r.summary.find(cycle) == std::string::npos) {
+    message += "  cycle:   " + cycle + "\n";
+  }
+  for (const std::string& advice : r.advice) {
+    message += "  advice:  " + advice + "\n";
+  }
+  message += "  (render it with: knot-view " + path + ")\n";
+  std::fflush(stdout);
+  write_stderr(message);
+  // Best effort: the writer thread is idle (waiting for results), so the
+  // database is free; a short timeout keeps a busy one from delaying exit.
+  std::int64_t run_id = g_run_id.load(std::memory_order_relaxed);
+  if (run_id != 0) {
+    try {
+      OpenOptions options;
+      options.busy_timeout = std::chrono::milliseconds(200);
+      Store store = Store::open(g_db_path, options);
+      store.set_run_status(run_id, "deadlock");
+    } catch (const std::exception&) {
+      // The report and the message above are what matter.
+    }
+  }
+  std::_Exit(kExitDeadlock);
+}
+
+}  // namespace
+
+void start_pipeline_watchdog(const WatchdogHookOptions& options) {
+  g_db_path = options.db_path;
+  instr::WatchdogOptions wd = instr::options_from_environment();
+  wd.interval = options.interval;
+  wd.exhaustion_threshold = options.exhaustion_threshold;
+  if (!options.report_dir.empty()) {
+    wd.report_dir = options.report_dir;
+  }
+  wd.action = instr::WatchdogAction::kReport;
+  wd.callbacks.push_back(on_verdict);
+  instr::start_watchdog(wd);
+}
+
+void set_current_run(std::int64_t run_id) {
+  g_run_id.store(run_id, std::memory_order_relaxed);
+}
+
+std::optional<std::string> request_final_report(const std::string& reason) {
+  return instr::request_report(reason);
+}
+
+void stop_pipeline_watchdog() {
+  instr::stop_watchdog();
+}
+
+}  // namespace knot::pipeline::detail

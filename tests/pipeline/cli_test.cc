@@ -1,0 +1,143 @@
+// Tests of the knot-embed executable (run as a child process, killed by its
+// PID if it overstays): the whole flow on the fixture corpus, exit codes and
+// messages for a missing database, an unsupported policy, a usage error, a
+// corrupted file, and --json output.
+#include <gtest/gtest.h>
+
+#include "pipeline_test_util.h"
+
+namespace knot::pipeline {
+namespace {
+
+using std::chrono::seconds;
+using testing::run_child;
+using testing::TempDir;
+
+const std::string kEmbed = KNOT_EMBED_PATH;
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// ingest, reprocess (separate, watchdog on, final report), search (exact and
+// hnsw), stats: each exits 0 and says what it did.
+TEST(CliTest, WholeFlowOnTheCorpus) {
+  TempDir dir;
+  std::string db = (dir / "cli.db").string();
+  std::string reports = (dir / "reports").string();
+  auto r = run_child({kEmbed, "ingest", testing::corpus_dir().string(), "--db", db}, dir.path(),
+                     seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "30 added")) << r.out;
+
+  r = run_child({kEmbed, "reprocess", "--db", db, "--threads", "2", "--report-dir", reports,
+                 "--final-report"},
+                dir.path(), seconds(90));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "30 items")) << r.out;
+  EXPECT_TRUE(contains(r.out, "30 embedded")) << r.out;
+  EXPECT_TRUE(contains(r.out, "final report: " + reports)) << r.out;
+  EXPECT_TRUE(contains(r.err, "progress:")) << r.err;  // plain lines: stderr is not a terminal
+
+  for (const char* index : {"exact", "hnsw"}) {
+    r = run_child({kEmbed, "search", "moons of Jupiter through a telescope", "--db", db, "-k", "3",
+                   "--index", index},
+                  dir.path(), seconds(60));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    std::size_t first = r.out.find("  1. ");
+    ASSERT_NE(first, std::string::npos) << r.out;
+    std::string first_hit = r.out.substr(first, r.out.find("  2. ") - first);
+    EXPECT_TRUE(contains(first_hit, "01-astronomy.html")) << index << "\n" << r.out;
+    EXPECT_TRUE(contains(first_hit, "Jupiter")) << r.out;
+  }
+
+  r = run_child({kEmbed, "stats", "--db", db}, dir.path(), seconds(30));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "30 total, 30 with text, 30 embedded, 0 stale")) << r.out;
+  EXPECT_TRUE(contains(r.out, "reprocess (separate pools)")) << r.out;
+
+  r = run_child({kEmbed, "stats", "--db", db, "--json"}, dir.path(), seconds(30));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "\"total\": 30")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\"status\": \"ok\"")) << r.out;
+
+  // Re-ingesting the same corpus changes nothing.
+  r = run_child({kEmbed, "ingest", testing::corpus_dir().string(), "--db", db}, dir.path(),
+                seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "0 added, 0 updated, 30 unchanged")) << r.out;
+}
+
+// reprocess, search and stats on a missing database: exit 2, a message that
+// names the file and says how to create it; nothing is created.
+TEST(CliTest, MissingDatabaseExitsTwo) {
+  TempDir dir;
+  std::string db = (dir / "missing.db").string();
+  const std::vector<std::vector<std::string>> commands = {
+      {kEmbed, "reprocess", "--db", db, "--no-watchdog"},
+      {kEmbed, "search", "anything", "--db", db},
+      {kEmbed, "stats", "--db", db}};
+  for (const auto& argv : commands) {
+    auto r = run_child(argv, dir.path(), seconds(30));
+    EXPECT_EQ(r.exit_code, 2) << argv[1] << ": " << r.err;
+    EXPECT_TRUE(contains(r.err, "missing.db' does not exist")) << r.err;
+    EXPECT_TRUE(contains(r.err, "knot-embed ingest")) << r.err;
+  }
+  EXPECT_FALSE(std::filesystem::exists(db));
+}
+
+// --policy compensate|fiber: the runtime's "not supported" error, exit 2.
+TEST(CliTest, UnsupportedPolicyExitsTwo) {
+  TempDir dir;
+  std::string db = (dir / "p.db").string();
+  auto r = run_child({kEmbed, "ingest", testing::corpus_dir().string(), "--db", db}, dir.path(),
+                     seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* policy : {"compensate", "fiber"}) {
+    r = run_child({kEmbed, "reprocess", "--db", db, "--policy", policy, "--no-watchdog"},
+                  dir.path(), seconds(30));
+    EXPECT_EQ(r.exit_code, 2) << policy << ": " << r.err;
+    EXPECT_TRUE(contains(r.err, std::string("knot-embed reprocess: --policy ") + policy)) << r.err;
+    EXPECT_TRUE(contains(r.err, "not supported")) << r.err;
+  }
+  // A value outside the choices is a usage error too.
+  r = run_child({kEmbed, "reprocess", "--db", db, "--pools", "many"}, dir.path(), seconds(30));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+}
+
+// A file that is not a database: exit 1 and a message naming it.
+TEST(CliTest, CorruptedDatabaseIsReported) {
+  TempDir dir;
+  std::string db = (dir / "bad.db").string();
+  testing::write_file(db, std::string(4096, 'x'));
+  auto r = run_child({kEmbed, "stats", "--db", db}, dir.path(), seconds(30));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(contains(r.err, "bad.db")) << r.err;
+  EXPECT_TRUE(contains(r.err, "not a knot-embed database or is damaged")) << r.err;
+}
+
+// A killed reprocess loses and duplicates nothing: the rerun completes with
+// every item embedded once.
+TEST(CliTest, KilledReprocessResumes) {
+  TempDir dir;
+  testing::generate_corpus(dir / "gen", 400);
+  std::string db = (dir / "k.db").string();
+  auto r =
+      run_child({kEmbed, "ingest", (dir / "gen").string(), "--db", db}, dir.path(), seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Killed (SIGKILL by PID) after a moment, wherever it is.
+  r = run_child(
+      {kEmbed, "reprocess", "--db", db, "--threads", "2", "--no-watchdog", "--batch", "16"},
+      dir.path(), std::chrono::milliseconds(300));
+  r = run_child({kEmbed, "reprocess", "--db", db, "--threads", "2", "--no-watchdog"}, dir.path(),
+                seconds(120));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_child({kEmbed, "stats", "--db", db, "--json"}, dir.path(), seconds(30));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "\"total\": 400")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\"embedded\": 400")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\"stale\": 0")) << r.out;
+}
+
+}  // namespace
+}  // namespace knot::pipeline

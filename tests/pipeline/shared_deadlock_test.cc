@@ -1,0 +1,82 @@
+// The seed, reproduced and diagnosed: `knot-embed reprocess --pools shared
+// --channel-capacity 2 --threads 2` deadlocks (every worker of pool 'global'
+// blocked sending into the full channel "processed" while thread 'embed'
+// waits for tokenizer tasks queued in 'global'); the watchdog proves it, and
+// knot-embed prints the report's path and summary and exits 3. The same run
+// with --pools separate (the seed's fix) completes.
+//
+// knot-embed runs as a child process and is killed by its PID if it
+// overstays; ctest's TIMEOUT is the outer guard.
+#include <gtest/gtest.h>
+
+#include "pipeline_test_util.h"
+
+namespace knot::pipeline {
+namespace {
+
+using std::chrono::seconds;
+using testing::run_child;
+using testing::TempDir;
+
+const std::string kEmbed = KNOT_EMBED_PATH;
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+class SharedDeadlockTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    testing::generate_corpus(dir_ / "gen", 400);
+    db_ = (dir_ / "seed.db").string();
+    auto r = run_child({kEmbed, "ingest", (dir_ / "gen").string(), "--db", db_}, dir_.path(),
+                       seconds(60));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+
+  TempDir dir_;
+  std::string db_;
+};
+
+// Shared pools: exit 3 with the report's path and a summary naming the
+// channel "processed" and stage/thread 'embed'; the report file exists and
+// the run is recorded as a deadlock.
+TEST_F(SharedDeadlockTest, SharedPoolsDeadlockIsReported) {
+  std::string reports = (dir_ / "reports").string();
+  auto r = run_child({kEmbed, "reprocess", "--db", db_, "--pools", "shared", "--channel-capacity",
+                      "2", "--threads", "2", "--force", "--report-dir", reports},
+                     dir_.path(), seconds(60));
+  ASSERT_FALSE(r.timed_out) << "knot-embed hung instead of reporting the deadlock\n" << r.err;
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_TRUE(contains(r.err, "the watchdog found a deadlock")) << r.err;
+  EXPECT_TRUE(contains(r.err, "processed")) << r.err;
+  EXPECT_TRUE(contains(r.err, "'embed'")) << r.err;
+  EXPECT_TRUE(contains(r.err, "'global'")) << r.err;
+  std::size_t at = r.err.find("report:  ");
+  ASSERT_NE(at, std::string::npos) << r.err;
+  std::string path = r.err.substr(at + 9, r.err.find('\n', at) - at - 9);
+  EXPECT_TRUE(std::filesystem::exists(path)) << path;
+  EXPECT_EQ(std::filesystem::path(path).parent_path(), std::filesystem::path(reports));
+  std::string report = testing::read_file(path);
+  EXPECT_TRUE(contains(report, "\"deadlock\"")) << report.substr(0, 400);
+  EXPECT_TRUE(contains(report, "processed"));
+
+  auto stats = run_child({kEmbed, "stats", "--db", db_, "--json"}, dir_.path(), seconds(30));
+  EXPECT_TRUE(contains(stats.out, "\"status\": \"deadlock\"")) << stats.out;
+  EXPECT_TRUE(contains(stats.out, "\"mode\": \"shared\"")) << stats.out;
+}
+
+// Separate pools, same small channel and threads: completes.
+TEST_F(SharedDeadlockTest, SeparatePoolsComplete) {
+  auto r =
+      run_child({kEmbed, "reprocess", "--db", db_, "--pools", "separate", "--channel-capacity", "2",
+                 "--threads", "2", "--force", "--report-dir", (dir_ / "reports").string()},
+                dir_.path(), seconds(120));
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "400 items")) << r.out;
+  EXPECT_TRUE(contains(r.out, "400 embedded")) << r.out;
+}
+
+}  // namespace
+}  // namespace knot::pipeline

@@ -1,0 +1,289 @@
+// Tests of the SQLite store: round trips of documents, results, vectors,
+// runs and meta values; statistics; and every failure a user can meet
+// (missing, read-only, locked, full, corrupted, foreign, newer schema).
+#include "knot/pipeline/store.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <thread>
+
+#include "pipeline_test_util.h"
+
+namespace knot::pipeline {
+namespace {
+
+using testing::TempDir;
+
+Document doc(const std::string& path, const std::string& html) {
+  return Document{path, html, "hash-of-" + html};
+}
+
+ItemResult result_for(std::int64_t id, const std::string& text, bool with_vector) {
+  ItemResult r;
+  r.id = id;
+  r.title = "title " + std::to_string(id);
+  r.text = text;
+  r.text_hash = "th-" + text;
+  r.extracted_content_hash = "";
+  r.extractor_version = 1;
+  if (with_vector) {
+    r.updates_embedding = true;
+    r.embedding = std::vector<float>{1.0f, 0.5f, -0.25f};
+    r.model_id = "model-a";
+  }
+  return r;
+}
+
+// Error messages name the file and the kind of trouble.
+void expect_error(StoreErrc code, const std::function<void()>& f, const std::string& needle) {
+  try {
+    f();
+    ADD_FAILURE() << "expected StoreError " << to_string(code);
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.code(), code) << e.what();
+    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+  }
+}
+
+// Documents, results, vectors and infos come back as they were written.
+TEST(StoreTest, RoundTripsDocumentsResultsAndVectors) {
+  TempDir dir;
+  Store store = Store::open(dir / "a.db", {.create = true});
+  std::vector<Document> docs = {doc("/x/one.html", "<p>one</p>"), doc("/x/two.html", "<p>two</p>")};
+  UpsertCounts counts = store.upsert_documents(docs);
+  EXPECT_EQ(counts.added, 2u);
+  EXPECT_EQ(store.count_items(), 2);
+
+  std::vector<ItemInput> batch = store.read_batch(0, 10);
+  ASSERT_EQ(batch.size(), 2u);
+  EXPECT_EQ(batch[0].source_path, "/x/one.html");
+  EXPECT_EQ(batch[0].raw_html, "<p>one</p>");
+  EXPECT_EQ(batch[0].content_hash, "hash-of-<p>one</p>");
+  EXPECT_FALSE(batch[0].has_embedding);
+  EXPECT_FALSE(batch[0].model_id.has_value());
+  // Paging by id.
+  std::vector<ItemInput> rest = store.read_batch(batch[0].id, 10);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].id, batch[1].id);
+
+  std::int64_t generation = store.embeddings_generation();
+  std::vector<ItemResult> results = {result_for(batch[0].id, "text one", true),
+                                     result_for(batch[1].id, "text two", false)};
+  store.write_results(results);
+  EXPECT_EQ(store.embeddings_generation(), generation + 1);
+
+  std::vector<StoredVector> vectors = store.load_vectors("model-a");
+  ASSERT_EQ(vectors.size(), 1u);
+  EXPECT_EQ(vectors[0].id, batch[0].id);
+  EXPECT_EQ(vectors[0].vector, (std::vector<float>{1.0f, 0.5f, -0.25f}));
+  EXPECT_TRUE(store.load_vectors("model-b").empty());
+  EXPECT_EQ(store.count_vectors("model-a"), 1);
+
+  std::vector<std::int64_t> ids = {batch[1].id, batch[0].id, 999};
+  std::vector<ItemInfo> infos = store.item_infos(ids);
+  ASSERT_EQ(infos.size(), 2u);
+  EXPECT_EQ(infos[0].title, "title " + std::to_string(batch[1].id));
+  EXPECT_EQ(infos[1].source_path, "/x/one.html");
+
+  std::vector<ItemInput> again = store.read_batch(0, 10);
+  EXPECT_TRUE(again[0].has_embedding);
+  EXPECT_EQ(again[0].model_id, "model-a");
+  EXPECT_EQ(again[0].embedded_text_hash, "th-text one");
+}
+
+// Re-upserting: unchanged content is left alone, changed content replaced.
+TEST(StoreTest, UpsertUpdatesChangedDocumentsOnly) {
+  TempDir dir;
+  Store store = Store::open(dir / "a.db", {.create = true});
+  std::vector<Document> first = {doc("/a.html", "A"), doc("/b.html", "B")};
+  store.upsert_documents(first);
+  std::vector<Document> second = {doc("/a.html", "A"), doc("/b.html", "B2"), doc("/c.html", "C")};
+  UpsertCounts counts = store.upsert_documents(second);
+  EXPECT_EQ(counts.added, 1u);
+  EXPECT_EQ(counts.updated, 1u);
+  EXPECT_EQ(counts.unchanged, 1u);
+  auto hashes = store.content_hashes();
+  EXPECT_EQ(hashes.at("/b.html"), "hash-of-B2");
+  EXPECT_EQ(store.read_batch(0, 10)[1].raw_html, "B2");
+}
+
+// Runs, meta values and statistics.
+TEST(StoreTest, RunsMetaAndStats) {
+  TempDir dir;
+  Store store = Store::open(dir / "a.db", {.create = true});
+  std::vector<Document> docs = {doc("/a.html", "A"), doc("/b.html", "B"), doc("/c.html", "C")};
+  store.upsert_documents(docs);
+  std::vector<ItemInput> items = store.read_batch(0, 10);
+  ItemResult a = result_for(items[0].id, "alpha", true);
+  a.extracted_content_hash = items[0].content_hash;
+  ItemResult b = result_for(items[1].id, "", false);
+  b.extracted_content_hash = items[1].content_hash;
+  b.warning = "no article text found";
+  std::vector<ItemResult> results = {a, b};
+  store.write_results(results);
+
+  StoreStats s = store.stats("model-a", 1);
+  EXPECT_EQ(s.total, 3);
+  EXPECT_EQ(s.with_text, 1);
+  EXPECT_EQ(s.embedded, 1);
+  EXPECT_EQ(s.with_warnings, 1);
+  EXPECT_EQ(s.stale, 2);  // b has no embedding decision yet, c is not extracted
+  ASSERT_EQ(s.models.size(), 1u);
+  EXPECT_EQ(s.models[0], (std::pair<std::string, std::int64_t>{"model-a", 1}));
+  EXPECT_EQ(store.stats("model-b", 1).stale, 3);  // a model change makes everything stale
+  EXPECT_EQ(store.stats("model-a", 2).stale, 3);  // so does a new extractor
+  EXPECT_FALSE(s.last_run.has_value());
+
+  RunRecord run{.command = "reprocess", .mode = "separate", .started_at = now_iso8601()};
+  run.id = store.begin_run(run);
+  run.status = "ok";
+  run.items = 3;
+  run.embedded = 1;
+  run.duration_seconds = 1.5;
+  run.finished_at = now_iso8601();
+  store.finish_run(run);
+  std::optional<RunRecord> last = store.stats("model-a", 1).last_run;
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->status, "ok");
+  EXPECT_EQ(last->items, 3);
+  EXPECT_EQ(last->mode, "separate");
+  EXPECT_DOUBLE_EQ(last->duration_seconds, 1.5);
+  store.set_run_status(run.id, "deadlock");
+  EXPECT_EQ(store.stats("model-a", 1).last_run->status, "deadlock");
+
+  EXPECT_FALSE(store.get_meta("k").has_value());
+  store.set_meta("k", "v1");
+  store.set_meta("k", "v2");
+  EXPECT_EQ(store.get_meta("k"), "v2");
+}
+
+// The schema is versioned and WAL mode is on.
+TEST(StoreTest, SchemaVersionAndWal) {
+  TempDir dir;
+  { Store store = Store::open(dir / "a.db", {.create = true}); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir / "a.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, nullptr);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int(stmt, 0), kSchemaVersion);
+  sqlite3_finalize(stmt);
+  sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "wal");
+  sqlite3_finalize(stmt);
+  // A newer schema is refused.
+  sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  expect_error(
+      StoreErrc::kSchema, [&] { Store::open(dir / "a.db"); }, "newer");
+}
+
+// A missing database is kMissing unless the caller creates it.
+TEST(StoreTest, MissingDatabase) {
+  TempDir dir;
+  expect_error(
+      StoreErrc::kMissing, [&] { Store::open(dir / "none.db"); }, "does not exist");
+  EXPECT_FALSE(std::filesystem::exists(dir / "none.db"));
+}
+
+// A write-protected file opens read-only: reads work, writes fail cleanly
+// before changing anything (root included).
+TEST(StoreTest, ReadOnlyFile) {
+  TempDir dir;
+  {
+    Store store = Store::open(dir / "a.db", {.create = true});
+    std::vector<Document> docs = {doc("/a.html", "A")};
+    store.upsert_documents(docs);
+  }
+  ::chmod((dir / "a.db").c_str(), 0444);
+  Store store = Store::open(dir / "a.db");
+  EXPECT_TRUE(store.is_read_only());
+  EXPECT_EQ(store.count_items(), 1);
+  std::vector<Document> more = {doc("/b.html", "B")};
+  expect_error(
+      StoreErrc::kReadOnly, [&] { store.upsert_documents(more); }, "read-only");
+  EXPECT_EQ(store.count_items(), 1);
+  ::chmod((dir / "a.db").c_str(), 0644);
+}
+
+// Another connection's write transaction: a write waits for the busy
+// timeout, then fails with kLocked; nothing is written. Once the lock is
+// released within the timeout, the write goes through.
+TEST(StoreTest, LockedDatabase) {
+  TempDir dir;
+  { Store create = Store::open(dir / "a.db", {.create = true}); }
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open((dir / "a.db").c_str(), &other), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(other, "BEGIN IMMEDIATE; INSERT INTO meta VALUES('lock', '1');", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+
+  Store store = Store::open(dir / "a.db", {.busy_timeout = std::chrono::milliseconds(150)});
+  std::vector<Document> docs = {doc("/a.html", "A")};
+  auto start = std::chrono::steady_clock::now();
+  expect_error(
+      StoreErrc::kLocked, [&] { store.upsert_documents(docs); }, "locked");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(100));
+  EXPECT_EQ(store.count_items(), 0);
+
+  // Released while we wait: the retry within the busy timeout succeeds.
+  Store patient = Store::open(dir / "a.db", {.busy_timeout = std::chrono::milliseconds(5000)});
+  std::thread release([other] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    sqlite3_exec(other, "COMMIT", nullptr, nullptr, nullptr);
+  });
+  UpsertCounts counts = patient.upsert_documents(docs);
+  release.join();
+  sqlite3_close(other);
+  EXPECT_EQ(counts.added, 1u);
+  EXPECT_EQ(patient.count_items(), 1);
+}
+
+// A full disk (simulated with a page cap) rolls the whole batch back.
+TEST(StoreTest, FullDiskLosesNothing) {
+  TempDir dir;
+  {
+    Store store = Store::open(dir / "a.db", {.create = true});
+    std::vector<Document> docs = {doc("/a.html", "A")};
+    store.upsert_documents(docs);
+  }
+  Store capped = Store::open(dir / "a.db", {.max_page_count = 12});
+  std::vector<Document> big;
+  for (int i = 0; i < 20; ++i) {
+    big.push_back(
+        doc("/big" + std::to_string(i) + ".html", std::string(20000, 'x') + std::to_string(i)));
+  }
+  expect_error(
+      StoreErrc::kFull, [&] { capped.upsert_documents(big); }, "full");
+  EXPECT_EQ(capped.count_items(), 1);
+  Store store = Store::open(dir / "a.db");
+  EXPECT_EQ(store.upsert_documents(big).added, 20u);
+  EXPECT_EQ(store.count_items(), 21);
+}
+
+// Garbage, an empty file and someone else's SQLite database are refused clearly.
+TEST(StoreTest, CorruptedOrForeignFile) {
+  TempDir dir;
+  testing::write_file(dir / "garbage.db", std::string(8192, 'g'));
+  expect_error(
+      StoreErrc::kCorrupt, [&] { Store::open(dir / "garbage.db"); }, "garbage.db");
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir / "foreign.db").c_str(), &db), SQLITE_OK);
+  sqlite3_exec(db, "CREATE TABLE t(x)", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  expect_error(
+      StoreErrc::kCorrupt, [&] { Store::open(dir / "foreign.db"); }, "not a knot-embed");
+
+  std::filesystem::create_directory(dir / "folder.db");
+  expect_error(
+      StoreErrc::kCorrupt, [&] { Store::open(dir / "folder.db"); }, "not a regular file");
+}
+
+}  // namespace
+}  // namespace knot::pipeline
