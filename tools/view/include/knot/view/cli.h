@@ -1,0 +1,26 @@
+// knot-view's command line, as a function: tools/view/main.cc only calls
+// it, and tests can run it in-process.
+//
+//   run_cli()    parse the arguments, read the reports, write the output
+//   kExit*       the exit codes
+//
+// The options and their meaning are in docs/tools.md ("knot-view").
+#pragma once
+
+#include <iosfwd>
+
+namespace knot::view {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitUsage = 1;       // bad arguments, or the output could not be written
+inline constexpr int kExitUnreadable = 2;  // a report could not be read or is not a knot report
+
+// run_cli() runs knot-view with `argv` (argv[0] is the program), writing
+// the rendering to `out` and errors ("knot-view: <file>: <what>") and
+// warnings to `err`. `out_is_terminal` and `no_color_env` (the NO_COLOR
+// variable, nullptr when unset) decide colour under --color=auto. Returns
+// the exit code; never throws.
+int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+            bool out_is_terminal, const char* no_color_env);
+
+}  // namespace knot::view

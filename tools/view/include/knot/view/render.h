@@ -1,0 +1,71 @@
+// Turning reports into something to read: the terminal diagnosis, one
+// self-contained HTML page, Graphviz text, normalized JSON, and a list of
+// several reports.
+//
+//   RenderOptions  colour, --full, the grouping level
+//   render_text()  the diagnosis for a terminal (verdict first)
+//   render_html()  one page with the graph drawn, no network needed
+//   render_dot()   the wait-for graph as Graphviz text
+//   render_json()  the report as knot writes it (normalized)
+//   ListEntry      one report (or unreadable file) of a list
+//   render_list()  several reports, newest first
+//
+// Every string from a report is escaped for its output (escape.h): the
+// renderers are safe on hostile reports and never throw on odd ones
+// (missing sections, dangling ids, empty stacks).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "knot/report/report.h"
+#include "knot/view/aggregate.h"
+
+namespace knot::view {
+
+struct RenderOptions {
+  bool color = false;  // ANSI colour (palette.h decides when)
+  bool full = false;   // show knot's own frames instead of folding them
+  Similarity similarity = Similarity::kExact;
+};
+
+// render_text() is the terminal diagnosis: the verdict (kind, proven or
+// suspected, when, for how long), the summary, the cycle as a chain of
+// names, pool occupancy, the resources in the cycle with their facts, the
+// threads grouped by stack (user frames marked with '>', runs of knot
+// frames folded into "… N knot frames" unless `full`), then the narrative
+// and the advice. Control characters are neutralized.
+std::string render_text(const knot::report::Report& report, const RenderOptions& options);
+
+// render_html() is one self-contained HTML page: inline CSS and script, the
+// wait-for graph as inline SVG laid out by Graphviz (a table of edges if
+// the layout fails or the graph is too large), the cycle highlighted, pool
+// occupancy, thread groups with foldable stacks and a filter box. It refers
+// to no external resource at all, and a Content-Security-Policy forbids
+// fetching any.
+std::string render_html(const knot::report::Report& report);
+
+// render_dot() is the wait-for graph in Graphviz's language; the cycle's
+// nodes and edges are red and carry class "cycle", dead nodes are filled.
+std::string render_dot(const knot::report::Report& report);
+
+// render_json() is knot::report::to_json(report) with a final newline.
+std::string render_json(const knot::report::Report& report);
+
+// ListEntry is one file of a list: its report, or why it could not be read.
+struct ListEntry {
+  std::string path;
+  std::int64_t modified_ns = 0;  // the file's modification time
+  std::optional<knot::report::Report> report;
+  std::string error;  // set when `report` is absent
+};
+
+// render_list() is a table of `entries` (time, kind, process, summary,
+// file), newest first: by the verdict's time where the report has one,
+// else by the file's modification time. Unreadable files are listed with
+// their error.
+std::string render_list(const std::vector<ListEntry>& entries, bool color);
+
+}  // namespace knot::view

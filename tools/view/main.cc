@@ -1,0 +1,17 @@
+// knot-view: reads knot's deadlock reports (docs/tools.md). The viewer is
+// the knot::view library; this file only connects it to the process.
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include "knot/view/cli.h"
+
+int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
+  const int code = knot::view::run_cli(argc, argv, std::cout, std::cerr, isatty(STDOUT_FILENO) == 1,
+                                       std::getenv("NO_COLOR"));
+  std::cout.flush();
+  return code;
+}

@@ -1,0 +1,126 @@
+// A table of several reports, newest first (render.h: render_list).
+
+#include <algorithm>
+#include <ctime>
+#include <string>
+#include <vector>
+
+#include "knot/view/escape.h"
+#include "knot/view/palette.h"
+#include "knot/view/render.h"
+#include "text_format.h"
+
+namespace knot::view {
+
+namespace {
+
+using Role = Palette::Role;
+
+constexpr std::size_t kMaxSummary = 80;
+constexpr std::size_t kMaxCell = 40;
+
+// utc_time() is `ns` since the epoch as "YYYY-MM-DDTHH:MM:SSZ".
+std::string utc_time(std::int64_t ns) {
+  const std::time_t seconds = static_cast<std::time_t>(ns / 1'000'000'000);
+  std::tm tm{};
+  if (gmtime_r(&seconds, &tm) == nullptr)
+    return "?";
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+struct Row {
+  double time = 0;  // seconds since the epoch, for sorting
+  const ListEntry* entry = nullptr;
+  std::vector<std::string> cells;  // time, kind, process, summary, file (terminal-safe)
+};
+
+Row make_row(const ListEntry& entry) {
+  Row row;
+  row.entry = &entry;
+  row.time = static_cast<double>(entry.modified_ns) / 1e9;
+  std::string time = entry.modified_ns != 0 ? utc_time(entry.modified_ns) : "?";
+  std::string kind = "unreadable";
+  std::string process = "-";
+  std::string summary = entry.error;
+  if (entry.report) {
+    const auto& report = *entry.report;
+    kind =
+        report.verdict ? (report.verdict->kind.empty() ? "?" : report.verdict->kind) : "snapshot";
+    if (report.verdict && !report.verdict->is_proven && report.verdict->kind != "on_demand")
+      kind += " (suspected)";
+    if (report.verdict) {
+      if (const auto parsed = detail::parse_iso8601(report.verdict->time)) {
+        row.time = *parsed;
+        time = report.verdict->time;
+      }
+    }
+    const std::string name = detail::module_basename(report.process.executable);
+    process = (name.empty() ? "pid" : name) + " [" + std::to_string(report.process.pid) + "]";
+    summary = report.summary;
+  }
+  row.cells = {terminal_safe(truncate_text(time, kMaxCell)),
+               terminal_safe(truncate_text(kind, kMaxCell)),
+               terminal_safe(truncate_text(process, kMaxCell)),
+               terminal_safe(truncate_text(summary, kMaxSummary)),
+               terminal_safe(detail::module_basename(entry.path))};
+  return row;
+}
+
+std::size_t display_width(std::string_view text) {
+  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
+}
+
+Role kind_role(const ListEntry& entry) {
+  if (!entry.report)
+    return Role::kVerdictSuspected;
+  const auto& verdict = entry.report->verdict;
+  if (!verdict || verdict->kind == "on_demand")
+    return Role::kMuted;
+  return verdict->is_proven ? Role::kVerdictProven : Role::kVerdictSuspected;
+}
+
+}  // namespace
+
+std::string render_list(const std::vector<ListEntry>& entries, bool color) {
+  const Palette palette(color);
+  std::vector<Row> rows;
+  rows.reserve(entries.size());
+  for (const auto& entry : entries)
+    rows.push_back(make_row(entry));
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    if (a.time != b.time)
+      return a.time > b.time;
+    return a.entry->path < b.entry->path;
+  });
+
+  const std::vector<std::string> header = {"TIME", "KIND", "PROCESS", "SUMMARY", "FILE"};
+  std::vector<std::size_t> widths;
+  for (const auto& title : header)
+    widths.push_back(title.size());
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.cells.size(); ++c)
+      widths[c] = std::max(widths[c], display_width(row.cells[c]));
+  }
+  auto line = [&](const std::vector<std::string>& cells, const Row* row) {
+    std::string out;
+    for (std::size_t c = 0; c < cells.size(); ++c) {
+      std::string cell = cells[c];
+      if (c + 1 < cells.size())
+        cell += std::string(widths[c] - display_width(cells[c]) + 2, ' ');
+      out += row != nullptr && c == 1 ? palette.paint(kind_role(*row->entry), cell) : cell;
+    }
+    while (!out.empty() && out.back() == ' ')
+      out.pop_back();
+    return out;
+  };
+  std::string out = palette.paint(Role::kMuted, line(header, nullptr)) + "\n";
+  for (const auto& row : rows)
+    out += line(row.cells, &row) + "\n";
+  return out;
+}
+
+}  // namespace knot::view

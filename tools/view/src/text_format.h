@@ -1,0 +1,96 @@
+// The words the renderers share: durations, verdict titles, wait phrases,
+// frame parts, resource facts, pool occupancy, word wrapping. Every
+// function returns raw text built from the report; the caller escapes it
+// for its output (escape.h). Private to knot::view.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "knot/report/report.h"
+#include "report_index.h"
+
+namespace knot::view::detail {
+
+// format_seconds() is a duration for people: "0 ms", "850 ms", "1.2 s",
+// "3 min 20 s", "5 h 02 min"; "?" for a negative or non-finite value.
+std::string format_seconds(double seconds);
+
+// format_wait_range() is "300 ms" or "300 ms to 1.2 s".
+std::string format_wait_range(double min_seconds, double max_seconds);
+
+// verdict_title() is "DEADLOCK", "POOL EXHAUSTION", ... ("SNAPSHOT" when
+// the report has no verdict).
+std::string verdict_title(const knot::report::Report& report);
+
+// verdict_detail() is "(proven) at <time>, for <age>" or "(suspected) ...";
+// empty without a verdict.
+std::string verdict_detail(const knot::report::Report& report);
+
+// process_line() is "process 4242 /usr/bin/app --flag on host 'h', knot 0.1.0".
+std::string process_line(const knot::report::Process& process);
+
+// wait_phrase() is how a thread waits, in words: "waits to send into
+// 'processed'", "waits in join on 'global'" (plus " (timed)").
+std::string wait_phrase(const knot::report::Wait& wait);
+
+// thread_display() is "'name'" (or "tid N"), plus " (stage 's')" when the
+// stage says something the name does not.
+std::string thread_display(const knot::report::Thread& thread);
+
+// FrameClass says whose a frame is: the user's (emphasized), knot's own
+// (folded), or the system's (C and C++ runtime, thread start; muted).
+enum class FrameClass { kUser, kKnot, kSystem };
+FrameClass classify_frame(const knot::report::Frame& frame);
+
+// qualified_function_name() drops the return type that demangled template
+// functions carry: "void std::__invoke_impl<...>(...)" -> "std::__invoke...".
+std::string_view qualified_function_name(std::string_view function);
+
+// frame_function() is the function, or "0x<offset>" for an unsymbolized frame.
+std::string frame_function(const knot::report::Frame& frame);
+// frame_location() is "file:line", "file" or "".
+std::string frame_location(const knot::report::Frame& frame);
+// module_basename() is the last path component of a module path.
+std::string module_basename(std::string_view path);
+
+// resource_title() is "channel 'processed'" ("channel #7" without a name).
+std::string resource_title(const knot::report::Resource& resource);
+// resource_facts() are the facts that matter for the resource's kind, one
+// per element: "full, 64 of 64", "2 senders", "lately sent by pool 'g'"...
+std::vector<std::string> resource_facts(const knot::report::Resource& resource,
+                                        const ReportIndex& index);
+
+// PoolOccupancy counts a pool's workers by state.
+struct PoolOccupancy {
+  std::size_t running = 0;
+  std::size_t searching = 0;
+  std::size_t sleeping = 0;
+  std::size_t parked = 0;
+  std::size_t other = 0;   // stopped, or a state this viewer does not know
+  std::size_t queued = 0;  // injector plus every worker's deque
+};
+PoolOccupancy pool_occupancy(const knot::report::Pool& pool);
+
+// queued_by_line() is "queued in 'global' by thread 'embed' (3), pool 'x'
+// (1)": who submitted the tasks waiting in the pool's injector; empty when
+// the report does not say.
+std::string queued_by_line(const knot::report::Pool& pool, const ReportIndex& index);
+
+// state_counts() is "parked" for one state, else "parked 2, running 1"
+// over the bucket's threads.
+std::string state_counts(const std::vector<const knot::report::Thread*>& threads);
+
+// wrap_text() breaks `text` into lines of at most `width` code points
+// (longer words stay whole), each starting with `indent`; newlines in the
+// text start new paragraphs.
+std::string wrap_text(std::string_view text, std::size_t width, std::string_view indent);
+
+// parse_iso8601() reads "YYYY-MM-DDTHH:MM:SS[.fff][Z|+hh:mm]" to seconds
+// since the epoch; nullopt if it is not that.
+std::optional<double> parse_iso8601(std::string_view text);
+
+}  // namespace knot::view::detail
