@@ -1,0 +1,172 @@
+// write_sample_report DIR: writes two reports into DIR with
+// write_report_file(), for the schema test (tests/report/CMakeLists.txt):
+//
+//   a deadlock report with every field of every type set (each optional
+//   present, each list non-empty), and a snapshot with every nullable field
+//   null (no verdict, no wait, no pool, unbounded channel).
+//
+// Together they make to_json() write every field in each of its forms, so a
+// field that the schema lacks or describes wrongly fails the validation.
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include "knot/report/report.h"
+#include "knot/report/report_file.h"
+
+namespace {
+
+using namespace knot::report;
+
+Frame frame(std::uint64_t pc, std::string function, std::string file, int line, bool is_knot) {
+  Frame f;
+  f.pc = pc;
+  f.module = "/usr/bin/knot-embed";
+  f.offset = pc - 0x400000;
+  f.build_id = "5f1c0de2a9b34e77";
+  f.function = std::move(function);
+  f.file = std::move(file);
+  f.line = line;
+  f.is_knot = is_knot;
+  return f;
+}
+
+// full_report() is the seed's deadlock with every field set.
+Report full_report() {
+  Report r;
+  r.id = "20261128T210003Z-4242-1";
+  r.trigger = "parking_path";
+  r.process.pid = 4242;
+  r.process.executable = "/usr/bin/knot-embed";
+  r.process.arguments = {"reprocess", "--db", "articles.db"};
+  r.process.start_time = "2026-11-28T21:00:00Z";
+  r.process.host = "build-7";
+  r.process.knot_version = "0.1.0";
+  r.verdict = Verdict{"deadlock", true, "2026-11-28T21:00:03.250Z", 0.21};
+
+  Pool pool;
+  pool.id = 1;
+  pool.name = "global";
+  pool.policy = "block";
+  pool.num_threads = 2;
+  pool.injector_depth = 3;
+  pool.pending_tasks = 5;
+  pool.tasks_completed = 78;
+  pool.num_spares = 1;
+  pool.workers = {{0, 101, "parked", 1, 40}, {1, 102, "parked", 0, 38}};
+  pool.queued_by = {{"thread 'embed'", 3}};
+  r.pools.push_back(pool);
+
+  Thread embed;
+  embed.index = 3;
+  embed.tid = 103;
+  embed.name = "embed";
+  embed.stage = "embed";
+  embed.role = "outside";
+  embed.state = "parked";
+  embed.wait = Wait{"install", 1, "global", false, 0.25};
+  embed.holds = {9};
+  embed.stack_source = "wait_site";
+  embed.stack = {
+      frame(0x401a20, "knot::ThreadPool::install", "runtime/src/thread_pool.cc", 210, true),
+      frame(0x402b10, "embed_batch(Batch&)", "pipeline/src/embed.cc", 42, false)};
+  r.threads.push_back(embed);
+
+  Thread worker;
+  worker.index = 1;
+  worker.tid = 101;
+  worker.name = "global-0";
+  worker.stage = "reprocess";
+  worker.pool_id = 1;
+  worker.worker_index = 0;
+  worker.role = "worker";
+  worker.state = "parked";
+  worker.wait = Wait{"channel_send", 77, "processed", true, 0.3};
+  worker.holds = {};
+  worker.stack_source = "signal";
+  worker.stack = {frame(0x403c00, "knot::Channel<Item>::send", "runtime/src/channel.cc", 88, true)};
+  r.threads.push_back(worker);
+
+  Resource channel;
+  channel.id = 77;
+  channel.kind = "channel";
+  channel.name = "processed";
+  channel.capacity = 64;
+  channel.length = 64;
+  channel.num_senders = 2;
+  channel.num_receivers = 1;
+  channel.num_sent = 500;
+  channel.num_received = 436;
+  channel.recent_senders = {"pool 'global'"};
+  channel.recent_receivers = {"thread 'embed'"};
+  r.resources.push_back(channel);
+
+  Resource mutex;
+  mutex.id = 9;
+  mutex.kind = "mutex";
+  mutex.name = "store";
+  mutex.count = -1;
+  mutex.owner_tid = 103;
+  mutex.num_readers = 2;
+  mutex.pool_id = 1;
+  r.resources.push_back(mutex);
+
+  r.graph.nodes = {{"thread:103", "thread", "thread 'embed'", false},
+                   {"pool:1", "pool", "pool 'global'", false},
+                   {"resource:77:send", "resource", "channel 'processed' (send)", false},
+                   {"thread:104", "thread", "thread 'store'", true}};
+  r.graph.edges = {{"thread:103", "pool:1", "waits_for", "waits for 3 tasks queued in"},
+                   {"pool:1", "resource:77:send", "waits_for", "all workers parked sending into"},
+                   {"resource:77:send", "thread:103", "woken_by", "received from only by"}};
+  r.cycle = {"thread:103", "pool:1", "resource:77:send"};
+  r.summary = "deadlock: thread 'embed' -> pool 'global' -> channel 'processed'";
+  r.narrative =
+      "thread 'embed' waits for 3 tasks queued in pool 'global'; all 2 workers of pool "
+      "'global' are parked sending into channel 'processed' (64/64 full); channel "
+      "'processed' is received from only by thread 'embed'.";
+  r.advice = {"run stage 'reprocess' on its own pool (install)",
+              "or give pool 'global' the compensate or fiber policy"};
+  return r;
+}
+
+// null_report() is a snapshot at exit: every nullable field null.
+Report null_report() {
+  Report r;
+  r.id = "20261128T210010Z-4242-2";
+  r.trigger = "exit";
+  r.process.pid = 4242;
+  r.process.executable = "/usr/bin/knot-embed";
+  r.process.start_time = "";  // unknown
+  Thread main_thread;
+  main_thread.index = 0;
+  main_thread.tid = 4242;
+  main_thread.name = "main";
+  main_thread.role = "outside";
+  main_thread.state = "running";
+  main_thread.stack_source = "none";
+  r.threads.push_back(main_thread);
+  Resource unbounded;
+  unbounded.id = 12;
+  unbounded.kind = "channel";
+  unbounded.name = "results";
+  r.resources.push_back(unbounded);
+  r.summary = "snapshot at exit";
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 2) {
+    std::fprintf(stderr, "usage: write_sample_report DIR\n");
+    return 2;
+  }
+  try {
+    for (const Report& report : {full_report(), null_report()})
+      std::printf("%s\n", write_report_file(argv[1], report).c_str());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "write_sample_report: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,155 @@
+// run_dump(): knot-dump's options (CLI11), the request, and the rendering
+// through knot::view (cli.h).
+
+#include "cli.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cerrno>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <ostream>
+#include <string>
+
+#include "knot/view/palette.h"
+#include "knot/view/render.h"
+#include "request.h"
+
+namespace knot::dump {
+
+namespace {
+
+// kMaxPid is Linux's PID_MAX_LIMIT: no pid is larger.
+constexpr long kMaxPid = 4'194'304;
+constexpr double kMaxTimeoutSeconds = 24 * 3600;
+
+// parse_pid() accepts decimal digits only, 1..kMaxPid. 0 and negative
+// numbers are refused above all: kill() reads them as process groups.
+std::optional<pid_t> parse_pid(const std::string& text) {
+  long value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || text[0] == '-' || text[0] == '+' || ec != std::errc() || ptr != end ||
+      value < 1 || value > kMaxPid) {
+    return std::nullopt;
+  }
+  return static_cast<pid_t>(value);
+}
+
+// write_private_file() writes `text` to `path` (created with mode 0600,
+// like the report it comes from); returns an error text or "".
+std::string write_private_file(const std::string& path, const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return std::strerror(errno);
+  std::size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      const int e = errno;
+      ::close(fd);
+      return std::strerror(e);
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return ::close(fd) == 0 ? "" : std::strerror(errno);
+}
+
+}  // namespace
+
+int run_dump(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
+             const DumpEnvironment& env) {
+  CLI::App app{"knot-dump: ask a live knot process for a report and show it (docs/tools.md)",
+               "knot-dump"};
+  std::string pid_text;
+  double timeout_seconds = 10;
+  std::string html_path;
+  bool is_json = false;
+  bool is_dot = false;
+  bool is_full = false;
+  std::string color_name = "auto";
+  std::string similarity_name = "exact";
+  app.add_option("PID", pid_text, "the process to ask (it must run the knot watchdog)")->required();
+  app.add_option("--timeout", timeout_seconds, "seconds to wait for the report (default 10)");
+  auto* html =
+      app.add_option("--html", html_path, "write the report as one HTML page to OUT (-: stdout)")
+          ->option_text("OUT");
+  auto* json = app.add_flag("--json", is_json, "print the report as normalized JSON");
+  auto* dot = app.add_flag("--dot", is_dot, "print the wait-for graph as Graphviz text");
+  html->excludes(json, dot);
+  json->excludes(dot);
+  app.add_flag("--full", is_full, "show knot's own stack frames instead of folding them");
+  app.add_option("--color", color_name, "colour: auto (a terminal, no NO_COLOR), always, never")
+      ->check(CLI::IsMember({"auto", "always", "never"}));
+  app.add_option("--similarity", similarity_name,
+                 "group threads by: exact stacks, same functions, same top frame")
+      ->check(CLI::IsMember({"exact", "functions", "top"}));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e, out, err);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  const auto pid = parse_pid(pid_text);
+  if (!pid) {
+    err << "knot-dump: '" << pid_text << "' is not a process id (1.." << kMaxPid << ")\n";
+    return kExitUsage;
+  }
+  if (!(timeout_seconds > 0 && timeout_seconds <= kMaxTimeoutSeconds)) {
+    err << "knot-dump: --timeout must be more than 0 and at most " << kMaxTimeoutSeconds
+        << " seconds\n";
+    return kExitUsage;
+  }
+
+  RequestOptions options;
+  options.pid = *pid;
+  options.timeout = std::chrono::milliseconds(std::llround(timeout_seconds * 1000));
+  options.xdg_runtime_dir = env.xdg_runtime_dir;
+  RequestOutcome outcome = request_report(options);
+  if (!outcome.report) {
+    for (const std::string& line : outcome.errors)
+      err << "knot-dump: " << line << '\n';
+    return outcome.exit_code;
+  }
+  for (const auto& d : outcome.diagnostics)
+    err << "knot-dump: " << outcome.path << ": warning: " << d.path << ": " << d.message << '\n';
+  err << "knot-dump: process " << *pid << " wrote " << outcome.path << '\n';
+
+  const knot::report::Report& report = *outcome.report;
+  if (html->count() > 0 && html_path == "-") {
+    out << knot::view::render_html(report);
+  } else if (html->count() > 0) {
+    if (const std::string why = write_private_file(html_path, knot::view::render_html(report));
+        !why.empty()) {
+      err << "knot-dump: " << html_path << ": cannot write: " << why << '\n';
+      return kExitUsage;
+    }
+    err << "knot-dump: wrote " << html_path << '\n';
+  } else if (is_json) {
+    out << knot::view::render_json(report);
+  } else if (is_dot) {
+    out << knot::view::render_dot(report);
+  } else {
+    knot::view::RenderOptions render;
+    render.color = knot::view::should_use_color(*knot::view::parse_color_mode(color_name),
+                                                env.out_is_terminal, env.no_color);
+    render.full = is_full;
+    render.similarity = *knot::view::parse_similarity(similarity_name);
+    out << knot::view::render_text(report, render);
+  }
+  out.flush();
+  if (!out) {
+    err << "knot-dump: cannot write the output\n";
+    return kExitUsage;
+  }
+  return kExitOk;
+}
+
+}  // namespace knot::dump
