@@ -2,6 +2,9 @@
 # knot's one set-up script. The README's two commands call it:
 #
 #   ./setup.sh main   install what is missing, build, run knot's main job
+#                     (knot-embed over Python's HTML documentation, with the
+#                     watchdog: ingest, reprocess, search, a report, then the
+#                     seed's deadlock caught and reported; output in out/)
 #   ./setup.sh test   install what is missing, build, run the whole test suite
 #                     (plain, ThreadSanitizer, ASan+UBSan, install test)
 #
@@ -64,8 +67,8 @@ run_ctest() {  # dir, label description
 }
 
 main_job() {
-  log "running knot's tour: pools, join, parallel algorithms, channels"
-  "$ROOT/build/examples/knot_tour"
+  log "running knot-embed (the seed's pipeline) over a real corpus, watchdog on"
+  "$ROOT/pipeline/run_main_job.sh" "$ROOT/build" "$ROOT/out"
 }
 
 test_all() {

@@ -1,6 +1,7 @@
 #include "knot/instrumentation/instrumentation.h"
 
 #include <atomic>
+#include <cstdint>
 
 #include "knot/instrumentation/stack_capture.h"
 #include "knot/runtime/observer.h"
@@ -21,6 +22,12 @@ std::size_t record_wait_stack(std::uintptr_t* pcs, std::size_t max) noexcept {
 }  // namespace
 
 void enable(const InstrumentationOptions& options) {
+  // libunwind initializes itself on first use, with an unsynchronized
+  // "done" check. Unwinding once here, before the hook is published (the
+  // release in set_wait_stack_hook), orders that initialization before
+  // every parking thread's first unwind.
+  std::uintptr_t warm[4];
+  (void)capture_current(warm, 4);
   set_wait_stack_hook(options.wait_site_stacks ? &record_wait_stack : nullptr);
   g_enabled.store(true, std::memory_order_release);
 }

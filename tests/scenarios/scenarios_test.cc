@@ -79,6 +79,15 @@ Outcome run_scenario(const std::string& name, const std::string& dir_name, bool 
   return out;
 }
 
+// Reports of an earlier run (or an earlier version) must not reach the
+// schema test that validates this run's reports: start from an empty folder.
+class EmptyReportFolder : public ::testing::Environment {
+ public:
+  void SetUp() override { fs::remove_all(KNOT_SCENARIO_REPORTS); }
+};
+const ::testing::Environment* const kEmptyReportFolder =
+    ::testing::AddGlobalTestEnvironment(new EmptyReportFolder);
+
 std::string label_of(const Report& r, const std::string& id) {
   for (const auto& n : r.graph.nodes) {
     if (n.id == id)

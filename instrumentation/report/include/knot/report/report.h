@@ -95,8 +95,9 @@ struct Thread {
   std::string stage;
   std::optional<std::uint64_t> pool_id;  // set for workers
   std::optional<std::size_t> worker_index;
-  std::string role;   // worker, spare, outside
-  std::string state;  // running, parked, blocked (blocking_region), unknown
+  std::string role;  // worker, spare, outside
+  // running, idle (a worker with no task), parked, blocked (blocking_region), unknown
+  std::string state;
   std::optional<Wait> wait;
   std::vector<std::uint64_t> holds;  // ids of the mutexes it owns
   std::string stack_source;          // "wait_site", "signal", "unresponsive", "none"
