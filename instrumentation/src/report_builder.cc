@@ -311,22 +311,6 @@ std::string thread_state(const ThreadView& t, const RuntimeSnapshot& s) {
   return "running";
 }
 
-std::string resource_kind(WaitKind k) {
-  switch (k) {
-    case WaitKind::kChannelSend:
-    case WaitKind::kChannelRecv:
-      return "channel";
-    case WaitKind::kLatch:
-      return "latch";
-    case WaitKind::kMutex:
-      return "mutex";
-    case WaitKind::kSharedMutex:
-      return "shared_mutex";
-    default:
-      return "region";
-  }
-}
-
 std::vector<std::string> actor_labels(const RecentActors& actors, const RuntimeSnapshot& s) {
   std::vector<std::string> out;
   for (const ActorId a : actors) {

@@ -74,29 +74,31 @@ std::string thread_label(const ThreadView& thread) {
   return label;
 }
 
-std::string resource_label(const WaitView& wait) {
-  std::string kind;
-  switch (wait.kind) {
+std::string resource_kind(WaitKind kind) {
+  switch (kind) {
     case WaitKind::kChannelSend:
     case WaitKind::kChannelRecv:
-      kind = "channel";
-      break;
+      return "channel";
     case WaitKind::kLatch:
-      kind = "latch";
-      break;
+      return "latch";
     case WaitKind::kMutex:
-      kind = "mutex";
-      break;
+      return "mutex";
     case WaitKind::kSharedMutex:
-      kind = "shared mutex";
-      break;
+      return "shared_mutex";
     case WaitKind::kBlockingRegion:
-      kind = "blocking region";
-      break;
-    default:
-      kind = "pool";
-      break;
+      return "region";
+    case WaitKind::kJoin:
+    case WaitKind::kInstall:
+    case WaitKind::kPoolShutdown:
+      return "pool";
   }
+  return "region";
+}
+
+std::string resource_label(const WaitView& wait) {
+  std::string kind =
+      wait.kind == WaitKind::kBlockingRegion ? "blocking region" : resource_kind(wait.kind);
+  std::replace(kind.begin(), kind.end(), '_', ' ');
   if (!wait.name.empty())
     return kind + " " + quoted(wait.name);
   return kind + " #" + hex_id(wait.resource);

@@ -81,6 +81,10 @@ class WaitForGraph {
 // stage when that differs from the name: "thread 'global-0' (stage 'reprocess')".
 std::string thread_label(const ThreadView& thread);
 
+// resource_kind() is the report's name for what a wait of `kind` waits on:
+// "channel", "latch", "mutex", "shared_mutex", "region" or "pool".
+std::string resource_kind(WaitKind kind);
+
 // resource_label() names a waited-for resource: "channel 'processed'",
 // "mutex 'cache'", "latch #3f10" for an unnamed one.
 std::string resource_label(const WaitView& wait);
