@@ -25,7 +25,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev libboost-context-dev
   libunwind-dev libdw-dev nlohmann-json3-dev
   libgraphviz-dev libcli11-dev libgumbo-dev libsqlite3-dev libhnswlib-dev
-  python3-jsonschema
+  python3-jsonschema chromium
 )
 
 log() { printf '\n==> %s\n' "$*"; }
@@ -77,7 +77,8 @@ test_all() {
   # The TSan build uses clang, the others gcc: every CI run compiles the
   # project warning-free with both.
   log "building with ThreadSanitizer (clang) in build-tsan/"
-  configure_and_build build-tsan -DKNOT_SANITIZE=thread -DCMAKE_CXX_COMPILER=clang++
+  configure_and_build build-tsan -DKNOT_SANITIZE=thread -DCMAKE_CXX_COMPILER=clang++ \
+    -DKNOT_BROWSER_TESTS=OFF
   # TSan needs ASLR-compatible mappings on newer kernels; setarch -R turns
   # randomization off for the test processes only.
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
@@ -85,7 +86,7 @@ test_all() {
     setarch "$(uname -m)" -R bash -c "cd '$ROOT/build-tsan' && ctest --output-on-failure -j $JOBS --timeout 900"
 
   log "building with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/"
-  configure_and_build build-asan -DKNOT_SANITIZE=address
+  configure_and_build build-asan -DKNOT_SANITIZE=address -DKNOT_BROWSER_TESTS=OFF
   ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:${ASAN_OPTIONS:-}" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}" \
     run_ctest build-asan "ASan + UBSan"
