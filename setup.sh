@@ -6,7 +6,8 @@
 #                     watchdog: ingest, reprocess, search, a report, then the
 #                     seed's deadlock caught and reported; output in out/)
 #   ./setup.sh test   install what is missing, build, run the whole test suite
-#                     (plain, ThreadSanitizer, ASan+UBSan, install test)
+#                     (plain, ThreadSanitizer, ASan+UBSan, install test,
+#                     browser test, and a bounded libFuzzer run)
 #
 # Other subcommands: deps (only install packages), build (only build),
 # bench (build the benchmarks and run the comparison driver).
@@ -90,6 +91,13 @@ test_all() {
   ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:${ASAN_OPTIONS:-}" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}" \
     run_ctest build-asan "ASan + UBSan"
+  # The report reader and renderers face files from anywhere: libFuzzer
+  # (clang) runs over them for a bounded time (tests/tools/fuzz).
+  log "fuzzing the report reader and renderers (clang, libFuzzer) in build-fuzz/"
+  cmake -S "$ROOT" -B "$ROOT/build-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_COMPILER=clang++ -DKNOT_BUILD_BENCHMARKS=OFF -DKNOT_BROWSER_TESTS=OFF >/dev/null
+  cmake --build "$ROOT/build-fuzz" -j "$JOBS" --target report_fuzz
+  (cd "$ROOT/build-fuzz" && ctest --output-on-failure -R '^report_fuzz$' --timeout 300)
   log "all test suites passed"
 }
 

@@ -399,8 +399,11 @@ long env_number(const char* name, long fallback) {
 
 void report_at_exit() {
   const char* v = std::getenv("KNOT_REPORT_AT_EXIT");
-  if (v != nullptr && std::strcmp(v, "1") == 0)
-    request_report("at exit");
+  if (v != nullptr && std::strcmp(v, "1") == 0) {
+    std::lock_guard<std::mutex> lock(g_lifecycle);
+    if (instance())
+      instance()->write_on_demand("exit", "the program exits (KNOT_REPORT_AT_EXIT=1)");
+  }
   stop_watchdog();
 }
 

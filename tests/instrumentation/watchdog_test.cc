@@ -178,7 +178,8 @@ TEST_F(WatchdogTest, OptionsFromTheEnvironment) {
 
 // Runs watchdog_env_program (a channel cycle between two threads, with no
 // watchdog call of its own) under `env`; returns its wait status.
-int run_env_program(const std::vector<std::string>& env, std::string* stderr_text) {
+int run_env_program(const std::vector<std::string>& env, std::string* stderr_text,
+                    const char* mode = nullptr) {
   std::vector<std::string> storage = env;
   std::vector<char*> envp;
   for (auto& e : storage)
@@ -190,7 +191,8 @@ int run_env_program(const std::vector<std::string>& env, std::string* stderr_tex
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fd, 2);
-  char* argv[] = {program.data(), nullptr};
+  std::string mode_arg = mode != nullptr ? mode : "";
+  char* argv[] = {program.data(), mode != nullptr ? mode_arg.data() : nullptr, nullptr};
   pid_t pid = 0;
   EXPECT_EQ(posix_spawn(&pid, program.c_str(), &actions, nullptr, argv, envp.data()), 0);
   posix_spawn_file_actions_destroy(&actions);
@@ -235,6 +237,21 @@ TEST_F(WatchdogTest, AbortActionAborts) {
   ASSERT_TRUE(WIFSIGNALED(status)) << err;
   EXPECT_EQ(WTERMSIG(status), SIGABRT);
   EXPECT_NE(err.find("None of them can ever be woken"), std::string::npos) << err;
+}
+
+TEST_F(WatchdogTest, ReportAtExit) {
+  std::string err;
+  const int status = run_env_program(
+      {"KNOT_WATCHDOG=1", "KNOT_REPORT_AT_EXIT=1", "KNOT_REPORT_DIR=" + dir_ + "/exit"}, &err,
+      "exit");
+  ASSERT_TRUE(WIFEXITED(status)) << err;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << err;
+  auto reports = knot::report::list_report_files(dir_ + "/exit");
+  ASSERT_EQ(reports.size(), 1u) << err;
+  auto parsed = knot::report::read_report_file(reports.front().path);
+  ASSERT_TRUE(parsed.report.has_value());
+  EXPECT_EQ(parsed.report->trigger, "exit");
+  EXPECT_EQ(parsed.report->verdict->kind, "on_demand");
 }
 
 }  // namespace
