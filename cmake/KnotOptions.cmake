@@ -23,6 +23,9 @@ if(KNOT_SANITIZE STREQUAL "thread")
   target_compile_options(knot_options INTERFACE -fsanitize=thread -g)
   target_link_options(knot_options INTERFACE -fsanitize=thread)
   target_compile_definitions(knot_options INTERFACE KNOT_TSAN=1)
+  # Suppressions for third-party code, built into every program.
+  target_sources(knot_options INTERFACE
+    ${CMAKE_CURRENT_LIST_DIR}/sanitizers/tsan_suppressions.cc)
 elseif(KNOT_SANITIZE STREQUAL "address")
   target_compile_options(knot_options INTERFACE
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -g)

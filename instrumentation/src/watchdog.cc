@@ -229,7 +229,6 @@ std::string Watchdog::next_id() {
 
 void Watchdog::run() {
   pthread_setname_np(pthread_self(), "knot-watchdog");
-  // Don't take the dump signal on this thread's behalf while it writes.
   Detector detector(DetectorOptions{options_.exhaustion_threshold, options_.stall_threshold});
   while (!stopping_.load(std::memory_order_acquire)) {
     const auto wait = detector.wants_confirmation()
