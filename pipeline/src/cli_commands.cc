@@ -170,11 +170,14 @@ int run_reprocess(const ReprocessArgs& args) {
       start_pipeline_watchdog(wd);
       options.on_run_started = [](std::int64_t id) { set_current_run(id); };
     }
-    std::printf("reprocess: %s pools (%s), policy %s, channel \"processed\" capacity %zu%s%s\n",
-                args.pools.c_str(), args.pools == "shared" ? "'global'" : "'extract' + 'global'",
-                args.policy.c_str(), args.channel_capacity, args.force ? ", --force" : "",
-                use_watchdog ? ", watchdog on" : ", watchdog off");
-    std::fflush(stdout);
+    // With --json, stdout carries the JSON summary alone: this line goes to stderr.
+    std::FILE* info = args.common.json ? stderr : stdout;
+    std::fprintf(info,
+                 "reprocess: %s pools (%s), policy %s, channel \"processed\" capacity %zu%s%s\n",
+                 args.pools.c_str(), args.pools == "shared" ? "'global'" : "'extract' + 'global'",
+                 args.policy.c_str(), args.channel_capacity, args.force ? ", --force" : "",
+                 use_watchdog ? ", watchdog on" : ", watchdog off");
+    std::fflush(info);
 
     ReprocessResult result = reprocess(args.common.db, *embedder, options);
     printer.finish();

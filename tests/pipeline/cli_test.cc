@@ -61,6 +61,14 @@ TEST(CliTest, WholeFlowOnTheCorpus) {
   EXPECT_TRUE(contains(r.out, "\"total\": 30")) << r.out;
   EXPECT_TRUE(contains(r.out, "\"status\": \"ok\"")) << r.out;
 
+  // With --json, stdout is the JSON summary alone (the settings line goes to stderr).
+  r = run_child({kEmbed, "reprocess", "--db", db, "--no-watchdog", "--no-progress", "--json"},
+                dir.path(), seconds(120));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("{\"command\": \"reprocess\"", 0), 0u) << r.out;
+  EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << r.out;
+  EXPECT_TRUE(contains(r.err, "reprocess: separate pools")) << r.err;
+
   // Re-ingesting the same corpus changes nothing.
   r = run_child({kEmbed, "ingest", testing::corpus_dir().string(), "--db", db}, dir.path(),
                 seconds(60));
