@@ -31,6 +31,9 @@ elseif(KNOT_SANITIZE STREQUAL "address")
     -fsanitize=address,undefined -fno-sanitize-recover=undefined -g)
   target_link_options(knot_options INTERFACE -fsanitize=address,undefined)
   target_compile_definitions(knot_options INTERFACE KNOT_ASAN=1)
+  # Leak suppressions for third-party caches, built into every program.
+  target_sources(knot_options INTERFACE
+    ${CMAKE_CURRENT_LIST_DIR}/sanitizers/lsan_suppressions.cc)
 elseif(NOT KNOT_SANITIZE STREQUAL "")
   message(FATAL_ERROR "KNOT_SANITIZE must be '', 'thread' or 'address', not '${KNOT_SANITIZE}'")
 endif()
