@@ -7,7 +7,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-#include <unordered_map>
 
 #include "knot/instrumentation/watchdog.h"
 #include "knot/pipeline/store.h"
@@ -28,28 +27,6 @@ bool is_fatal(const report::Report& r) {
   }
   const std::string& kind = r.verdict->kind;
   return kind == "deadlock" || kind == "self_deadlock" || kind == "pool_exhaustion";
-}
-
-// cycle_in_words() renders the report's cycle with its nodes' labels:
-// "thread 'embed' -> pool 'global' -> channel 'processed' -> thread 'embed'".
-std::string cycle_in_words(const report::Report& r) {
-  std::unordered_map<std::string, std::string> labels;
-  for (const report::Node& node : r.graph.nodes) {
-    labels.emplace(node.id, node.label.empty() ? node.id : node.label);
-  }
-  std::string out;
-  for (const std::string& id : r.cycle) {
-    auto it = labels.find(id);
-    if (!out.empty()) {
-      out += " -> ";
-    }
-    out += it != labels.end() ? it->second : id;
-  }
-  if (!r.cycle.empty()) {
-    auto it = labels.find(r.cycle.front());
-    out += " -> " + (it != labels.end() ? it->second : r.cycle.front());
-  }
-  return out;
 }
 
 void write_stderr(const std::string& text) {
@@ -74,10 +51,6 @@ void on_verdict(const report::Report& r, const std::string& path) {
                         "; the pipeline cannot finish.\n";
   message += "  report:  " + path + "\n";
   message += "  summary: " + r.summary + "\n";
-  std::string cycle = cycle_in_words(r);
-  if (!cycle.empty() && r.summary.find(cycle) == std::string::npos) {
-    message += "  cycle:   " + cycle + "\n";
-  }
   for (const std::string& advice : r.advice) {
     message += "  advice:  " + advice + "\n";
   }
