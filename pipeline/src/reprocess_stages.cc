@@ -23,36 +23,34 @@ void add(std::atomic<std::int64_t>& counter, std::int64_t n) {
 }
 
 // extract_batch() runs stage 'reprocess' over one batch on the current pool:
-// parallel_for, one item per piece (items differ a lot in size, so fine
-// pieces balance best), each result sent into "processed" by the worker that
-// made it. A worker blocks in send while "processed" is full.
+// parallel_for with automatic pieces, like the seed's into_par_iter() (a
+// piece is split further whenever it is stolen, which balances items of very
+// different sizes), each result sent into "processed" by the worker that made
+// it. A worker blocks in send while "processed" is full.
 void extract_batch(StageContext& ctx, const ItemBatch& batch,
                    const Sender<Processed>& processed_tx) {
   const bool force = ctx.options->force;
   auto start = Clock::now();
-  knot::parallel_for(
-      std::size_t{0}, batch.size(),
-      [&](std::size_t lo, std::size_t hi) {
-        auto stage = knot::stage_scope("reprocess");
-        Sender<Processed> tx = processed_tx;  // one handle per piece: handles are per thread
-        for (std::size_t i = lo; i < hi; ++i) {
-          if (ctx.cancelled.load(std::memory_order_relaxed)) {
-            return;
-          }
-          Processed p = extract_one(batch[i], ctx.model_id, force);
-          add(ctx.counters.extracted, 1);
-          add(ctx.counters.bytes, static_cast<std::int64_t>(batch[i].raw_html.size()));
-          if (!p.result.warning.empty()) {
-            add(ctx.counters.warnings, 1);
-          }
-          if (!tx.send(std::move(p))) {
-            // Stage 'embed' is gone (it failed): stop.
-            ctx.cancelled.store(true, std::memory_order_relaxed);
-            return;
-          }
-        }
-      },
-      knot::Grain{1});
+  knot::parallel_for(std::size_t{0}, batch.size(), [&](std::size_t lo, std::size_t hi) {
+    auto stage = knot::stage_scope("reprocess");
+    Sender<Processed> tx = processed_tx;  // one handle per piece: handles are per thread
+    for (std::size_t i = lo; i < hi; ++i) {
+      if (ctx.cancelled.load(std::memory_order_relaxed)) {
+        return;
+      }
+      Processed p = extract_one(batch[i], ctx.model_id, force);
+      add(ctx.counters.extracted, 1);
+      add(ctx.counters.bytes, static_cast<std::int64_t>(batch[i].raw_html.size()));
+      if (!p.result.warning.empty()) {
+        add(ctx.counters.warnings, 1);
+      }
+      if (!tx.send(std::move(p))) {
+        // Stage 'embed' is gone (it failed): stop.
+        ctx.cancelled.store(true, std::memory_order_relaxed);
+        return;
+      }
+    }
+  });
   add(ctx.counters.extract_ns, elapsed_ns(start));
 }
 

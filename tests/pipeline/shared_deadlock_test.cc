@@ -41,11 +41,18 @@ class SharedDeadlockTest : public ::testing::Test {
 // Shared pools: exit 3 with the report's path and a summary naming the
 // channel "processed" and stage/thread 'embed'; the report file exists and
 // the run is recorded as a deadlock.
+//
+// The deadlock is a race, as in the seed: each embedding batch that starts
+// while stage 'reprocess' is in the middle of a batch is a chance to stall,
+// and a few escape it (the tokenizer job finds a worker before both block).
+// Batches of 16 give 25 chances over the 400 items instead of 6, so that a
+// run that completes would point at a real change, not at luck.
 TEST_F(SharedDeadlockTest, SharedPoolsDeadlockIsReported) {
   std::string reports = (dir_ / "reports").string();
-  auto r = run_child({kEmbed, "reprocess", "--db", db_, "--pools", "shared", "--channel-capacity",
-                      "2", "--threads", "2", "--force", "--report-dir", reports},
-                     dir_.path(), seconds(60));
+  auto r =
+      run_child({kEmbed, "reprocess", "--db", db_, "--pools", "shared", "--channel-capacity", "2",
+                 "--threads", "2", "--embed-batch", "16", "--force", "--report-dir", reports},
+                dir_.path(), seconds(60));
   ASSERT_FALSE(r.timed_out) << "knot-embed hung instead of reporting the deadlock\n" << r.err;
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_TRUE(contains(r.err, "the watchdog found a deadlock")) << r.err;

@@ -89,8 +89,10 @@ struct ReprocessOptions {
   std::size_t batch_channel_capacity = 4;
   // Workers per pool; 0: knot's default (KNOT_NUM_THREADS or the core count).
   std::size_t threads = 0;
-  // Items per batch read from the database.
-  std::size_t batch = 64;
+  // Items per batch read from the database. Larger than embed_batch, as in
+  // the seed: stage 'embed' starts a batch while stage 'reprocess' is in the
+  // middle of one, which is what lets the shared pools deadlock.
+  std::size_t batch = 256;
   // Items per embedding batch (the seed's 64).
   std::size_t embed_batch = 64;
   // How the stages open the database.
