@@ -159,10 +159,8 @@ bool Detector::is_stalled(const RuntimeSnapshot& s) const {
       return false;  // a thread outside any wait may be doing anything
     // A worker outside a wait counts only if idle.
     for (const PoolSnapshot& p : s.pools) {
-      if (p.id != t.pool_id || *t.worker_index >= p.workers.size())
-        continue;
-      const WorkerState state = p.workers[*t.worker_index].state;
-      if (state == WorkerState::kRunning || state == WorkerState::kParked)
+      const WorkerView* w = p.id == t.pool_id ? p.find_worker(*t.worker_index) : nullptr;
+      if (w != nullptr && (w->state == WorkerState::kRunning || w->state == WorkerState::kParked))
         return false;
     }
   }

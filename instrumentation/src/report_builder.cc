@@ -301,11 +301,10 @@ std::string thread_state(const ThreadView& t, const RuntimeSnapshot& s) {
     return t.wait->kind == WaitKind::kBlockingRegion ? "blocked" : "parked";
   if (t.worker_index) {
     for (const PoolSnapshot& p : s.pools) {
-      if (p.id == t.pool_id && *t.worker_index < p.workers.size()) {
-        const WorkerState st = p.workers[*t.worker_index].state;
-        if (st == WorkerState::kSleeping || st == WorkerState::kSearching)
-          return "idle";
-      }
+      const WorkerView* w = p.id == t.pool_id ? p.find_worker(*t.worker_index) : nullptr;
+      if (w != nullptr &&
+          (w->state == WorkerState::kSleeping || w->state == WorkerState::kSearching))
+        return "idle";
     }
   }
   return "running";
@@ -423,6 +422,7 @@ report::Report build_report(const ReportContext& c) {
                   : p.policy == BlockingPolicy::kCompensate ? "compensate"
                                                             : "fiber";
     pool.num_threads = p.num_threads;
+    pool.num_spares = p.num_spares;
     pool.injector_depth = p.injector_depth;
     pool.pending_tasks = p.pending_tasks;
     pool.tasks_completed = p.tasks_completed();
@@ -483,6 +483,11 @@ report::Report build_report(const ReportContext& c) {
       th.worker_index = t.worker_index;
     }
     th.role = t.worker_index ? "worker" : "outside";
+    for (const PoolSnapshot& p : s.pools) {
+      // A kCompensate spare: slots from num_threads up.
+      if (t.worker_index && p.id == t.pool_id && *t.worker_index >= p.num_threads)
+        th.role = "spare";
+    }
     th.state = thread_state(t, s);
     if (auto it = holds.find(t.os_thread_id); it != holds.end())
       th.holds = it->second;

@@ -18,10 +18,14 @@ std::string ProgressPrinter::format(const ReprocessProgress& p) {
                 static_cast<long long>(p.embedded));
   std::string text = head;
   for (const PoolOccupancy& pool : p.pools) {
-    char part[120];
+    char part[160];
     std::snprintf(part, sizeof part, " | pool %s: %zu run %zu park %zu idle", pool.name.c_str(),
                   pool.running, pool.parked, pool.idle);
     text += part;
+    if (pool.spares > 0) {
+      std::snprintf(part, sizeof part, " (%zu spares)", pool.spares);
+      text += part;
+    }
   }
   for (const ChannelFill& ch : p.channels) {
     char part[80];

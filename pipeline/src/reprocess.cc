@@ -34,6 +34,7 @@ PoolOccupancy occupancy(const ThreadPool& pool) {
   o.parked = snap.count(WorkerState::kParked);
   o.idle = snap.count(WorkerState::kSearching) + snap.count(WorkerState::kSleeping);
   o.queued = snap.queued_jobs();
+  o.spares = snap.num_spares;
   return o;
 }
 

@@ -35,6 +35,8 @@ class Category final : public std::error_category {
         return "invalid option";
       case Errc::kThreadCreation:
         return "cannot create a thread";
+      case Errc::kSpareLimit:
+        return "every spare thread of the pool is in use";
     }
     return "unknown knot error";
   }

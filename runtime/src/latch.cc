@@ -28,8 +28,10 @@ void Latch::count_down(std::ptrdiff_t n) noexcept {
     detail::unpark_all(this);
 }
 
-void Latch::wait() const noexcept {
+void Latch::wait() const {
   WaitSite site{this, WaitKind::kLatch, name_, false, &describe_latch};
+  if (!try_wait())
+    detail::before_blocking();
   while (!try_wait()) {
     detail::park(this, site, [&] { return !try_wait(); });
   }

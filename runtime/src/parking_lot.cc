@@ -169,6 +169,11 @@ std::size_t unpark_all(const void* key) noexcept {
   return n;
 }
 
+void before_blocking() {
+  if (Worker* worker = current_worker())
+    worker->registry()->may_block();
+}
+
 // ============================================================================
 // WaitScope
 // ============================================================================

@@ -1,6 +1,7 @@
 // Registry: pool start-up, shutdown, injection and pending-work accounting.
 
 #include "registry.h"
+#include "futex.h"
 #include "thread_record.h"
 
 #include <pthread.h>
@@ -9,7 +10,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <mutex>
+#include <new>
 #include <string>
 #include <typeinfo>
 
@@ -93,23 +96,33 @@ Registry::Registry(PoolOptions options, ThreadPool* pool)
     : options_(std::move(options)),
       pool_(pool),
       id_(g_next_pool_id.fetch_add(1, std::memory_order_relaxed)),
-      sleep_(options_.num_threads),
+      max_slots_(options_.num_threads +
+                 (options_.policy == BlockingPolicy::kCompensate ? options_.max_spares : 0)),
+      slots_(new std::unique_ptr<Worker>[max_slots_]),
+      sleep_(max_slots_),
       started_(static_cast<std::ptrdiff_t>(options_.num_threads)) {
-  workers_.reserve(options_.num_threads);
+  sleep_.set_num_in_use(options_.num_threads);
   for (std::size_t i = 0; i < options_.num_threads; ++i) {
-    workers_.push_back(std::make_unique<Worker>(this, i));
+    slots_[i] = std::make_unique<Worker>(this, i);
   }
+  num_slots_.store(options_.num_threads, std::memory_order_release);
+  occupancy_.store(options_.num_threads * kOneActive, std::memory_order_relaxed);
 }
 
 std::shared_ptr<Registry> Registry::create(PoolOptions options, ThreadPool* pool) {
-  if (options.policy != BlockingPolicy::kBlock) {
+  if (options.policy == BlockingPolicy::kFiber) {
     throw Error(Errc::kNotSupported,
-                "knot: blocking policies other than kBlock are not implemented yet");
+                "knot: BlockingPolicy::kFiber is not implemented yet (kBlock and kCompensate are)");
   }
   if (options.num_threads == 0)
     options.num_threads = default_num_threads();
   if (options.name.empty())
     options.name = "knot";
+  if (options.policy == BlockingPolicy::kCompensate &&
+      options.num_threads + options.max_spares > std::numeric_limits<std::uint32_t>::max() / 2) {
+    throw Error(Errc::kInvalidOption,
+                "knot: max_spares " + std::to_string(options.max_spares) + " is too large");
+  }
   std::shared_ptr<Registry> registry(new Registry(std::move(options), pool));
   registry->start_threads();
   // A std::latch, not knot's parking lot: start-up is not a wait that
@@ -119,34 +132,49 @@ std::shared_ptr<Registry> Registry::create(PoolOptions options, ThreadPool* pool
   return registry;
 }
 
-void Registry::start_threads() {
+int Registry::start_thread(Worker& w) noexcept {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
+  int rc = 0;
   if (options_.stack_size != 0) {
+    rc = pthread_attr_setstacksize(&attr,
+                                   std::max<std::size_t>(options_.stack_size, PTHREAD_STACK_MIN));
+  }
+  if (rc == 0) {
+    auto* start = new (std::nothrow) ThreadStart{&w, thread_name(options_.name, w.index())};
+    rc = start == nullptr ? ENOMEM : pthread_create(&w.thread, &attr, &thread_entry, start);
+    if (rc != 0)
+      delete start;
+  }
+  pthread_attr_destroy(&attr);
+  w.has_thread = rc == 0;
+  return rc;
+}
+
+void Registry::start_threads() {
+  if (options_.stack_size != 0) {
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
     int rc = pthread_attr_setstacksize(
         &attr, std::max<std::size_t>(options_.stack_size, PTHREAD_STACK_MIN));
+    pthread_attr_destroy(&attr);
     if (rc != 0) {
-      pthread_attr_destroy(&attr);
       throw Error(std::error_code(rc, std::generic_category()),
                   "knot: invalid worker stack size " + std::to_string(options_.stack_size));
     }
   }
-  for (auto& worker : workers_) {
-    std::string name = thread_name(options_.name, worker->index());
-    auto* start = new ThreadStart{worker.get(), name};
-    int rc = pthread_create(&worker->thread, &attr, &thread_entry, start);
+  for (std::size_t i = 0; i < options_.num_threads; ++i) {
+    Worker& worker = *slots_[i];
+    int rc = start_thread(worker);
     if (rc != 0) {
-      delete start;
-      pthread_attr_destroy(&attr);
       // Stand in for the workers that will never start, then stop the others.
-      started_.count_down(static_cast<std::ptrdiff_t>(workers_.size() - worker->index()));
+      started_.count_down(static_cast<std::ptrdiff_t>(options_.num_threads - i));
       terminate();
-      throw Error(Errc::kThreadCreation,
-                  "knot: cannot start worker thread '" + name + "': " + std::strerror(rc));
+      throw Error(Errc::kThreadCreation, "knot: cannot start worker thread '" +
+                                             thread_name(options_.name, i) +
+                                             "': " + std::strerror(rc));
     }
-    worker->has_thread = true;
   }
-  pthread_attr_destroy(&attr);
 }
 
 Registry::~Registry() {
@@ -197,11 +225,27 @@ void Registry::terminate() noexcept {
       return pending_.load(std::memory_order_seq_cst) != 0;
     });
   }
-  for (auto& worker : workers_)
-    worker->terminate_latch().set();
-  for (auto& worker : workers_) {
-    if (worker->has_thread)
-      pthread_join(worker->thread, nullptr);
+  {
+    // No spare starts after this; idle spares are woken to see the latch.
+    std::lock_guard<std::mutex> lock(spare_mutex_);
+    spares_closed_ = true;
+  }
+  const std::size_t n = num_slots();
+  for (std::size_t i = 0; i < n; ++i)
+    slots_[i]->terminate_latch().set();
+  for (std::size_t i = options_.num_threads; i < n; ++i) {
+    Worker& spare = *slots_[i];
+    std::lock_guard<std::mutex> lock(spare_mutex_);
+    if (spare.spare_state_.load(std::memory_order_relaxed) == Worker::kSpareIdle) {
+      spare.spare_state_.store(Worker::kSpareActive, std::memory_order_release);
+      futex_wake(spare.spare_state_, 1);
+    }
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (slots_[i]->has_thread) {
+      pthread_join(slots_[i]->thread, nullptr);
+      slots_[i]->has_thread = false;
+    }
   }
   unregister_pool(this);
   terminated_ = true;
@@ -213,10 +257,112 @@ void Registry::worker_blocking(Worker& worker) noexcept {
 }
 
 void Registry::worker_parked() noexcept {
-  const std::size_t parked = num_parked_.fetch_add(1, std::memory_order_relaxed) + 1;
-  if (parked == workers_.size()) {
+  const std::uint64_t c = occupancy_.fetch_add(kOneParked, std::memory_order_acq_rel) + kOneParked;
+  if (active(c) - parked(c) >= options_.num_threads)
+    return;
+  if (options_.policy == BlockingPolicy::kCompensate && compensate())
+    return;
+  if (parked(c) >= active(c)) {
     if (PoolStuckHook hook = pool_stuck_hook())
       hook(id_);
+  }
+}
+
+bool Registry::compensate() noexcept {
+  // Count the spare in first, so that concurrent parks do not all start one.
+  std::uint64_t c = occupancy_.load(std::memory_order_relaxed);
+  do {
+    if (active(c) - parked(c) >= options_.num_threads || active(c) >= max_slots_)
+      return false;
+  } while (!occupancy_.compare_exchange_weak(c, c + kOneActive, std::memory_order_acq_rel,
+                                             std::memory_order_relaxed));
+  std::lock_guard<std::mutex> lock(spare_mutex_);
+  if (!spares_closed_) {
+    // An idle spare first: it has a thread already.
+    const std::size_t n = num_slots();
+    Worker* free_slot = nullptr;
+    for (std::size_t i = options_.num_threads; i < n; ++i) {
+      Worker& spare = *slots_[i];
+      const std::uint32_t state = spare.spare_state_.load(std::memory_order_relaxed);
+      if (state == Worker::kSpareIdle) {
+        spare.spare_state_.store(Worker::kSpareActive, std::memory_order_release);
+        futex_wake(spare.spare_state_, 1);
+        return true;
+      }
+      if (free_slot == nullptr && (state == Worker::kSpareFree || state == Worker::kSpareExited))
+        free_slot = &spare;
+    }
+    if (free_slot == nullptr && n < max_slots_) {
+      try {
+        slots_[n] = std::make_unique<Worker>(this, n);
+      } catch (const std::bad_alloc&) {
+        occupancy_.fetch_sub(kOneActive, std::memory_order_acq_rel);
+        return false;
+      }
+      free_slot = slots_[n].get();
+      sleep_.set_num_in_use(n + 1);
+      num_slots_.store(n + 1, std::memory_order_release);
+    }
+    if (free_slot != nullptr) {
+      if (free_slot->has_thread) {  // kSpareExited: its thread is ending or ended
+        pthread_join(free_slot->thread, nullptr);
+        free_slot->has_thread = false;
+      }
+      free_slot->spare_state_.store(Worker::kSpareActive, std::memory_order_release);
+      if (start_thread(*free_slot) == 0)
+        return true;
+      free_slot->spare_state_.store(Worker::kSpareFree, std::memory_order_release);
+    }
+  }
+  // No spare after all (the OS refused a thread, or shutdown): uncount it.
+  occupancy_.fetch_sub(kOneActive, std::memory_order_acq_rel);
+  return false;
+}
+
+void Registry::may_block() const {
+  if (options_.policy != BlockingPolicy::kCompensate ||
+      options_.at_spare_limit != AtSpareLimit::kFail) {
+    return;
+  }
+  const std::uint64_t c = occupancy_.load(std::memory_order_relaxed);
+  // This worker's park would leave active - parked - 1 runnable.
+  if (active(c) - parked(c) - 1 < options_.num_threads && active(c) >= max_slots_) {
+    throw Error(Errc::kSpareLimit, "knot: pool '" + options_.name + "': all " +
+                                       std::to_string(options_.max_spares) +
+                                       " spare threads are in use; this wait would leave the "
+                                       "pool short (AtSpareLimit::kFail)");
+  }
+}
+
+bool Registry::try_step_out(Worker& w) noexcept {
+  std::uint64_t c = occupancy_.load(std::memory_order_relaxed);
+  do {
+    if (active(c) - parked(c) <= options_.num_threads)
+      return false;
+  } while (!occupancy_.compare_exchange_weak(c, c - kOneActive, std::memory_order_acq_rel,
+                                             std::memory_order_relaxed));
+  std::lock_guard<std::mutex> lock(spare_mutex_);
+  w.spare_state_.store(Worker::kSpareIdle, std::memory_order_release);
+  return true;
+}
+
+bool Registry::wait_idle(Worker& w, bool has_waited) noexcept {
+  const auto deadline = std::chrono::steady_clock::now() +
+                        (has_waited ? std::chrono::milliseconds(0) : options_.spare_keep_alive);
+  for (;;) {
+    if (w.spare_state_.load(std::memory_order_acquire) != Worker::kSpareIdle)
+      return !w.terminate_latch().probe();  // needed again, or woken to stop
+    auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() > 0) {
+      futex_wait(w.spare_state_, Worker::kSpareIdle, &left);
+      continue;
+    }
+    std::lock_guard<std::mutex> lock(spare_mutex_);
+    if (w.spare_state_.load(std::memory_order_relaxed) != Worker::kSpareIdle)
+      continue;  // activated just now
+    w.spare_state_.store(Worker::kSpareExited, std::memory_order_release);
+    return false;
   }
 }
 
@@ -225,15 +371,21 @@ PoolSnapshot Registry::snapshot() const {
   s.id = id_;
   s.name = options_.name;
   s.policy = options_.policy;
-  s.num_threads = workers_.size();
+  s.num_threads = options_.num_threads;
   s.injector_depth = injector_.size();
   s.pending_tasks = pending_.load(std::memory_order_relaxed);
   s.is_shutting_down = is_shutting_down();
   for (const auto& [actor, count] : injector_.count_by_submitter())
     s.injected_by.push_back({actor, count});
-  s.workers.reserve(workers_.size());
-  for (const auto& worker : workers_)
-    s.workers.push_back(worker->view());
+  const std::size_t n = num_slots();
+  s.workers.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const Worker& w = *slots_[i];
+    if (w.is_spare() && w.spare_state_.load(std::memory_order_relaxed) != Worker::kSpareActive)
+      continue;
+    s.workers.push_back(w.view());
+    s.num_spares += w.is_spare() ? 1 : 0;
+  }
   return s;
 }
 

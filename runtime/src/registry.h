@@ -8,6 +8,17 @@
 // Lifetime: a Registry is shared (shared_ptr) because a worker of another
 // pool may be the one that sets a latch its workers wait on, and must keep
 // it alive until the wake is done (JobLatch cross mode).
+//
+// Spares (BlockingPolicy::kCompensate). Worker slots [0, num_threads) are the
+// pool's workers; slots from num_threads up to num_threads + max_spares are
+// made on demand for spares and never freed before the pool is. One atomic
+// word counts the active workers (workers plus spares in use) and the parked
+// ones; a worker that parks and leaves fewer than num_threads unparked
+// activates a spare: an idle one, or a new thread in a free slot. A spare
+// that finds the pool over strength between two jobs steps out (idle, not
+// counted); an idle spare that nobody needs for spare_keep_alive exits.
+// Slot states and thread starts are guarded by spare_mutex_, which only the
+// parking path of a kCompensate pool and spares stepping out take.
 #pragma once
 
 #include <pthread.h>
@@ -17,6 +28,7 @@
 #include <cstdint>
 #include <latch>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -39,7 +51,8 @@ class Worker {
  public:
   Worker(Registry* registry, std::size_t index);
 
-  // main() is the thread's body: run jobs until the terminate latch is set.
+  // main() is the thread's body: run jobs until the terminate latch is set
+  // (a spare: until it exits for good).
   void main() noexcept;
 
   // ---- worker-only (called on this worker's own thread) ----
@@ -53,15 +66,27 @@ class Worker {
   // ---- any thread ----
   Registry* registry() const noexcept { return registry_; }
   std::size_t index() const noexcept { return index_; }
+  bool is_spare() const noexcept { return is_spare_; }
   WorkerView view() const noexcept;
   JobLatch& terminate_latch() noexcept { return terminate_; }
   void set_state(WorkerState s) noexcept { state_.store(s, std::memory_order_relaxed); }
   WorkerState state() const noexcept { return state_.load(std::memory_order_relaxed); }
 
   pthread_t thread{};
-  bool has_thread = false;
+  bool has_thread = false;  // a thread was started and not joined yet
+
+  // Spare slot states (spare_state_), written under the registry's
+  // spare_mutex_; the spare's thread waits on the word while idle.
+  static constexpr std::uint32_t kSpareFree = 0;    // no thread
+  static constexpr std::uint32_t kSpareActive = 1;  // counted, running jobs
+  static constexpr std::uint32_t kSpareIdle = 2;    // stepped out, waiting to be needed
+  static constexpr std::uint32_t kSpareExited = 3;  // its thread ended; join before reuse
+  std::atomic<std::uint32_t> spare_state_{kSpareFree};
 
  private:
+  // run() is the loop of main() and wait_until(): until `latch` is set
+  // (true), or, when `may_step_out`, until this spare stepped out (false).
+  bool run(JobLatch& latch, bool may_step_out) noexcept;
   void execute(Item item) noexcept;
   Item pop_local() noexcept;
   Item find_work() noexcept;
@@ -71,9 +96,12 @@ class Worker {
 
   Registry* registry_;
   std::size_t index_;
+  bool is_spare_;
+  bool isolates_roots_;  // kCompensate: every root job runs in its own isolation region
   WsDeque deque_;
-  std::uint64_t isolation_ = 0;  // owner-only: tag of the innermost region, 0 = none
-  std::uint32_t rng_;            // owner-only: xorshift state for victim choice
+  std::uint64_t isolation_ = 0;    // owner-only: tag of the innermost region, 0 = none
+  std::uint32_t rng_;              // owner-only: xorshift state for victim choice
+  bool idle_since_sleep_ = false;  // owner-only: a spare stepped out after sleeping unneeded
   std::atomic<WorkerState> state_{WorkerState::kStopped};
   // Owner writes (load + store, no RMW), snapshots read: relaxed.
   std::atomic<std::uint64_t> completed_{0};
@@ -98,8 +126,12 @@ class Registry : public std::enable_shared_from_this<Registry> {
   void finish_pending() noexcept;
   void handle_uncaught(std::exception_ptr error) noexcept;
 
-  std::size_t num_threads() const noexcept { return workers_.size(); }
-  Worker& worker(std::size_t i) noexcept { return *workers_[i]; }
+  // num_threads(): the pool's size. num_slots(): worker slots made so far,
+  // spares' included; worker(i) for i < num_slots() (acquire: a slot is
+  // complete before it is counted).
+  std::size_t num_threads() const noexcept { return options_.num_threads; }
+  std::size_t num_slots() const noexcept { return num_slots_.load(std::memory_order_acquire); }
+  Worker& worker(std::size_t i) noexcept { return *slots_[i]; }
   Sleep& sleep() noexcept { return sleep_; }
   const PoolOptions& options() const noexcept { return options_; }
   const std::string& name() const noexcept { return options_.name; }
@@ -112,12 +144,27 @@ class Registry : public std::enable_shared_from_this<Registry> {
   // wake a sleeper to take it [sleep/README.md R5].
   void worker_blocking(Worker& worker) noexcept;
   // worker_parked() / worker_unparked() count a worker's parks (WaitScope).
-  // The park that leaves no worker unparked calls the pool-stuck hook.
+  // Under kCompensate a park that leaves fewer than num_threads workers
+  // unparked activates a spare; the park that leaves no worker unparked
+  // (and no spare to activate) calls the pool-stuck hook.
   void worker_parked() noexcept;
-  void worker_unparked() noexcept { num_parked_.fetch_sub(1, std::memory_order_relaxed); }
+  void worker_unparked() noexcept { occupancy_.fetch_sub(kOneParked, std::memory_order_acq_rel); }
   bool all_workers_parked() const noexcept {
-    return num_parked_.load(std::memory_order_relaxed) >= workers_.size();
+    const std::uint64_t c = occupancy_.load(std::memory_order_relaxed);
+    return parked(c) >= active(c);
   }
+  // may_block() is called by a worker of this pool before a wait that may
+  // throw: under kCompensate with AtSpareLimit::kFail, it throws
+  // Error(Errc::kSpareLimit) if the wait would leave the pool short and no
+  // spare can take its place.
+  void may_block() const;
+  // try_step_out() is called by spare `w` between jobs: if the pool is over
+  // strength, it stops counting `w` as active, marks it idle and returns true.
+  bool try_step_out(Worker& w) noexcept;
+  // wait_idle() keeps idle spare `w` waiting until it is needed again (true)
+  // or spare_keep_alive passed or the pool stops (false: `w` exits).
+  // `has_waited`: it already slept that long before stepping out.
+  bool wait_idle(Worker& w, bool has_waited) noexcept;
   // worker_started() is called by each worker once it is set up.
   void worker_started() noexcept { started_.count_down(); }
 
@@ -125,10 +172,30 @@ class Registry : public std::enable_shared_from_this<Registry> {
   Registry(PoolOptions options, ThreadPool* pool);
   void start_threads();
 
+  // occupancy_: high 32 bits active workers (workers plus spares in use),
+  // low 32 bits parked ones.
+  static constexpr std::uint64_t kOneParked = 1;
+  static constexpr std::uint64_t kOneActive = std::uint64_t{1} << 32;
+  static std::uint32_t parked(std::uint64_t c) { return static_cast<std::uint32_t>(c); }
+  static std::uint32_t active(std::uint64_t c) { return static_cast<std::uint32_t>(c >> 32); }
+
+  // compensate() activates a spare for a worker that parked, if the pool is
+  // short and a spare is allowed; true if one was activated.
+  bool compensate() noexcept;
+  // start_thread() starts the thread of slot `w`: 0, or the error number.
+  int start_thread(Worker& w) noexcept;
+
   PoolOptions options_;
   ThreadPool* pool_;
   std::uint64_t id_;
-  std::vector<std::unique_ptr<Worker>> workers_;
+  std::size_t max_slots_;  // num_threads, plus max_spares under kCompensate
+  // Worker slots; [0, num_slots_) are made. Written under spare_mutex_ (or
+  // before any thread runs), published by num_slots_.
+  std::unique_ptr<std::unique_ptr<Worker>[]> slots_;
+  std::atomic<std::size_t> num_slots_{0};
+  std::atomic<std::uint64_t> occupancy_{0};
+  std::mutex spare_mutex_;
+  bool spares_closed_ = false;  // guarded by spare_mutex_: terminate() began joining
   Injector injector_;
   Sleep sleep_;
   std::atomic<bool> shutting_down_{false};
@@ -136,7 +203,6 @@ class Registry : public std::enable_shared_from_this<Registry> {
   // destructor waits for zero. A spawned job that was injected counts twice.
   std::atomic<std::size_t> pending_{0};
   std::atomic<bool> has_shutdown_waiter_{false};
-  std::atomic<std::size_t> num_parked_{0};  // workers inside a WaitScope
   bool terminated_ = false;
   // Counted down by each worker once it runs (its OS thread id is known);
   // create() waits for it, so a new pool's snapshot is complete.

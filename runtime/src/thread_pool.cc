@@ -97,6 +97,14 @@ std::string_view to_string(WorkerState state) noexcept {
   return "unknown";
 }
 
+const WorkerView* PoolSnapshot::find_worker(std::size_t index) const noexcept {
+  for (const WorkerView& w : workers) {
+    if (w.index == index)
+      return &w;
+  }
+  return nullptr;
+}
+
 std::size_t PoolSnapshot::count(WorkerState state) const noexcept {
   std::size_t n = 0;
   for (const auto& w : workers)

@@ -2,8 +2,9 @@
 //
 // Work-finding order (worker-only): the bottom of its own deque, then the
 // top of other workers' deques starting at a random victim, then the pool's
-// injector. Inside an isolation region (isolate.h) only jobs of that region
-// are taken and the injector is skipped.
+// injector (a kCompensate spare looks at the injector before stealing).
+// Inside an isolation region (isolate.h) only jobs of that region are taken
+// and the injector is skipped.
 
 #include <sched.h>
 #include <sys/syscall.h>
@@ -36,6 +37,8 @@ std::atomic<std::uint64_t> g_next_isolation_tag{1};
 Worker::Worker(Registry* registry, std::size_t index)
     : registry_(registry),
       index_(index),
+      is_spare_(index >= registry->num_threads()),
+      isolates_roots_(registry->options().policy == BlockingPolicy::kCompensate),
       rng_(static_cast<std::uint32_t>(index * 2654435761u + 1)),
       terminate_(registry, this, /*cross=*/false) {}
 
@@ -57,11 +60,20 @@ void Worker::main() noexcept {
   set_state(WorkerState::kRunning);
   if (Observer* obs = observer())
     obs->on_worker_start(registry_->name(), index_);
-  registry_->worker_started();
-  wait_until(terminate_);
+  if (!is_spare_) {
+    registry_->worker_started();
+    run(terminate_, /*may_step_out=*/false);
+  } else {
+    // A spare runs jobs while the pool needs it, then waits idle to be
+    // needed again, and exits after spare_keep_alive unneeded.
+    while (!run(terminate_, /*may_step_out=*/true) &&
+           registry_->wait_idle(*this, /*has_waited=*/idle_since_sleep_)) {
+    }
+  }
   if (Observer* obs = observer())
     obs->on_worker_stop(registry_->name(), index_);
   set_state(WorkerState::kStopped);
+  os_tid_.store(0, std::memory_order_relaxed);  // a spare's slot may get another thread
   t_current_worker = nullptr;
   t_actor = 0;
 }
@@ -93,7 +105,7 @@ Item Worker::pop_local() noexcept {
 }
 
 Item Worker::steal_from_others() noexcept {
-  std::size_t n = registry_->num_threads();
+  std::size_t n = registry_->num_slots();
   if (n <= 1)
     return {};
   std::size_t start = next_random() % n;
@@ -124,6 +136,15 @@ Item Worker::steal_from_others() noexcept {
 Item Worker::find_work() noexcept {
   if (Item item = pop_local())
     return item;
+  // A spare outside any region takes queued submissions before stealing:
+  // it exists because workers wait, and what they wait for is more often a
+  // task submitted to the pool (a consumer, a tokenizer) than another piece
+  // of the loop that blocked them. Taking pieces first could make every new
+  // spare block like the last, up to max_spares.
+  if (is_spare_ && isolation_ == 0) {
+    if (Item item = registry_->pop_injected())
+      return item;
+  }
   if (Item item = steal_from_others())
     return item;
   if (isolation_ == 0)
@@ -137,7 +158,7 @@ Item Worker::find_work() noexcept {
 bool Worker::pool_has_work() const noexcept {
   if (isolation_ == 0 && registry_->has_injected())
     return true;
-  for (std::size_t i = 0; i < registry_->num_threads(); ++i) {
+  for (std::size_t i = 0; i < registry_->num_slots(); ++i) {
     if (registry_->worker(i).deque_.has_stealable(isolation_))
       return true;
   }
@@ -147,6 +168,15 @@ bool Worker::pool_has_work() const noexcept {
 void Worker::execute(Item item) noexcept {
   std::uint64_t saved = isolation_;
   isolation_ = item.tag;  // the job's children inherit its region
+  if (isolation_ == 0 && isolates_roots_) {
+    // kCompensate: a root job (injected, or spawned outside any region)
+    // opens a region of its own, so that a join inside it helps only with
+    // its own subtree, as ForkJoinPool's join does. Otherwise a worker
+    // waiting in a join could start an unrelated task that blocks, under
+    // the frame whose task someone else waits for, and no spare could
+    // finish that frame.
+    isolation_ = g_next_isolation_tag.fetch_add(1, std::memory_order_relaxed);
+  }
   item.job->execute_fn(item.job);
   isolation_ = saved;
   if (item.is_injected)
@@ -155,11 +185,21 @@ void Worker::execute(Item item) noexcept {
 }
 
 void Worker::wait_until(JobLatch& latch) noexcept {
+  run(latch, /*may_step_out=*/false);
+}
+
+bool Worker::run(JobLatch& latch, bool may_step_out) noexcept {
   while (!latch.probe()) {
     // Local work first: it is ours and cache-warm.
     if (Item item = pop_local()) {
       execute(item);
       continue;
+    }
+    // A spare between two jobs, with nothing of its own queued: is it still
+    // needed?
+    if (may_step_out && registry_->try_step_out(*this)) {
+      idle_since_sleep_ = false;
+      return false;
     }
     Sleep& sleep = registry_->sleep();
     sleep.start_looking();
@@ -175,18 +215,29 @@ void Worker::wait_until(JobLatch& latch) noexcept {
         continue;
       }
       set_state(WorkerState::kSleeping);
-      sleep.sleep(index_, &latch, [this] { return pool_has_work(); });
+      // A spare sleeps at most spare_keep_alive: then it leaves if the pool
+      // can do without it.
+      const std::chrono::nanoseconds keep_alive = registry_->options().spare_keep_alive;
+      bool woken = sleep.sleep(
+          index_, &latch, [this] { return pool_has_work(); }, may_step_out ? &keep_alive : nullptr);
       set_state(WorkerState::kSearching);
       rounds = 0;
+      if (!woken && may_step_out && registry_->try_step_out(*this)) {
+        set_state(WorkerState::kRunning);
+        sleep.stop_looking();
+        idle_since_sleep_ = true;
+        return false;
+      }
     }
     set_state(WorkerState::kRunning);
     if (!found) {
       sleep.stop_looking();
-      return;
+      return true;
     }
     sleep.work_found();
     execute(found);
   }
+  return true;
 }
 
 std::uint64_t Worker::enter_isolation() noexcept {
@@ -202,6 +253,7 @@ WorkerView Worker::view() const noexcept {
   v.state = state();
   v.queue_depth = deque_.size();
   v.tasks_completed = completed_.load(std::memory_order_relaxed);
+  v.is_spare = is_spare_;
   return v;
 }
 

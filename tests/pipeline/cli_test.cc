@@ -94,14 +94,14 @@ TEST(CliTest, MissingDatabaseExitsTwo) {
   EXPECT_FALSE(std::filesystem::exists(db));
 }
 
-// --policy compensate|fiber: the runtime's "not supported" error, exit 2.
+// --policy fiber: the runtime's "not supported" error, exit 2.
 TEST(CliTest, UnsupportedPolicyExitsTwo) {
   TempDir dir;
   std::string db = (dir / "p.db").string();
   auto r = run_child({kEmbed, "ingest", testing::corpus_dir().string(), "--db", db}, dir.path(),
                      seconds(60));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* policy : {"compensate", "fiber"}) {
+  for (const char* policy : {"fiber"}) {
     r = run_child({kEmbed, "reprocess", "--db", db, "--policy", policy, "--no-watchdog"},
                   dir.path(), seconds(30));
     EXPECT_EQ(r.exit_code, 2) << policy << ": " << r.err;

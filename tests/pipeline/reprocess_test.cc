@@ -180,24 +180,51 @@ TEST(ReprocessTest, LockedDatabaseFailsTheRunWithoutHanging) {
   EXPECT_EQ(store.count_items(), 30);
 }
 
-// compensate and fiber are refused with knot's "not supported" error before
-// a run is recorded.
+// fiber is refused with knot's "not supported" error before a run is
+// recorded.
 TEST(ReprocessTest, UnsupportedPolicyIsRefused) {
   TempDir dir;
   std::filesystem::path db = ingest_corpus(dir);
   auto embedder = text::make_default_embedder();
-  for (BlockingPolicy policy : {BlockingPolicy::kCompensate, BlockingPolicy::kFiber}) {
-    ReprocessOptions options = separate_options();
-    options.policy = policy;
-    try {
-      reprocess(db, *embedder, options);
-      ADD_FAILURE() << "an unsupported policy ran";
-    } catch (const knot::Error& e) {
-      EXPECT_EQ(e.code(), knot::make_error_code(knot::Errc::kNotSupported)) << e.what();
-    }
+  ReprocessOptions options = separate_options();
+  options.policy = BlockingPolicy::kFiber;
+  try {
+    reprocess(db, *embedder, options);
+    ADD_FAILURE() << "an unsupported policy ran";
+  } catch (const knot::Error& e) {
+    EXPECT_EQ(e.code(), knot::make_error_code(knot::Errc::kNotSupported)) << e.what();
   }
   Store store = Store::open(db);
   EXPECT_FALSE(store.stats("m", 1).last_run.has_value());
+}
+
+// The seed's shared pools under kCompensate: the run completes (a worker
+// blocked sending into "processed" lets a spare run the tokenizer) and
+// stores exactly the vectors that separate pools store.
+TEST(ReprocessTest, SharedPoolsCompleteUnderCompensateWithSeparateResults) {
+  knot::testing::Deadline deadline(seconds(120));
+  TempDir dir;
+  std::filesystem::path db = ingest_corpus(dir);
+  auto embedder = text::make_default_embedder();
+  ReprocessResult separate = reprocess(db, *embedder, separate_options());
+  std::vector<StoredVector> expected = Store::open(db).load_vectors(embedder->model_id());
+
+  ReprocessOptions shared = separate_options();
+  shared.pools = PoolMode::kShared;
+  shared.policy = BlockingPolicy::kCompensate;
+  shared.channel_capacity = 2;
+  shared.embed_batch = 4;
+  shared.force = true;
+  ReprocessResult result = reprocess(db, *embedder, shared);
+  EXPECT_EQ(result.mode, "shared");
+  EXPECT_EQ(result.items, separate.items);
+  EXPECT_EQ(result.embedded, separate.embedded);
+  std::vector<StoredVector> got = Store::open(db).load_vectors(embedder->model_id());
+  ASSERT_EQ(got.size(), expected.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].id, expected[i].id);
+    EXPECT_EQ(got[i].vector, expected[i].vector) << "item " << got[i].id;
+  }
 }
 
 // The progress callback sees the named channels and pools, and the last

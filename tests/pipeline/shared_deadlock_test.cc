@@ -73,6 +73,22 @@ TEST_F(SharedDeadlockTest, SharedPoolsDeadlockIsReported) {
   EXPECT_TRUE(contains(stats.out, "\"mode\": \"shared\"")) << stats.out;
 }
 
+// Shared pools under --policy compensate: the same run completes, because a
+// worker blocked in send lets a spare thread run the tokenizer's tasks.
+TEST_F(SharedDeadlockTest, SharedPoolsCompleteUnderCompensate) {
+  auto r = run_child({kEmbed, "reprocess", "--db", db_, "--pools", "shared", "--policy",
+                      "compensate", "--channel-capacity", "2", "--threads", "2", "--embed-batch",
+                      "16", "--force", "--report-dir", (dir_ / "reports").string()},
+                     dir_.path(), seconds(120));
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "400 items")) << r.out;
+  EXPECT_TRUE(contains(r.out, "400 embedded")) << r.out;
+  const auto reports = dir_ / "reports";
+  EXPECT_TRUE(!std::filesystem::exists(reports) || std::filesystem::is_empty(reports))
+      << "a report was written";
+}
+
 // Separate pools, same small channel and threads: completes.
 TEST_F(SharedDeadlockTest, SeparatePoolsComplete) {
   auto r =

@@ -108,8 +108,9 @@ bool contains(const std::vector<std::string>& v, const std::string& s) {
 }
 
 // expect_verdict() runs a positive scenario and returns its one report.
-Report expect_verdict(const std::string& name, const std::string& kind, bool proven) {
-  Outcome out = run_scenario(name, name);
+Report expect_verdict(const std::string& name, const std::string& kind, bool proven,
+                      const std::string& dir_name = "") {
+  Outcome out = run_scenario(name, dir_name.empty() ? name : dir_name);
   EXPECT_EQ(out.exit_code, kVerdictExit) << name;
   if (out.reports.size() != 1) {
     ADD_FAILURE() << name << ": expected one report, found " << out.reports.size();
@@ -210,6 +211,75 @@ TEST(ScenarioTest, SelfDeadlockThroughAStolenTask) {
   ASSERT_EQ(cycle.size(), 2u) << r.summary;
   EXPECT_EQ(cycle[1], "mutex 'cache'");
   EXPECT_NE(r.narrative.find("already holds"), std::string::npos) << r.narrative;
+}
+
+// ScopedPolicy sets KNOT_SCENARIO_POLICY for the scenario programs it starts.
+class ScopedPolicy {
+ public:
+  explicit ScopedPolicy(const char* policy) { ::setenv("KNOT_SCENARIO_POLICY", policy, 1); }
+  ~ScopedPolicy() { ::unsetenv("KNOT_SCENARIO_POLICY"); }
+  ScopedPolicy(const ScopedPolicy&) = delete;
+  ScopedPolicy& operator=(const ScopedPolicy&) = delete;
+};
+
+// Under kCompensate the shapes that exhaust a pool under kBlock finish: a
+// spare thread runs the queued task that wakes the blocked workers. They
+// run as negative scenarios: no report at all, not even a warning.
+// (The knot-embed pipeline's seed, whose loops are read batches, completes
+// too: tests/pipeline.)
+class CompensatedExhaustionTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(CompensatedExhaustionTest, Finishes) {
+  ScopedPolicy policy("compensate");
+  const std::string name = GetParam();
+  Outcome out = run_scenario(name, "compensate_" + name, /*negative=*/true);
+  EXPECT_EQ(out.exit_code, 0) << name;
+  for (const Report& r : out.reports)
+    ADD_FAILURE() << name << ": unexpected report: " << r.summary;
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, CompensatedExhaustionTest,
+                         ::testing::Values("queued_receiver", "nested_latches"));
+
+// What no policy can fix is still reported under kCompensate. Proven: a
+// cycle between two stage threads, and a self-deadlock (a join under
+// kCompensate helps only with its own subtree, and the task that relocks
+// the mutex is part of it).
+TEST(CompensatedDeadlockTest, CyclesOutsidePoolsAreStillProven) {
+  ScopedPolicy policy("compensate");
+  expect_verdict("channel_cycle", "deadlock", true, "compensate_channel_cycle");
+  expect_verdict("self_deadlock", "self_deadlock", true, "compensate_self_deadlock");
+}
+
+// Cycles through pools: the pools' idle spares could run a task that some
+// thread knot cannot see might still submit, so no proof; the watchdog
+// reports the stall once nothing progressed for the stall threshold (3 s).
+TEST(CompensatedDeadlockTest, CyclesThroughPoolsAreReportedAsStalls) {
+  ScopedPolicy policy("compensate");
+  Report a = expect_verdict("two_pools", "stall", false, "compensate_two_pools");
+  Report b = expect_verdict("pool_and_lock", "stall", false, "compensate_pool_and_lock");
+  for (const Report* r : {&a, &b}) {
+    bool has_spares = false;
+    for (const auto& p : r->pools)
+      has_spares = has_spares || (p.policy == "compensate" && p.num_spares > 0);
+    EXPECT_TRUE(has_spares) << r->summary;
+  }
+}
+
+// The seed's shape with a loop of 20000 pieces, each blocked on one
+// consumer: every spare takes another piece and blocks in turn, up to
+// max_spares (256). At the limit the pool waits, and the watchdog proves
+// the deadlock, counting the spares.
+TEST(CompensatedDeadlockTest, SeedExhaustsTheSparesAndIsProven) {
+  ScopedPolicy policy("compensate");
+  Report r = expect_verdict("seed", "deadlock", true, "compensate_seed");
+  ASSERT_EQ(r.pools.size(), 1u);
+  EXPECT_EQ(r.pools[0].policy, "compensate");
+  EXPECT_EQ(r.pools[0].num_spares, 256u);
+  std::size_t spares = 0;
+  for (const auto& t : r.threads)
+    spares += t.role == "spare" ? 1 : 0;
+  EXPECT_EQ(spares, 256u);
 }
 
 // Negative scenarios: no verdict, except the warnings stated. Each runs

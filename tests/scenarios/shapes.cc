@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -18,10 +19,15 @@ using namespace std::chrono_literals;
 
 namespace {
 
+// make_pool() builds a pool with the blocking policy named by
+// KNOT_SCENARIO_POLICY (block, compensate; default block).
 knot::ThreadPool make_pool(const char* name, std::size_t threads) {
   knot::PoolOptions o;
   o.name = name;
   o.num_threads = threads;
+  const char* policy = std::getenv("KNOT_SCENARIO_POLICY");
+  if (policy != nullptr && std::string(policy) == "compensate")
+    o.policy = knot::BlockingPolicy::kCompensate;
   return knot::ThreadPool(o);
 }
 
@@ -35,7 +41,8 @@ knot::ThreadPool make_pool(const char* name, std::size_t threads) {
 
 // 1. The seed: stage 'reprocess' fills channel 'processed' from every
 // worker of pool 'global'; stage 'embed' drains it on its own thread and
-// runs its tokenizer on the same pool.
+// runs its tokenizer on the same pool. (Under a policy that prevents the
+// exhaustion it finishes.)
 void seed() {
   knot::ThreadPool pool = make_pool("global", 2);
   auto tx_and_rx = knot::channel<int>(2, "processed");
@@ -55,16 +62,18 @@ void seed() {
   });
   knot::this_thread::set_name("reader");
   pool.install([&] {
-    knot::parallel_for(std::size_t{0}, std::size_t{100000}, [&](std::size_t i) {
+    knot::parallel_for(std::size_t{0}, std::size_t{20000}, [&](std::size_t i) {
       auto stage = knot::stage_scope("reprocess");
       tx.send(static_cast<int>(i));
     });
   });
+  { auto drop = std::move(tx); }
   embed.join();
 }
 
 // 2. A receiver task queued behind its senders: both workers block sending
-// into a full channel whose only receiving task waits in the queue.
+// into a full channel whose only receiving task waits in the queue. (The
+// pool's destructor waits for the tasks.)
 void queued_receiver() {
   knot::ThreadPool pool = make_pool("p", 2);
   auto tx_and_rx = knot::channel<int>(1, "c");
@@ -80,7 +89,7 @@ void queued_receiver() {
     while (rx.recv()) {
     }
   });
-  wait_forever();
+  { auto drop = std::move(tx); }
 }
 
 // 3. Two pools that wait on each other through two full channels.
@@ -133,13 +142,12 @@ void nested_latches() {
   knot::ThreadPool pool = make_pool("p", 2);
   for (int t = 0; t < 2; ++t) {
     pool.spawn([&pool] {
-      auto* done = new knot::Latch(1, "step");
+      auto done = std::make_shared<knot::Latch>(1, "step");
       std::this_thread::sleep_for(50ms);  // both waiters start before the count-downs
       pool.spawn([done] { done->count_down(); });
       done->wait();
     });
   }
-  wait_forever();
 }
 
 // 6. Two stage threads, each blocked sending into the other's full channel.

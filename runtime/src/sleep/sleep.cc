@@ -6,7 +6,7 @@
 
 namespace knot::detail {
 
-Sleep::Sleep(std::size_t num_workers) : num_workers_(num_workers), words_(new Word[num_workers]) {}
+Sleep::Sleep(std::size_t num_workers) : num_in_use_(num_workers), words_(new Word[num_workers]) {}
 
 void Sleep::start_looking() noexcept {
   counters_.fetch_add(kOneInactive, std::memory_order_seq_cst);
@@ -24,34 +24,49 @@ void Sleep::work_found() noexcept {
     wake_any(sleeping(c) < 2 ? sleeping(c) : 2);
 }
 
-void Sleep::sleep(std::size_t index, JobLatch* latch, FunctionRef<bool()> has_work) noexcept {
+bool Sleep::sleep(std::size_t index, JobLatch* latch, FunctionRef<bool()> has_work,
+                  const std::chrono::nanoseconds* timeout) noexcept {
   Word& word = words_[index];
   // [R2] Publish the word before the counter, so that a waker that sees our
   // count also finds our word kSleeping.
   word.state.store(kSleeping, std::memory_order_seq_cst);
   if (latch != nullptr && !latch->try_fall_asleep()) {  // set meanwhile
     word.state.store(kAwake, std::memory_order_relaxed);
-    return;
+    return true;
   }
   counters_.fetch_add(kOneSleeping, std::memory_order_seq_cst);
   // [R1] The last look: after our seq_cst increment, any push whose pusher
   // read the counters without seeing us is visible here.
+  bool woken = true;
   if (has_work() || (latch != nullptr && latch->probe())) {
     word.state.store(kAwake, std::memory_order_relaxed);
-    counters_.fetch_sub(kOneSleeping, std::memory_order_seq_cst);
-    if (latch != nullptr)
-      latch->wake_up();
-    return;
+  } else if (timeout == nullptr) {
+    while (word.state.load(std::memory_order_acquire) == kSleeping) {
+      futex_wait(word.state, kSleeping);
+    }
+  } else {
+    const auto deadline = std::chrono::steady_clock::now() + *timeout;
+    while (word.state.load(std::memory_order_acquire) == kSleeping) {
+      auto left = deadline - std::chrono::steady_clock::now();
+      if (left.count() > 0) {
+        futex_wait(word.state, kSleeping, &left);
+        continue;
+      }
+      // Time is up, unless a waker's kNotified got there first (then we
+      // count as woken: it may have chosen us for a job).
+      std::uint32_t expected = kSleeping;
+      woken = !word.state.compare_exchange_strong(expected, kAwake, std::memory_order_acq_rel,
+                                                  std::memory_order_acquire);
+      break;
+    }
   }
-  while (word.state.load(std::memory_order_acquire) == kSleeping) {
-    futex_wait(word.state, kSleeping);
-  }
-  // Woken (kNotified), or our own store above lost to nothing: either way
-  // we remove ourselves from the count [R2].
+  // Woken (kNotified), timed out, or our own store above lost to nothing:
+  // either way we remove ourselves from the count [R2].
   word.state.store(kAwake, std::memory_order_relaxed);
   counters_.fetch_sub(kOneSleeping, std::memory_order_seq_cst);
   if (latch != nullptr)
     latch->wake_up();
+  return woken;
 }
 
 void Sleep::new_local_job() noexcept {
@@ -78,6 +93,8 @@ void Sleep::worker_blocked() noexcept {
 
 bool Sleep::try_wake(std::size_t index) noexcept {
   Word& word = words_[index];
+  if (word.state.load(std::memory_order_relaxed) != kSleeping)
+    return false;  // most words, most of the time: no RMW
   std::uint32_t expected = kSleeping;
   if (!word.state.compare_exchange_strong(expected, kNotified, std::memory_order_acq_rel,
                                           std::memory_order_relaxed)) {
@@ -88,9 +105,10 @@ bool Sleep::try_wake(std::size_t index) noexcept {
 }
 
 void Sleep::wake_any(std::uint32_t count) noexcept {
-  std::size_t start = next_victim_.fetch_add(1, std::memory_order_relaxed) % num_workers_;
-  for (std::size_t i = 0; i < num_workers_ && count > 0; ++i) {
-    if (try_wake((start + i) % num_workers_))
+  const std::size_t n = num_in_use_.load(std::memory_order_acquire);
+  std::size_t start = next_victim_.fetch_add(1, std::memory_order_relaxed) % n;
+  for (std::size_t i = 0; i < n && count > 0; ++i) {
+    if (try_wake((start + i) % n))
       --count;
   }
 }
@@ -100,7 +118,8 @@ void Sleep::wake_worker(std::size_t index) noexcept {
 }
 
 void Sleep::wake_all() noexcept {
-  for (std::size_t i = 0; i < num_workers_; ++i)
+  const std::size_t n = num_in_use_.load(std::memory_order_acquire);
+  for (std::size_t i = 0; i < n; ++i)
     try_wake(i);
 }
 

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -20,6 +21,7 @@ namespace knot::detail {
 
 class Sleep {
  public:
+  // Sleep(n): words for up to n workers, all in use until set_num_in_use().
   explicit Sleep(std::size_t num_workers);
 
   // ---- idle worker side (worker-only, for its own index) ----
@@ -34,8 +36,11 @@ class Sleep {
 
   // sleep() puts worker `index` to sleep until woken. It first announces the
   // sleep, then calls `has_work()` once more and returns at once if that is
-  // true or `latch` (may be null) got set [R1][R2].
-  void sleep(std::size_t index, JobLatch* latch, FunctionRef<bool()> has_work) noexcept;
+  // true or `latch` (may be null) got set [R1][R2]. With a `timeout` (may be
+  // null) it also returns once that much time passed unwoken: then, and only
+  // then, it returns false.
+  bool sleep(std::size_t index, JobLatch* latch, FunctionRef<bool()> has_work,
+             const std::chrono::nanoseconds* timeout = nullptr) noexcept;
 
   // ---- waker side (any thread) ----
 
@@ -54,6 +59,10 @@ class Sleep {
   // wake_all() wakes every sleeping worker (shutdown).
   void wake_all() noexcept;
 
+  // set_num_in_use() says that workers [0, n) may sleep from now on (spare
+  // slots are made on demand): wakers look no further. Call it before the
+  // worker n-1 starts; n only grows.
+  void set_num_in_use(std::size_t n) noexcept { num_in_use_.store(n, std::memory_order_release); }
 
  private:
   static constexpr std::uint32_t kAwake = 0;
@@ -73,7 +82,7 @@ class Sleep {
     std::atomic<std::uint32_t> state{kAwake};
   };
 
-  std::size_t num_workers_;
+  std::atomic<std::size_t> num_in_use_;
   std::unique_ptr<Word[]> words_;
   alignas(64) std::atomic<std::uint64_t> counters_{0};
   std::atomic<std::uint32_t> next_victim_{0};  // rotates the wake order

@@ -65,6 +65,7 @@ struct PoolOccupancy {
   std::size_t parked = 0;
   std::size_t idle = 0;  // searching or sleeping
   std::size_t queued = 0;
+  std::size_t spares = 0;  // --policy compensate: spare threads among the above
 };
 
 struct ReprocessProgress {

@@ -22,11 +22,15 @@ namespace knot {
 
 // BlockingRegion marks the calling thread as blocked outside knot from its
 // construction to its destruction. `name` must outlive the region (a string
-// literal is typical). Any thread may use it; regions may nest.
+// literal is typical). Any thread may use it; regions may nest. On a worker
+// of a kCompensate pool a spare runs in its place meanwhile; the constructor
+// throws Error(Errc::kSpareLimit) only under AtSpareLimit::kFail with every
+// spare in use.
 class [[nodiscard]] BlockingRegion {
  public:
-  explicit BlockingRegion(std::string_view name) noexcept
-      : site_{this, WaitKind::kBlockingRegion, name, /*is_timed=*/false}, scope_(site_) {}
+  explicit BlockingRegion(std::string_view name)
+      : site_{this, WaitKind::kBlockingRegion, name, /*is_timed=*/false},
+        scope_((detail::before_blocking(), site_)) {}
   BlockingRegion(const BlockingRegion&) = delete;
   BlockingRegion& operator=(const BlockingRegion&) = delete;
 
@@ -38,7 +42,7 @@ class [[nodiscard]] BlockingRegion {
 // blocking_region() is a named BlockingRegion:
 //   { auto region = knot::blocking_region("read socket"); n = read(fd, ...); }
 // (Guaranteed copy elision makes the returned region the caller's object.)
-inline BlockingRegion blocking_region(std::string_view name) noexcept {
+inline BlockingRegion blocking_region(std::string_view name) {
   return BlockingRegion(name);
 }
 

@@ -37,7 +37,10 @@
 // An unbounded send may throw std::bad_alloc before it changes anything. If
 // the move out of the channel throws during a receive, that message is
 // destroyed and the exception propagates. Nothing else throws, except
-// channel() itself: Error(Errc::kInvalidOption) for capacity 0.
+// channel() itself: Error(Errc::kInvalidOption) for capacity 0, and an
+// untimed send or recv that must block on a worker of a kCompensate pool
+// with AtSpareLimit::kFail whose spares are all in use:
+// Error(Errc::kSpareLimit), with nothing sent or taken.
 //
 // Layout: this header declares the API; detail/channel_impl.h (included at
 // the end) defines the handles' members, detail/channel_state.h the shared

@@ -20,6 +20,7 @@ enum class Errc {
   kNotSupported,    // an option that this build or version does not implement
   kInvalidOption,   // an option value out of range (e.g. a channel capacity of 0)
   kThreadCreation,  // the OS refused to create a worker thread
+  kSpareLimit,      // kCompensate with AtSpareLimit::kFail: a wait found every spare in use
 };
 
 // error_category() is the category of Errc values; its name() is "knot".

@@ -33,8 +33,10 @@ class Latch {
   bool try_wait() const noexcept { return count_.load(std::memory_order_acquire) == 0; }
 
   // wait() blocks until the count reaches zero. A worker blocks its thread
-  // (it does not help): use a TaskGroup/scope to wait while helping.
-  void wait() const noexcept;
+  // (it does not help): use a TaskGroup/scope to wait while helping. Throws
+  // only Error(Errc::kSpareLimit), on a worker of a kCompensate pool with
+  // AtSpareLimit::kFail whose spares are all in use.
+  void wait() const;
 
   // wait_for() waits at most `timeout`; true if the latch opened.
   template <class Rep, class Period>
@@ -44,7 +46,7 @@ class Latch {
   }
 
   // arrive_and_wait() is count_down(n) then wait().
-  void arrive_and_wait(std::ptrdiff_t n = 1) noexcept {
+  void arrive_and_wait(std::ptrdiff_t n = 1) {
     count_down(n);
     wait();
   }

@@ -1,12 +1,15 @@
 // PoolOptions: how a ThreadPool is built.
 //
-//   BlockingPolicy  what a worker does when a task blocks (only kBlock today)
-//   PoolOptions     thread count, name, stack size, policy, exception handler
+//   BlockingPolicy  what a worker does when a task blocks (kBlock, kCompensate)
+//   AtSpareLimit    what kCompensate does when every spare thread is in use
+//   PoolOptions     thread count, name, stack size, policy and its limits,
+//                   exception handler
 //
 // A plain struct with defaults, like marl's Scheduler::Config: set the fields
 // you care about and pass it to ThreadPool's constructor.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -23,14 +26,27 @@ enum class BlockingPolicy : std::uint8_t {
   // it resumes (Rayon's and oneTBB's behaviour). Diagnosis reports the stalls
   // this can cause.
   kBlock,
-  // kCompensate: a spare thread takes the blocked worker's place, up to a cap
-  // (Java ForkJoinPool's managed blocking). Not implemented yet: the
-  // constructor throws Error(Errc::kNotSupported).
+  // kCompensate: a spare thread takes the blocked worker's place, so that
+  // num_threads workers stay runnable, up to max_spares spares (Java
+  // ForkJoinPool's managed blocking). Spares retire when the blocked workers
+  // are back. See docs/policies.md.
   kCompensate,
   // kFiber: tasks run on their own stacks and a blocked task gives its worker
   // back (Go's scheduler). Not implemented yet: the constructor throws
   // Error(Errc::kNotSupported).
   kFiber,
+};
+
+// AtSpareLimit says what a worker of a kCompensate pool does when it is
+// about to block and max_spares spares are already in use.
+enum class AtSpareLimit : std::uint8_t {
+  // kWait: it blocks anyway and the pool runs one worker short, as under
+  // kBlock (diagnosis reports the stall if it lasts).
+  kWait,
+  // kFail: the blocking call throws Error(Errc::kSpareLimit) instead, where
+  // it can throw: Channel send/recv, Latch::wait, BlockingRegion. A Mutex
+  // wait, being short by contract, waits.
+  kFail,
 };
 
 // PoolOptions configures a ThreadPool. Every field has a usable default.
@@ -44,6 +60,14 @@ struct PoolOptions {
   // Stack size of each worker thread in bytes; 0 keeps the system default.
   std::size_t stack_size = 0;
   BlockingPolicy policy = BlockingPolicy::kBlock;
+  // kCompensate: at most this many spare threads at once (ForkJoinPool's
+  // default limit is also 256 beyond its parallelism).
+  std::size_t max_spares = 256;
+  // kCompensate: what a worker about to block does when every spare is in use.
+  AtSpareLimit at_spare_limit = AtSpareLimit::kWait;
+  // kCompensate: a spare that is no longer needed waits this long to be
+  // needed again before its thread exits.
+  std::chrono::milliseconds spare_keep_alive{5000};
   // Called on the worker when a fire-and-forget task (ThreadPool::spawn)
   // throws, since nobody joins it. The default prints the exception and
   // calls std::abort(), like Rayon's default panic handler.

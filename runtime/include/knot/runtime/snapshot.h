@@ -47,6 +47,7 @@ struct WorkerView {
   WorkerState state = WorkerState::kStopped;
   std::size_t queue_depth = 0;        // jobs in this worker's deque
   std::uint64_t tasks_completed = 0;  // jobs this worker took from a queue and ran
+  bool is_spare = false;              // a kCompensate spare standing in for a blocked worker
 };
 
 // QueuedBy says how many jobs in a pool's injector `submitter` queued there
@@ -61,14 +62,18 @@ struct PoolSnapshot {
   std::uint64_t id = 0;  // unique per process, never reused
   std::string name;
   BlockingPolicy policy = BlockingPolicy::kBlock;
-  std::size_t num_threads = 0;
+  std::size_t num_threads = 0;     // the pool's size (spares not counted)
+  std::size_t num_spares = 0;      // kCompensate: spares in `workers` now
   std::size_t injector_depth = 0;  // jobs submitted from outside, not yet taken
   std::size_t pending_tasks = 0;   // spawned or injected jobs not finished
   bool is_shutting_down = false;
-  std::vector<WorkerView> workers;
+  std::vector<WorkerView> workers;    // the pool's workers, then its spares in use
   std::vector<QueuedBy> injected_by;  // the injector's jobs by submitter
 
   std::size_t count(WorkerState state) const noexcept;
+  // find_worker() is the worker (or spare) with this index, or null: idle
+  // spares are left out, so a worker's index is not its position.
+  const WorkerView* find_worker(std::size_t index) const noexcept;
   std::size_t queued_jobs() const noexcept;  // injector plus every deque
   std::uint64_t tasks_completed() const noexcept;
 };

@@ -132,6 +132,8 @@ class ChannelState {
           break;
       }
       const Clock::time_point* until = park_deadline(deadline);
+      if (until == nullptr)
+        before_blocking();  // may throw Error(kSpareLimit); nothing was sent
       const WaitSite site{this, WaitKind::kChannelSend, name_, until != nullptr, &describe};
       const ParkResult result = park(
           send_key(), site,
@@ -185,6 +187,8 @@ class ChannelState {
           break;
       }
       const Clock::time_point* until = park_deadline(deadline);
+      if (until == nullptr)
+        before_blocking();  // may throw Error(kSpareLimit); nothing was taken
       const WaitSite site{this, WaitKind::kChannelRecv, name_, until != nullptr, &describe};
       const ParkResult result = park(
           recv_key(), site,

@@ -64,6 +64,13 @@ bool unpark_one(const void* key) noexcept;
 // unpark_all() wakes every thread parked on `key`; returns how many.
 std::size_t unpark_all(const void* key) noexcept;
 
+// before_blocking() is called by the primitives' untimed waits that may
+// throw, before they park: on a worker of a kCompensate pool with
+// AtSpareLimit::kFail whose spares are all in use, it throws
+// Error(Errc::kSpareLimit) instead of letting the wait leave the pool short.
+// Anywhere else it does nothing.
+void before_blocking();
+
 // WaitScope marks the calling thread as blocked for the lifetime of the
 // object: it calls the Observer and tells the thread's pool (if the thread is
 // a worker) that one of its workers stopped running. park() uses it around
