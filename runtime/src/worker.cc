@@ -218,8 +218,18 @@ bool Worker::run(JobLatch& latch, bool may_step_out) noexcept {
       // A spare sleeps at most spare_keep_alive: then it leaves if the pool
       // can do without it.
       const std::chrono::nanoseconds keep_alive = registry_->options().spare_keep_alive;
+      // kCompensate: a join that sleeps inside its isolation region cannot
+      // run the pool's other work, so it counts as parked (ForkJoinPool
+      // compensates a join that cannot help, too). Otherwise spares blocked
+      // under such joins would look runnable, and a queued task could wait
+      // for a worker forever.
+      const bool counts_as_parked = isolates_roots_ && isolation_ != 0;
+      if (counts_as_parked)
+        registry_->worker_parked();
       bool woken = sleep.sleep(
           index_, &latch, [this] { return pool_has_work(); }, may_step_out ? &keep_alive : nullptr);
+      if (counts_as_parked)
+        registry_->worker_unparked();
       set_state(WorkerState::kSearching);
       rounds = 0;
       if (!woken && may_step_out && registry_->try_step_out(*this)) {

@@ -25,9 +25,14 @@
 #   THREADS  the --threads values, space-separated (default "1 2"; on a
 #            many-core machine, e.g. "1 2 4 8 16"); the first is the
 #            speed-up's base
-#   POOLS    --pools (default separate; "shared" needs --policy compensate
-#            or fiber, which the runtime does not implement yet)
+#   POOLS    --pools (default separate; "shared" deadlocks under the
+#            default policy: use it with POLICY=compensate)
 #   POLICY   --policy, when set (block|compensate|fiber)
+#   MODES    instead of a series over THREADS: a series over pool modes
+#            and policies at the first THREADS value, interleaved, as
+#            space-separated POOLS:POLICY pairs, e.g.
+#            "separate:block shared:compensate"; the table's rows are the
+#            modes and its last column the throughput against the first
 #   EXTRA_ARGS  more arguments for every reprocess run (word-split)
 #   WAIT_LOAD   when set (e.g. 1.5): first wait until the 1-minute load
 #            average is below it, checking every 15 s for at most WAIT_MAX_S
@@ -62,6 +67,7 @@ ROUNDS=${ROUNDS:-3}
 THREADS=${THREADS:-"1 2"}
 POOLS=${POOLS:-separate}
 POLICY=${POLICY:-}
+MODES=${MODES:-}
 EXTRA_ARGS=${EXTRA_ARGS:-}
 WAIT_LOAD=${WAIT_LOAD:-}
 WAIT_MAX_S=${WAIT_MAX_S:-2400}
@@ -81,6 +87,22 @@ read -r -a THREAD_LIST <<<"$THREADS"
 for t in "${THREAD_LIST[@]}"; do
   [[ "$t" =~ ^[1-9][0-9]*$ ]] || die "THREADS: '$t' is not a positive number"
 done
+# CONFIGS: one "KEY THREADS POOLS POLICY" per series member; KEY names its
+# row in the table.
+CONFIGS=()
+if [ -n "$MODES" ]; then
+  for m in $MODES; do
+    [[ "$m" =~ ^(shared|separate):(block|compensate|fiber)$ ]] ||
+      die "MODES: '$m' is not POOLS:POLICY (shared|separate):(block|compensate|fiber)"
+    CONFIGS+=("${m/:/\/} ${THREAD_LIST[0]} ${m%%:*} ${m##*:}")
+  done
+  KEY_NAME="pools/policy"
+else
+  for t in "${THREAD_LIST[@]}"; do
+    CONFIGS+=("$t $t $POOLS ${POLICY:--}")
+  done
+  KEY_NAME="threads"
+fi
 if command -v jq >/dev/null 2>&1; then
   JSON_TOOL=jq
 elif command -v python3 >/dev/null 2>&1; then
@@ -147,9 +169,7 @@ echo "ingesting $CORPUS into $DB" >&2
 "$EMBED" ingest "$CORPUS" --db "$DB" --json >"$OUT_DIR/ingest.json"
 
 # ---- 3. the runs --------------------------------------------------------------------
-COMMON_ARGS=(reprocess --db "$DB" --pools "$POOLS" --force --no-progress --json
-  --report-dir "$REPORTS")
-[ -z "$POLICY" ] || COMMON_ARGS+=(--policy "$POLICY")
+COMMON_ARGS=(reprocess --db "$DB" --force --no-progress --json --report-dir "$REPORTS")
 if [ -n "$EXTRA_ARGS" ]; then
   read -r -a EXTRA <<<"$EXTRA_ARGS"
   COMMON_ARGS+=("${EXTRA[@]}")
@@ -173,18 +193,20 @@ print("\t".join(str(v) for v in [j["seconds"], j["items"], j["bytes"], j["embedd
   fi
 }
 
-# run_once THREADS LABEL: one reprocess; appends "THREADS<TAB>proc_wall
+# run_once CONFIG LABEL: one reprocess; appends "KEY<TAB>proc_wall
 # <TAB>user<TAB>sys<TAB>json fields" to $ROWS unless LABEL is warmup.
 run_once() {
-  local threads=$1 label=$2
+  local key threads pools policy label=$2
+  read -r key threads pools policy <<<"$1"
   local json="$OUT_DIR/run.json" err="$OUT_DIR/run.err" timef="$OUT_DIR/run.time"
   local TIMEFORMAT='%R %U %S' rc=0 load
+  local args=("${COMMON_ARGS[@]}" --threads "$threads" --pools "$pools")
+  [ "$policy" = - ] || args+=(--policy "$policy")
   load=$(load1)
-  { time "$EMBED" "${COMMON_ARGS[@]}" --threads "$threads" >"$json" 2>"$err"; } 2>"$timef" ||
-    rc=$?
+  { time "$EMBED" "${args[@]}" >"$json" 2>"$err"; } 2>"$timef" || rc=$?
   if [ "$rc" -ne 0 ]; then
     cat "$err" >&2
-    die "reprocess --threads $threads ($label) exited with $rc"
+    die "reprocess $key ($label) exited with $rc"
   fi
   # reprocess prints a line about its configuration before the JSON summary,
   # even with --json: keep the summary, the last line that starts with '{'.
@@ -193,23 +215,25 @@ run_once() {
   local wall user sys fields
   read -r wall user sys <"$timef"
   fields=$(json_fields "$json")
-  printf '  %-8s threads %-3s %s s (process %s s, cpu %.2f s; load before it %s)\n' "$label" \
-    "$threads" "$(cut -f1 <<<"$fields")" "$wall" \
+  printf '  %-8s %s %-3s %s s (process %s s, cpu %.2f s; load before it %s)\n' "$label" \
+    "$KEY_NAME" "$key" "$(cut -f1 <<<"$fields")" "$wall" \
     "$(awk -v u="$user" -v s="$sys" 'BEGIN{print u+s}')" "$load" | tee -a "$OUT_DIR/runs.log" >&2
   if [ "$label" != warmup ]; then
     cat "$json" >>"$RUNS"
-    printf '%s\t%s\t%s\t%s\t%s\n' "$threads" "$wall" "$user" "$sys" "$fields" >>"$ROWS"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$key" "$wall" "$user" "$sys" "$fields" >>"$ROWS"
   fi
   rm -f "$json" "$err" "$timef"
 }
 
-echo "warm-up: reprocess --threads ${THREAD_LIST[-1]} (not counted)" >&2
-run_once "${THREAD_LIST[-1]}" warmup
+echo "warm-up: reprocess ${CONFIGS[-1]%% *} (not counted)" >&2
+run_once "${CONFIGS[-1]}" warmup
 for ((round = 1; round <= ROUNDS; round++)); do
-  for t in "${THREAD_LIST[@]}"; do
-    run_once "$t" "round $round"
+  for config in "${CONFIGS[@]}"; do
+    run_once "$config" "round $round"
   done
 done
+ORDER=""
+for config in "${CONFIGS[@]}"; do ORDER="$ORDER ${config%% *}"; done
 LOAD_AFTER=$(load1)
 
 # ---- 4. the table -----------------------------------------------------------------
@@ -226,12 +250,19 @@ POLICY_TEXT=${POLICY:-block (the default)}
   echo "- load average (1, 5, 15 min): before $LOAD_BEFORE, after $LOAD_AFTER"
   echo "- build: $EMBED (${BUILD_TYPE:-unknown build type})"
   echo "- corpus: $CORPUS ($NUM_PAGES HTML pages)"
-  echo "- command: knot-embed reprocess --db DB --pools $POOLS --policy $POLICY_TEXT" \
-    "--force --no-progress --json --threads N${EXTRA_ARGS:+ $EXTRA_ARGS}" \
-    "(watchdog on; --threads N is workers per pool)"
-  echo "- runs: $ROUNDS per N, interleaved (${THREAD_LIST[*]}, ...), after one warm-up run"
+  if [ -n "$MODES" ]; then
+    echo "- command: knot-embed reprocess --db DB --pools POOLS --policy POLICY" \
+      "--force --no-progress --json --threads ${THREAD_LIST[0]}${EXTRA_ARGS:+ $EXTRA_ARGS}" \
+      "(watchdog on; --threads N is workers per pool)"
+    echo "- runs: $ROUNDS per mode, interleaved ($MODES, ...), after one warm-up run"
+  else
+    echo "- command: knot-embed reprocess --db DB --pools $POOLS --policy $POLICY_TEXT" \
+      "--force --no-progress --json --threads N${EXTRA_ARGS:+ $EXTRA_ARGS}" \
+      "(watchdog on; --threads N is workers per pool)"
+    echo "- runs: $ROUNDS per N, interleaved (${THREAD_LIST[*]}, ...), after one warm-up run"
+  fi
   echo
-  awk -F'\t' -v order="${THREAD_LIST[*]}" '
+  awk -F'\t' -v order="$ORDER" -v key_name="$KEY_NAME" '
     function median(list,   a, n, i, j, t) {
       n = split(list, a, " ")
       for (i = 2; i <= n; i++) {  # insertion sort, n is small
@@ -263,7 +294,8 @@ POLICY_TEXT=${POLICY:-block (the default)}
     END {
       split("read reprocess tokenize embed write", names, " ")
       n = split(order, ts, " ")
-      printf "| threads | runs | wall s, median (min-max) | process s | CPU s (user+sys) | items/s | MB/s |"
+      printf "| %s | runs | wall s", key_name
+      printf ", median (min-max) | process s | CPU s (user+sys) | items/s | MB/s |"
       for (k = 1; k <= 5; k++) printf " %s |", names[k]
       printf " speed-up vs %s |\n", ts[1]
       printf "|---:|---:|---:|---:|---:|---:|---:|"
@@ -284,8 +316,12 @@ POLICY_TEXT=${POLICY:-block (the default)}
              items[ts[1]], embedded[ts[1]], bytes[ts[1]] / 1e6
       if (n >= 2)
         for (i = 2; i <= n; i++)
-          printf "speed-up %s vs %s workers per pool (ratio of median wall times): %.2f\n",
-                 ts[i], ts[1], base / median(secs[ts[i]])
+          if (key_name == "threads")
+            printf "speed-up %s vs %s workers per pool (ratio of median wall times): %.2f\n",
+                   ts[i], ts[1], base / median(secs[ts[i]])
+          else
+            printf "throughput of %s against %s (ratio of median wall times): %.2f\n",
+                   ts[i], ts[1], base / median(secs[ts[i]])
     }' "$ROWS"
   echo
   echo "wall s: the pipeline's time as reprocess reports it (\"seconds\": from the stages' start"

@@ -2,7 +2,7 @@
 //
 // Exit codes: 0 success; 1 a failure while running (locked, full or damaged
 // database, unreadable input); 2 a usage error, a missing database, or an
-// option this build does not support (--policy compensate|fiber); 3 the
+// option this build does not support (--policy fiber); 3 the
 // watchdog proved a deadlock (or pool exhaustion) during reprocess.
 #pragma once
 
