@@ -342,7 +342,10 @@ bool Registry::try_step_out(Worker& w) noexcept {
   } while (!occupancy_.compare_exchange_weak(c, c - kOneActive, std::memory_order_acq_rel,
                                              std::memory_order_relaxed));
   std::lock_guard<std::mutex> lock(spare_mutex_);
-  w.spare_state_.store(Worker::kSpareIdle, std::memory_order_release);
+  // After terminate() closed the spares it wakes no idle one: stay active,
+  // and the terminate latch ends the spare's loop.
+  w.spare_state_.store(spares_closed_ ? Worker::kSpareActive : Worker::kSpareIdle,
+                       std::memory_order_release);
   return true;
 }
 

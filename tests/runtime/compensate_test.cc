@@ -146,6 +146,36 @@ TEST(CompensateTest, SparesAreReusedAcrossRounds) {
   }
 }
 
+// Destroying a pool right after its spares were needed does not wait for
+// their keep-alive: terminate() wakes idle spares, and a spare that steps
+// out while the pool closes does not go idle (a race once seen as a 5 s
+// shutdown).
+TEST(CompensateTest, DestructionDoesNotWaitForTheKeepAlive) {
+  Deadline deadline(120s);
+  for (int round = 0; round < stress_scale(40); ++round) {
+    PoolOptions o = compensating(2);
+    o.spare_keep_alive = 30s;
+    const auto start = std::chrono::steady_clock::now();
+    {
+      ThreadPool pool(o);
+      Latch gate(1, "gate");
+      Latch done(4, "done");
+      for (int i = 0; i < 3; ++i) {
+        pool.spawn([&] {
+          gate.wait();
+          done.count_down();
+        });
+      }
+      pool.spawn([&] {
+        gate.count_down();
+        done.count_down();
+      });
+      ASSERT_TRUE(done.wait_for(30s));
+    }
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 10s) << "round " << round;
+  }
+}
+
 // At the limit with AtSpareLimit::kWait the pool runs short, as under kBlock,
 // until the wait ends by itself.
 TEST(CompensateTest, AtTheLimitWaitRunsShort) {

@@ -77,10 +77,12 @@ void Sleep::new_local_job() noexcept {
 }
 
 void Sleep::new_injected_job() noexcept {
-  // [R1] Dekker with the sleeper's increment and last look.
+  // [R1] Dekker with the sleeper's increment and last look. A searcher does
+  // not make the wake unnecessary: it may be inside an isolation region,
+  // where it takes no injected job, or a spare about to step out [R8].
   seq_cst_fence();
   std::uint64_t c = counters_.load(std::memory_order_seq_cst);
-  if (sleeping(c) > 0 && inactive(c) == sleeping(c))
+  if (sleeping(c) > 0)
     wake_any(1);
 }
 

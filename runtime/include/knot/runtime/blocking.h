@@ -8,7 +8,8 @@
 // thread without knot knowing. Wrapping such code in a BlockingRegion makes
 // the wait visible: the observer sees it (kind kBlockingRegion), the pool
 // counts the worker as parked, and the watchdog treats it as a wait that
-// will end by itself. Blocking policies that add threads will use it too.
+// will end by itself. Under BlockingPolicy::kCompensate a spare thread runs
+// in the worker's place meanwhile.
 #pragma once
 
 #include <string_view>
