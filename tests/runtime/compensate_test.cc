@@ -42,8 +42,40 @@ PoolOptions compensating(std::size_t threads, std::size_t max_spares = 256) {
   return o;
 }
 
-PoolSnapshot snapshot_of(const ThreadPool& pool) {
-  return pool.snapshot();
+// GateRound: `waiters` tasks that each wait on `gate`, then, unless the
+// gate is opened from outside, the task that opens it, queued behind them:
+// under kBlock the waiters take every worker and the opener never runs.
+struct GateRound {
+  GateRound(ThreadPool& pool, int waiters, bool with_opener)
+      : done(waiters + (with_opener ? 1 : 0), "done") {
+    for (int i = 0; i < waiters; ++i) {
+      pool.spawn([this] {
+        gate.wait();
+        done.count_down();
+      });
+    }
+    if (with_opener) {
+      pool.spawn([this] {
+        gate.count_down();
+        done.count_down();
+      });
+    }
+  }
+  Latch gate{1, "gate"};
+  Latch done;
+};
+
+// block_workers() makes `n` tasks of `pool` wait on `gate` and returns once
+// all of them started.
+void block_workers(ThreadPool& pool, int n, Latch& gate) {
+  Latch blocked(n, "blocked");
+  for (int i = 0; i < n; ++i) {
+    pool.spawn([&] {
+      blocked.count_down();
+      gate.wait();
+    });
+  }
+  blocked.wait();
 }
 
 // eventually() polls `pred` for up to `limit`.
@@ -64,19 +96,8 @@ bool eventually(Pred pred, std::chrono::milliseconds limit = 10s) {
 TEST(CompensateTest, BlockedWorkersAreReplacedSoQueuedTasksRun) {
   Deadline deadline(60s);
   ThreadPool pool(compensating(2));
-  Latch gate(1, "gate");
-  Latch done(5, "done");
-  for (int i = 0; i < 4; ++i) {
-    pool.spawn([&] {
-      gate.wait();
-      done.count_down();
-    });
-  }
-  pool.spawn([&] {
-    gate.count_down();
-    done.count_down();
-  });
-  ASSERT_TRUE(done.wait_for(30s)) << "the pool ran out of workers";
+  GateRound round(pool, 4, /*with_opener=*/true);
+  ASSERT_TRUE(round.done.wait_for(30s)) << "the pool ran out of workers";
 }
 
 // While workers are blocked, the pool keeps num_threads unparked: the
@@ -86,24 +107,17 @@ TEST(CompensateTest, SparesShowInSnapshotsAndRetire) {
   Deadline deadline(60s);
   ThreadPool pool(compensating(2));
   Latch gate(1, "gate");
-  Latch blocked(3, "blocked");
-  for (int i = 0; i < 3; ++i) {
-    pool.spawn([&] {
-      blocked.count_down();
-      gate.wait();
-    });
-  }
-  blocked.wait();
+  block_workers(pool, 3, gate);
   // Three parked; the pool is back at strength: 2 runnable.
   ASSERT_TRUE(eventually([&] {
-    PoolSnapshot s = snapshot_of(pool);
+    PoolSnapshot s = pool.snapshot();
     bool all_started = true;
     for (const WorkerView& w : s.workers)
       all_started = all_started && w.os_thread_id != 0;
     return s.count(WorkerState::kParked) == 3 && s.workers.size() == 5 && s.num_spares == 3 &&
            all_started;
   })) << "expected 3 parked workers and 3 spares";
-  PoolSnapshot s = snapshot_of(pool);
+  PoolSnapshot s = pool.snapshot();
   EXPECT_EQ(s.num_threads, 2u);
   std::size_t spares = 0;
   for (const WorkerView& w : s.workers) {
@@ -114,9 +128,9 @@ TEST(CompensateTest, SparesShowInSnapshotsAndRetire) {
   EXPECT_EQ(spares, 3u);
   gate.count_down();
   // keep-alive 20 ms: the surplus spares step out, then exit.
-  ASSERT_TRUE(eventually([&] { return snapshot_of(pool).num_spares == 0; }))
+  ASSERT_TRUE(eventually([&] { return pool.snapshot().num_spares == 0; }))
       << "spares did not retire";
-  EXPECT_EQ(snapshot_of(pool).workers.size(), 2u);
+  EXPECT_EQ(pool.snapshot().workers.size(), 2u);
 }
 
 // A spare's slot is reused after it exited: many rounds of block-and-release
@@ -125,20 +139,9 @@ TEST(CompensateTest, SparesAreReusedAcrossRounds) {
   Deadline deadline(120s);
   ThreadPool pool(compensating(1, 4));
   for (int round = 0; round < stress_scale(40); ++round) {
-    Latch gate(1, "gate");
-    Latch done(3, "done");
-    for (int i = 0; i < 2; ++i) {
-      pool.spawn([&] {
-        gate.wait();
-        done.count_down();
-      });
-    }
-    pool.spawn([&] {
-      gate.count_down();
-      done.count_down();
-    });
-    ASSERT_TRUE(done.wait_for(30s)) << "round " << round;
-    EXPECT_LE(snapshot_of(pool).num_spares, 4u);
+    GateRound gates(pool, 2, /*with_opener=*/true);
+    ASSERT_TRUE(gates.done.wait_for(30s)) << "round " << round;
+    EXPECT_LE(pool.snapshot().num_spares, 4u);
     if (round % 8 == 0) {
       // Let them exit sometimes, so that exited slots are restarted.
       std::this_thread::sleep_for(60ms);
@@ -158,19 +161,8 @@ TEST(CompensateTest, DestructionDoesNotWaitForTheKeepAlive) {
     const auto start = std::chrono::steady_clock::now();
     {
       ThreadPool pool(o);
-      Latch gate(1, "gate");
-      Latch done(4, "done");
-      for (int i = 0; i < 3; ++i) {
-        pool.spawn([&] {
-          gate.wait();
-          done.count_down();
-        });
-      }
-      pool.spawn([&] {
-        gate.count_down();
-        done.count_down();
-      });
-      ASSERT_TRUE(done.wait_for(30s));
+      GateRound gates(pool, 3, /*with_opener=*/true);
+      ASSERT_TRUE(gates.done.wait_for(30s));
     }
     EXPECT_LT(std::chrono::steady_clock::now() - start, 10s) << "round " << round;
   }
@@ -181,23 +173,16 @@ TEST(CompensateTest, DestructionDoesNotWaitForTheKeepAlive) {
 TEST(CompensateTest, AtTheLimitWaitRunsShort) {
   Deadline deadline(60s);
   ThreadPool pool(compensating(1, 1));
-  Latch gate(1, "gate");
-  Latch done(3, "done");
-  for (int i = 0; i < 3; ++i) {
-    pool.spawn([&] {
-      gate.wait();
-      done.count_down();
-    });
-  }
+  GateRound gates(pool, 3, /*with_opener=*/false);
   // Worker and spare both blocked, the third task queued: stuck until the
   // gate opens from outside.
   ASSERT_TRUE(eventually([&] {
-    PoolSnapshot s = snapshot_of(pool);
+    PoolSnapshot s = pool.snapshot();
     return s.count(WorkerState::kParked) == 2 && s.num_spares == 1 && s.injector_depth == 1;
   }));
-  EXPECT_FALSE(done.wait_for(50ms));
-  gate.count_down();
-  ASSERT_TRUE(done.wait_for(30s));
+  EXPECT_FALSE(gates.done.wait_for(50ms));
+  gates.gate.count_down();
+  ASSERT_TRUE(gates.done.wait_for(30s));
 }
 
 // At the limit with AtSpareLimit::kFail the wait that would leave the pool
@@ -218,7 +203,7 @@ TEST(CompensateTest, AtTheLimitFailThrowsSpareLimit) {
     done.count_down();
   });
   first_blocked.wait();
-  ASSERT_TRUE(eventually([&] { return snapshot_of(pool).num_spares == 1; }));
+  ASSERT_TRUE(eventually([&] { return pool.snapshot().num_spares == 1; }));
   // The spare is the only runnable thread and the limit is reached: its
   // waits fail, whichever primitive.
   pool.spawn([&] {
@@ -286,14 +271,7 @@ TEST(CompensateTest, SparesRunForkJoin) {
   Deadline deadline(60s);
   ThreadPool pool(compensating(2));
   Latch gate(1, "gate");
-  Latch blocked(2, "blocked");
-  for (int i = 0; i < 2; ++i) {
-    pool.spawn([&] {
-      blocked.count_down();
-      gate.wait();
-    });
-  }
-  blocked.wait();
+  block_workers(pool, 2, gate);
   long sum = pool.install([] {
     return parallel_reduce(
         0L, 100000L, 0L,
