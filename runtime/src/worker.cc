@@ -158,7 +158,8 @@ Item Worker::find_work() noexcept {
 bool Worker::pool_has_work() const noexcept {
   if (isolation_ == 0 && registry_->has_injected())
     return true;
-  for (std::size_t i = 0; i < registry_->num_slots(); ++i) {
+  const std::size_t n = registry_->num_slots();
+  for (std::size_t i = 0; i < n; ++i) {
     if (registry_->worker(i).deque_.has_stealable(isolation_))
       return true;
   }
