@@ -29,8 +29,11 @@
 //                          readable by others (the permission test)
 //   --once                 write one answer now and exit (no advertisement)
 //   --lifetime SECONDS     exit after this long (default 60)
+#include <dlfcn.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -125,6 +128,33 @@ std::string utc_now() {
   return buffer;
 }
 
+}  // namespace
+
+// knot_fake_symbol_target() is the function the main thread's innermost
+// frame points into, as an address only (module and offset, as a stripped
+// binary would leave it): knot-dump --symbolize must name it.
+extern "C" [[gnu::noinline, gnu::used]] int knot_fake_symbol_target(int x) {
+  return x * 3 + 1;
+}
+
+namespace {
+
+// address_only_frame() is a frame inside knot_fake_symbol_target with no
+// function, file or line.
+Frame address_only_frame() {
+  Frame f;
+  Dl_info info{};
+  const auto* target = reinterpret_cast<const void*>(&knot_fake_symbol_target);
+  char exe[PATH_MAX];
+  if (::dladdr(target, &info) == 0 || ::realpath("/proc/self/exe", exe) == nullptr)
+    return f;
+  const auto pc = reinterpret_cast<std::uintptr_t>(target) + 4;
+  f.pc = pc;
+  f.module = exe;
+  f.offset = pc - reinterpret_cast<std::uintptr_t>(info.dli_fbase);
+  return f;
+}
+
 // make_report() is an on-demand report of process `pid` in the shape the
 // real watchdog writes: one pool, two threads with stacks, a graph.
 Report make_report(long pid, const std::string& kind, int sequence, const std::string& narrative) {
@@ -155,7 +185,8 @@ Report make_report(long pid, const std::string& kind, int sequence, const std::s
   main_thread.state = "parked";
   main_thread.wait = Wait{"latch", 5, "batches done", false, 1.5};
   main_thread.stack_source = "wait_site";
-  main_thread.stack = {{0x401000, "/usr/bin/fake_watchdog", 0x1000, "", "knot::Latch::wait",
+  main_thread.stack = {address_only_frame(),
+                       {0x401000, "/usr/bin/fake_watchdog", 0x1000, "", "knot::Latch::wait",
                         "runtime/src/latch.cc", 51, true},
                        {0x402000, "/usr/bin/fake_watchdog", 0x2000, "", "run_batches()",
                         "tests/tools/dump/fake_watchdog.cc", 99, false}};

@@ -176,6 +176,7 @@ TEST_F(KnotDumpTest, BadArgumentsExit1) {
       {"1", "--json", "--dot"},
       {"1", "--html", "x.html", "--json"},
       {"1", "--similarity", "nearby"},
+      {"1", "--binaries", "/tmp"},
   };
   for (const auto& args : cases) {
     std::string joined;
@@ -210,6 +211,24 @@ TEST_F(KnotDumpTest, AnswersWithTextRendering) {
       dump({std::to_string(fake.pid()), "--color=never", "--similarity", "top", "--full"});
   ASSERT_EQ(full.code, 0) << describe(full);
   EXPECT_NE(full.out.find("knot::Latch::wait"), std::string::npos) << describe(full);
+}
+
+// --symbolize resolves what the process left as an address only (the fake's
+// innermost frame points into its own binary with no function, as a
+// stripped build leaves it); without it the frame stays an address.
+TEST_F(KnotDumpTest, SymbolizeResolvesAddressOnlyFrames) {
+  Deadline deadline(60s);
+  ChildProcess& fake = start_fake();
+  const DumpResult plain = dump({std::to_string(fake.pid()), "--color=never", "--full"});
+  ASSERT_EQ(plain.code, 0) << describe(plain);
+  EXPECT_EQ(plain.out.find("knot_fake_symbol_target"), std::string::npos) << describe(plain);
+  const DumpResult r = dump({std::to_string(fake.pid()), "--color=never", "--full", "--symbolize"});
+  ASSERT_EQ(r.code, 0) << describe(r);
+  EXPECT_NE(r.out.find("knot_fake_symbol_target"), std::string::npos) << describe(r);
+  const DumpResult json = dump({std::to_string(fake.pid()), "--json", "--symbolize"});
+  ASSERT_EQ(json.code, 0) << describe(json);
+  EXPECT_NE(json.out.find("\"function\": \"knot_fake_symbol_target\""), std::string::npos)
+      << describe(json);
 }
 
 // --json prints the report itself: the one written after the request, by

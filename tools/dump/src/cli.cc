@@ -17,6 +17,7 @@
 
 #include "knot/view/palette.h"
 #include "knot/view/render.h"
+#include "knot/view/symbolize.h"
 #include "request.h"
 
 namespace knot::dump {
@@ -75,6 +76,8 @@ int run_dump(int argc, const char* const* argv, std::ostream& out, std::ostream&
   bool is_full = false;
   std::string color_name = "auto";
   std::string similarity_name = "exact";
+  bool should_symbolize = false;
+  std::string binaries_dir;
   app.add_option("PID", pid_text, "the process to ask (it must run the knot watchdog)")->required();
   app.add_option("--timeout", timeout_seconds, "seconds to wait for the report (default 10)");
   auto* html =
@@ -90,6 +93,13 @@ int run_dump(int argc, const char* const* argv, std::ostream& out, std::ostream&
   app.add_option("--similarity", similarity_name,
                  "group threads by: exact stacks, same functions, same top frame")
       ->check(CLI::IsMember({"exact", "functions", "top"}));
+  auto* symbolize_flag =
+      app.add_flag("--symbolize", should_symbolize,
+                   "resolve frames that have only an address, from the binaries (libdw)");
+  app.add_option("--binaries", binaries_dir,
+                 "folder of binaries or debug files to symbolize from (by build-id or name)")
+      ->needs(symbolize_flag)
+      ->option_text("DIR");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -122,7 +132,15 @@ int run_dump(int argc, const char* const* argv, std::ostream& out, std::ostream&
     err << "knot-dump: " << outcome.path << ": warning: " << d.path << ": " << d.message << '\n';
   err << "knot-dump: process " << *pid << " wrote " << outcome.path << '\n';
 
-  const knot::report::Report& report = *outcome.report;
+  knot::report::Report& report = *outcome.report;
+  if (should_symbolize) {
+    // The process symbolized what it could; a stripped production binary
+    // leaves address-only frames, which the debug binaries here resolve.
+    const knot::view::SymbolizeResult result =
+        knot::view::symbolize(report, knot::view::SymbolizeOptions{.binaries_dir = binaries_dir});
+    for (const std::string& line : result.warnings)
+      err << "knot-dump: warning: " << line << '\n';
+  }
   if (html->count() > 0 && html_path == "-") {
     out << knot::view::render_html(report);
   } else if (html->count() > 0) {
