@@ -261,10 +261,18 @@ class Narrator {
                     pool_node->label + " keeps workers free for the tasks of " +
                     (outside != nullptr ? outside->label : std::string("the draining stage")) +
                     ".");
-      out.push_back(
-          "Or let parked workers be replaced: BlockingPolicy::kCompensate or kFiber "
-          "(docs/runtime.md) keep " +
-          pool_node->label + " running while its workers wait.");
+      if (p != nullptr && p->policy == BlockingPolicy::kCompensate) {
+        out.push_back(pool_node->label + " already replaces parked workers and has " +
+                      std::to_string(p->num_spares) +
+                      " spares in use: every spare took another task that blocks in turn. "
+                      "Raising max_spares only postpones this; a pool of its own for the "
+                      "stage does not (docs/policies.md).");
+      } else {
+        out.push_back(
+            "Or let parked workers be replaced: BlockingPolicy::kCompensate "
+            "(docs/policies.md) keeps " +
+            pool_node->label + " running while its workers wait.");
+      }
     }
     if (pool_node != nullptr && mutex != nullptr) {
       out.push_back("Do not hold " + mutex->label + " while waiting for tasks of " +
@@ -631,7 +639,7 @@ report::Report build_report(const ReportContext& c) {
       r.advice.push_back(
           "If the queued tasks are the ones that would wake the workers, run the "
           "waiting stage on a pool of its own (ThreadPool::install), or use a "
-          "blocking policy that compensates (kCompensate, kFiber).");
+          "blocking policy that compensates (kCompensate, docs/policies.md).");
       break;
     }
     case FindingKind::kStall: {

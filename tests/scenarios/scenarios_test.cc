@@ -280,6 +280,13 @@ TEST(CompensatedDeadlockTest, SeedExhaustsTheSparesAndIsProven) {
   for (const auto& t : r.threads)
     spares += t.role == "spare" ? 1 : 0;
   EXPECT_EQ(spares, 256u);
+  // The advice does not suggest the policy the pool already has.
+  bool says_already = false;
+  for (const auto& a : r.advice) {
+    says_already = says_already || a.find("already replaces parked workers") != std::string::npos;
+    EXPECT_EQ(a.find("Or let parked workers be replaced"), std::string::npos) << a;
+  }
+  EXPECT_TRUE(says_already);
 }
 
 // Negative scenarios: no verdict, except the warnings stated. Each runs

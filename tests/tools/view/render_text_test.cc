@@ -28,6 +28,30 @@ TEST(RenderTextTest, SeedMatchesGolden) {
   EXPECT_EQ(text, testing::read_file(golden_path));
 }
 
+// Reports the scenario suite made (tests/scenarios, captured with
+// data/scenarios/capture.sh), rendered plainly and with groups by function,
+// compared with their golden files (KNOT_VIEW_UPDATE_GOLDEN=1 rewrites them).
+// The reports are fixed inputs, so the comparison is exact; the scenario
+// tests check that today's runs still make reports of these shapes.
+class ScenarioGoldenTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(ScenarioGoldenTest, MatchesGolden) {
+  const std::string name = GetParam();
+  const knot::report::Report report = testing::load_report("scenarios/" + name + ".json");
+  const std::string text =
+      render_text(report, {}) + "\n--- --similarity functions --full\n" +
+      render_text(report, {.full = true, .similarity = Similarity::kSameFunctions});
+  const std::string golden_path = testing::test_data_path("scenarios/" + name + ".golden.txt");
+  if (std::getenv("KNOT_VIEW_UPDATE_GOLDEN") != nullptr)
+    std::ofstream(golden_path, std::ios::binary) << text;
+  EXPECT_EQ(text, testing::read_file(golden_path)) << name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, ScenarioGoldenTest,
+                         ::testing::Values("seed", "queued_receiver", "two_pools", "pool_and_lock",
+                                           "nested_latches", "channel_cycle", "self_deadlock",
+                                           "compensate_two_pools"));
+
 // The verdict comes first, then the summary, the cycle as a chain of names,
 // pools, resources, thread groups, narrative and advice, in that order.
 TEST(RenderTextTest, SectionsInOrder) {
