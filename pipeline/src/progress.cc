@@ -23,7 +23,7 @@ std::string ProgressPrinter::format(const ReprocessProgress& p) {
                   pool.running, pool.parked, pool.idle);
     text += part;
     if (pool.spares > 0) {
-      std::snprintf(part, sizeof part, " (%zu spares)", pool.spares);
+      std::snprintf(part, sizeof part, " (%zu spare%s)", pool.spares, pool.spares == 1 ? "" : "s");
       text += part;
     }
   }
