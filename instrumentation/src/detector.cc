@@ -11,9 +11,9 @@ namespace knot::instr {
 
 namespace {
 
-// wait_key() identifies one unbroken wait of one thread.
+// wait_key() identifies one unbroken wait of one thread (or fiber task).
 std::string wait_key(const ThreadView& t) {
-  return std::to_string(t.os_thread_id) + "@" +
+  return std::to_string(t.index) + "@" +
          std::to_string(t.wait ? t.wait->since.time_since_epoch().count() : 0);
 }
 

@@ -269,9 +269,9 @@ class Narrator {
                       "stage does not (docs/policies.md).");
       } else {
         out.push_back(
-            "Or let parked workers be replaced: BlockingPolicy::kCompensate "
-            "(docs/policies.md) keeps " +
-            pool_node->label + " running while its workers wait.");
+            "Or let parked workers be replaced: BlockingPolicy::kCompensate, or kFiber, "
+            "whose waiting tasks give their workers back (docs/policies.md), keeps " +
+            pool_node->label + " running while its tasks wait.");
       }
     }
     if (pool_node != nullptr && mutex != nullptr) {
@@ -486,18 +486,18 @@ report::Report build_report(const ReportContext& c) {
     th.tid = t.os_thread_id;
     th.name = t.name;
     th.stage = t.stage;
-    if (t.worker_index) {
+    if (t.worker_index || t.is_fiber) {
       th.pool_id = t.pool_id;
       th.worker_index = t.worker_index;
     }
-    th.role = t.worker_index ? "worker" : "outside";
+    th.role = t.is_fiber ? "fiber" : t.worker_index ? "worker" : "outside";
     for (const PoolSnapshot& p : s.pools) {
       // A kCompensate spare: slots from num_threads up.
       if (t.worker_index && p.id == t.pool_id && *t.worker_index >= p.num_threads)
         th.role = "spare";
     }
     th.state = thread_state(t, s);
-    if (auto it = holds.find(t.os_thread_id); it != holds.end())
+    if (auto it = holds.find(t.os_thread_id); !t.is_fiber && it != holds.end())
       th.holds = it->second;
     if (t.wait) {
       const WaitView& w = *t.wait;
@@ -594,8 +594,7 @@ report::Report build_report(const ReportContext& c) {
       std::set<int> in_cycle(f.cycle.begin(), f.cycle.end());
       std::vector<std::string> behind;
       for (const int t : f.threads) {
-        const int node =
-            g.find("thread:" + std::to_string(s.threads[static_cast<std::size_t>(t)].os_thread_id));
+        const int node = g.find(thread_node_id(s.threads[static_cast<std::size_t>(t)]));
         if (node >= 0 && in_cycle.count(node) == 0 &&
             g.nodes()[static_cast<std::size_t>(node)].kind == NodeKind::kThread &&
             !s.threads[static_cast<std::size_t>(t)].worker_index) {
@@ -639,7 +638,8 @@ report::Report build_report(const ReportContext& c) {
       r.advice.push_back(
           "If the queued tasks are the ones that would wake the workers, run the "
           "waiting stage on a pool of its own (ThreadPool::install), or use a "
-          "blocking policy that compensates (kCompensate, docs/policies.md).");
+          "blocking policy that keeps the pool running (kCompensate or kFiber, "
+          "docs/policies.md).");
       break;
     }
     case FindingKind::kStall: {

@@ -66,9 +66,15 @@ std::string resource_id(const WaitView& wait) {
 
 }  // namespace
 
+std::string thread_node_id(const ThreadView& thread) {
+  return thread.is_fiber ? "fiber:" + std::to_string(thread.index)
+                         : "thread:" + std::to_string(thread.os_thread_id);
+}
+
 std::string thread_label(const ThreadView& thread) {
   std::string label =
-      "thread " + quoted(thread.name.empty() ? std::to_string(thread.os_thread_id) : thread.name);
+      (thread.is_fiber ? "fiber task " : "thread ") +
+      quoted(thread.name.empty() ? std::to_string(thread.os_thread_id) : thread.name);
   if (!thread.stage.empty() && thread.stage != thread.name)
     label += " (stage " + quoted(thread.stage) + ")";
   return label;
@@ -132,7 +138,7 @@ WaitForGraph WaitForGraph::build(const RuntimeSnapshot& s) {
   for (std::size_t i = 0; i < s.threads.size(); ++i) {
     const ThreadView& t = s.threads[i];
     GraphNode n;
-    n.id = "thread:" + std::to_string(t.os_thread_id);
+    n.id = thread_node_id(t);
     n.kind = NodeKind::kThread;
     n.label = thread_label(t);
     n.thread = static_cast<int>(i);
@@ -148,7 +154,8 @@ WaitForGraph WaitForGraph::build(const RuntimeSnapshot& s) {
     }
     const int id = g.add_node(std::move(n));
     by_id[g.nodes_[id].id] = id;
-    thread_by_tid[t.os_thread_id] = id;
+    if (!t.is_fiber)
+      thread_by_tid[t.os_thread_id] = id;
     thread_by_index[t.index] = id;
   }
 

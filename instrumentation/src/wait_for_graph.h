@@ -27,7 +27,8 @@ namespace knot::instr {
 enum class NodeKind : std::uint8_t { kThread, kPool, kResource };
 
 struct GraphNode {
-  std::string id;  // "thread:<tid>", "pool:<id>", "resource:<address>[:send|:recv]"
+  std::string
+      id;  // "thread:<tid>", "fiber:<index>", "pool:<id>", "resource:<address>[:send|:recv]"
   NodeKind kind = NodeKind::kThread;
   std::string label;  // in the user's names: "thread 'embed'", "channel 'processed'"
   bool is_alive = false;
@@ -76,6 +77,10 @@ class WaitForGraph {
   std::vector<GraphNode> nodes_;
   std::vector<GraphEdge> edges_;
 };
+
+// thread_node_id() is the graph id of a thread: "thread:<tid>", or
+// "fiber:<index>" for a suspended fiber task (it has no OS thread).
+std::string thread_node_id(const ThreadView& thread);
 
 // thread_label() is how reports name a thread: "thread 'embed'", with its
 // stage when that differs from the name: "thread 'global-0' (stage 'reprocess')".

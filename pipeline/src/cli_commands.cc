@@ -234,14 +234,6 @@ int run_reprocess(const ReprocessArgs& args) {
       std::fprintf(stderr, "knot-embed reprocess: the watchdog gave no final report\n");
     }
     return kExitOk;
-  } catch (const knot::Error& e) {
-    std::fflush(stdout);
-    if (e.code() == knot::make_error_code(knot::Errc::kNotSupported)) {
-      std::fprintf(stderr, "knot-embed reprocess: --policy %s: %s\n", args.policy.c_str(),
-                   e.what());
-      return kExitUsage;
-    }
-    return fail("reprocess", args.common, e);
   } catch (const std::exception& e) {
     std::fflush(stdout);
     return fail("reprocess", args.common, e);

@@ -90,7 +90,7 @@ std::string_view to_string(PoolMode mode) noexcept {
 
 ReprocessResult reprocess(const std::filesystem::path& db_path, const text::Embedder& embedder,
                           const ReprocessOptions& options) {
-  // Pools first: an unsupported policy throws before anything is recorded.
+  // Pools first: a pool that cannot start throws before anything is recorded.
   PoolOptions global_options{
       .num_threads = options.threads, .name = "global", .policy = options.policy};
   ThreadPool global(global_options);

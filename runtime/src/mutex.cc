@@ -33,7 +33,9 @@ void describe_shared_mutex(const void* resource, ResourceFacts& facts) noexcept 
 }
 }  // namespace
 
-std::int64_t this_thread_id() noexcept {
+// Not inlined: a fiber task that parked may hold the lock on another thread
+// than it asked from, and must read that thread's id (fiber/README.md).
+[[gnu::noinline]] std::int64_t this_thread_id() noexcept {
   thread_local std::int64_t tid = static_cast<std::int64_t>(::syscall(SYS_gettid));
   return tid;
 }

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <mutex>
 
+#include "fiber/fiber.h"
 #include "futex.h"
 #include "knot/runtime/detail/scheduler.h"
 #include "registry.h"
@@ -27,6 +28,7 @@ struct Waiter {
   const void* key = nullptr;
   Waiter* next = nullptr;
   std::atomic<std::uint32_t> woken{0};
+  Fiber* fiber = nullptr;  // a suspended fiber task instead of a thread
 };
 
 struct alignas(64) Bucket {
@@ -60,6 +62,10 @@ bool remove_waiter(Bucket& b, Waiter* w) noexcept {
 }
 
 void wake(Waiter* w) noexcept {
+  if (Fiber* fiber = w->fiber) {
+    wake_fiber(fiber);  // the waiter's frame may be gone after this
+    return;
+  }
   w->woken.store(1, std::memory_order_release);
   futex_wake(w->woken, 1);  // harmless even if the frame is already gone
 }
@@ -71,12 +77,20 @@ ParkResult park(const void* key, const WaitSite& site, FunctionRef<bool()> valid
   Bucket& b = bucket_for(key);
   Waiter self;
   self.key = key;
+  // A fiber task suspends instead (fiber/README.md); a timed wait blocks its
+  // thread, which a spare replaces as under kCompensate.
+  self.fiber = deadline == nullptr ? current_fiber() : nullptr;
   {
     std::lock_guard<std::mutex> lock(b.mutex);
     if (!validate())
       return ParkResult::kInvalid;
     (b.tail != nullptr ? b.tail->next : b.head) = &self;
     b.tail = &self;
+  }
+  if (self.fiber != nullptr) {
+    FiberWaitScope scope(site, *self.fiber);
+    self.fiber->suspend();
+    return ParkResult::kUnparked;
   }
   WaitScope scope(site);
   while (self.woken.load(std::memory_order_acquire) == 0) {
@@ -170,8 +184,26 @@ std::size_t unpark_all(const void* key) noexcept {
 }
 
 void before_blocking() {
-  if (Worker* worker = current_worker())
+  Worker* worker = current_worker();
+  if (worker != nullptr && worker->running_fiber() == nullptr)
     worker->registry()->may_block();
+}
+
+// ============================================================================
+// FiberWaitScope
+// ============================================================================
+
+FiberWaitScope::FiberWaitScope(const WaitSite& site, Fiber& fiber) noexcept
+    : site_(site), observer_(knot::observer()), record_(&fiber.record()) {
+  record_->begin_wait(&site_);
+  if (observer_ != nullptr)
+    observer_->on_wait_begin(site_);
+}
+
+FiberWaitScope::~FiberWaitScope() {
+  if (observer_ != nullptr)
+    observer_->on_wait_end(site_);
+  record_->end_wait();
 }
 
 // ============================================================================

@@ -97,11 +97,13 @@ Registry::Registry(PoolOptions options, ThreadPool* pool)
       pool_(pool),
       id_(g_next_pool_id.fetch_add(1, std::memory_order_relaxed)),
       max_slots_(options_.num_threads +
-                 (options_.policy == BlockingPolicy::kCompensate ? options_.max_spares : 0)),
+                 (options_.policy != BlockingPolicy::kBlock ? options_.max_spares : 0)),
       slots_(new std::unique_ptr<Worker>[max_slots_]),
       sleep_(max_slots_),
       started_(static_cast<std::ptrdiff_t>(options_.num_threads)) {
   sleep_.set_num_in_use(options_.num_threads);
+  if (options_.policy == BlockingPolicy::kFiber)
+    fiber_stacks_ = std::make_unique<FiberStacks>(options_.fiber_stack_size);
   for (std::size_t i = 0; i < options_.num_threads; ++i) {
     slots_[i] = std::make_unique<Worker>(this, i);
   }
@@ -110,15 +112,11 @@ Registry::Registry(PoolOptions options, ThreadPool* pool)
 }
 
 std::shared_ptr<Registry> Registry::create(PoolOptions options, ThreadPool* pool) {
-  if (options.policy == BlockingPolicy::kFiber) {
-    throw Error(Errc::kNotSupported,
-                "knot: BlockingPolicy::kFiber is not implemented yet (kBlock and kCompensate are)");
-  }
   if (options.num_threads == 0)
     options.num_threads = default_num_threads();
   if (options.name.empty())
     options.name = "knot";
-  if (options.policy == BlockingPolicy::kCompensate &&
+  if (options.policy != BlockingPolicy::kBlock &&
       options.num_threads + options.max_spares > std::numeric_limits<std::uint32_t>::max() / 2) {
     throw Error(Errc::kInvalidOption,
                 "knot: max_spares " + std::to_string(options.max_spares) + " is too large");
@@ -247,8 +245,64 @@ void Registry::terminate() noexcept {
       slots_[i]->has_thread = false;
     }
   }
+  // Every fiber waits for a job now (all work finished): end them here,
+  // on this thread, which resumes each one last time.
+  {
+    std::lock_guard<std::mutex> lock(fibers_mutex_);
+    for (auto& fiber : fibers_)
+      fiber->quit();
+    fibers_.clear();
+    free_fibers_.clear();
+  }
   unregister_pool(this);
   terminated_ = true;
+}
+
+Fiber* Registry::take_fiber() noexcept {
+  std::lock_guard<std::mutex> lock(fibers_mutex_);
+  if (!free_fibers_.empty()) {
+    Fiber* f = free_fibers_.back();
+    free_fibers_.pop_back();
+    return f;
+  }
+  try {
+    fibers_.reserve(fibers_.size() + 1);
+    free_fibers_.reserve(fibers_.size() + 1);  // give_back_fiber() never allocates
+    fibers_.push_back(std::make_unique<Fiber>(this, *fiber_stacks_, &Worker::fiber_body));
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+  return fibers_.back().get();
+}
+
+void Registry::give_back_fiber(Fiber* f) noexcept {
+  std::lock_guard<std::mutex> lock(fibers_mutex_);
+  free_fibers_.push_back(f);
+}
+
+void Registry::push_ready(Fiber* f) noexcept {
+  {
+    std::lock_guard<std::mutex> lock(ready_mutex_);
+    f->next = nullptr;
+    (ready_tail_ != nullptr ? ready_tail_->next : ready_head_) = f;
+    ready_tail_ = f;
+    num_ready_.fetch_add(1, std::memory_order_seq_cst);
+  }
+  sleep_.new_injected_job();
+}
+
+Item Registry::pop_ready() noexcept {
+  if (num_ready_.load(std::memory_order_relaxed) == 0)
+    return {};
+  std::lock_guard<std::mutex> lock(ready_mutex_);
+  Fiber* f = ready_head_;
+  if (f == nullptr)
+    return {};
+  ready_head_ = f->next;
+  if (ready_head_ == nullptr)
+    ready_tail_ = nullptr;
+  num_ready_.fetch_sub(1, std::memory_order_relaxed);
+  return Item{&f->resume_job, 0};
 }
 
 void Registry::worker_blocking(Worker& worker) noexcept {
@@ -260,7 +314,7 @@ void Registry::worker_parked() noexcept {
   const std::uint64_t c = occupancy_.fetch_add(kOneParked, std::memory_order_acq_rel) + kOneParked;
   if (active(c) - parked(c) >= options_.num_threads)
     return;
-  if (options_.policy == BlockingPolicy::kCompensate && compensate())
+  if (options_.policy != BlockingPolicy::kBlock && compensate())
     return;
   if (parked(c) >= active(c)) {
     if (PoolStuckHook hook = pool_stuck_hook())
@@ -320,8 +374,7 @@ bool Registry::compensate() noexcept {
 }
 
 void Registry::may_block() const {
-  if (options_.policy != BlockingPolicy::kCompensate ||
-      options_.at_spare_limit != AtSpareLimit::kFail) {
+  if (options_.policy == BlockingPolicy::kBlock || options_.at_spare_limit != AtSpareLimit::kFail) {
     return;
   }
   const std::uint64_t c = occupancy_.load(std::memory_order_relaxed);

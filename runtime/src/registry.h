@@ -32,6 +32,7 @@
 #include <string>
 #include <vector>
 
+#include "fiber/fiber.h"
 #include "injector.h"
 #include "knot/runtime/detail/job.h"
 #include "knot/runtime/options.h"
@@ -59,6 +60,13 @@ class Worker {
   void push(Job* job) noexcept;
   bool pop_if(Job* job) noexcept;
   void wait_until(JobLatch& latch) noexcept;
+  // kFiber: the fiber running on this worker now, or null in its scheduler.
+  Fiber* running_fiber() const noexcept { return running_; }
+  // kFiber: make woken fiber `f` of this pool run again, from this worker's
+  // deque (any worker may steal it).
+  void push_resume(Fiber* f) noexcept;
+  // The body of every fiber of a kFiber pool: run the job it was given.
+  static void fiber_body(Fiber& fiber) noexcept;
   std::uint64_t enter_isolation() noexcept;
   void leave_isolation(std::uint64_t previous) noexcept { isolation_ = previous; }
   bool has_local_work() const noexcept { return !deque_.empty(); }
@@ -88,6 +96,9 @@ class Worker {
   // (true), or, when `may_step_out`, until this spare stepped out (false).
   bool run(JobLatch& latch, bool may_step_out) noexcept;
   void execute(Item item) noexcept;
+  // kFiber: run a job on a fiber, or resume a woken fiber (fiber/README.md).
+  void execute_on_fiber(Item item) noexcept;
+  void run_fiber(Fiber* f) noexcept;
   Item pop_local() noexcept;
   Item find_work() noexcept;
   Item steal_from_others() noexcept;
@@ -97,7 +108,10 @@ class Worker {
   Registry* registry_;
   std::size_t index_;
   bool is_spare_;
-  bool isolates_roots_;  // kCompensate: every root job runs in its own isolation region
+  bool isolates_roots_;       // kCompensate: every root job runs in its own isolation region
+  bool uses_fibers_;          // kFiber: jobs taken by the scheduler run on fibers
+  Fiber* running_ = nullptr;  // owner-only: the fiber running on this worker
+  Fiber* cached_ = nullptr;   // owner-only: a free fiber kept for the next job
   WsDeque deque_;
   std::uint64_t isolation_ = 0;    // owner-only: tag of the innermost region, 0 = none
   std::uint32_t rng_;              // owner-only: xorshift state for victim choice
@@ -165,6 +179,16 @@ class Registry : public std::enable_shared_from_this<Registry> {
   // or spare_keep_alive passed or the pool stops (false: `w` exits).
   // `has_waited`: it already slept that long before stepping out.
   bool wait_idle(Worker& w, bool has_waited) noexcept;
+  // ---- kFiber (fiber/README.md) ----
+  // take_fiber() is a free fiber, made if none is free; null if that fails.
+  Fiber* take_fiber() noexcept;
+  void give_back_fiber(Fiber* f) noexcept;
+  // push_ready() queues woken fiber `f` and wakes a sleeping worker;
+  // pop_ready() takes the oldest one (an empty item if none).
+  void push_ready(Fiber* f) noexcept;
+  Item pop_ready() noexcept;
+  bool has_ready() const noexcept { return num_ready_.load(std::memory_order_seq_cst) != 0; }
+
   // worker_started() is called by each worker once it is set up.
   void worker_started() noexcept { started_.count_down(); }
 
@@ -203,6 +227,17 @@ class Registry : public std::enable_shared_from_this<Registry> {
   // destructor waits for zero. A spawned job that was injected counts twice.
   std::atomic<std::size_t> pending_{0};
   std::atomic<bool> has_shutdown_waiter_{false};
+  // kFiber: the stacks, every fiber made (destroyed by terminate()), the
+  // free ones, and the ready list (woken fibers queued from outside the
+  // pool's workers), each list under its own mutex.
+  std::unique_ptr<FiberStacks> fiber_stacks_;
+  std::mutex fibers_mutex_;
+  std::vector<std::unique_ptr<Fiber>> fibers_;  // guarded by fibers_mutex_
+  std::vector<Fiber*> free_fibers_;             // guarded by fibers_mutex_
+  std::mutex ready_mutex_;
+  Fiber* ready_head_ = nullptr;  // guarded by ready_mutex_
+  Fiber* ready_tail_ = nullptr;  // guarded by ready_mutex_
+  std::atomic<std::size_t> num_ready_{0};
   bool terminated_ = false;
   // Counted down by each worker once it runs (its OS thread id is known);
   // create() waits for it, so a new pool's snapshot is complete.

@@ -8,9 +8,11 @@
 #include <atomic>
 #include <memory>
 
+#include "fiber/fiber.h"
 #include "knot/runtime/detail/recent_users.h"
 #include "knot/runtime/snapshot.h"
 #include "knot/runtime/this_thread.h"
+#include "registry.h"
 
 namespace knot::detail {
 
@@ -65,6 +67,32 @@ ThreadRecord& ThreadRecord::this_thread() {
     list().push_back(holder.record.get());
   }
   return *holder.record;
+}
+
+ThreadRecord& ThreadRecord::current() {
+  if (Fiber* fiber = current_fiber())
+    return fiber->record();
+  return this_thread();
+}
+
+ThreadRecord* ThreadRecord::create_fiber_record(const Registry* pool) {
+  const std::uint32_t index = g_next_index.fetch_add(1, std::memory_order_relaxed);
+  auto record =
+      std::make_unique<ThreadRecord>(index, 0, pool->name() + "-fiber-" + std::to_string(index));
+  record->is_fiber_ = true;
+  record->pool_id_ = pool->id();
+  std::lock_guard<std::mutex> lock(list_mutex());
+  list().push_back(record.get());
+  return record.release();
+}
+
+void ThreadRecord::destroy_fiber_record(ThreadRecord* record) noexcept {
+  {
+    std::lock_guard<std::mutex> lock(list_mutex());
+    auto& records = list();
+    records.erase(std::remove(records.begin(), records.end(), record), records.end());
+  }
+  delete record;
 }
 
 void ThreadRecord::set_name(std::string name) {
@@ -134,6 +162,7 @@ ThreadView ThreadRecord::view() const {
     v.stage = stages_.back();
   v.pool_id = pool_id_;
   v.worker_index = worker_index_;
+  v.is_fiber = is_fiber_;
   if (wait_ != nullptr) {
     WaitView w;
     w.kind = wait_->kind;
@@ -163,8 +192,12 @@ std::vector<ThreadView> snapshot_threads() {
   std::lock_guard<std::mutex> lock(detail::list_mutex());
   std::vector<ThreadView> views;
   views.reserve(detail::list().size());
-  for (const auto* record : detail::list())
-    views.push_back(record->view());
+  for (const auto* record : detail::list()) {
+    ThreadView view = record->view();
+    // A fiber is a thread of its own only while it waits.
+    if (!view.is_fiber || view.wait)
+      views.push_back(std::move(view));
+  }
   return views;
 }
 
@@ -183,11 +216,11 @@ std::string name() {
 }  // namespace this_thread
 
 StageScope::StageScope(std::string_view name) {
-  detail::ThreadRecord::this_thread().push_stage(std::string(name));
+  detail::ThreadRecord::current().push_stage(std::string(name));
 }
 
 StageScope::~StageScope() {
-  detail::ThreadRecord::this_thread().pop_stage();
+  detail::ThreadRecord::current().pop_stage();
 }
 
 }  // namespace knot

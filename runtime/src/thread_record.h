@@ -7,6 +7,11 @@
 // thread takes only on slow paths (parking, unparking, renaming) and a
 // snapshot takes to copy it. Nothing on a fast path touches a record.
 // Does not: record stacks (instrumentation does that from the observer).
+//
+// A fiber task (BlockingPolicy::kFiber) has a record of its own, made with
+// its fiber: its waits are recorded there while it is suspended, since its
+// worker thread goes on with other work. A fiber's record appears in
+// snapshot_threads() only while it waits (ThreadView::is_fiber).
 #pragma once
 
 #include <chrono>
@@ -28,12 +33,20 @@ WaitStackHook wait_stack_hook() noexcept;
 // pool_stuck_hook() is the hook installed with set_pool_stuck_hook(), or null.
 PoolStuckHook pool_stuck_hook() noexcept;
 
+class Registry;
+
 class ThreadRecord {
  public:
   ThreadRecord(std::uint32_t index, std::int64_t tid, std::string name);
 
   // this_thread() is the calling thread's record, created on first use.
   static ThreadRecord& this_thread();
+  // current() is the record of what runs here: the fiber running on this
+  // worker, else this_thread(). Stages and fiber waits go there.
+  static ThreadRecord& current();
+  // A fiber's record, listed until destroy_fiber_record(). Throws bad_alloc.
+  static ThreadRecord* create_fiber_record(const Registry* pool);
+  static void destroy_fiber_record(ThreadRecord* record) noexcept;
 
   std::uint32_t index() const noexcept { return index_; }
   std::int64_t tid() const noexcept { return tid_; }
@@ -56,6 +69,7 @@ class ThreadRecord {
  private:
   const std::uint32_t index_;
   const std::int64_t tid_;
+  bool is_fiber_ = false;
   mutable InternalMutex mutex_;
   std::string name_ KNOT_GUARDED_BY(mutex_);
   std::vector<std::string> stages_ KNOT_GUARDED_BY(mutex_);

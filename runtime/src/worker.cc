@@ -4,7 +4,8 @@
 // top of other workers' deques starting at a random victim, then the pool's
 // injector (a kCompensate spare looks at the injector before stealing).
 // Inside an isolation region (isolate.h) only jobs of that region are taken
-// and the injector is skipped.
+// and the injector is skipped. A kFiber worker looks at its pool's ready
+// list (woken fibers) before the injector.
 
 #include <sched.h>
 #include <sys/syscall.h>
@@ -39,6 +40,7 @@ Worker::Worker(Registry* registry, std::size_t index)
       index_(index),
       is_spare_(index >= registry->num_threads()),
       isolates_roots_(registry->options().policy == BlockingPolicy::kCompensate),
+      uses_fibers_(registry->options().policy == BlockingPolicy::kFiber),
       rng_(static_cast<std::uint32_t>(index * 2654435761u + 1)),
       terminate_(registry, this, /*cross=*/false) {}
 
@@ -147,8 +149,13 @@ Item Worker::find_work() noexcept {
   }
   if (Item item = steal_from_others())
     return item;
-  if (isolation_ == 0)
+  if (isolation_ == 0) {
+    if (uses_fibers_) {
+      if (Item item = registry_->pop_ready())
+        return item;
+    }
     return registry_->pop_injected();
+  }
   return {};
 }
 
@@ -156,7 +163,7 @@ Item Worker::find_work() noexcept {
 // could take? Inside an isolation region only jobs of the region count, so
 // that a waiting worker sleeps instead of spinning over work it may not run.
 bool Worker::pool_has_work() const noexcept {
-  if (isolation_ == 0 && registry_->has_injected())
+  if (isolation_ == 0 && (registry_->has_injected() || registry_->has_ready()))
     return true;
   const std::size_t n = registry_->num_slots();
   for (std::size_t i = 0; i < n; ++i) {
@@ -167,6 +174,10 @@ bool Worker::pool_has_work() const noexcept {
 }
 
 void Worker::execute(Item item) noexcept {
+  if (uses_fibers_) {
+    execute_on_fiber(item);
+    return;
+  }
   std::uint64_t saved = isolation_;
   isolation_ = item.tag;  // the job's children inherit its region
   if (isolation_ == 0 && isolates_roots_) {
@@ -183,6 +194,105 @@ void Worker::execute(Item item) noexcept {
   if (item.is_injected)
     registry_->finish_pending();
   completed_.store(completed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+}
+
+// ============================================================================
+// kFiber (fiber/README.md)
+// ============================================================================
+
+void Worker::execute_on_fiber(Item item) noexcept {
+  if (Fiber::is_resume_job(item.job)) {
+    run_fiber(Fiber::from_resume_job(item.job));
+    return;
+  }
+  Fiber* f = cached_;
+  cached_ = nullptr;
+  if (f == nullptr)
+    f = registry_->take_fiber();
+  if (f == nullptr) {
+    // No stack for a fiber: run the job here, as under kBlock.
+    std::uint64_t saved = isolation_;
+    isolation_ = item.tag;
+    item.job->execute_fn(item.job);
+    isolation_ = saved;
+    if (item.is_injected)
+      registry_->finish_pending();
+    completed_.store(completed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    return;
+  }
+  f->job = item;
+  f->isolation = item.tag;
+  run_fiber(f);
+}
+
+void Worker::run_fiber(Fiber* f) noexcept {
+  for (;;) {
+    running_ = f;
+    isolation_ = f->isolation;
+    const Fiber::Exit why = f->resume();
+    running_ = nullptr;
+    f->isolation = isolation_;
+    isolation_ = 0;
+    if (why == Fiber::Exit::kDone) {
+      if (cached_ == nullptr) {
+        cached_ = f;
+      } else {
+        registry_->give_back_fiber(f);
+      }
+      return;
+    }
+    // Suspended: the scheduler's arrival. If the waker came first, go on
+    // with the fiber at once; else the waker queues it and `f` is theirs.
+    if (!f->arrive())
+      return;
+  }
+}
+
+// The body of every fiber: run the job the scheduler gave it. The worker is
+// read again after the job, which may have moved to another worker.
+void Worker::fiber_body(Fiber& fiber) noexcept {
+  const Item item = fiber.job;
+  fiber.job = {};
+  item.job->execute_fn(item.job);
+  Worker* self = t_current_worker;
+  if (item.is_injected)
+    self->registry_->finish_pending();
+  self->completed_.store(self->completed_.load(std::memory_order_relaxed) + 1,
+                         std::memory_order_relaxed);
+}
+
+void Worker::push_resume(Fiber* f) noexcept {
+  deque_.push(&f->resume_job, 0);
+  registry_->sleep().new_local_job();
+}
+
+bool on_fiber() noexcept {
+  return current_fiber() != nullptr;
+}
+
+Fiber* current_fiber() noexcept {
+  Worker* w = t_current_worker;
+  return w != nullptr ? w->running_fiber() : nullptr;
+}
+
+void wake_fiber(Fiber* f) noexcept {
+  if (!f->arrive())
+    return;  // it has not switched out yet: its scheduler resumes it
+  Worker* w = t_current_worker;
+  if (w != nullptr && w->registry() == f->registry()) {
+    w->push_resume(f);
+  } else {
+    f->registry()->push_ready(f);
+  }
+}
+
+// fiber_wait() suspends fiber `f` until `latch` is set: a join or scope of a
+// fiber task waits without helping.
+static void fiber_wait(Fiber* f, JobLatch& latch) noexcept {
+  while (!latch.probe()) {
+    if (latch.try_suspend(f))
+      f->suspend();
+  }
 }
 
 void Worker::wait_until(JobLatch& latch) noexcept {
@@ -280,7 +390,13 @@ void JobLatch::set() noexcept {
   if (is_cross_)
     keep_alive = registry->shared_from_this();
   const void* key = this;
-  if (state_.exchange(kSet, std::memory_order_acq_rel) != kSleeping)
+  const std::uint32_t previous = state_.exchange(kSet, std::memory_order_acq_rel);
+  if (previous == kFiberWaiting) {
+    // The fiber cannot run on before this wake, so the latch is alive.
+    wake_fiber(fiber_);
+    return;
+  }
+  if (previous != kSleeping)
     return;
   if (worker != nullptr) {
     registry->sleep().wake_worker(worker->index());
@@ -293,16 +409,25 @@ void JobLatch::set() noexcept {
 // Entry points for the templates (detail/scheduler.h)
 // ============================================================================
 
-void push_job(Worker* worker, Job* job) noexcept {
-  worker->push(job);
+// The entry points read the current worker instead of trusting the one the
+// template passes: under kFiber a task may have moved to another worker
+// since it read it (fiber/README.md). Without fibers they are the same.
+
+void push_job(Worker*, Job* job) noexcept {
+  t_current_worker->push(job);
 }
 
-bool pop_job_if(Worker* worker, Job* job) noexcept {
-  return worker->pop_if(job);
+bool pop_job_if(Worker*, Job* job) noexcept {
+  return t_current_worker->pop_if(job);
 }
 
-void wait_until(Worker* worker, JobLatch& latch) noexcept {
-  worker->wait_until(latch);
+void wait_until(Worker*, JobLatch& latch) noexcept {
+  Worker* self = t_current_worker;
+  if (Fiber* f = self->running_fiber()) {
+    fiber_wait(f, latch);
+    return;
+  }
+  self->wait_until(latch);
 }
 
 void describe_pool(const void* resource, ResourceFacts& facts) noexcept {
@@ -337,12 +462,12 @@ void handle_uncaught(Registry* registry, std::exception_ptr error) noexcept {
   registry->handle_uncaught(std::move(error));
 }
 
-std::uint64_t enter_isolation(Worker* worker) noexcept {
-  return worker->enter_isolation();
+std::uint64_t enter_isolation(Worker*) noexcept {
+  return t_current_worker->enter_isolation();
 }
 
-void leave_isolation(Worker* worker, std::uint64_t previous) noexcept {
-  worker->leave_isolation(previous);
+void leave_isolation(Worker*, std::uint64_t previous) noexcept {
+  t_current_worker->leave_isolation(previous);
 }
 
 std::string_view registry_name(const Registry* registry) noexcept {

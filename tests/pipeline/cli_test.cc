@@ -94,21 +94,15 @@ TEST(CliTest, MissingDatabaseExitsTwo) {
   EXPECT_FALSE(std::filesystem::exists(db));
 }
 
-// --policy fiber: the runtime's "not supported" error, exit 2.
-TEST(CliTest, UnsupportedPolicyExitsTwo) {
+// A --policy or --pools value outside the choices is a usage error: exit 2.
+TEST(CliTest, UnknownPolicyOrPoolsExitsTwo) {
   TempDir dir;
   std::string db = (dir / "p.db").string();
   auto r = run_child({kEmbed, "ingest", testing::corpus_dir().string(), "--db", db}, dir.path(),
                      seconds(60));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* policy : {"fiber"}) {
-    r = run_child({kEmbed, "reprocess", "--db", db, "--policy", policy, "--no-watchdog"},
-                  dir.path(), seconds(30));
-    EXPECT_EQ(r.exit_code, 2) << policy << ": " << r.err;
-    EXPECT_TRUE(contains(r.err, std::string("knot-embed reprocess: --policy ") + policy)) << r.err;
-    EXPECT_TRUE(contains(r.err, "not supported")) << r.err;
-  }
-  // A value outside the choices is a usage error too.
+  r = run_child({kEmbed, "reprocess", "--db", db, "--policy", "spin"}, dir.path(), seconds(30));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
   r = run_child({kEmbed, "reprocess", "--db", db, "--pools", "many"}, dir.path(), seconds(30));
   EXPECT_EQ(r.exit_code, 2) << r.err;
 }

@@ -180,28 +180,13 @@ TEST(ReprocessTest, LockedDatabaseFailsTheRunWithoutHanging) {
   EXPECT_EQ(store.count_items(), 30);
 }
 
-// fiber is refused with knot's "not supported" error before a run is
-// recorded.
-TEST(ReprocessTest, UnsupportedPolicyIsRefused) {
-  TempDir dir;
-  std::filesystem::path db = ingest_corpus(dir);
-  auto embedder = text::make_default_embedder();
-  ReprocessOptions options = separate_options();
-  options.policy = BlockingPolicy::kFiber;
-  try {
-    reprocess(db, *embedder, options);
-    ADD_FAILURE() << "an unsupported policy ran";
-  } catch (const knot::Error& e) {
-    EXPECT_EQ(e.code(), knot::make_error_code(knot::Errc::kNotSupported)) << e.what();
-  }
-  Store store = Store::open(db);
-  EXPECT_FALSE(store.stats("m", 1).last_run.has_value());
-}
-
-// The seed's shared pools under kCompensate: the run completes (a worker
-// blocked sending into "processed" lets a spare run the tokenizer) and
+// The seed's shared pools under kCompensate and kFiber: the run completes
+// (a worker blocked sending into "processed" lets a spare run the tokenizer;
+// a fiber task suspends there and gives its worker to the tokenizer) and
 // stores exactly the vectors that separate pools store.
-TEST(ReprocessTest, SharedPoolsCompleteUnderCompensateWithSeparateResults) {
+class SharedPoolsPolicyTest : public ::testing::TestWithParam<BlockingPolicy> {};
+
+TEST_P(SharedPoolsPolicyTest, CompletesWithSeparateResults) {
   knot::testing::Deadline deadline(seconds(120));
   TempDir dir;
   std::filesystem::path db = ingest_corpus(dir);
@@ -211,7 +196,7 @@ TEST(ReprocessTest, SharedPoolsCompleteUnderCompensateWithSeparateResults) {
 
   ReprocessOptions shared = separate_options();
   shared.pools = PoolMode::kShared;
-  shared.policy = BlockingPolicy::kCompensate;
+  shared.policy = GetParam();
   shared.channel_capacity = 2;
   shared.embed_batch = 4;
   shared.force = true;
@@ -226,6 +211,12 @@ TEST(ReprocessTest, SharedPoolsCompleteUnderCompensateWithSeparateResults) {
     EXPECT_EQ(got[i].vector, expected[i].vector) << "item " << got[i].id;
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Policies, SharedPoolsPolicyTest,
+                         ::testing::Values(BlockingPolicy::kCompensate, BlockingPolicy::kFiber),
+                         [](const ::testing::TestParamInfo<BlockingPolicy>& param) {
+                           return param.param == BlockingPolicy::kFiber ? "fiber" : "compensate";
+                         });
 
 // The progress callback sees the named channels and pools, and the last
 // call sees every item written.

@@ -164,19 +164,6 @@ TEST(ThreadPoolTest, LongNamesKeepTheIndex) {
   EXPECT_EQ(thread_name.substr(13), "-0");
 }
 
-// Policies that are not implemented yet are a clear error.
-TEST(ThreadPoolTest, UnsupportedPolicyThrows) {
-  PoolOptions options;
-  options.num_threads = 1;
-  options.policy = BlockingPolicy::kFiber;
-  try {
-    ThreadPool pool(options);
-    FAIL() << "expected knot::Error";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.code(), make_error_code(Errc::kNotSupported));
-  }
-}
-
 // Submitting from outside while the pool shuts down throws kShutDown.
 TEST(ThreadPoolTest, SubmitDuringShutdownThrows) {
   Deadline deadline(std::chrono::seconds(30));

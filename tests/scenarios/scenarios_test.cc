@@ -289,6 +289,51 @@ TEST(CompensatedDeadlockTest, SeedExhaustsTheSparesAndIsProven) {
   EXPECT_TRUE(says_already);
 }
 
+// Under kFiber the shapes that exhaust a pool under kBlock finish too: a
+// task that waits suspends and gives its worker to the task that wakes it.
+// The seed's 20000 pieces suspend one after the other while the tokenizer
+// runs; and the self-deadlock through a stolen task finishes, since a join
+// suspends instead of helping, so the worker that holds the mutex is never
+// asked to lock it again.
+class FiberExhaustionTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(FiberExhaustionTest, Finishes) {
+  ScopedPolicy policy("fiber");
+  const std::string name = GetParam();
+  Outcome out = run_scenario(name, "fiber_" + name, /*negative=*/true);
+  EXPECT_EQ(out.exit_code, 0) << name;
+  for (const Report& r : out.reports)
+    ADD_FAILURE() << name << ": unexpected report: " << r.summary;
+}
+
+INSTANTIATE_TEST_SUITE_P(Scenarios, FiberExhaustionTest,
+                         ::testing::Values("seed", "queued_receiver", "nested_latches",
+                                           "self_deadlock"));
+
+// What no policy can fix is still reported under kFiber: the cycle between
+// two stage threads is proven; cycles through pools, whose suspended tasks
+// are fiber nodes of the graph, are reported as stalls (the pools' free
+// workers could run a task someone knot cannot see might submit).
+TEST(FiberDeadlockTest, CyclesAreStillReported) {
+  ScopedPolicy policy("fiber");
+  expect_verdict("channel_cycle", "deadlock", true, "fiber_channel_cycle");
+  Report a = expect_verdict("two_pools", "stall", false, "fiber_two_pools");
+  Report b = expect_verdict("pool_and_lock", "stall", false, "fiber_pool_and_lock");
+  for (const Report* r : {&a, &b}) {
+    std::size_t fibers = 0;
+    for (const auto& t : r->threads) {
+      if (t.role != "fiber")
+        continue;
+      ++fibers;
+      EXPECT_TRUE(t.wait.has_value()) << r->summary;
+      EXPECT_EQ(t.stack_source, "wait_site") << t.name;
+    }
+    EXPECT_GE(fibers, 2u) << r->summary;
+    for (const auto& p : r->pools)
+      EXPECT_EQ(p.policy, "fiber");
+  }
+}
+
 // Negative scenarios: no verdict, except the warnings stated. Each runs
 // twice (the 1M-park churn once): new schedules, new chances to cry wolf.
 struct Negative {

@@ -20,7 +20,7 @@ using namespace std::chrono_literals;
 namespace {
 
 // make_pool() builds a pool with the blocking policy named by
-// KNOT_SCENARIO_POLICY (block, compensate; default block).
+// KNOT_SCENARIO_POLICY (block, compensate, fiber; default block).
 knot::ThreadPool make_pool(const char* name, std::size_t threads) {
   knot::PoolOptions o;
   o.name = name;
@@ -28,6 +28,8 @@ knot::ThreadPool make_pool(const char* name, std::size_t threads) {
   const char* policy = std::getenv("KNOT_SCENARIO_POLICY");
   if (policy != nullptr && std::string(policy) == "compensate")
     o.policy = knot::BlockingPolicy::kCompensate;
+  if (policy != nullptr && std::string(policy) == "fiber")
+    o.policy = knot::BlockingPolicy::kFiber;
   return knot::ThreadPool(o);
 }
 

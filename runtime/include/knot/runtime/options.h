@@ -1,6 +1,7 @@
 // PoolOptions: how a ThreadPool is built.
 //
-//   BlockingPolicy  what a worker does when a task blocks (kBlock, kCompensate)
+//   BlockingPolicy  what a worker does when a task blocks (kBlock, kCompensate,
+//                   kFiber)
 //   AtSpareLimit    what kCompensate does when every spare thread is in use
 //   PoolOptions     thread count, name, stack size, policy and its limits,
 //                   exception handler
@@ -31,9 +32,11 @@ enum class BlockingPolicy : std::uint8_t {
   // ForkJoinPool's managed blocking). Spares retire when the blocked workers
   // are back. See docs/policies.md.
   kCompensate,
-  // kFiber: tasks run on their own stacks and a blocked task gives its worker
-  // back (Go's scheduler). Not implemented yet: the constructor throws
-  // Error(Errc::kNotSupported).
+  // kFiber: tasks run on fibers (Boost.Context) and a task that waits in a
+  // knot primitive, join or scope suspends and gives its worker back, to
+  // resume later on any worker (Go's scheduler). Blocking knot cannot see
+  // still blocks the thread; blocking_region() and timed waits then get a
+  // spare as under kCompensate. See docs/policies.md.
   kFiber,
 };
 
@@ -60,14 +63,18 @@ struct PoolOptions {
   // Stack size of each worker thread in bytes; 0 keeps the system default.
   std::size_t stack_size = 0;
   BlockingPolicy policy = BlockingPolicy::kBlock;
-  // kCompensate: at most this many spare threads at once (ForkJoinPool's
+  // kCompensate and kFiber: at most this many spare threads at once (ForkJoinPool's
   // default limit is also 256 beyond its parallelism).
   std::size_t max_spares = 256;
-  // kCompensate: what a worker about to block does when every spare is in use.
+  // kCompensate and kFiber: what a worker about to block does when every
+  // spare is in use.
   AtSpareLimit at_spare_limit = AtSpareLimit::kWait;
   // kCompensate: a spare that is no longer needed waits this long to be
   // needed again before its thread exits.
   std::chrono::milliseconds spare_keep_alive{5000};
+  // kFiber: the usable stack of each fiber in bytes (rounded up to pages; a
+  // guard page below it makes an overflow fault instead of corrupting).
+  std::size_t fiber_stack_size = 256 * 1024;
   // Called on the worker when a fire-and-forget task (ThreadPool::spawn)
   // throws, since nobody joins it. The default prints the exception and
   // calls std::abort(), like Rayon's default panic handler.

@@ -97,15 +97,18 @@ struct WaitView {
 };
 
 // ThreadView is one thread that knot knows: a worker, or any other thread
-// that named itself, entered a stage or waited in a knot primitive.
+// that named itself, entered a stage or waited in a knot primitive; or a
+// task of a kFiber pool suspended in a wait (is_fiber), which has no OS
+// thread while it waits.
 struct ThreadView {
   std::uint32_t index = 0;        // knot's small id for the thread, never reused
-  std::int64_t os_thread_id = 0;  // Linux TID
+  std::int64_t os_thread_id = 0;  // Linux TID; 0 for a fiber
   std::string name;
   std::string stage;          // innermost StageScope, or empty
   std::uint64_t pool_id = 0;  // the pool it is a worker of, or 0
   std::optional<std::size_t> worker_index;
   std::optional<WaitView> wait;  // set while it is parked (or in a blocking_region)
+  bool is_fiber = false;         // a suspended fiber task of pool `pool_id`
 };
 
 // snapshot_threads() returns every live thread knot knows, in the order

@@ -93,9 +93,9 @@ struct Thread {
   std::int64_t tid = 0;
   std::string name;
   std::string stage;
-  std::optional<std::uint64_t> pool_id;  // set for workers
+  std::optional<std::uint64_t> pool_id;  // set for workers and fiber tasks
   std::optional<std::size_t> worker_index;
-  std::string role;  // worker, spare, outside
+  std::string role;  // worker, spare, fiber (a suspended fiber task), outside
   // running, idle (a worker with no task), parked, blocked (blocking_region), unknown
   std::string state;
   std::optional<Wait> wait;

@@ -25,6 +25,7 @@
 #include "knot/runtime/detail/channel_ring.h"
 #include "knot/runtime/detail/parking_lot.h"
 #include "knot/runtime/detail/recent_users.h"
+#include "knot/runtime/detail/scheduler.h"
 #include "knot/runtime/observer.h"
 
 namespace knot::detail {
@@ -307,6 +308,10 @@ class ChannelState {
       }
       return Step::kWouldBlock;
     }
+    // A fiber task suspends at once: spinning would only delay the task
+    // it waits for, which may be queued on the same worker.
+    if (!busy && deadline == nullptr && !backoff.is_yielding() && on_fiber())
+      return Step::kPark;
     if (busy || !backoff.is_completed()) {
       if (deadline != nullptr && backoff.is_yielding() && Clock::now() >= *deadline)
         return Step::kTimeout;

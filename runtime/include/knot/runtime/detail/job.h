@@ -21,6 +21,7 @@ namespace knot::detail {
 
 class Registry;
 class Worker;
+class Fiber;
 
 // Job is the erased header of every unit of work. `execute` runs the job's
 // closure; it must not throw (exceptions are captured inside) and is called
@@ -40,6 +41,9 @@ struct Job {
 //   kSleeping  the waiter announced it is about to sleep; set() must wake it.
 //              Only the waiter moves Unset->Sleeping and back.
 //   kSet       the job finished; terminal. Only set() moves here.
+//   kFiberWaiting  the waiter is a fiber (BlockingPolicy::kFiber) that
+//              suspends until set() wakes it: set() reads fiber_ then,
+//              which is safe since that fiber cannot run on before the wake.
 //
 // Memory order: set() is a release exchange, probe() an acquire load, so a
 // probe that returns true synchronizes-with set(): everything the job wrote
@@ -49,6 +53,7 @@ class JobLatch {
   static constexpr std::uint32_t kUnset = 0;
   static constexpr std::uint32_t kSleeping = 1;
   static constexpr std::uint32_t kSet = 2;
+  static constexpr std::uint32_t kFiberWaiting = 3;
 
   // A latch whose waiter is `worker` of `registry` (null: any other thread).
   // `cross` is true when the setter runs in another pool than the waiter: the
@@ -73,6 +78,13 @@ class JobLatch {
     state_.compare_exchange_strong(expected, kUnset, std::memory_order_relaxed);
   }
   bool is_sleeping() const noexcept { return state_.load(std::memory_order_acquire) == kSleeping; }
+  // A fiber waiter: announce that `fiber` suspends until set() (false if
+  // already set). The CAS publishes fiber_ to set().
+  bool try_suspend(Fiber* fiber) noexcept {
+    fiber_ = fiber;
+    std::uint32_t expected = kUnset;
+    return state_.compare_exchange_strong(expected, kFiberWaiting, std::memory_order_acq_rel);
+  }
 
   Worker* worker() const noexcept { return worker_; }
 
@@ -80,6 +92,7 @@ class JobLatch {
   std::atomic<std::uint32_t> state_{kUnset};
   Registry* registry_;
   Worker* worker_;
+  Fiber* fiber_ = nullptr;  // kFiberWaiting: the suspended waiter
   bool is_cross_;
 };
 

@@ -64,4 +64,9 @@ void leave_isolation(Worker* worker, std::uint64_t previous) noexcept;
 
 std::string_view registry_name(const Registry* registry) noexcept;
 
+// on_fiber() is true on a fiber task of a kFiber pool, where a wait should
+// suspend at once instead of spinning: the task it waits for may be queued
+// behind it on the same worker.
+bool on_fiber() noexcept;
+
 }  // namespace knot::detail
