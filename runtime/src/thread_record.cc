@@ -80,7 +80,10 @@ ThreadRecord* ThreadRecord::create_fiber_record(const Registry* pool) {
   auto record =
       std::make_unique<ThreadRecord>(index, 0, pool->name() + "-fiber-" + std::to_string(index));
   record->is_fiber_ = true;
-  record->pool_id_ = pool->id();
+  {
+    InternalLock record_lock(record->mutex_);
+    record->pool_id_ = pool->id();
+  }
   std::lock_guard<std::mutex> lock(list_mutex());
   list().push_back(record.get());
   return record.release();

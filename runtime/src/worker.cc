@@ -248,17 +248,40 @@ void Worker::run_fiber(Fiber* f) noexcept {
   }
 }
 
-// The body of every fiber: run the job the scheduler gave it. The worker is
-// read again after the job, which may have moved to another worker.
+namespace {
+// The calling thread's worker, read afresh on every call: a loop that runs
+// jobs on a fiber may move to another thread between two calls, and the
+// compiler must not keep the thread-local's address from the first.
+[[gnu::noinline]] Worker* this_worker() noexcept {
+  Worker* w = t_current_worker;
+  asm volatile("" ::: "memory");
+  return w;
+}
+}  // namespace
+
+// The body of every fiber: run the job the scheduler gave it, then the jobs
+// left on the bottom of its worker's deque, on the same fiber: a scheduler
+// would only hand them to this fiber again, at the cost of two switches
+// each. A resume job goes back to the scheduler, which switches fibers.
 void Worker::fiber_body(Fiber& fiber) noexcept {
-  const Item item = fiber.job;
+  Item item = fiber.job;
   fiber.job = {};
-  item.job->execute_fn(item.job);
-  Worker* self = t_current_worker;
-  if (item.is_injected)
-    self->registry_->finish_pending();
-  self->completed_.store(self->completed_.load(std::memory_order_relaxed) + 1,
-                         std::memory_order_relaxed);
+  for (;;) {
+    item.job->execute_fn(item.job);
+    Worker* self = this_worker();  // the job may have moved to another worker
+    if (item.is_injected)
+      self->registry_->finish_pending();
+    self->completed_.store(self->completed_.load(std::memory_order_relaxed) + 1,
+                           std::memory_order_relaxed);
+    item = self->deque_.pop();
+    if (!item)
+      return;
+    if (Fiber::is_resume_job(item.job)) {
+      self->deque_.push(item.job, item.tag);
+      return;
+    }
+    self->isolation_ = item.tag;
+  }
 }
 
 void Worker::push_resume(Fiber* f) noexcept {

@@ -170,11 +170,8 @@ void Fiber::quit() noexcept {
   resume();
 }
 
-void Fiber::suspend() noexcept {
-  switch_to_scheduler(Exit::kSuspended);
-}
 
-void Fiber::switch_to_scheduler(Exit why) noexcept {
+inline void Fiber::switch_to_scheduler(Exit why) noexcept {
   exit_ = why;
 #ifdef KNOT_FIBER_TSAN
   __tsan_switch_to_fiber(resumer_tsan_fiber_, 0);
@@ -186,6 +183,10 @@ void Fiber::switch_to_scheduler(Exit why) noexcept {
 #ifdef KNOT_FIBER_ASAN
   __sanitizer_finish_switch_fiber(fake_stack_, &resumer_stack_bottom_, &resumer_stack_size_);
 #endif
+}
+
+void Fiber::suspend() noexcept {
+  switch_to_scheduler(Exit::kSuspended);
 }
 
 ctx::fiber Fiber::entry(ctx::fiber&& scheduler) {
