@@ -12,7 +12,9 @@
 #      and summary are printed, knot-view renders the report, and exit code
 #      3 is the expected outcome
 #   6. the seed's design once more under --policy compensate (a blocked
-#      worker lets a spare thread run in its place), which must complete
+#      worker lets a spare thread run in its place) and under --policy
+#      fiber (a blocked task suspends and gives its worker back), each of
+#      which must complete
 #
 # Usage: pipeline/run_main_job.sh BUILD_DIR [OUT_DIR]   (OUT_DIR defaults to ./out)
 # Exits 0 when every step did what it should (the seed's deadlock included).
@@ -117,12 +119,17 @@ if [ "$SEED_RC" -eq 3 ]; then
   fi
   step "knot-embed stats (the seed's run is recorded as a deadlock)"
   "$EMBED" stats --db "$DB"
-  # ---- 6. the same design under the compensate policy must complete ----------------------
+  # ---- 6. the same design under the compensate and fiber policies must complete ----------
   step "the seed under --policy compensate: knot-embed reprocess --pools shared --policy compensate --channel-capacity 2 --threads 2 --force"
   echo "(a worker blocked sending into 'processed' lets a spare thread run the tokenizer)"
   timeout --signal=KILL "$SEED_LIMIT_S" "$EMBED" reprocess --db "$DB" --pools shared \
     --policy compensate --channel-capacity 2 --threads 2 --force --report-dir "$REPORTS" ||
     die "the seed under --policy compensate did not complete (exit code $?)"
+  step "the seed under --policy fiber: knot-embed reprocess --pools shared --policy fiber --channel-capacity 2 --threads 2 --force"
+  echo "(a task blocked sending into 'processed' suspends on its fiber and its worker runs the tokenizer)"
+  timeout --signal=KILL "$SEED_LIMIT_S" "$EMBED" reprocess --db "$DB" --pools shared \
+    --policy fiber --channel-capacity 2 --threads 2 --force --report-dir "$REPORTS" ||
+    die "the seed under --policy fiber did not complete (exit code $?)"
   step "main job done: outputs in $OUT_DIR"
   exit 0
 fi

@@ -36,6 +36,7 @@
 #include "knot/instrumentation/symbolizer.h"
 #include "knot/runtime/error.h"
 #include "knot/runtime/latch.h"
+#include "knot/runtime/thread_pool.h"
 
 namespace knot::testing {
 namespace {
@@ -249,6 +250,40 @@ TEST(StackCaptureTest, BusyThreadsShowTheirFunction) {
     }
   }
   stop = true;
+}
+
+// A worker of a kFiber pool runs its task on a fiber: the signal handler
+// runs on the fiber's stack, and the walk shows the task's function and
+// ends at the fiber's entry, without running into the worker's own stack.
+TEST(StackCaptureTest, BusyFiberTaskShowsItsFunctionAndEndsAtTheFiberEntry) {
+  Deadline d(std::chrono::seconds(60));
+  knot::PoolOptions o;
+  o.num_threads = 1;
+  o.name = "fcap";
+  o.policy = knot::BlockingPolicy::kFiber;
+  knot::ThreadPool pool(o);
+  std::atomic<bool> stop{false};
+  std::atomic<std::int64_t> tid{0};
+  Latch done(1, "done");
+  pool.spawn([&] {
+    tid = gettid();
+    knot_test_busy_spin(stop);
+    done.count_down();
+  });
+  while (tid.load() == 0)
+    std::this_thread::yield();
+  StackCapture capture(generous());
+  instr::Symbolizer symbolizer;
+  const std::int64_t target = tid.load();
+  const auto stacks = capture.capture(std::span(&target, 1));
+  ASSERT_EQ(stacks.size(), 1u);
+  ASSERT_EQ(stacks[0].status, CaptureStatus::kCaptured) << to_string(stacks[0].status);
+  const auto frames = symbolize(symbolizer, stacks[0]);
+  EXPECT_TRUE(has_function(frames, "knot_test_busy_spin")) << describe(frames);
+  EXPECT_TRUE(has_function(frames, "Fiber::entry")) << describe(frames);
+  EXPECT_FALSE(has_function(frames, "Worker::main")) << describe(frames);
+  stop = true;
+  done.wait();
 }
 
 // Threads parked in Latch::wait() show it, and their own function, in their

@@ -214,6 +214,41 @@ TEST(WaitForGraphTest, ChannelCycleBetweenThreadsAndLatchCounters) {
   EXPECT_EQ(dead_names(b, g), (std::vector<std::string>{"left", "right", "waiter"}));
 }
 
+// Suspended fiber tasks (kFiber) have no OS thread: each is a node of its
+// own, named as a fiber task. Two tasks of a pool waiting on each other's
+// full channels, both fed by the pool, are not proven while the pool has a
+// free worker; once its workers are all parked they are.
+TEST(WaitForGraphTest, SuspendedFiberTasksAreNodesOfTheirOwn) {
+  SnapshotBuilder b;
+  b.pool(1, "p");
+  const auto w0 = b.thread("p-0", 1);
+  const auto a = b.thread("p-fiber-7");
+  const auto c = b.thread("p-fiber-8");
+  for (auto f : {a, c}) {
+    b.at(f).os_thread_id = 0;
+    b.at(f).is_fiber = true;
+    b.at(f).pool_id = 1;
+  }
+  b.send_full(a, 0x100, {pool_actor(1)});
+  b.send_full(c, 0x200, {pool_actor(1)});
+  b.set_worker_state(w0, WorkerState::kSleeping);
+  WaitForGraph g = WaitForGraph::build(b.get());
+  const int na = g.find("fiber:" + std::to_string(a));
+  const int nc = g.find("fiber:" + std::to_string(c));
+  ASSERT_GE(na, 0);
+  ASSERT_GE(nc, 0);
+  EXPECT_NE(na, nc);
+  EXPECT_EQ(g.find("thread:0"), -1);
+  EXPECT_EQ(g.nodes()[static_cast<std::size_t>(na)].label, "fiber task 'p-fiber-7'");
+  // The pool's worker is not parked (no wait): alive, so the tasks are too.
+  EXPECT_TRUE(dead_names(b, g).empty());
+  // With the worker parked on the channel too, nothing can wake them.
+  b.send_full(w0, 0x100, {pool_actor(1)});
+  b.set_worker_state(w0, WorkerState::kParked);
+  WaitForGraph dead = WaitForGraph::build(b.get());
+  EXPECT_EQ(dead_names(b, dead), (std::vector<std::string>{"p-0", "p-fiber-7", "p-fiber-8"}));
+}
+
 // Detector: confirmation needs the same waits and no progress.
 TEST(DetectorTest, ConfirmsOnASecondIdenticalSnapshotAndReportsOnce) {
   SnapshotBuilder b = seed();

@@ -175,5 +175,59 @@ TEST(WaitStackDisabledTest, NoStacksWhenDisabled) {
   t.join();
 }
 
+// A fiber task (kFiber) that waits is recorded on its own record, not its
+// worker's: the record has no OS thread, its stack holds the function that
+// waited, and the walk ends at the fiber's entry instead of running off the
+// fiber's stack.
+
+TEST_F(WaitStackTest, FiberTaskWait) {
+  Deadline deadline(30s);
+  PoolOptions o;
+  o.num_threads = 1;
+  o.name = "fibers";
+  o.policy = BlockingPolicy::kFiber;
+  ThreadPool pool(o);
+  auto [tx, rx] = channel<int>(1, "to_fiber");
+  Latch done(1, "done");
+  pool.spawn([&, rx = std::move(rx)]() mutable {
+    wait_in_recv(rx);
+    done.count_down();
+  });
+  std::optional<ThreadView> seen;
+  for (auto until = std::chrono::steady_clock::now() + 10s;
+       !seen && std::chrono::steady_clock::now() < until;) {
+    for (const auto& v : snapshot_threads()) {
+      if (v.is_fiber && v.wait && v.wait->name == "to_fiber")
+        seen = v;
+    }
+    if (!seen)
+      std::this_thread::sleep_for(1ms);
+  }
+  ASSERT_TRUE(seen.has_value());
+  EXPECT_EQ(seen->os_thread_id, 0);
+  EXPECT_EQ(seen->wait->kind, WaitKind::kChannelRecv);
+  ASSERT_FALSE(seen->wait->stack.empty());
+  instr::Symbolizer symbolizer;
+  std::string frames;
+  bool found = false;
+  for (const auto& frame : symbolizer.symbolize(seen->wait->stack)) {
+    frames += "  " + frame.function + "\n";
+    found |= frame.function.find("wait_in_recv") != std::string::npos;
+  }
+  EXPECT_TRUE(found) << frames;
+  // The walk stopped at the fiber's entry: no frame of the worker's thread
+  // (its scheduler loop) is below it.
+  EXPECT_NE(frames.find("Fiber::entry"), std::string::npos) << frames;
+  EXPECT_EQ(frames.find("Worker::main"), std::string::npos) << frames;
+  // The worker's own thread is not waiting meanwhile.
+  for (const auto& v : snapshot_threads()) {
+    if (v.pool_id == pool.snapshot().id && v.worker_index) {
+      EXPECT_FALSE(v.wait.has_value());
+    }
+  }
+  tx.send(1);
+  done.wait();
+}
+
 }  // namespace
 }  // namespace knot

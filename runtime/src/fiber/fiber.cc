@@ -170,7 +170,6 @@ void Fiber::quit() noexcept {
   resume();
 }
 
-
 inline void Fiber::switch_to_scheduler(Exit why) noexcept {
   exit_ = why;
 #ifdef KNOT_FIBER_TSAN

@@ -50,7 +50,7 @@ knot::PoolOptions pool_options(knot::BlockingPolicy policy, std::chrono::millise
   o.num_threads = 2;
   o.name = policy == knot::BlockingPolicy::kBlock        ? "block"
            : policy == knot::BlockingPolicy::kCompensate ? "compensate"
-                                                          : "fiber";
+                                                         : "fiber";
   o.policy = policy;
   o.spare_keep_alive = keep_alive;
   return o;
