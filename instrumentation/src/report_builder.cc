@@ -497,7 +497,8 @@ report::Report build_report(const ReportContext& c) {
         th.role = "spare";
     }
     th.state = thread_state(t, s);
-    if (auto it = holds.find(t.os_thread_id); !t.is_fiber && it != holds.end())
+    const std::int64_t owner_id = t.is_fiber ? -static_cast<std::int64_t>(t.index) : t.os_thread_id;
+    if (auto it = holds.find(owner_id); it != holds.end())
       th.holds = it->second;
     if (t.wait) {
       const WaitView& w = *t.wait;
@@ -584,9 +585,15 @@ report::Report build_report(const ReportContext& c) {
       }
       text += ". ";
       if (f.kind == FindingKind::kSelfDeadlock) {
-        text +=
-            "The thread waits for a mutex it already holds lower on its own stack: while "
-            "it waited for other work it ran a task that locks the same mutex. ";
+        const ThreadView* waiter = nullptr;
+        if (!f.threads.empty())
+          waiter = &s.threads[static_cast<std::size_t>(f.threads.front())];
+        text += waiter != nullptr && waiter->is_fiber
+                    ? "The fiber task waits for a mutex it already holds: it locked it twice "
+                      "(a fiber task never runs other tasks while it waits). "
+                    : "The thread waits for a mutex it already holds lower on its own stack: "
+                      "it locked it twice, directly or in a task it ran while it waited for "
+                      "other work. ";
       }
       text += "None of them can ever be woken (proven: " + std::to_string(f.threads.size()) +
               " threads stuck for " + format_seconds(seconds(f.age)) + ").";

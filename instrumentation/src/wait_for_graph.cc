@@ -154,8 +154,8 @@ WaitForGraph WaitForGraph::build(const RuntimeSnapshot& s) {
     }
     const int id = g.add_node(std::move(n));
     by_id[g.nodes_[id].id] = id;
-    if (!t.is_fiber)
-      thread_by_tid[t.os_thread_id] = id;
+    // A mutex held by a fiber task names it by minus its index.
+    thread_by_tid[t.is_fiber ? -static_cast<std::int64_t>(t.index) : t.os_thread_id] = id;
     thread_by_index[t.index] = id;
   }
 

@@ -2,6 +2,9 @@
 
 #include "knot/runtime/mutex.h"
 
+#include "fiber/fiber.h"
+#include "thread_record.h"
+
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -40,6 +43,12 @@ void describe_shared_mutex(const void* resource, ResourceFacts& facts) noexcept 
   return tid;
 }
 
+std::int64_t detail::lock_owner_id() noexcept {
+  if (detail::Fiber* fiber = detail::current_fiber())
+    return -static_cast<std::int64_t>(fiber->record().index());
+  return this_thread_id();
+}
+
 // ============================================================================
 // Mutex
 // ============================================================================
@@ -51,7 +60,7 @@ bool Mutex::try_lock() noexcept {
   while ((s & kLocked) == 0) {
     if (state_.compare_exchange_weak(s, s | kLocked, std::memory_order_acquire,
                                      std::memory_order_relaxed)) {
-      owner_.store(this_thread_id(), std::memory_order_relaxed);
+      owner_.store(detail::lock_owner_id(), std::memory_order_relaxed);
       return true;
     }
   }
@@ -123,7 +132,7 @@ bool SharedMutex::try_lock() noexcept {
   while ((s & kWriter) == 0 && s / kOneReader == 0) {
     if (state_.compare_exchange_weak(s, s | kWriter, std::memory_order_acquire,
                                      std::memory_order_relaxed)) {
-      owner_.store(this_thread_id(), std::memory_order_relaxed);
+      owner_.store(detail::lock_owner_id(), std::memory_order_relaxed);
       return true;
     }
   }

@@ -249,6 +249,25 @@ TEST(WaitForGraphTest, SuspendedFiberTasksAreNodesOfTheirOwn) {
   EXPECT_EQ(dead_names(b, dead), (std::vector<std::string>{"p-0", "p-fiber-7", "p-fiber-8"}));
 }
 
+// A mutex locked on a fiber task names the task (minus its index) as its
+// owner: a suspended task waiting for a mutex it holds is a self-deadlock
+// even though its worker thread runs on.
+TEST(WaitForGraphTest, FiberTaskRelockingItsMutexIsDead) {
+  SnapshotBuilder b;
+  b.pool(1, "p");
+  const auto w0 = b.thread("p-0", 1);
+  b.set_worker_state(w0, WorkerState::kRunning);
+  const auto f = b.thread("p-fiber-3");
+  b.at(f).os_thread_id = 0;
+  b.at(f).is_fiber = true;
+  b.at(f).pool_id = 1;
+  b.wait(f, WaitKind::kMutex, 0x700, "config").owner_tid = -static_cast<std::int64_t>(f);
+  WaitForGraph g = WaitForGraph::build(b.get());
+  EXPECT_EQ(dead_names(b, g), (std::vector<std::string>{"p-fiber-3"}));
+  const auto cycle = g.cycle_from(g.find("fiber:" + std::to_string(f)));
+  EXPECT_EQ(cycle.size(), 2u);  // the task and the mutex
+}
+
 // Detector: confirmation needs the same waits and no progress.
 TEST(DetectorTest, ConfirmsOnASecondIdenticalSnapshotAndReportsOnce) {
   SnapshotBuilder b = seed();

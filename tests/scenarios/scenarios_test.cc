@@ -213,6 +213,13 @@ TEST(ScenarioTest, SelfDeadlockThroughAStolenTask) {
   EXPECT_NE(r.narrative.find("already holds"), std::string::npos) << r.narrative;
 }
 
+TEST(ScenarioTest, RelockIsASelfDeadlock) {
+  Report r = expect_verdict("relock", "self_deadlock", true);
+  auto cycle = cycle_labels(r);
+  ASSERT_EQ(cycle.size(), 2u) << r.summary;
+  EXPECT_EQ(cycle[1], "mutex 'config'");
+}
+
 // ScopedPolicy sets KNOT_SCENARIO_POLICY for the scenario programs it starts.
 class ScopedPolicy {
  public:
@@ -249,6 +256,7 @@ TEST(CompensatedDeadlockTest, CyclesOutsidePoolsAreStillProven) {
   ScopedPolicy policy("compensate");
   expect_verdict("channel_cycle", "deadlock", true, "compensate_channel_cycle");
   expect_verdict("self_deadlock", "self_deadlock", true, "compensate_self_deadlock");
+  expect_verdict("relock", "self_deadlock", true, "compensate_relock");
 }
 
 // Cycles through pools: the pools' idle spares could run a task that some
@@ -311,12 +319,21 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, FiberExhaustionTest,
                                            "self_deadlock"));
 
 // What no policy can fix is still reported under kFiber: the cycle between
-// two stage threads is proven; cycles through pools, whose suspended tasks
+// two stage threads and a task relocking its mutex are proven; cycles
+// through pools, whose suspended tasks
 // are fiber nodes of the graph, are reported as stalls (the pools' free
 // workers could run a task someone knot cannot see might submit).
 TEST(FiberDeadlockTest, CyclesAreStillReported) {
   ScopedPolicy policy("fiber");
   expect_verdict("channel_cycle", "deadlock", true, "fiber_channel_cycle");
+  // A task that relocks its mutex: the mutex names the suspended task as
+  // its owner, so the cycle is the task and the mutex, proven.
+  Report relock = expect_verdict("relock", "self_deadlock", true, "fiber_relock");
+  auto cycle = cycle_labels(relock);
+  ASSERT_EQ(cycle.size(), 2u) << relock.summary;
+  EXPECT_EQ(cycle[0].rfind("fiber task 'p-fiber-", 0), 0u) << cycle[0];
+  EXPECT_EQ(cycle[1], "mutex 'config'");
+  EXPECT_NE(relock.narrative.find("already holds"), std::string::npos) << relock.narrative;
   Report a = expect_verdict("two_pools", "stall", false, "fiber_two_pools");
   Report b = expect_verdict("pool_and_lock", "stall", false, "fiber_pool_and_lock");
   for (const Report* r : {&a, &b}) {

@@ -204,6 +204,19 @@ void self_deadlock() {
   });
 }
 
+// 8. A pool task locks a mutex it already holds (through a helper that
+// does not know the caller holds it). No policy helps: under kFiber the
+// task suspends on the mutex, and owns it, wherever it runs.
+void relock() {
+  knot::ThreadPool pool = make_pool("p", 2);
+  knot::Mutex m("config");
+  auto reload = [&] { std::lock_guard<knot::Mutex> again(m); };
+  pool.install([&] {
+    std::lock_guard<knot::Mutex> lock(m);
+    reload();
+  });
+}
+
 // ----------------------------------------------------------------------------
 // Negative scenarios: no verdict.
 
@@ -311,6 +324,7 @@ const std::map<std::string, void (*)()>& all() {
       {"nested_latches", nested_latches},
       {"channel_cycle", channel_cycle},
       {"self_deadlock", self_deadlock},
+      {"relock", relock},
       {"slow_pipeline", slow_pipeline},
       {"busy_pool", busy_pool},
       {"timed_waits", timed_waits},

@@ -21,6 +21,14 @@ namespace knot {
 // this_thread_id() is the Linux TID of the calling thread (cached).
 std::int64_t this_thread_id() noexcept;
 
+namespace detail {
+// lock_owner_id() is what a mutex records as its owner: the calling
+// thread's TID, or, on a fiber task of a kFiber pool, minus the task's
+// record index (ThreadView::index): the task holds the mutex wherever it
+// runs next, and its worker thread may run other tasks meanwhile.
+std::int64_t lock_owner_id() noexcept;
+}  // namespace detail
+
 class KNOT_CAPABILITY("mutex") Mutex {
  public:
   explicit Mutex(std::string name = {});
@@ -37,7 +45,7 @@ class KNOT_CAPABILITY("mutex") Mutex {
                                       std::memory_order_relaxed)) {
       lock_slow(nullptr);
     }
-    owner_.store(this_thread_id(), std::memory_order_relaxed);
+    owner_.store(detail::lock_owner_id(), std::memory_order_relaxed);
   }
   bool try_lock() noexcept KNOT_TRY_ACQUIRE(true);
   template <class Rep, class Period>
@@ -48,7 +56,7 @@ class KNOT_CAPABILITY("mutex") Mutex {
     if (state_.compare_exchange_strong(expected, kLocked, std::memory_order_acquire,
                                        std::memory_order_relaxed) ||
         lock_slow(&deadline)) {
-      owner_.store(this_thread_id(), std::memory_order_relaxed);
+      owner_.store(detail::lock_owner_id(), std::memory_order_relaxed);
       return true;
     }
     return false;

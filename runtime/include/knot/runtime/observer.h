@@ -76,7 +76,8 @@ struct ResourceFacts {
   // Latches: the remaining count, and who counted down lately.
   std::ptrdiff_t count = 0;
   RecentActors recent_counters{};
-  // Mutexes: the exclusive owner's OS thread id (0: none), shared holders.
+  // Mutexes: the exclusive owner's OS thread id (0: none; a fiber task of a
+  // kFiber pool: minus its ThreadView::index), shared holders.
   std::int64_t owner_tid = 0;
   std::size_t num_readers = 0;
   // Pools (install, join from outside, shutdown): the pool waited for.
