@@ -468,7 +468,9 @@ report::Report build_report(const ReportContext& c) {
     res.num_sent = f.num_sent;
     res.num_received = f.num_received;
     res.count = f.count;
-    res.owner_tid = f.owner_tid;
+    // A mutex locked on a fiber task names the task by minus its index.
+    res.owner_tid = f.owner_tid > 0 ? f.owner_tid : 0;
+    res.owner_fiber = f.owner_tid < 0 ? static_cast<std::uint32_t>(-f.owner_tid) : 0;
     res.num_readers = f.num_readers;
     res.recent_senders = actor_labels(f.recent_senders, s);
     res.recent_receivers =

@@ -64,6 +64,7 @@ Report sample() {
                          0,
                          0,
                          0,
+                         0,
                          {"pool 'global'"},
                          {"thread 'embed'"}});
   r.graph.nodes = {{"thread:103", "thread", "thread 'embed'", false},

@@ -98,6 +98,7 @@ json resource_json(const Resource& r) {
           {"num_received", r.num_received},
           {"count", r.count},
           {"owner_tid", r.owner_tid},
+          {"owner_fiber", r.owner_fiber},
           {"num_readers", r.num_readers},
           {"pool_id", r.pool_id},
           {"recent_senders", r.recent_senders},
@@ -418,6 +419,7 @@ ParseResult parse(std::string_view text, int max_depth) {
     r.field(o, "num_received", res.num_received, p);
     r.field(o, "count", res.count, p);
     r.field(o, "owner_tid", res.owner_tid, p);
+    r.field(o, "owner_fiber", res.owner_fiber, p);
     r.field(o, "num_readers", res.num_readers, p);
     r.field(o, "pool_id", res.pool_id, p);
     read_strings(r, o, "recent_senders", p, res.recent_senders);

@@ -50,7 +50,8 @@ TEST_P(ScenarioGoldenTest, MatchesGolden) {
 INSTANTIATE_TEST_SUITE_P(Scenarios, ScenarioGoldenTest,
                          ::testing::Values("seed", "queued_receiver", "two_pools", "pool_and_lock",
                                            "nested_latches", "channel_cycle", "self_deadlock",
-                                           "compensate_two_pools"));
+                                           "compensate_two_pools", "fiber_two_pools",
+                                           "fiber_relock"));
 
 // The verdict comes first, then the summary, the cycle as a chain of names,
 // pools, resources, thread groups, narrative and advice, in that order.

@@ -91,6 +91,17 @@ std::string ReportIndex::thread_name(std::int64_t tid) const {
   return quoted(thread->name);
 }
 
+std::string ReportIndex::owner_name(const Resource& resource) const {
+  if (resource.owner_fiber != 0) {
+    for (const Thread& t : report_.threads) {
+      if (t.index == resource.owner_fiber && !t.name.empty())
+        return "fiber task " + quoted(t.name);
+    }
+    return "fiber task #" + std::to_string(resource.owner_fiber);
+  }
+  return "thread " + thread_name(resource.owner_tid);
+}
+
 std::string ReportIndex::pool_name(std::uint64_t id) const {
   const knot::report::Pool* pool = pool_by_id(id);
   if (pool == nullptr || pool->name.empty())

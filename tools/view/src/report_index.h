@@ -46,6 +46,9 @@ class ReportIndex {
   // thread_name() is "'name'" (or "tid N" for a thread without a name, or
   // with an unknown tid).
   std::string thread_name(std::int64_t tid) const;
+  // owner_name() names a mutex's owner: "thread 'name'", "fiber task
+  // 'name'" (owner_fiber set), or "thread tid N" when unknown.
+  std::string owner_name(const knot::report::Resource& resource) const;
   // pool_name() is "'name'" or "#id".
   std::string pool_name(std::uint64_t id) const;
 

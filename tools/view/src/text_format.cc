@@ -264,8 +264,8 @@ std::vector<std::string> resource_facts(const Resource& resource, const ReportIn
   } else if (resource.kind == "latch") {
     facts.push_back("count " + std::to_string(resource.count));
   } else if (resource.kind == "mutex" || resource.kind == "shared_mutex") {
-    facts.push_back(resource.owner_tid != 0
-                        ? "held by thread " + index.thread_name(resource.owner_tid)
+    facts.push_back(resource.owner_tid != 0 || resource.owner_fiber != 0
+                        ? "held by " + index.owner_name(resource)
                         : "not held");
     if (resource.kind == "shared_mutex")
       facts.push_back(plural(resource.num_readers, "reader", "readers"));

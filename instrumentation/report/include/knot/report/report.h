@@ -116,6 +116,9 @@ struct Resource {
   std::uint64_t num_received = 0;
   std::int64_t count = 0;
   std::int64_t owner_tid = 0;
+  // A mutex held by a fiber task (kFiber): the task's Thread::index, and
+  // owner_tid is 0 (the task has no thread while it waits). 0 otherwise.
+  std::uint32_t owner_fiber = 0;
   std::size_t num_readers = 0;
   std::uint64_t pool_id = 0;
   // Who used each side lately, in the user's words ("thread 'embed'",

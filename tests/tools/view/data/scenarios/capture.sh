@@ -2,7 +2,8 @@
 # Captures reports of the watchdog's scenario suite (tests/scenarios) as the
 # inputs of knot-view's golden tests (RenderTextTest.ScenarioMatchesGolden).
 #
-# Usage: tests/tools/view/data/scenarios/capture.sh BUILD_DIR
+# Usage: tests/tools/view/data/scenarios/capture.sh BUILD_DIR [SHAPE...]
+#   SHAPE: capture only these (default: every shape listed below)
 #
 # Run the scenario suite in BUILD_DIR first (ctest -R scenarios_test). For
 # each shape below this takes the newest report in
@@ -12,12 +13,15 @@
 # with KNOT_VIEW_UPDATE_GOLDEN=1 BUILD_DIR/tests/tools/view/view_render_test
 # and review them before committing: they are what a person sees.
 set -euo pipefail
-[ $# -eq 1 ] || { echo "usage: capture.sh BUILD_DIR" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: capture.sh BUILD_DIR [SHAPE...]" >&2; exit 2; }
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(git -C "$here" rev-parse --show-toplevel)
 reports="$1/tests/scenarios/reports"
 shapes="seed queued_receiver two_pools pool_and_lock nested_latches channel_cycle self_deadlock
-compensate_two_pools"
+compensate_two_pools fiber_two_pools fiber_relock"
+if [ $# -gt 1 ]; then
+  shapes="${*:2}"
+fi
 for shape in $shapes; do
   newest=$(ls -t "$reports/$shape"/*.json 2>/dev/null | head -n 1)
   [ -n "$newest" ] || { echo "capture.sh: no report in $reports/$shape" >&2; exit 1; }
