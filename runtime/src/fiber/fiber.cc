@@ -158,6 +158,10 @@ Fiber::Exit Fiber::resume() noexcept {
   __sanitizer_start_switch_fiber(&fake_stack, stack_bottom_, stack_size_);
 #endif
   context_ = std::move(context_).resume();
+#ifdef KNOT_FIBER_TSAN
+  if (exit_ == Exit::kQuit)  // the fiber ended without switching back (entry())
+    __tsan_switch_to_fiber(resumer_tsan_fiber_, 0);
+#endif
 #ifdef KNOT_FIBER_ASAN
   __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
 #endif
@@ -198,9 +202,10 @@ ctx::fiber Fiber::entry(ctx::fiber&& scheduler) {
     switch_to_scheduler(Exit::kDone);
   }
   exit_ = Exit::kQuit;
-#ifdef KNOT_FIBER_TSAN
-  __tsan_switch_to_fiber(resumer_tsan_fiber_, 0);
-#endif
+  // No __tsan_switch_to_fiber here: this function and the lambda around it
+  // still leave their frames in ThreadSanitizer's shadow stack of this
+  // fiber, which would pop the resumer's frames instead. resume() switches
+  // ThreadSanitizer back once it is on the resumer's stack.
 #ifdef KNOT_FIBER_ASAN
   // nullptr: this stack's frames are gone for good.
   __sanitizer_start_switch_fiber(nullptr, resumer_stack_bottom_, resumer_stack_size_);
