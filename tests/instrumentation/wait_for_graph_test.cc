@@ -46,6 +46,15 @@ class SnapshotBuilder {
     return t.index;
   }
 
+  // fiber() adds a suspended fiber task of pool `pool` (no OS thread).
+  std::uint32_t fiber(const std::string& name, std::uint64_t pool) {
+    const std::uint32_t index = thread(name);
+    at(index).os_thread_id = 0;
+    at(index).is_fiber = true;
+    at(index).pool_id = pool;
+    return index;
+  }
+
   void pool(std::uint64_t id, const std::string& name, std::size_t queued = 0) {
     PoolSnapshot p;
     p.id = id;
@@ -222,13 +231,8 @@ TEST(WaitForGraphTest, SuspendedFiberTasksAreNodesOfTheirOwn) {
   SnapshotBuilder b;
   b.pool(1, "p");
   const auto w0 = b.thread("p-0", 1);
-  const auto a = b.thread("p-fiber-7");
-  const auto c = b.thread("p-fiber-8");
-  for (auto f : {a, c}) {
-    b.at(f).os_thread_id = 0;
-    b.at(f).is_fiber = true;
-    b.at(f).pool_id = 1;
-  }
+  const auto a = b.fiber("p-fiber-7", 1);
+  const auto c = b.fiber("p-fiber-8", 1);
   b.send_full(a, 0x100, {pool_actor(1)});
   b.send_full(c, 0x200, {pool_actor(1)});
   b.set_worker_state(w0, WorkerState::kSleeping);
@@ -257,10 +261,7 @@ TEST(WaitForGraphTest, FiberTaskRelockingItsMutexIsDead) {
   b.pool(1, "p");
   const auto w0 = b.thread("p-0", 1);
   b.set_worker_state(w0, WorkerState::kRunning);
-  const auto f = b.thread("p-fiber-3");
-  b.at(f).os_thread_id = 0;
-  b.at(f).is_fiber = true;
-  b.at(f).pool_id = 1;
+  const auto f = b.fiber("p-fiber-3", 1);
   b.wait(f, WaitKind::kMutex, 0x700, "config").owner_tid = -static_cast<std::int64_t>(f);
   WaitForGraph g = WaitForGraph::build(b.get());
   EXPECT_EQ(dead_names(b, g), (std::vector<std::string>{"p-fiber-3"}));

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/deadline.h"
+#include "common/fiber_waits.h"
 #include "knot/instrumentation/instrumentation.h"
 #include "knot/instrumentation/symbolizer.h"
 #include "knot/runtime.h"
@@ -193,16 +194,7 @@ TEST_F(WaitStackTest, FiberTaskWait) {
     wait_in_recv(rx);
     done.count_down();
   });
-  std::optional<ThreadView> seen;
-  for (auto until = std::chrono::steady_clock::now() + 10s;
-       !seen && std::chrono::steady_clock::now() < until;) {
-    for (const auto& v : snapshot_threads()) {
-      if (v.is_fiber && v.wait && v.wait->name == "to_fiber")
-        seen = v;
-    }
-    if (!seen)
-      std::this_thread::sleep_for(1ms);
-  }
+  const std::optional<ThreadView> seen = testing::wait_for_fiber_wait("to_fiber");
   ASSERT_TRUE(seen.has_value());
   EXPECT_EQ(seen->os_thread_id, 0);
   EXPECT_EQ(seen->wait->kind, WaitKind::kChannelRecv);

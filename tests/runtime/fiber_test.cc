@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/deadline.h"
+#include "common/fiber_waits.h"
 #include "knot/runtime/blocking.h"
 #include "knot/runtime/channel.h"
 #include "knot/runtime/join.h"
@@ -335,15 +336,7 @@ TEST(FiberTest, SuspendedTasksAppearInSnapshots) {
     rx.recv();
     done.count_down();
   });
-  std::optional<ThreadView> found;
-  for (int i = 0; i < 2000 && !found; ++i) {
-    for (const ThreadView& t : snapshot_threads()) {
-      if (t.is_fiber && t.wait && t.wait->name == "to_task")
-        found = t;
-    }
-    if (!found)
-      std::this_thread::sleep_for(1ms);
-  }
+  const std::optional<ThreadView> found = testing::wait_for_fiber_wait("to_task");
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->os_thread_id, 0);
   EXPECT_EQ(found->pool_id, pool.snapshot().id);

@@ -229,24 +229,42 @@ class ScopedPolicy {
   ScopedPolicy& operator=(const ScopedPolicy&) = delete;
 };
 
-// Under kCompensate the shapes that exhaust a pool under kBlock finish: a
-// spare thread runs the queued task that wakes the blocked workers. They
-// run as negative scenarios: no report at all, not even a warning.
-// (The knot-embed pipeline's seed, whose loops are read batches, completes
-// too: tests/pipeline.)
-class CompensatedExhaustionTest : public ::testing::TestWithParam<const char*> {};
+// Under kCompensate and kFiber the shapes that exhaust a pool under kBlock
+// finish, as negative scenarios: no report at all, not even a warning.
+// kCompensate: a spare thread runs the queued task that wakes the blocked
+// workers. kFiber: a task that waits suspends and gives its worker to the
+// task that wakes it; there the seed's 20000 pieces suspend one after the
+// other while the tokenizer runs, and the self-deadlock through a stolen
+// task finishes too, since a join suspends instead of helping, so the
+// worker that holds the mutex is never asked to lock it again. (The
+// knot-embed pipeline's seed, whose loops are read batches, completes
+// under both: tests/pipeline.)
+struct PolicyShape {
+  const char* policy;
+  const char* shape;
+};
 
-TEST_P(CompensatedExhaustionTest, Finishes) {
-  ScopedPolicy policy("compensate");
-  const std::string name = GetParam();
-  Outcome out = run_scenario(name, "compensate_" + name, /*negative=*/true);
+class ExhaustionUnderPolicyTest : public ::testing::TestWithParam<PolicyShape> {};
+
+TEST_P(ExhaustionUnderPolicyTest, Finishes) {
+  ScopedPolicy policy(GetParam().policy);
+  const std::string name = GetParam().shape;
+  Outcome out = run_scenario(name, std::string(GetParam().policy) + "_" + name, /*negative=*/true);
   EXPECT_EQ(out.exit_code, 0) << name;
   for (const Report& r : out.reports)
     ADD_FAILURE() << name << ": unexpected report: " << r.summary;
 }
 
-INSTANTIATE_TEST_SUITE_P(Scenarios, CompensatedExhaustionTest,
-                         ::testing::Values("queued_receiver", "nested_latches"));
+INSTANTIATE_TEST_SUITE_P(Scenarios, ExhaustionUnderPolicyTest,
+                         ::testing::Values(PolicyShape{"compensate", "queued_receiver"},
+                                           PolicyShape{"compensate", "nested_latches"},
+                                           PolicyShape{"fiber", "seed"},
+                                           PolicyShape{"fiber", "queued_receiver"},
+                                           PolicyShape{"fiber", "nested_latches"},
+                                           PolicyShape{"fiber", "self_deadlock"}),
+                         [](const ::testing::TestParamInfo<PolicyShape>& param) {
+                           return std::string(param.param.policy) + "_" + param.param.shape;
+                         });
 
 // What no policy can fix is still reported under kCompensate. Proven: a
 // cycle between two stage threads, and a self-deadlock (a join under
@@ -296,27 +314,6 @@ TEST(CompensatedDeadlockTest, SeedExhaustsTheSparesAndIsProven) {
   }
   EXPECT_TRUE(says_already);
 }
-
-// Under kFiber the shapes that exhaust a pool under kBlock finish too: a
-// task that waits suspends and gives its worker to the task that wakes it.
-// The seed's 20000 pieces suspend one after the other while the tokenizer
-// runs; and the self-deadlock through a stolen task finishes, since a join
-// suspends instead of helping, so the worker that holds the mutex is never
-// asked to lock it again.
-class FiberExhaustionTest : public ::testing::TestWithParam<const char*> {};
-
-TEST_P(FiberExhaustionTest, Finishes) {
-  ScopedPolicy policy("fiber");
-  const std::string name = GetParam();
-  Outcome out = run_scenario(name, "fiber_" + name, /*negative=*/true);
-  EXPECT_EQ(out.exit_code, 0) << name;
-  for (const Report& r : out.reports)
-    ADD_FAILURE() << name << ": unexpected report: " << r.summary;
-}
-
-INSTANTIATE_TEST_SUITE_P(Scenarios, FiberExhaustionTest,
-                         ::testing::Values("seed", "queued_receiver", "nested_latches",
-                                           "self_deadlock"));
 
 // What no policy can fix is still reported under kFiber: the cycle between
 // two stage threads and a task relocking its mutex are proven; cycles
