@@ -26,6 +26,10 @@ std::string ProgressPrinter::format(const ReprocessProgress& p) {
       std::snprintf(part, sizeof part, " (%zu spare%s)", pool.spares, pool.spares == 1 ? "" : "s");
       text += part;
     }
+    if (pool.suspended > 0) {
+      std::snprintf(part, sizeof part, " %zu suspended", pool.suspended);
+      text += part;
+    }
   }
   for (const ChannelFill& ch : p.channels) {
     char part[80];

@@ -35,6 +35,7 @@ PoolOccupancy occupancy(const ThreadPool& pool) {
   o.idle = snap.count(WorkerState::kSearching) + snap.count(WorkerState::kSleeping);
   o.queued = snap.queued_jobs();
   o.spares = snap.num_spares;
+  o.suspended = snap.num_suspended;
   return o;
 }
 

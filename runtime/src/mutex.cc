@@ -3,6 +3,7 @@
 #include "knot/runtime/mutex.h"
 
 #include "fiber/fiber.h"
+#include "registry.h"
 #include "thread_record.h"
 
 #include <sys/syscall.h>
@@ -12,6 +13,7 @@
 
 #include "knot/runtime/detail/check.h"
 #include "knot/runtime/detail/parking_lot.h"
+#include "knot/runtime/detail/scheduler.h"
 
 namespace knot {
 
@@ -43,9 +45,14 @@ void describe_shared_mutex(const void* resource, ResourceFacts& facts) noexcept 
   return tid;
 }
 
+// Reads the worker here (one thread-local load) rather than through
+// current_fiber() in another file: it is on the uncontended lock's path.
 std::int64_t detail::lock_owner_id() noexcept {
-  if (detail::Fiber* fiber = detail::current_fiber())
-    return -static_cast<std::int64_t>(fiber->record().index());
+  const detail::Worker* worker = detail::t_current_worker;
+  if (worker != nullptr) {
+    if (detail::Fiber* fiber = worker->running_fiber())
+      return -static_cast<std::int64_t>(fiber->record().index());
+  }
   return this_thread_id();
 }
 

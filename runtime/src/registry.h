@@ -188,6 +188,11 @@ class Registry : public std::enable_shared_from_this<Registry> {
   void push_ready(Fiber* f) noexcept;
   Item pop_ready() noexcept;
   bool has_ready() const noexcept { return num_ready_.load(std::memory_order_seq_cst) != 0; }
+  // Counts the pool's fibers suspended in a wait, for snapshots (relaxed:
+  // a statistic, read torn like the rest of a snapshot).
+  void fiber_suspending(bool begins) noexcept {
+    num_suspended_.fetch_add(begins ? 1 : std::size_t(-1), std::memory_order_relaxed);
+  }
 
   // worker_started() is called by each worker once it is set up.
   void worker_started() noexcept { started_.count_down(); }
@@ -238,6 +243,7 @@ class Registry : public std::enable_shared_from_this<Registry> {
   Fiber* ready_head_ = nullptr;  // guarded by ready_mutex_
   Fiber* ready_tail_ = nullptr;  // guarded by ready_mutex_
   std::atomic<std::size_t> num_ready_{0};
+  std::atomic<std::size_t> num_suspended_{0};
   bool terminated_ = false;
   // Counted down by each worker once it runs (its OS thread id is known);
   // create() waits for it, so a new pool's snapshot is complete.

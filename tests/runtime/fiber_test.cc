@@ -344,10 +344,12 @@ TEST(FiberTest, SuspendedTasksAppearInSnapshots) {
   EXPECT_EQ(found->stage, "consumer");
   EXPECT_EQ(found->wait->kind, WaitKind::kChannelRecv);
   EXPECT_FALSE(found->wait->is_timed);
-  // Its worker is free meanwhile.
+  // The pool counts it, and its worker is free meanwhile.
+  EXPECT_EQ(pool.snapshot().num_suspended, 1u);
   EXPECT_EQ(pool.install([] { return 7; }), 7);
   tx.send(1);
   done.wait();
+  EXPECT_EQ(pool.snapshot().num_suspended, 0u);
   for (const ThreadView& t : snapshot_threads())
     EXPECT_FALSE(t.is_fiber && t.wait && t.wait->name == "to_task");
 }

@@ -9,6 +9,7 @@
 #include <new>
 #include <utility>
 
+#include "../registry.h"
 #include "../thread_record.h"
 
 #if defined(__SANITIZE_THREAD__)
@@ -189,7 +190,9 @@ inline void Fiber::switch_to_scheduler(Exit why) noexcept {
 }
 
 void Fiber::suspend() noexcept {
+  registry_->fiber_suspending(true);
   switch_to_scheduler(Exit::kSuspended);
+  registry_->fiber_suspending(false);
 }
 
 ctx::fiber Fiber::entry(ctx::fiber&& scheduler) {

@@ -65,7 +65,8 @@ struct PoolOccupancy {
   std::size_t parked = 0;
   std::size_t idle = 0;  // searching or sleeping
   std::size_t queued = 0;
-  std::size_t spares = 0;  // --policy compensate: spare threads among the above
+  std::size_t spares = 0;     // --policy compensate or fiber: spare threads among the above
+  std::size_t suspended = 0;  // --policy fiber: tasks suspended in a wait
 };
 
 struct ReprocessProgress {

@@ -63,7 +63,8 @@ struct PoolSnapshot {
   std::string name;
   BlockingPolicy policy = BlockingPolicy::kBlock;
   std::size_t num_threads = 0;     // the pool's size (spares not counted)
-  std::size_t num_spares = 0;      // kCompensate: spares in `workers` now
+  std::size_t num_spares = 0;      // kCompensate, kFiber: spares in `workers` now
+  std::size_t num_suspended = 0;   // kFiber: tasks suspended in a wait now
   std::size_t injector_depth = 0;  // jobs submitted from outside, not yet taken
   std::size_t pending_tasks = 0;   // spawned or injected jobs not finished
   bool is_shutting_down = false;
