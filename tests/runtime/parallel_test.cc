@@ -1,4 +1,4 @@
-// parallel_for, parallel_for_each, parallel_reduce, parallel_sort.
+// parallel_for, parallel_for_each, parallel_reduce (parallel_sort: parallel_sort_test.cc).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,7 +13,6 @@
 #include "common/pool_fixture.h"
 #include "knot/runtime/parallel_for.h"
 #include "knot/runtime/parallel_reduce.h"
-#include "knot/runtime/parallel_sort.h"
 
 namespace knot {
 namespace {
@@ -126,38 +125,6 @@ TEST_P(ParallelTest, ReduceEmpty) {
   EXPECT_EQ(parallel_reduce(
                 3, 3, 99, [](int) { return 1; }, [](int a, int b) { return a + b; }),
             99);
-}
-
-// Sorting random, sorted, reversed and duplicate-heavy inputs matches std::sort.
-TEST_P(ParallelTest, SortMatchesStdSort) {
-  std::mt19937_64 rng(42);
-  for (std::size_t n : {0, 1, 100, 9000, 100000, 300001}) {
-    std::vector<std::uint64_t> v(n);
-    for (auto& x : v)
-      x = rng() % (n / 3 + 1);
-    auto expected = v;
-    std::sort(expected.begin(), expected.end());
-    pool().install([&] { parallel_sort(v); });
-    ASSERT_EQ(v, expected) << n;
-    pool().install([&] { parallel_sort(v); });  // already sorted
-    ASSERT_EQ(v, expected);
-    std::reverse(v.begin(), v.end());
-    pool().install([&] { parallel_sort(v.begin(), v.end(), std::greater<>()); });
-    std::reverse(expected.begin(), expected.end());
-    ASSERT_EQ(v, expected);
-  }
-}
-
-// Sorting non-trivial elements (strings) from outside any pool.
-TEST(ParallelSortTest, StringsOffPool) {
-  std::mt19937 rng(7);
-  std::vector<std::string> v(50000);
-  for (auto& s : v)
-    s = std::to_string(rng());
-  auto expected = v;
-  std::sort(expected.begin(), expected.end());
-  parallel_sort(v);
-  EXPECT_EQ(v, expected);
 }
 
 KNOT_INSTANTIATE_POOL_TEST(ParallelTest);

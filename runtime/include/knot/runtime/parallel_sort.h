@@ -3,21 +3,36 @@
 //   parallel_sort(begin, end [, comp])
 //   parallel_sort(range [, comp])
 //
-// A parallel merge sort: the range is halved with join() down to pieces
-// that std::sort handles, and the halves are merged in parallel (each merge
-// splits at the median of its larger input and a binary search in the
-// other). Merges ping-pong between the range and one scratch buffer of the
-// same size, so each level moves every element once. Not stable (the leaves
-// use std::sort). Needs O(n) extra memory; element type must be movable and
-// default-constructible. If `comp` throws, the range holds a permutation of
-// its elements in unspecified order and the exception is rethrown.
+// An in-place parallel quicksort in the manner of pattern-defeating
+// quicksort (Peters, 2021) and Rayon's par_sort_unstable: each step picks a
+// pivot (median of 3, or the median of three medians of 3 above 128
+// elements), partitions, and sorts the two sides with join() while they are
+// large, serially below. Small pieces take an insertion sort. An unbalanced
+// partition scrambles a few elements so that patterns do not repeat, and
+// after log2(n) unbalanced partitions a piece falls back to heapsort, so the
+// worst case is O(n log n) comparisons. A pivot equal to the element before
+// its piece (every element of the piece is >= that one) puts the elements
+// equal to it on the left and leaves them there, so many duplicates cost no
+// more than few. Arithmetic elements under a standard order (std::less,
+// std::greater, their ranges:: forms) partition without branches on the
+// comparison (BlockQuicksort's insight, Edelkamp and Weiss 2016; here a
+// Lomuto partition whose swap distance is computed from the comparison),
+// which is where most of the time
+// of a random input goes.
+//
+// Not stable; no extra memory beyond the recursion; the elements need only
+// be movable and swappable. If `comp` throws, the exception is rethrown and
+// the range holds a permutation of its elements in unspecified order (every
+// step moves elements by swaps, or through one hole that is refilled on
+// unwinding).
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <functional>
 #include <iterator>
-#include <memory>
+#include <limits>
 #include <ranges>
 #include <type_traits>
 #include <utility>
@@ -29,52 +44,233 @@ namespace knot {
 
 namespace detail {
 
-inline constexpr std::size_t kSortSerialCutoff = 1 << 13;
-inline constexpr std::size_t kMergeSerialCutoff = 1 << 13;
+// Pieces up to this size are sorted without join(); parallel_sort() on a
+// range this small does not touch a pool.
+inline constexpr std::ptrdiff_t kSortSerialCutoff = 1 << 13;
+// Pieces up to this size take an insertion sort.
+inline constexpr std::ptrdiff_t kInsertionSortMax = 24;
+// Above this size the pivot is the median of three medians of 3.
+inline constexpr std::ptrdiff_t kNintherMin = 128;
 
-// Merges sorted [a, a+na) and [b, b+nb) into out (moving).
-template <class ItA, class ItB, class Out, class Comp>
-void parallel_merge(ItA a, std::size_t na, ItB b, std::size_t nb, Out out, Comp& comp) {
-  if (na + nb <= kMergeSerialCutoff) {
-    std::merge(std::make_move_iterator(a), std::make_move_iterator(a + na),
-               std::make_move_iterator(b), std::make_move_iterator(b + nb), out, comp);
+template <class T, class Comp>
+inline constexpr bool kBranchlessPartition =
+    std::is_arithmetic_v<T> &&
+    (std::is_same_v<Comp, std::ranges::less> || std::is_same_v<Comp, std::ranges::greater> ||
+     std::is_same_v<Comp, std::less<>> || std::is_same_v<Comp, std::greater<>> ||
+     std::is_same_v<Comp, std::less<T>> || std::is_same_v<Comp, std::greater<T>>);
+
+// Sorts [begin, end) by insertion. The element being inserted waits in a
+// local while larger ones shift right; if `comp` throws, the guard puts it
+// back into the hole, so the range stays a permutation.
+template <class It, class Comp>
+void insertion_sort(It begin, It end, Comp& comp) {
+  using T = std::iter_value_t<It>;
+  if (end - begin < 2)
     return;
-  }
-  if (na < nb) {
-    // Split the larger input at its middle; find the matching cut in the
-    // other with a binary search. Ties: elements of b go after equal ones of a.
-    std::size_t mb = nb / 2;
-    std::size_t ma = static_cast<std::size_t>(std::upper_bound(a, a + na, b[mb], comp) - a);
-    join([&] { parallel_merge(a, ma, b, mb, out, comp); },
-         [&] { parallel_merge(a + ma, na - ma, b + mb, nb - mb, out + (ma + mb), comp); });
-  } else {
-    std::size_t ma = na / 2;
-    std::size_t mb = static_cast<std::size_t>(std::lower_bound(b, b + nb, a[ma], comp) - b);
-    join([&] { parallel_merge(a, ma, b, mb, out, comp); },
-         [&] { parallel_merge(a + ma, na - ma, b + mb, nb - mb, out + (ma + mb), comp); });
+  for (It i = begin + 1; i != end; ++i) {
+    if (!comp(*i, *(i - 1)))
+      continue;
+    struct Hole {
+      T value;
+      It pos;
+      ~Hole() { *pos = std::move(value); }
+    } hole{std::move(*i), i};
+    do {
+      *hole.pos = std::move(*(hole.pos - 1));
+      --hole.pos;
+    } while (hole.pos != begin && comp(hole.value, *(hole.pos - 1)));
   }
 }
 
-// Sorts [data, data+n) using [buf, buf+n) as scratch. The sorted result ends
-// in `buf` if `into_buf`, else in `data`.
-template <class It, class T, class Comp>
-void merge_sort(It data, T* buf, std::size_t n, bool into_buf, std::size_t leaf, Comp& comp) {
-  if (n <= leaf) {
-    std::sort(data, data + n, comp);
-    if (into_buf)
-      std::move(data, data + n, buf);
-    return;
+// Heapsort by swaps: the fallback that bounds the worst case.
+template <class It, class Comp>
+void sift_down(It first, std::ptrdiff_t i, std::ptrdiff_t n, Comp& comp) {
+  while (true) {
+    std::ptrdiff_t child = 2 * i + 1;
+    if (child >= n)
+      return;
+    if (child + 1 < n && comp(first[child], first[child + 1]))
+      ++child;
+    if (!comp(first[i], first[child]))
+      return;
+    std::iter_swap(first + i, first + child);
+    i = child;
   }
-  std::size_t half = n / 2;
-  // The halves land in the other place, so that this level's merge moves
-  // them to where the caller wants the result.
-  join([&] { merge_sort(data, buf, half, !into_buf, leaf, comp); },
-       [&] { merge_sort(data + half, buf + half, n - half, !into_buf, leaf, comp); });
-  if (into_buf) {
-    parallel_merge(data, half, data + half, n - half, buf, comp);
+}
+
+template <class It, class Comp>
+void heap_sort(It begin, It end, Comp& comp) {
+  std::ptrdiff_t n = end - begin;
+  for (std::ptrdiff_t i = n / 2 - 1; i >= 0; --i)
+    sift_down(begin, i, n, comp);
+  for (std::ptrdiff_t last = n - 1; last > 0; --last) {
+    std::iter_swap(begin, begin + last);
+    sift_down(begin, 0, last, comp);
+  }
+}
+
+// Orders *a, *b, *c by swaps.
+template <class It, class Comp>
+void sort3(It a, It b, It c, Comp& comp) {
+  if (comp(*b, *a))
+    std::iter_swap(a, b);
+  if (comp(*c, *b)) {
+    std::iter_swap(b, c);
+    if (comp(*b, *a))
+      std::iter_swap(a, b);
+  }
+}
+
+// Moves the chosen pivot to *begin. n > kInsertionSortMax.
+template <class It, class Comp>
+void choose_pivot(It begin, It end, Comp& comp) {
+  std::ptrdiff_t n = end - begin;
+  It mid = begin + n / 2;
+  if (n > kNintherMin) {
+    sort3(begin, mid, end - 1, comp);
+    sort3(begin + 1, mid - 1, end - 2, comp);
+    sort3(begin + 2, mid + 1, end - 3, comp);
+    sort3(mid - 1, mid, mid + 1, comp);
   } else {
-    parallel_merge(buf, half, buf + half, n - half, data, comp);
+    sort3(begin, mid, end - 1, comp);
   }
+  std::iter_swap(begin, mid);
+}
+
+// Partitions [begin+1, end) around the pivot *begin: the elements for which
+// goes_left(element, pivot) holds come first. Puts the pivot between the two
+// sides and returns its position.
+//
+// Branchless form (arithmetic elements): a Lomuto pass that swaps each
+// element with the first element of the right side when it goes left. The
+// decision only sets the distance of the swap (zero when the element stays),
+// so the loop has no branch that depends on the data; compilers turn a
+// conditional move of the values back into a branch.
+template <class It, class GoesLeft>
+It partition_branchless(It begin, It end, GoesLeft goes_left) {
+  using T = std::iter_value_t<It>;
+  const T pivot = *begin;
+  It left_end = begin + 1;
+  for (It it = begin + 1; it != end; ++it) {
+    T x = *it;
+    T y = *left_end;
+    // 0 or all ones.
+    std::ptrdiff_t take = -static_cast<std::ptrdiff_t>(goes_left(x, pivot));
+    std::ptrdiff_t distance = (it - left_end) & take;
+    left_end[distance] = y;  // to *it if x goes left, else back in place
+    it[-distance] = x;       // to *left_end if x goes left, else back in place
+    left_end -= take;
+  }
+  It pos = left_end - 1;
+  *begin = *pos;
+  *pos = pivot;
+  return pos;
+}
+
+// Generic form: Hoare's two scans, swapping pairs that are on the wrong
+// sides. The pivot stays at *begin until the end, so `goes_left` may take
+// it by reference; every scan is bounded, so an inconsistent comparator
+// cannot run off the range.
+template <class It, class GoesLeft>
+It partition_swapping(It begin, It end, GoesLeft goes_left) {
+  It lo = begin + 1;
+  It hi = end;
+  // [begin+1, lo) go left, [hi, end) go right.
+  while (true) {
+    while (lo < hi && goes_left(*lo, *begin))
+      ++lo;
+    while (lo < hi && !goes_left(*(hi - 1), *begin))
+      --hi;
+    if (lo >= hi)
+      break;
+    std::iter_swap(lo, hi - 1);
+    ++lo;
+    --hi;
+  }
+  It pos = lo - 1;
+  std::iter_swap(begin, pos);
+  return pos;
+}
+
+template <class It, class Comp, class GoesLeft>
+It partition(It begin, It end, GoesLeft goes_left) {
+  if constexpr (kBranchlessPartition<std::iter_value_t<It>, Comp>)
+    return partition_branchless(begin, end, goes_left);
+  else
+    return partition_swapping(begin, end, goes_left);
+}
+
+// Swaps a few elements of a piece a partition left unbalanced, so that the
+// next pivot comes from different places.
+template <class It>
+void scramble(It begin, It end) {
+  std::ptrdiff_t n = end - begin;
+  if (n < kInsertionSortMax)
+    return;
+  std::iter_swap(begin, begin + n / 4);
+  std::iter_swap(end - 1, end - n / 4);
+  if (n > kNintherMin) {
+    std::iter_swap(begin + 1, begin + (n / 4 + 1));
+    std::iter_swap(begin + 2, begin + (n / 4 + 2));
+    std::iter_swap(end - 2, end - (n / 4 + 1));
+    std::iter_swap(end - 3, end - (n / 4 + 2));
+  }
+}
+
+// Sorts [begin, end). `leftmost`: no element precedes the piece; otherwise
+// *(begin - 1) is <= every element of it. Pieces larger than
+// `parallel_min` sort their two sides with join().
+template <class It, class Comp>
+void quicksort(It begin, It end, Comp& comp, int bad_allowed, bool leftmost,
+               std::ptrdiff_t parallel_min) {
+  while (true) {
+    std::ptrdiff_t n = end - begin;
+    if (n <= kInsertionSortMax) {
+      insertion_sort(begin, end, comp);
+      return;
+    }
+    choose_pivot(begin, end, comp);
+    if (!leftmost && !comp(*(begin - 1), *begin)) {
+      // The pivot equals the element before the piece, so it is the
+      // piece's smallest: everything equal to it goes left and is done.
+      It pos = partition<It, Comp>(
+          begin, end, [&comp](const auto& x, const auto& pivot) { return !comp(pivot, x); });
+      begin = pos + 1;
+      continue;
+    }
+    It pos = partition<It, Comp>(
+        begin, end, [&comp](const auto& x, const auto& pivot) { return comp(x, pivot); });
+    std::ptrdiff_t left = pos - begin;
+    std::ptrdiff_t right = end - (pos + 1);
+    if (left < n / 8 || right < n / 8) {
+      if (--bad_allowed == 0) {
+        heap_sort(begin, end, comp);
+        return;
+      }
+      scramble(begin, pos);
+      scramble(pos + 1, end);
+    }
+    if (n > parallel_min) {
+      join([&] { quicksort(begin, pos, comp, bad_allowed, leftmost, parallel_min); },
+           [&] { quicksort(pos + 1, end, comp, bad_allowed, false, parallel_min); });
+      return;
+    }
+    // Recurse into the smaller side, loop on the larger: O(log n) frames.
+    if (left < right) {
+      quicksort(begin, pos, comp, bad_allowed, leftmost, parallel_min);
+      begin = pos + 1;
+      leftmost = false;
+    } else {
+      quicksort(pos + 1, end, comp, bad_allowed, false, parallel_min);
+      end = pos;
+    }
+  }
+}
+
+template <class It, class Comp>
+void sort_on_this_thread(It begin, It end, Comp& comp, std::ptrdiff_t parallel_min) {
+  auto n = static_cast<std::size_t>(end - begin);
+  quicksort(begin, end, comp, static_cast<int>(std::bit_width(n)), /*leftmost=*/true, parallel_min);
 }
 
 }  // namespace detail
@@ -83,25 +279,22 @@ void merge_sort(It data, T* buf, std::size_t n, bool into_buf, std::size_t leaf,
 template <std::random_access_iterator It, class Comp = std::ranges::less>
 void parallel_sort(It begin, It end, Comp comp = {}) {
   using T = std::iter_value_t<It>;
-  static_assert(std::is_default_constructible_v<T> && std::is_move_assignable_v<T>,
-                "parallel_sort needs movable, default-constructible elements");
-  auto n = static_cast<std::size_t>(end - begin);
+  static_assert(
+      std::is_move_constructible_v<T> && std::is_move_assignable_v<T> && std::is_swappable_v<T>,
+      "parallel_sort needs movable, swappable elements");
+  std::ptrdiff_t n = end - begin;
   if (n <= detail::kSortSerialCutoff) {
-    std::sort(begin, end, comp);
+    detail::sort_on_this_thread(begin, end, comp, std::numeric_limits<std::ptrdiff_t>::max());
     return;
   }
   if (detail::current_worker() == nullptr) {
     global_pool().install([&] { parallel_sort(begin, end, comp); });
     return;
   }
-  // Already sorted (a common case): one cheap parallel-free pass.
+  // Already sorted (a common case): one pass, and no element moves.
   if (std::is_sorted(begin, end, comp))
     return;
-  auto threads = current_num_threads();
-  std::size_t leaf =
-      std::max(detail::kSortSerialCutoff, n / (8 * std::max<std::size_t>(threads, 1)));
-  std::unique_ptr<T[]> buffer(new T[n]);
-  detail::merge_sort(begin, buffer.get(), n, /*into_buf=*/false, leaf, comp);
+  detail::sort_on_this_thread(begin, end, comp, detail::kSortSerialCutoff);
 }
 
 template <std::ranges::random_access_range R, class Comp = std::ranges::less>
