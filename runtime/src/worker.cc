@@ -80,12 +80,14 @@ void Worker::main() noexcept {
   t_actor = 0;
 }
 
-void Worker::push(Job* job) noexcept {
+// push() and pop_if() are inline: push_job() and pop_job_if(), the entry
+// points of every join, are their only callers.
+inline void Worker::push(Job* job) noexcept {
   deque_.push(job, isolation_);
   registry_->sleep().new_local_job();
 }
 
-bool Worker::pop_if(Job* job) noexcept {
+inline bool Worker::pop_if(Job* job) noexcept {
   Item item = deque_.pop();
   if (item.job == job)
     return true;

@@ -69,13 +69,6 @@ bool Sleep::sleep(std::size_t index, JobLatch* latch, FunctionRef<bool()> has_wo
   return woken;
 }
 
-void Sleep::new_local_job() noexcept {
-  std::uint64_t c = counters_.load(std::memory_order_relaxed);
-  // [R3] Only when nobody is searching: a searcher will find the job.
-  if (sleeping(c) > 0 && inactive(c) == sleeping(c))
-    wake_any(1);
-}
-
 void Sleep::new_injected_job() noexcept {
   // [R1] Dekker with the sleeper's increment and last look. A searcher does
   // not make the wake unnecessary: it may be inside an isolation region,

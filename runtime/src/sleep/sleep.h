@@ -46,8 +46,13 @@ class Sleep {
 
   // new_local_job() is called after a worker pushed onto its own deque. No
   // fence: a wakeup missed here costs parallelism only, since the pusher
-  // will run the job itself [R3].
-  void new_local_job() noexcept;
+  // will run the job itself [R3]. Inline: it runs on every join.
+  void new_local_job() noexcept {
+    const std::uint64_t c = counters_.load(std::memory_order_relaxed);
+    // [R3] Only when nobody is searching: a searcher will find the job.
+    if (sleeping(c) > 0 && inactive(c) == sleeping(c)) [[unlikely]]
+      wake_any(1);
+  }
   // new_injected_job() is called after a push onto the injector: nobody is
   // sure to be awake, so it fences before reading the counters [R1].
   void new_injected_job() noexcept;

@@ -42,35 +42,47 @@ auto call_as_value(F&& f) {
     return f();
   }
 }
-}  // namespace detail
 
-// join_context() is join() for closures that take a `bool migrated`: true
-// when the closure runs on another worker than the one that called join
-// (it was stolen). Adaptive splitters use it to split more after a steal.
-template <class A, class B>
-auto join_context(A&& a, B&& b)
-    -> detail::JoinResult<std::invoke_result_t<A&, bool>, std::invoke_result_t<B&, bool>> {
-  using RA = std::invoke_result_t<A&, bool>;
-  using RB = std::invoke_result_t<B&, bool>;
-  using R = detail::JoinResult<RA, RB>;
-  detail::Worker* worker = detail::current_worker();
+// HalfResult: what a closure of join (kContext false: called with no
+// argument) or of join_context (called with `migrated`) returns.
+template <bool kContext, class F>
+struct HalfResultOf {
+  using type = std::invoke_result_t<F&, bool>;
+};
+template <class F>
+struct HalfResultOf<false, F> {
+  using type = std::invoke_result_t<F&>;
+};
+template <bool kContext, class F>
+using HalfResult = typename HalfResultOf<kContext, F>::type;
+
+// join_impl() is join() and join_context(), written once with no closure
+// around the user's closures: a join is a few dozen instructions, and a
+// wrapper's call would be a visible part of them.
+template <bool kContext, class A, class B>
+auto join_impl(A& a, B& b) -> JoinResult<HalfResult<kContext, A>, HalfResult<kContext, B>> {
+  using RA = HalfResult<kContext, A>;
+  using RB = HalfResult<kContext, B>;
+  using R = JoinResult<RA, RB>;
+  Worker* worker = current_worker();
   if (worker == nullptr) {
-    return global_pool().install([&]() -> R { return join_context(a, b); });
+    return global_pool().install([&]() -> R { return join_impl<kContext>(a, b); });
   }
 
-  auto job_fn = [&](bool migrated) -> RA { return a(migrated); };
-  detail::StackJob<decltype(job_fn)> job_a(job_fn, detail::registry_of(worker), worker,
-                                           /*cross=*/false);
-  detail::push_job(worker, &job_a);
+  StackJob<A, kContext> job_a(a, registry_of(worker), worker, /*cross=*/false);
+  push_job(worker, &job_a);
 
-  detail::JobResult<RB> result_b;
-  auto run_b = [&]() -> RB { return b(false); };
-  result_b.run(run_b);
+  JobResult<RB> result_b;
+  if constexpr (kContext) {
+    result_b.run(b, false);
+  } else {
+    result_b.run(b);
+  }
 
-  if (detail::pop_job_if(worker, &job_a)) {
+  if (pop_job_if(worker, &job_a)) {
     job_a.run_inline();
   } else {
-    detail::wait_until(worker, job_a.latch);
+    wait_until(worker, job_a.latch);
   }
   // Both halves are done: now it is safe to rethrow.
   if (result_b.has_error())
@@ -78,19 +90,22 @@ auto join_context(A&& a, B&& b)
   if constexpr (std::is_void_v<RA> && std::is_void_v<RB>) {
     job_a.result.take();
   } else {
-    auto ra = [&] { return detail::call_as_value([&] { return job_a.result.take(); }); }();
-    auto rb = detail::call_as_value([&] { return result_b.take(); });
-    return std::pair<detail::JoinValue<RA>, detail::JoinValue<RB>>(std::move(ra), std::move(rb));
+    auto ra = [&] { return call_as_value([&] { return job_a.result.take(); }); }();
+    auto rb = call_as_value([&] { return result_b.take(); });
+    return std::pair<JoinValue<RA>, JoinValue<RB>>(std::move(ra), std::move(rb));
   }
 }
+}  // namespace detail
 
-// join() runs `a` and `b`, potentially in parallel, and returns when both
-// are done: void if both return void, else std::pair of their values
-// (detail::Unit standing for a void one). Rethrows a closure's exception
-// after both finished.
+template <class A, class B>
+auto join_context(A&& a, B&& b)
+    -> detail::JoinResult<std::invoke_result_t<A&, bool>, std::invoke_result_t<B&, bool>> {
+  return detail::join_impl<true>(a, b);
+}
+
 template <class A, class B>
 auto join(A&& a, B&& b) -> detail::JoinResult<std::invoke_result_t<A&>, std::invoke_result_t<B&>> {
-  return join_context([&](bool) { return a(); }, [&](bool) { return b(); });
+  return detail::join_impl<false>(a, b);
 }
 
 }  // namespace knot

@@ -134,11 +134,11 @@ class JobResult {
 
 // StackJob lives in its joiner's frame. The joiner either takes it back and
 // runs it inline (run_inline), or waits on `latch` until a thief ran it. A
-// closure that takes a bool is told whether it migrated: false inline, true
-// when a thief (or another pool) runs it.
-template <class F>
+// closure run with kTakesMigrated (by default: one that takes a bool) is
+// told whether it migrated: false inline, true when a thief (or another
+// pool) runs it.
+template <class F, bool kTakesMigrated = std::is_invocable_v<F&, bool>>
 class StackJob final : public Job {
-  static constexpr bool kTakesMigrated = std::is_invocable_v<F&, bool>;
   template <class G, bool = kTakesMigrated>
   struct ResultOf {
     using type = std::invoke_result_t<G&, bool>;
