@@ -96,6 +96,11 @@ class Worker {
   // (true), or, when `may_step_out`, until this spare stepped out (false).
   bool run(JobLatch& latch, bool may_step_out) noexcept;
   void execute(Item item) noexcept;
+  // run_here() runs `item` on this stack inside isolation region `region`,
+  // then counts it finished.
+  void run_here(Item item, std::uint64_t region) noexcept;
+  // job_finished() is the bookkeeping after any job this worker took ran.
+  void job_finished(Item item) noexcept;
   // kFiber: run a job on a fiber, or resume a woken fiber (fiber/README.md).
   void execute_on_fiber(Item item) noexcept;
   void run_fiber(Fiber* f) noexcept;

@@ -180,19 +180,28 @@ void Worker::execute(Item item) noexcept {
     execute_on_fiber(item);
     return;
   }
-  std::uint64_t saved = isolation_;
-  isolation_ = item.tag;  // the job's children inherit its region
-  if (isolation_ == 0 && isolates_roots_) {
+  std::uint64_t region = item.tag;  // the job's children inherit its region
+  if (region == 0 && isolates_roots_) {
     // kCompensate: a root job (injected, or spawned outside any region)
     // opens a region of its own, so that a join inside it helps only with
     // its own subtree, as ForkJoinPool's join does. Otherwise a worker
     // waiting in a join could start an unrelated task that blocks, under
     // the frame whose task someone else waits for, and no spare could
     // finish that frame.
-    isolation_ = g_next_isolation_tag.fetch_add(1, std::memory_order_relaxed);
+    region = g_next_isolation_tag.fetch_add(1, std::memory_order_relaxed);
   }
+  run_here(item, region);
+}
+
+inline void Worker::run_here(Item item, std::uint64_t region) noexcept {
+  std::uint64_t saved = isolation_;
+  isolation_ = region;
   item.job->execute_fn(item.job);
   isolation_ = saved;
+  job_finished(item);
+}
+
+inline void Worker::job_finished(Item item) noexcept {
   if (item.is_injected)
     registry_->finish_pending();
   completed_.store(completed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -213,13 +222,7 @@ void Worker::execute_on_fiber(Item item) noexcept {
     f = registry_->take_fiber();
   if (f == nullptr) {
     // No stack for a fiber: run the job here, as under kBlock.
-    std::uint64_t saved = isolation_;
-    isolation_ = item.tag;
-    item.job->execute_fn(item.job);
-    isolation_ = saved;
-    if (item.is_injected)
-      registry_->finish_pending();
-    completed_.store(completed_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    run_here(item, item.tag);
     return;
   }
   f->job = item;
@@ -271,10 +274,7 @@ void Worker::fiber_body(Fiber& fiber) noexcept {
   for (;;) {
     item.job->execute_fn(item.job);
     Worker* self = this_worker();  // the job may have moved to another worker
-    if (item.is_injected)
-      self->registry_->finish_pending();
-    self->completed_.store(self->completed_.load(std::memory_order_relaxed) + 1,
-                           std::memory_order_relaxed);
+    self->job_finished(item);
     item = self->deque_.pop();
     if (!item)
       return;
