@@ -26,7 +26,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev libboost-context-dev
   libunwind-dev libdw-dev nlohmann-json3-dev
   libgraphviz-dev libcli11-dev libgumbo-dev libsqlite3-dev libhnswlib-dev
-  python3-jsonschema chromium
+  python3-jsonschema chromium valgrind
 )
 
 log() { printf '\n==> %s\n' "$*"; }
