@@ -421,6 +421,18 @@ TEST_F(TraceTest, AnUnwritablePathGivesAClearErrorAndLosesNothing) {
   EXPECT_EQ(waits_named(trace, "blocking_region 'kept'").size(), 1u);
 }
 
+// A name that is not UTF-8 (names are whatever bytes a program gives)
+// still gives a valid document: the bad bytes are replaced.
+TEST_F(TraceTest, NamesThatAreNotUtf8StillGiveValidJson) {
+  instr::start_trace(options());
+  { auto region = blocking_region("bad \xff\xfe name"); }
+  const auto summary = instr::stop_trace();
+  ASSERT_TRUE(summary.has_value());
+  const json trace = read_json(summary->path);
+  expect_trace_event_format(trace);
+  EXPECT_EQ(summary->num_wait_events, 1u);
+}
+
 // Misuse: a second start, a stop without a start, bad options.
 TEST_F(TraceTest, LifecycleErrors) {
   EXPECT_FALSE(instr::stop_trace().has_value());
