@@ -41,15 +41,13 @@ struct WaitRecord {
 };
 
 // PoolSample is one pool's occupancy at one sample; `changed` has a bit per
-// series (kSeries*) that differs from the pool's previous sample: only
-// those become counter events.
-enum PoolSeries : unsigned {
-  kSeriesWorkers = 1u << 0,    // running, searching, sleeping, parked
-  kSeriesSpares = 1u << 1,     // spares in use
-  kSeriesSuspended = 1u << 2,  // suspended fiber tasks
-  kSeriesQueued = 1u << 3,     // queued jobs (injector and deques)
-  kAllSeries = 0xfu,
-};
+// series (kSeries*, below) that differs from the pool's previous sample:
+// only those become counter events.
+inline constexpr unsigned kSeriesWorkers = 1u << 0;    // running, searching, sleeping, parked
+inline constexpr unsigned kSeriesSpares = 1u << 1;     // spares in use
+inline constexpr unsigned kSeriesSuspended = 1u << 2;  // suspended fiber tasks
+inline constexpr unsigned kSeriesQueued = 1u << 3;     // queued jobs (injector and deques)
+inline constexpr unsigned kAllSeries = 0xfu;
 struct PoolSample {
   TraceClock::time_point time;
   std::uint64_t pool_id = 0;

@@ -23,47 +23,25 @@
 // per wait begin and end. Nothing at all when not recording beyond the
 // observer call and one atomic load.
 
+#include "trace_recorder.h"
+
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
-#include <condition_variable>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <memory>
-#include <mutex>
 #include <system_error>
-#include <thread>
-#include <unordered_map>
 #include <unordered_set>
 
-#include "annotated_mutex.h"
-#include "knot/instrumentation/trace.h"
 #include "knot/report/report_file.h"
 #include "knot/runtime/error.h"
 #include "knot/runtime/mutex.h"
 #include "knot/runtime/snapshot.h"
 #include "knot/runtime/this_thread.h"
-#include "trace_data.h"
 
-// Referenced by the link option that knot::instrumentation carries, so that
-// this object (and the KNOT_TRACE start below) is always linked in.
-extern "C" {
-int knot_trace_anchor = 0;
-}
-
-namespace knot::instr {
+namespace knot::instr::detail {
 
 namespace {
-
-using detail::AnnotatedMutex;
-using detail::MutexGuard;
-using detail::PoolSample;
-using detail::TraceClock;
-using detail::TraceData;
-using detail::WaitRecord;
 
 // is_fiber_wait() says whether the wait at `site`, seen on the calling
 // thread, suspends a fiber task rather than blocking the thread: on a fiber
@@ -76,119 +54,11 @@ bool is_fiber_wait(const WaitSite& site, std::optional<std::uint32_t>& fiber) no
   return fiber.has_value();
 }
 
-// ThreadBuffer is one OS thread's part of one recording.
-struct ThreadBuffer {
-  std::uint64_t generation = 0;
-  std::int64_t tid = 0;
-  std::string name;  // the thread's name when it first recorded
-  AnnotatedMutex mutex;
-  std::vector<WaitRecord> open KNOT_GUARDED_BY(mutex);  // begun, not ended (nested: a stack)
-  std::vector<WaitRecord> done KNOT_GUARDED_BY(mutex);
-  std::vector<const WaitSite*> open_sites KNOT_GUARDED_BY(mutex);  // parallel to `open`
-};
-
-// FiberWait is an open wait of a suspended fiber task.
-struct FiberWait {
-  std::uint64_t generation = 0;
-  WaitRecord record;
-};
-
-class Recorder {
- public:
-  static Recorder& instance() {
-    // Never destroyed: a thread may still leave a wait during static
-    // destruction, and the observer it captured must stay valid.
-    static Recorder* const r = new Recorder;
-    return *r;
-  }
-
-  void begin_wait(const WaitSite& site) noexcept;
-  void end_wait(const WaitSite& site) noexcept;
-
-  void start(const TraceOptions& options);
-  std::optional<TraceSummary> stop();
-  TraceSummary write_last(const std::string& path);
-  bool is_recording() const noexcept { return recording_.load(std::memory_order_acquire); }
-
-  Observer* next_observer() const noexcept { return next_.load(std::memory_order_acquire); }
-
- private:
-  class ChainedObserver final : public Observer {
-   public:
-    explicit ChainedObserver(Recorder& r) : r_(r) {}
-    void on_wait_begin(const WaitSite& site) noexcept override {
-      if (Observer* next = r_.next_observer())
-        next->on_wait_begin(site);
-      r_.begin_wait(site);
-    }
-    void on_wait_end(const WaitSite& site) noexcept override {
-      r_.end_wait(site);
-      if (Observer* next = r_.next_observer())
-        next->on_wait_end(site);
-    }
-    void on_worker_start(std::string_view pool_name, std::size_t index) noexcept override {
-      if (Observer* next = r_.next_observer())
-        next->on_worker_start(pool_name, index);
-    }
-    void on_worker_stop(std::string_view pool_name, std::size_t index) noexcept override {
-      if (Observer* next = r_.next_observer())
-        next->on_worker_stop(pool_name, index);
-    }
-
-   private:
-    Recorder& r_;
-  };
-
-  Recorder() : observer_(*this) {}
-
-  ThreadBuffer* this_thread_buffer(std::uint64_t generation) noexcept;
-  bool take_slot() noexcept;
-  void sampler_main(TraceClock::duration period);
-  void sample(bool is_final);
-  void write(TraceData& data, const std::string& path, TraceSummary& summary);
-
-  ChainedObserver observer_;
-  std::atomic<Observer*> next_{nullptr};
-
-  // Recording state. `recording_` and `generation_` are written by
-  // start() and stop() (under lifecycle_) and read on the parking path:
-  // the acquire load of `recording_` sees the generation and options
-  // start() set before its release store.
-  std::atomic<bool> recording_{false};
-  std::atomic<std::uint64_t> generation_{0};
-  std::atomic<std::size_t> num_kept_{0};
-  std::atomic<std::uint64_t> num_dropped_{0};
-  std::atomic<std::size_t> max_events_{0};
-
-  // Serializes start(), stop() and write_last().
-  std::mutex lifecycle_;
-  TraceData data_;         // the recording being made, then the last one (lifecycle_)
-  bool has_last_ = false;  // data_ holds a stopped recording (lifecycle_)
-
-  AnnotatedMutex buffers_mutex_;
-  std::vector<std::shared_ptr<ThreadBuffer>> buffers_ KNOT_GUARDED_BY(buffers_mutex_);
-
-  AnnotatedMutex fibers_mutex_;
-  std::unordered_map<const WaitSite*, FiberWait> fiber_waits_ KNOT_GUARDED_BY(fibers_mutex_);
-  std::vector<WaitRecord> fiber_done_ KNOT_GUARDED_BY(fibers_mutex_);
-
-  // The sampler thread and its stop request (std::mutex: the condition
-  // variable needs it; `stop_requested_` is only touched under it).
-  std::thread sampler_;
-  std::mutex sampler_mutex_;
-  std::condition_variable sampler_cv_;
-  bool stop_requested_ = false;
-  // The sampler's own output: written by the sampler thread only, read by
-  // stop() after joining it.
-  std::vector<PoolSample> samples_;
-  std::unordered_map<std::uint64_t, PoolSample> last_sample_;
-  std::map<std::uint64_t, std::string> pool_names_;
-  std::size_t num_counter_events_ = 0;
-};
-
 // The calling thread's buffer, kept alive by the thread and by the
 // recording it belongs to (whichever lets go last frees it).
 thread_local std::shared_ptr<ThreadBuffer> t_buffer;
+
+}  // namespace
 
 ThreadBuffer* Recorder::this_thread_buffer(std::uint64_t generation) noexcept {
   if (t_buffer && t_buffer->generation == generation)
@@ -389,12 +259,16 @@ void Recorder::sample(bool is_final) {
 // Start, stop, write
 // ============================================================================
 
+namespace {
+
 // process_name() is the program's file name (glibc keeps it whole; the
 // kernel's comm is cut to 15 characters).
 std::string process_name() {
   const char* name = program_invocation_short_name;
   return name != nullptr && *name != '\0' ? name : "knot process";
 }
+
+}  // namespace
 
 void Recorder::start(const TraceOptions& options) {
   if (options.path.empty())
@@ -567,101 +441,4 @@ TraceSummary Recorder::write_last(const std::string& path) {
   return summary;
 }
 
-// ============================================================================
-// The environment: KNOT_TRACE=<file>
-// ============================================================================
-
-long env_positive(const char* name, long fallback) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0')
-    return fallback;
-  char* end = nullptr;
-  errno = 0;
-  const long n = std::strtol(v, &end, 10);
-  if (end == v || *end != '\0' || n <= 0 || errno != 0) {
-    throw Error(Errc::kInvalidOption, std::string(name) + ": '" + v + "' is not a positive number");
-  }
-  return n;
-}
-
-void stop_trace_at_exit() {
-  try {
-    if (auto s = stop_trace()) {
-      const std::string dropped =
-          s->num_dropped != 0 ? ", " + std::to_string(s->num_dropped) + " dropped" : "";
-      std::fprintf(stderr, "knot: trace: %s (%zu waits, %zu counter events%s)\n", s->path.c_str(),
-                   s->num_wait_events, s->num_counter_events, dropped.c_str());
-    }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "knot: trace: %s\n", e.what());
-  }
-}
-
-// KNOT_TRACE=<file> starts recording before main() and writes at exit.
-struct AutoStart {
-  AutoStart() {
-    const char* v = std::getenv("KNOT_TRACE");
-    if (v == nullptr || *v == '\0')
-      return;
-    try {
-      start_trace(trace_options_from_environment());
-      std::atexit(&stop_trace_at_exit);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "knot: KNOT_TRACE is set but the trace cannot start: %s\n", e.what());
-    }
-  }
-};
-const AutoStart g_auto_start;
-
-}  // namespace
-
-TraceOptions trace_options_from_environment() {
-  TraceOptions o;
-  if (const char* path = std::getenv("KNOT_TRACE"))
-    o.path = path;
-  o.sample_period =
-      std::chrono::microseconds(env_positive("KNOT_TRACE_PERIOD_US", o.sample_period.count()));
-  o.max_events = static_cast<std::size_t>(
-      env_positive("KNOT_TRACE_MAX_EVENTS", static_cast<long>(o.max_events)));
-  return o;
-}
-
-void start_trace(const TraceOptions& options) {
-  Recorder::instance().start(options);
-}
-
-std::optional<TraceSummary> stop_trace() {
-  return Recorder::instance().stop();
-}
-
-TraceSummary write_last_trace(const std::string& path) {
-  return Recorder::instance().write_last(path);
-}
-
-bool trace_running() noexcept {
-  return Recorder::instance().is_recording();
-}
-
-TraceSession::TraceSession(const TraceOptions& options) {
-  start_trace(options);
-}
-
-TraceSession::~TraceSession() {
-  if (is_stopped_)
-    return;
-  try {
-    stop_trace();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "knot: trace: %s\n", e.what());
-  }
-}
-
-TraceSummary TraceSession::stop() {
-  is_stopped_ = true;
-  std::optional<TraceSummary> s = stop_trace();
-  if (!s)
-    throw Error(Errc::kInvalidOption, "knot trace: not recording");
-  return *s;
-}
-
-}  // namespace knot::instr
+}  // namespace knot::instr::detail
