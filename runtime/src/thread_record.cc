@@ -155,6 +155,11 @@ std::string ThreadRecord::name() const {
   return name_;
 }
 
+std::string ThreadRecord::stage() const {
+  InternalLock lock(mutex_);
+  return stages_.empty() ? std::string() : stages_.back();
+}
+
 ThreadView ThreadRecord::view() const {
   ThreadView v;
   v.index = index_;
@@ -214,6 +219,16 @@ void set_name(std::string_view name) {
 
 std::string name() {
   return detail::ThreadRecord::this_thread().name();
+}
+
+std::string stage() {
+  return detail::ThreadRecord::current().stage();
+}
+
+std::optional<std::uint32_t> fiber_index() noexcept {
+  if (detail::Fiber* fiber = detail::current_fiber())
+    return fiber->record().index();
+  return std::nullopt;
 }
 
 }  // namespace this_thread

@@ -64,6 +64,7 @@ class ThreadRecord {
 
   // Any thread.
   std::string name() const;
+  std::string stage() const;  // innermost stage, or empty
   ThreadView view() const;
 
  private:

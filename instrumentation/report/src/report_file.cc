@@ -14,6 +14,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace knot::report {
@@ -73,14 +74,14 @@ int open_dir(const std::string& dir) {
   return fd;
 }
 
-void write_all(int fd, const std::string& text, const std::string& path) {
+void write_all(int fd, std::string_view text, const std::string& path, const char* noun) {
   std::size_t done = 0;
   while (done < text.size()) {
     ssize_t n = ::write(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
-      throw ReportFileError(path, "cannot write the report", errno);
+      throw ReportFileError(path, std::string("cannot write the ") + noun, errno);
     done += static_cast<std::size_t>(n);
   }
 }
@@ -92,6 +93,35 @@ std::string random_suffix() {
   for (char& c : s)
     c = kHex[rng() % 16];
   return s;
+}
+
+// write_temp() writes `text` into a new private temporary file in the
+// folder `dir_fd` (O_EXCL, O_NOFOLLOW, mode 0600), flushed to disk, and
+// returns its name in that folder. On failure it leaves nothing behind and
+// throws; `noun` says what is written ("report", "file").
+std::string write_temp(int dir_fd, const std::string& dir, std::string_view text,
+                       const char* noun) {
+  const std::string tmp_name = ".knot-" + std::string(noun) + "-" + random_suffix() + ".tmp";
+  const std::string tmp_path = dir + "/" + tmp_name;
+  Fd fd(::openat(dir_fd, tmp_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                 0600));
+  if (fd.get() < 0)
+    throw ReportFileError(tmp_path, std::string("cannot create a temporary file for the ") + noun,
+                          errno);
+  try {
+    // The umask cannot widen 0600, but an inherited ACL could: pin the mode.
+    if (::fchmod(fd.get(), 0600) != 0)
+      throw ReportFileError(tmp_path, std::string("cannot set the ") + noun + "'s mode", errno);
+    write_all(fd.get(), text, tmp_path, noun);
+    if (::fsync(fd.get()) != 0)
+      throw ReportFileError(tmp_path, std::string("cannot flush the ") + noun + " to disk", errno);
+    if (int e = fd.close(); e != 0)
+      throw ReportFileError(tmp_path, std::string("cannot close the ") + noun, e);
+  } catch (...) {
+    ::unlinkat(dir_fd, tmp_name.c_str(), 0);
+    throw;
+  }
+  return tmp_name;
 }
 
 }  // namespace
@@ -112,26 +142,8 @@ std::string write_report_file(const std::string& dir, const Report& report) {
   Fd dir_fd(open_dir(dir));
 
   // 1. A private temporary file in the same folder (so the link is atomic).
-  const std::string tmp_name = ".knot-report-" + random_suffix() + ".tmp";
-  const std::string tmp_path = dir + "/" + tmp_name;
-  Fd fd(::openat(dir_fd.get(), tmp_name.c_str(),
-                 O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (fd.get() < 0)
-    throw ReportFileError(tmp_path, "cannot create a temporary report file", errno);
+  const std::string tmp_name = write_temp(dir_fd.get(), dir, text, "report");
   auto remove_tmp = [&] { ::unlinkat(dir_fd.get(), tmp_name.c_str(), 0); };
-  try {
-    // The umask cannot widen 0600, but an inherited ACL could: pin the mode.
-    if (::fchmod(fd.get(), 0600) != 0)
-      throw ReportFileError(tmp_path, "cannot set the report's mode", errno);
-    write_all(fd.get(), text, tmp_path);
-    if (::fsync(fd.get()) != 0)
-      throw ReportFileError(tmp_path, "cannot flush the report to disk", errno);
-    if (int e = fd.close(); e != 0)
-      throw ReportFileError(tmp_path, "cannot close the report", e);
-  } catch (...) {
-    remove_tmp();
-    throw;
-  }
 
   // 2. Link it under its final name; linkat() never replaces an existing
   // file, so a name collision tries the next suffix.
@@ -152,6 +164,31 @@ std::string write_report_file(const std::string& dir, const Report& report) {
   }
   remove_tmp();
   throw ReportFileError(dir + "/" + base, "too many reports with this name");
+}
+
+void write_private_file(const std::string& path, std::string_view text) {
+  if (path.empty())
+    throw ReportFileError(path, "no file name given");
+  const std::size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "."
+                          : slash == 0               ? "/"
+                                                     : path.substr(0, slash);
+  const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (name.empty() || name == "." || name == "..")
+    throw ReportFileError(path, "not a file name");
+  // The folder must exist: a mistyped folder is an error, not a new tree.
+  Fd dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir_fd.get() < 0)
+    throw ReportFileError(dir, "cannot open the folder", errno);
+  const std::string tmp_name = write_temp(dir_fd.get(), dir, text, "file");
+  // rename() replaces `name` atomically; a symbolic link there is replaced
+  // itself, never followed.
+  if (::renameat(dir_fd.get(), tmp_name.c_str(), dir_fd.get(), name.c_str()) != 0) {
+    const int e = errno;
+    ::unlinkat(dir_fd.get(), tmp_name.c_str(), 0);
+    throw ReportFileError(path, "cannot name the file", e);
+  }
+  ::fsync(dir_fd.get());  // the new name survives a crash
 }
 
 ParseResult read_report_file(const std::string& path, std::uint64_t max_bytes) {

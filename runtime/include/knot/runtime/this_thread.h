@@ -2,6 +2,8 @@
 //
 //   this_thread::set_name()  names the calling thread (knot and the OS)
 //   this_thread::name()      the calling thread's knot name
+//   this_thread::stage()     the innermost stage of what runs here
+//   this_thread::fiber_index()  the fiber task that runs here, if any
 //   StageScope               marks the calling thread as running a stage
 //   stage_scope()            makes one
 //
@@ -11,6 +13,8 @@
 // stages you start.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -24,6 +28,19 @@ void set_name(std::string_view name);
 
 // name() is the calling thread's knot name.
 std::string name();
+
+// stage() is the innermost StageScope of what runs on the calling thread:
+// on a fiber task of a kFiber pool, the task's own stage (stages move with
+// the task), else the thread's; empty outside any stage. Takes the record's
+// lock for a copy, like name(). Any thread.
+std::string stage();
+
+// fiber_index() is the index (ThreadView::index) of the fiber task of a
+// kFiber pool that runs on the calling thread, the index under which
+// snapshot_threads() lists the task while it waits; nullopt on a thread
+// that runs no fiber task. For tools that follow a task across the workers
+// that resume it (the trace recorder). Any thread; no lock.
+std::optional<std::uint32_t> fiber_index() noexcept;
 
 }  // namespace this_thread
 

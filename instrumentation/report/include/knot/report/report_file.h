@@ -3,6 +3,7 @@
 //   write_report_file()  a report into a folder, atomically, mode 0600
 //   read_report_file()   a report file, tolerant (report_json.h), size-capped
 //   list_report_files()  the report files of a folder, newest first
+//   write_private_file() any text to a chosen path, atomically, mode 0600
 //   ReportFileError      what went wrong, with the path and the OS's reason
 //
 // A report is written to a temporary file in the target folder (O_EXCL,
@@ -15,6 +16,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "knot/report/report.h"
@@ -42,6 +44,15 @@ std::string report_file_name(const Report& report);
 // file's path. Never overwrites: if the name is taken it appends "-2",
 // "-3", ... Throws ReportFileError on any failure, leaving nothing behind.
 std::string write_report_file(const std::string& dir, const Report& report);
+
+// write_private_file() writes `text` to `path` the way reports are written
+// (a private temporary file in the same folder, O_EXCL, O_NOFOLLOW, mode
+// 0600, fsynced) and then renames it over `path`, replacing any file of
+// that name (a symbolic link there is replaced, not followed). The folder
+// must exist. For files whose name the user chooses (knot::instr's trace).
+// Throws ReportFileError (with the OS's reason) on any failure, leaving
+// nothing behind and any previous file at `path` as it was.
+void write_private_file(const std::string& path, std::string_view text);
 
 // kMaxReportBytes is the largest report file read_report_file() accepts.
 inline constexpr std::uint64_t kMaxReportBytes = 256ull << 20;
