@@ -36,6 +36,7 @@
 #include "knot/instrumentation/instrumentation.h"
 #include "knot/instrumentation/stack_capture.h"
 #include "knot/instrumentation/symbolizer.h"
+#include "knot/instrumentation/trace.h"
 #include "knot/report/report_file.h"
 #include "knot/runtime/error.h"
 #include "knot/runtime/observer.h"
@@ -324,6 +325,17 @@ void Watchdog::handle(const RuntimeSnapshot& s, const WaitForGraph& g, const Fin
   std::fprintf(stderr, "\nknot: fatal: %s\n\n%s\n", r.summary.c_str(), r.narrative.c_str());
   for (const std::string& advice : r.advice)
     std::fprintf(stderr, "  - %s\n", advice.c_str());
+  // A trace in progress (KNOT_TRACE, start_trace) would be lost by the
+  // exit below, which runs no atexit handler: write it now, with the waits
+  // of the deadlock as unfinished events.
+  if (trace_running()) {
+    try {
+      if (const std::optional<TraceSummary> t = stop_trace())
+        std::fprintf(stderr, "knot: trace: %s\n", t->path.c_str());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "knot: trace: %s\n", e.what());
+    }
+  }
   std::fflush(stderr);
   if (options_.action == WatchdogAction::kAbort)
     std::abort();

@@ -231,6 +231,28 @@ TEST_F(WatchdogTest, EnvironmentStartsItAndTheExitActionEndsTheProcess) {
   EXPECT_EQ(knot::report::list_report_files(dir_ + "/env").size(), 1u);
 }
 
+// A trace recording when the exit action ends the process (which runs no
+// atexit handler) is written first, with the deadlocked waits unfinished.
+TEST_F(WatchdogTest, ExitActionWritesTheTraceInProgress) {
+  std::string err;
+  const std::string trace = dir_ + "/deadlock-trace.json";
+  const int status = run_env_program(
+      {"KNOT_WATCHDOG=1", "KNOT_WATCHDOG_INTERVAL_MS=20", "KNOT_REPORT_DIR=" + dir_ + "/traced",
+       "KNOT_WATCHDOG_ACTION=exit", "KNOT_WATCHDOG_EXIT_CODE=42", "KNOT_TRACE=" + trace},
+      &err);
+  ASSERT_TRUE(WIFEXITED(status)) << err;
+  EXPECT_EQ(WEXITSTATUS(status), 42) << err;
+  EXPECT_NE(err.find("knot: trace: " + trace), std::string::npos) << err;
+  std::ifstream in(trace);
+  ASSERT_TRUE(in) << err;
+  std::stringstream text;
+  text << in.rdbuf();
+  // Both threads' sends on the full channels, still waiting at the exit.
+  EXPECT_NE(text.str().find("channel_send 'to_pong'"), std::string::npos);
+  EXPECT_NE(text.str().find("channel_send 'to_ping'"), std::string::npos);
+  EXPECT_NE(text.str().find("\"unfinished\":true"), std::string::npos);
+}
+
 TEST_F(WatchdogTest, AbortActionAborts) {
   std::string err;
   const int status =
