@@ -41,19 +41,6 @@ long env_positive(const char* name, long fallback) {
   return n;
 }
 
-void stop_trace_at_exit() {
-  try {
-    if (auto s = stop_trace()) {
-      const std::string dropped =
-          s->num_dropped != 0 ? ", " + std::to_string(s->num_dropped) + " dropped" : "";
-      std::fprintf(stderr, "knot: trace: %s (%zu waits, %zu counter events%s)\n", s->path.c_str(),
-                   s->num_wait_events, s->num_counter_events, dropped.c_str());
-    }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "knot: trace: %s\n", e.what());
-  }
-}
-
 // KNOT_TRACE=<file> starts recording before main() and writes at exit.
 struct AutoStart {
   AutoStart() {
@@ -62,7 +49,7 @@ struct AutoStart {
       return;
     try {
       start_trace(trace_options_from_environment());
-      std::atexit(&stop_trace_at_exit);
+      std::atexit(&stop_trace_before_exit);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "knot: KNOT_TRACE is set but the trace cannot start: %s\n", e.what());
     }
@@ -93,6 +80,19 @@ std::optional<TraceSummary> stop_trace() {
 
 TraceSummary write_last_trace(const std::string& path) {
   return Recorder::instance().write_last(path);
+}
+
+void stop_trace_before_exit() noexcept {
+  try {
+    if (auto s = stop_trace()) {
+      const std::string dropped =
+          s->num_dropped != 0 ? ", " + std::to_string(s->num_dropped) + " dropped" : "";
+      std::fprintf(stderr, "knot: trace: %s (%zu waits, %zu counter events%s)\n", s->path.c_str(),
+                   s->num_wait_events, s->num_counter_events, dropped.c_str());
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "knot: trace: %s\n", e.what());
+  }
 }
 
 bool trace_running() noexcept {

@@ -325,17 +325,9 @@ void Watchdog::handle(const RuntimeSnapshot& s, const WaitForGraph& g, const Fin
   std::fprintf(stderr, "\nknot: fatal: %s\n\n%s\n", r.summary.c_str(), r.narrative.c_str());
   for (const std::string& advice : r.advice)
     std::fprintf(stderr, "  - %s\n", advice.c_str());
-  // A trace in progress (KNOT_TRACE, start_trace) would be lost by the
-  // exit below, which runs no atexit handler: write it now, with the waits
-  // of the deadlock as unfinished events.
-  if (trace_running()) {
-    try {
-      if (const std::optional<TraceSummary> t = stop_trace())
-        std::fprintf(stderr, "knot: trace: %s\n", t->path.c_str());
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "knot: trace: %s\n", e.what());
-    }
-  }
+  // A trace in progress would be lost by the exit below, which runs no
+  // exit handler: write it now, with the deadlocked waits unfinished.
+  stop_trace_before_exit();
   std::fflush(stderr);
   if (options_.action == WatchdogAction::kAbort)
     std::abort();

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "knot/instrumentation/trace.h"
 #include "knot/instrumentation/watchdog.h"
 #include "knot/pipeline/store.h"
 #include "knot/report/report.h"
@@ -70,6 +71,7 @@ void on_verdict(const report::Report& r, const std::string& path) {
       // The report and the message above are what matter.
     }
   }
+  instr::stop_trace_before_exit();  // KNOT_TRACE: the timeline up to the deadlock
   std::_Exit(kExitDeadlock);
 }
 

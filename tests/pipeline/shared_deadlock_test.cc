@@ -49,10 +49,12 @@ class SharedDeadlockTest : public ::testing::Test {
 // run that completes would point at a real change, not at luck.
 TEST_F(SharedDeadlockTest, SharedPoolsDeadlockIsReported) {
   std::string reports = (dir_ / "reports").string();
-  auto r =
-      run_child({kEmbed, "reprocess", "--db", db_, "--pools", "shared", "--channel-capacity", "2",
-                 "--threads", "2", "--embed-batch", "16", "--force", "--report-dir", reports},
-                dir_.path(), seconds(60));
+  // KNOT_TRACE records the run; knot-embed writes it before exiting 3.
+  std::string trace = (dir_ / "trace.json").string();
+  auto r = run_child({"/usr/bin/env", "KNOT_TRACE=" + trace, kEmbed, "reprocess", "--db", db_,
+                      "--pools", "shared", "--channel-capacity", "2", "--threads", "2",
+                      "--embed-batch", "16", "--force", "--report-dir", reports},
+                     dir_.path(), seconds(60));
   ASSERT_FALSE(r.timed_out) << "knot-embed hung instead of reporting the deadlock\n" << r.err;
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_TRUE(contains(r.err, "the watchdog found a deadlock")) << r.err;
@@ -67,6 +69,10 @@ TEST_F(SharedDeadlockTest, SharedPoolsDeadlockIsReported) {
   std::string report = testing::read_file(path);
   EXPECT_TRUE(contains(report, "\"deadlock\"")) << report.substr(0, 400);
   EXPECT_TRUE(contains(report, "processed"));
+  // The trace ends with the deadlock: sends into "processed" still waiting.
+  std::string timeline = testing::read_file(trace);
+  EXPECT_TRUE(contains(timeline, "channel_send 'processed'")) << timeline.substr(0, 400);
+  EXPECT_TRUE(contains(timeline, "\"unfinished\":true")) << timeline.substr(0, 400);
 
   auto stats = run_child({kEmbed, "stats", "--db", db_, "--json"}, dir_.path(), seconds(30));
   EXPECT_TRUE(contains(stats.out, "\"status\": \"deadlock\"")) << stats.out;

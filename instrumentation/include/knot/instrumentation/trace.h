@@ -81,6 +81,14 @@ std::optional<TraceSummary> stop_trace();
 // none, or as stop_trace() does when writing fails.
 TraceSummary write_last_trace(const std::string& path);
 
+// stop_trace_before_exit() stops a running trace and writes it, with one
+// line on stderr saying where ("knot: trace: <file> (...)") or why it could
+// not; nothing when no trace runs. For code that ends the process without
+// running exit handlers (std::_Exit, std::abort), as the watchdog's exit
+// and abort actions do; KNOT_TRACE's own exit handler calls it too. Any
+// thread; not from an Observer callback; never throws.
+void stop_trace_before_exit() noexcept;
+
 // trace_running() is true between start_trace() and stop_trace().
 bool trace_running() noexcept;
 
