@@ -409,8 +409,8 @@ WorkerView Worker::view() const noexcept {
 
 void JobLatch::set() noexcept {
   // Copy what the wake needs: after the exchange the latch may be gone.
-  Registry* registry = registry_;
   Worker* worker = worker_;
+  Registry* registry = registry_ != nullptr || worker == nullptr ? registry_ : worker->registry();
   std::shared_ptr<Registry> keep_alive;
   if (is_cross_)
     keep_alive = registry->shared_from_this();

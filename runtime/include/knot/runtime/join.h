@@ -69,7 +69,7 @@ auto join_impl(A& a, B& b) -> JoinResult<HalfResult<kContext, A>, HalfResult<kCo
     return global_pool().install([&]() -> R { return join_impl<kContext>(a, b); });
   }
 
-  StackJob<A, kContext> job_a(a, registry_of(worker), worker, /*cross=*/false);
+  StackJob<A, kContext> job_a(a, /*registry: the worker's*/ nullptr, worker, /*cross=*/false);
   push_job(worker, &job_a);
 
   JobResult<RB> result_b;

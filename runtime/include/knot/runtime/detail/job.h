@@ -56,6 +56,8 @@ class JobLatch {
   static constexpr std::uint32_t kFiberWaiting = 3;
 
   // A latch whose waiter is `worker` of `registry` (null: any other thread).
+  // `registry` may be null when `worker` is not (a join's latch): it is then
+  // the worker's own, looked up only when set() must wake it.
   // `cross` is true when the setter runs in another pool than the waiter: the
   // setter then keeps the waiter's registry alive while it wakes it.
   JobLatch(Registry* registry, Worker* worker, bool cross) noexcept
