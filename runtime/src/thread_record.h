@@ -21,7 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "internal_mutex.h"
+#include "knot/runtime/detail/internal_mutex.h"
 #include "knot/runtime/detail/tsa.h"
 #include "knot/runtime/observer.h"
 #include "knot/runtime/snapshot.h"

@@ -1,7 +1,8 @@
-// InternalMutex: std::mutex with Clang thread-safety annotations, for the
-// runtime's own slow-path state (thread records, registries). Not knot's
+// InternalMutex: std::mutex with Clang thread-safety annotations, for
+// knot's own slow-path state (the runtime's thread records and registries,
+// the instrumentation's capture collector and trace buffers). Not knot's
 // Mutex: waits on it are not reported, so use it only where the lock is
-// held for a copy or a few stores, never across a wait.
+// held for a copy or a few stores, never across a wait. Not a public API.
 #pragma once
 
 #include <mutex>
