@@ -97,12 +97,19 @@ auto join_impl(A& a, B& b) -> JoinResult<HalfResult<kContext, A>, HalfResult<kCo
 }
 }  // namespace detail
 
+// join_context() is join() for closures that take a `bool migrated`: true
+// when the closure runs on another worker than the one that called join
+// (it was stolen). Adaptive splitters use it to split more after a steal.
 template <class A, class B>
 auto join_context(A&& a, B&& b)
     -> detail::JoinResult<std::invoke_result_t<A&, bool>, std::invoke_result_t<B&, bool>> {
   return detail::join_impl<true>(a, b);
 }
 
+// join() runs `a` and `b`, potentially in parallel, and returns when both
+// are done: void if both return void, else std::pair of their values
+// (detail::Unit standing for a void one). Rethrows a closure's exception
+// after both finished.
 template <class A, class B>
 auto join(A&& a, B&& b) -> detail::JoinResult<std::invoke_result_t<A&>, std::invoke_result_t<B&>> {
   return detail::join_impl<false>(a, b);
