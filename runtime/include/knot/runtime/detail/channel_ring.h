@@ -48,7 +48,7 @@ class BoundedRing {
         one_lap_(std::bit_ceil(static_cast<std::uint64_t>(capacity) + 1)),
         stride_(capacity <= kPaddedSlotsMax ? (sizeof(Slot) + kSlotLine - 1) / kSlotLine * kSlotLine
                                             : sizeof(Slot)),
-        slots_(static_cast<std::byte*>(::operator new(capacity* stride_, kSlotAlign))) {
+        slots_(static_cast<std::byte*>(::operator new(stride_* capacity, kSlotAlign))) {
     for (std::size_t i = 0; i < capacity; ++i) {
       ::new (static_cast<void*>(slots_.get() + i * stride_)) Slot;
       slot_at(i).stamp.store(i, std::memory_order_relaxed);
@@ -184,7 +184,7 @@ class BoundedRing {
   // large T) in a ring of up to kPaddedSlotsMax slots, so that a sender
   // filling one slot does not take the line of the slot a receiver is
   // reading (without it, a sender and a receiver in step moved the same
-  // line back and forth: 1.5-4x the time per message, docs/benchmarks.md);
+  // line back and forth: 1.3-4x the time per message, docs/benchmarks.md);
   // packed in larger rings, where the memory would matter more.
   static constexpr std::size_t kSlotLine = 64;
   static constexpr std::size_t kPaddedSlotsMax = 1 << 16;
