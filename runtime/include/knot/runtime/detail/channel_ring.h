@@ -48,7 +48,7 @@ class BoundedRing {
         one_lap_(std::bit_ceil(static_cast<std::uint64_t>(capacity) + 1)),
         stride_(capacity <= kPaddedSlotsMax ? (sizeof(Slot) + kSlotLine - 1) / kSlotLine * kSlotLine
                                             : sizeof(Slot)),
-        slots_(static_cast<std::byte*>(::operator new(stride_* capacity, kSlotAlign))) {
+        slots_(allocate_slots(capacity, stride_)) {
     for (std::size_t i = 0; i < capacity; ++i) {
       ::new (static_cast<void*>(slots_.get() + i * stride_)) Slot;
       slot_at(i).stamp.store(i, std::memory_order_relaxed);
@@ -191,6 +191,10 @@ class BoundedRing {
   static constexpr std::align_val_t kSlotAlign{alignof(Slot) > kSlotLine ? alignof(Slot)
                                                                          : kSlotLine};
 
+  static std::byte* allocate_slots(std::size_t count, std::size_t stride) {
+    const std::size_t bytes = count * stride;
+    return static_cast<std::byte*>(::operator new(bytes, kSlotAlign));
+  }
   struct FreeSlots {
     void operator()(std::byte* p) const noexcept { ::operator delete(p, kSlotAlign); }
   };
