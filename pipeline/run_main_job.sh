@@ -9,8 +9,9 @@
 #   4. a few searches (exact, and one through the HNSW index), then stats
 #   5. the seed itself: reprocess --pools shared --channel-capacity 2
 #      --threads 2 --force, which must deadlock; the watchdog's report path
-#      and summary are printed, knot-view renders the report, and exit code
-#      3 is the expected outcome
+#      and summary are printed, knot-view renders the report, a trace of
+#      the run (KNOT_TRACE) is left beside it, and exit code 3 is the
+#      expected outcome
 #   6. the seed's design once more under --policy compensate (a blocked
 #      worker lets a spare thread run in its place) and under --policy
 #      fiber (a blocked task suspends and gives its worker back), each of
@@ -101,7 +102,8 @@ echo " watchdog must say so)"
 # middle of one. A run that escapes it completes (exit 0) and is run again.
 for attempt in 1 2 3; do
   set +e
-  timeout --signal=KILL "$SEED_LIMIT_S" "$EMBED" reprocess --db "$DB" --pools shared \
+  KNOT_TRACE="$OUT_DIR/seed-trace.json" \
+    timeout --signal=KILL "$SEED_LIMIT_S" "$EMBED" reprocess --db "$DB" --pools shared \
     --channel-capacity 2 --threads 2 --force --report-dir "$REPORTS" 2>"$OUT_DIR/seed.err"
   SEED_RC=$?
   set -e
@@ -116,6 +118,11 @@ if [ "$SEED_RC" -eq 3 ]; then
   if [ -n "$SEED_REPORT" ]; then
     step "the deadlock report: $SEED_REPORT"
     render "$SEED_REPORT"
+  fi
+  if [ -f "$OUT_DIR/seed-trace.json" ]; then
+    echo
+    echo "the timeline up to the deadlock (waits and pool occupancy; open it in ui.perfetto.dev"
+    echo "or chrome://tracing): $OUT_DIR/seed-trace.json"
   fi
   step "knot-embed stats (the seed's run is recorded as a deadlock)"
   "$EMBED" stats --db "$DB"
