@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "common/deadline.h"
+#include "common/fiber_waits.h"
 #include "knot/instrumentation/symbolizer.h"
 #include "knot/runtime/error.h"
 #include "knot/runtime/latch.h"
@@ -257,11 +258,7 @@ TEST(StackCaptureTest, BusyThreadsShowTheirFunction) {
 // ends at the fiber's entry, without running into the worker's own stack.
 TEST(StackCaptureTest, BusyFiberTaskShowsItsFunctionAndEndsAtTheFiberEntry) {
   Deadline d(std::chrono::seconds(60));
-  knot::PoolOptions o;
-  o.num_threads = 1;
-  o.name = "fcap";
-  o.policy = knot::BlockingPolicy::kFiber;
-  knot::ThreadPool pool(o);
+  knot::ThreadPool pool(knot::testing::fiber_pool_options(1, "fcap"));
   std::atomic<bool> stop{false};
   std::atomic<std::int64_t> tid{0};
   Latch done(1, "done");

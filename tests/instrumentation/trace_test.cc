@@ -313,11 +313,7 @@ TEST_F(TraceTest, FiberTaskWaitIsOnItsOwnTrack) {
   instr::start_trace(options());
   std::int64_t worker_tid = 0;
   {
-    PoolOptions o;
-    o.num_threads = 1;
-    o.name = "fibers";
-    o.policy = BlockingPolicy::kFiber;
-    ThreadPool pool(o);
+    ThreadPool pool(testing::fiber_pool_options(1, "fibers"));
     auto [tx, rx] = channel<int>(1, "to_fiber");
     Latch done(1, "fiber done");
     pool.spawn([&, rx = std::move(rx)]() mutable {

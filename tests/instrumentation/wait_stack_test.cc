@@ -183,11 +183,7 @@ TEST(WaitStackDisabledTest, NoStacksWhenDisabled) {
 
 TEST_F(WaitStackTest, FiberTaskWait) {
   Deadline deadline(30s);
-  PoolOptions o;
-  o.num_threads = 1;
-  o.name = "fibers";
-  o.policy = BlockingPolicy::kFiber;
-  ThreadPool pool(o);
+  ThreadPool pool(testing::fiber_pool_options(1, "fibers"));
   auto [tx, rx] = channel<int>(1, "to_fiber");
   Latch done(1, "done");
   pool.spawn([&, rx = std::move(rx)]() mutable {

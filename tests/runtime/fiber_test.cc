@@ -42,10 +42,7 @@ using testing::Deadline;
 using testing::stress_scale;
 
 PoolOptions fibers(std::size_t threads, std::string name = "fib") {
-  PoolOptions o;
-  o.num_threads = threads;
-  o.name = std::move(name);
-  o.policy = BlockingPolicy::kFiber;
+  PoolOptions o = testing::fiber_pool_options(threads, std::move(name));
   o.spare_keep_alive = 20ms;
   return o;
 }
