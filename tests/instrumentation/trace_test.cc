@@ -521,5 +521,82 @@ TEST_F(TraceTest, EnvironmentRecordsAProgramAndWritesAtExit) {
   EXPECT_TRUE(has_counters);
 }
 
+// Stress: while pool tasks and short-lived threads park and unpark without
+// pause (channel ping-pongs with capacity 1, latches), traces start and
+// stop over and over. Every trace written parses and keeps the format;
+// every wait event has a sane duration; nothing crashes, deadlocks or (under
+// ThreadSanitizer) races, whether a wait begins before a start and ends
+// after it, or begins in one trace and ends in the next.
+TEST_F(TraceTest, StressStartsAndStopsWhileThreadsParkAndExit) {
+  Deadline deadline(120s);
+  std::atomic<bool> stop{false};
+  std::atomic<std::uint64_t> round_trips{0};
+  ThreadPool pool(PoolOptions{.num_threads = 4, .name = "stress"});
+  Latch pool_done(2, "pool pairs done");
+  for (int pair = 0; pair < 2; ++pair) {
+    auto [ping_tx, ping_rx] = channel<int>(1, "ping");
+    auto [pong_tx, pong_rx] = channel<int>(1, "pong");
+    pool.spawn([&, tx = std::move(ping_tx), rx = std::move(pong_rx)]() mutable {
+      while (!stop.load(std::memory_order_relaxed)) {
+        if (!tx.send(1) || !rx.recv())
+          break;
+        round_trips.fetch_add(1, std::memory_order_relaxed);
+      }
+      pool_done.count_down();
+    });
+    pool.spawn([&, tx = std::move(pong_tx), rx = std::move(ping_rx)]() mutable {
+      // Ends when the other side drops its sender (closed channel).
+      while (auto v = rx.recv()) {
+        if (!tx.send(*v))
+          break;
+      }
+    });
+  }
+  // Threads that are born, wait a few times and exit, over and over.
+  std::thread churn([&] {
+    int generation = 0;
+    while (!stop.load(std::memory_order_relaxed)) {
+      auto [tx, rx] = channel<int>(1, "churn");
+      std::thread a([&, tx = std::move(tx)]() mutable {
+        this_thread::set_name("churn-" + std::to_string(generation % 7));
+        for (int i = 0; i < 20; ++i)
+          (void)tx.send(i);
+      });
+      std::thread b([rx = std::move(rx)]() mutable {
+        while (rx.recv()) {
+        }
+      });
+      a.join();
+      b.join();
+      ++generation;
+    }
+  });
+  std::size_t traces = 0;
+  std::size_t waits = 0;
+  const auto until = std::chrono::steady_clock::now() + 2s;
+  while (std::chrono::steady_clock::now() < until) {
+    const std::string file = "stress-" + std::to_string(traces % 3) + ".json";
+    instr::start_trace(options(file));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1 + traces % 7));
+    const std::optional<instr::TraceSummary> summary = instr::stop_trace();
+    ASSERT_TRUE(summary.has_value());
+    const json trace = read_json(summary->path);
+    expect_trace_event_format(trace);
+    for (const json& e : trace.at("traceEvents")) {
+      if (e.at("ph") == "X") {
+        ++waits;
+        EXPECT_LE(e.at("dur").get<double>(), 10e6) << e.dump();  // shorter than 10 s
+      }
+    }
+    ++traces;
+  }
+  stop.store(true);
+  churn.join();
+  pool_done.wait();
+  EXPECT_GE(traces, 20u);
+  EXPECT_GT(waits, 0u) << "no wait was recorded in " << traces << " traces";
+  EXPECT_GT(round_trips.load(), 0u);
+}
+
 }  // namespace
 }  // namespace knot
