@@ -8,6 +8,7 @@
 #include <exception>
 #include <string>
 
+#include "env_number.h"
 #include "knot/instrumentation/trace.h"
 #include "knot/runtime/error.h"
 #include "trace_recorder.h"
@@ -27,19 +28,6 @@ using detail::Recorder;
 // ============================================================================
 // The environment: KNOT_TRACE=<file>
 // ============================================================================
-
-long env_positive(const char* name, long fallback) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0')
-    return fallback;
-  char* end = nullptr;
-  errno = 0;
-  const long n = std::strtol(v, &end, 10);
-  if (end == v || *end != '\0' || n <= 0 || errno != 0) {
-    throw Error(Errc::kInvalidOption, std::string(name) + ": '" + v + "' is not a positive number");
-  }
-  return n;
-}
 
 // KNOT_TRACE=<file> starts recording before main() and writes at exit.
 struct AutoStart {
@@ -63,10 +51,10 @@ TraceOptions trace_options_from_environment() {
   TraceOptions o;
   if (const char* path = std::getenv("KNOT_TRACE"))
     o.path = path;
-  o.sample_period =
-      std::chrono::microseconds(env_positive("KNOT_TRACE_PERIOD_US", o.sample_period.count()));
+  o.sample_period = std::chrono::microseconds(
+      detail::env_number("KNOT_TRACE_PERIOD_US", o.sample_period.count(), 1));
   o.max_events = static_cast<std::size_t>(
-      env_positive("KNOT_TRACE_MAX_EVENTS", static_cast<long>(o.max_events)));
+      detail::env_number("KNOT_TRACE_MAX_EVENTS", static_cast<long>(o.max_events), 1));
   return o;
 }
 

@@ -33,6 +33,7 @@
 #include <unordered_map>
 
 #include "detector.h"
+#include "env_number.h"
 #include "knot/instrumentation/instrumentation.h"
 #include "knot/instrumentation/stack_capture.h"
 #include "knot/instrumentation/symbolizer.h"
@@ -387,19 +388,6 @@ std::unique_ptr<Watchdog>& instance() {
   return w;
 }
 
-long env_number(const char* name, long fallback) {
-  const char* v = std::getenv(name);
-  if (v == nullptr || *v == '\0')
-    return fallback;
-  char* end = nullptr;
-  const long n = std::strtol(v, &end, 10);
-  if (end == v || *end != '\0' || n < 0) {
-    throw Error(Errc::kInvalidOption,
-                std::string(name) + ": '" + v + "' is not a non-negative number");
-  }
-  return n;
-}
-
 void report_at_exit() {
   const char* v = std::getenv("KNOT_REPORT_AT_EXIT");
   if (v != nullptr && std::strcmp(v, "1") == 0) {
@@ -429,13 +417,11 @@ const AutoStart g_auto_start;
 
 WatchdogOptions options_from_environment() {
   WatchdogOptions o;
-  o.interval = std::chrono::milliseconds(env_number("KNOT_WATCHDOG_INTERVAL_MS", 100));
-  if (o.interval.count() == 0)
-    throw Error(Errc::kInvalidOption, "KNOT_WATCHDOG_INTERVAL_MS must be positive");
+  o.interval = std::chrono::milliseconds(detail::env_number("KNOT_WATCHDOG_INTERVAL_MS", 100, 1));
   o.exhaustion_threshold = std::chrono::milliseconds(
-      env_number("KNOT_WATCHDOG_EXHAUSTION_MS", o.exhaustion_threshold.count()));
-  o.stall_threshold =
-      std::chrono::milliseconds(env_number("KNOT_WATCHDOG_STALL_MS", o.stall_threshold.count()));
+      detail::env_number("KNOT_WATCHDOG_EXHAUSTION_MS", o.exhaustion_threshold.count(), 0));
+  o.stall_threshold = std::chrono::milliseconds(
+      detail::env_number("KNOT_WATCHDOG_STALL_MS", o.stall_threshold.count(), 0));
   if (const char* dir = std::getenv("KNOT_REPORT_DIR"))
     o.report_dir = dir;
   if (const char* action = std::getenv("KNOT_WATCHDOG_ACTION")) {
@@ -451,7 +437,7 @@ WatchdogOptions options_from_environment() {
                   "KNOT_WATCHDOG_ACTION: '" + a + "' is not one of report, abort, exit");
     }
   }
-  o.exit_code = static_cast<int>(env_number("KNOT_WATCHDOG_EXIT_CODE", o.exit_code));
+  o.exit_code = static_cast<int>(detail::env_number("KNOT_WATCHDOG_EXIT_CODE", o.exit_code, 0));
   return o;
 }
 
