@@ -240,6 +240,29 @@ TEST(ChannelTest, BlockedSenderWokenByReceiverDrop) {
   sender.join();
 }
 
+// A blocked sender of a full ring and a blocked receiver of an empty one
+// park, once spinning ran its course, though their retries never read the
+// other side's position; each is woken by the other side's next operation.
+TEST(ChannelTest, BlockedSidesOfARingPark) {
+  Deadline d(std::chrono::seconds(60));
+  auto [tx, rx] = channel<int>(4);
+  for (int i = 0; i < 4; ++i)
+    ASSERT_TRUE(tx.try_send(i));
+  std::thread sender([tx = tx]() mutable { EXPECT_TRUE(tx.send(4)); });
+  while (!tx.stats().has_parked_senders)
+    std::this_thread::sleep_for(1ms);
+  for (int i = 0; i <= 4; ++i)
+    EXPECT_EQ(rx.recv(), std::optional<int>(i));
+  sender.join();
+
+  std::thread receiver([rx = rx]() mutable { EXPECT_EQ(rx.recv(), std::optional<int>(5)); });
+  while (!rx.stats().has_parked_receivers)
+    std::this_thread::sleep_for(1ms);
+  ASSERT_TRUE(tx.send(5));
+  receiver.join();
+  EXPECT_EQ(tx.stats().num_sent, 6u);
+}
+
 // Dropping the last sender lets receivers drain what remains, then ends.
 TEST_P(ChannelKindTest, LastSenderDropDrainsThenEnds) {
   Deadline d(std::chrono::seconds(60));

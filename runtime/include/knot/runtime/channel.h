@@ -55,8 +55,9 @@
 //      and publishing it. A receiver parks only if head == tail; a claimed
 //      position moves the tail, so it never parks on a slot that is being
 //      written. It spins, then yields, until the sender's release store
-//      lands (the ring answers kBusy; the list receiver claims and waits).
-//      The wait lasts one move of T, unless the sender is preempted.
+//      lands (the ring answers kNotReady, and is_empty_to_park() is false;
+//      the list receiver claims and waits). The wait lasts one move of T,
+//      unless the sender is preempted.
 // [C2] The last sender drops while a receiver is about to park. The drop
 //      decrements num_senders_, then calls unpark_all(receive key), which
 //      takes the bucket lock that validate() runs under; validate() reads

@@ -27,10 +27,12 @@ inline constexpr std::uint64_t kTailClosedMark = std::uint64_t{1} << 63;
 // QueueOp is the outcome of one non-blocking attempt on a queue.
 enum class QueueOp : std::uint8_t {
   kDone,       // the message was stored (push) or taken (pop)
-  kNoRoom,     // push: every slot holds a message nobody has started to receive
   kNoMessage,  // pop: no sender has claimed a position past the head
-  kBusy,       // the slot needed is mid-operation by the other side (a sender
-               // publishing it, a receiver vacating it): retry shortly
+  kNotReady,   // ring only: the slot needed is not ready, because the ring is
+               // full (push) or empty (pop), or because the other side is
+               // mid-operation on it (a sender publishing it, a receiver
+               // vacating it); the ring's is_full_to_park() /
+               // is_empty_to_park() tell which (channel_ring.h)
   kClosed,     // push: the tail carries kTailClosedMark (every receiver is gone)
   kSkipped,    // pop: it consumed a hole ([C6]) and delivered nothing; a slot
                // was freed all the same, so wake a sender, then pop again

@@ -116,7 +116,7 @@ class UnboundedList {
   }
 
   // try_pop() moves the head message into `out` (which must be empty):
-  // kDone, kNoMessage or kSkipped (it consumed a hole). Never kBusy: once it
+  // kDone, kNoMessage or kSkipped (it consumed a hole). Never kNotReady: once it
   // has claimed a slot it waits (spin, then yield) for its sender to finish
   // writing ([C1]). If T's move constructor throws, that message is
   // destroyed and the exception propagates. Any thread.

@@ -15,13 +15,24 @@
 // stores stamp = pos + 1; a receiver claims by CAS on the head, moves the
 // message out, then stores stamp = pos + one lap (empty, next lap's turn).
 // Between claim and stamp the slot is "busy" for the other side (races [C1]
-// and [C4] in channel.h): try_push/try_pop report kBusy and never wait.
+// and [C4] in channel.h).
+//
+// A slot that is not ready makes try_push/try_pop answer kNotReady without
+// reading the other side's position: the ring may be full (empty), or the
+// other side may be half-way through that slot. The caller asks
+// is_full_to_park() (is_empty_to_park()) only when the difference matters.
+// A sender of a full ring that read the head on every retry took the
+// head's line away from the receiver that had to CAS it next (and a
+// receiver of an empty ring did the same to the tail): 2-3x the time per
+// message with one sender and one receiver (docs/benchmarks.md).
 //
 // Each slot has a cache line of its own in rings of up to 65536 slots
 // (slot_at(), below).
 //
 // Costs: no allocation after construction, no lock; one CAS on the shared
-// position plus one acquire load and one release store on the slot.
+// position plus one acquire load and one release store on the slot; a
+// retry that finds its slot not ready reads that slot and its own side's
+// position only.
 // Does not: block, park, count handles or know about closing by senders.
 #pragma once
 
@@ -71,8 +82,9 @@ class BoundedRing {
   BoundedRing& operator=(const BoundedRing&) = delete;
 
   // try_push() moves `value` into the tail slot: kDone (value moved from),
-  // kNoRoom, kBusy (a receiver is still vacating the tail slot) or kClosed;
-  // on anything but kDone `value` is untouched. If T's move constructor
+  // kNotReady (the ring is full, or a receiver is still vacating the tail
+  // slot: is_full_to_park() tells which) or kClosed; on anything but kDone
+  // `value` is untouched. If T's move constructor
   // throws, the claimed slot is published as a hole that receivers skip
   // ([C6]), and the exception propagates. Any thread.
   QueueOp try_push(T& value) {
@@ -100,15 +112,16 @@ class BoundedRing {
         continue;
       }
       // The tail is current and its slot still holds the previous lap's
-      // message: full if nobody has claimed that message, else busy.
-      const std::uint64_t head = head_.load(std::memory_order_relaxed);
-      return head + one_lap_ == tail ? QueueOp::kNoRoom : QueueOp::kBusy;
+      // message: full, or its receiver is vacating it. Not told apart here:
+      // that reads the receivers' head (see the file comment).
+      return QueueOp::kNotReady;
     }
   }
 
   // try_pop() moves the head message into `out` (which must be empty):
-  // kDone, kNoMessage, kBusy (a sender is still publishing the head slot) or
-  // kSkipped (it consumed a hole). If T's move constructor throws, that
+  // kDone, kNotReady (the ring is empty, or a sender is still publishing the
+  // head slot: is_empty_to_park() tells which) or kSkipped (it consumed a
+  // hole). If T's move constructor throws, that
   // message is destroyed, its slot freed, and the exception propagates.
   // Any thread.
   QueueOp try_pop(std::optional<T>& out) {
@@ -132,15 +145,18 @@ class BoundedRing {
         head = current;
         continue;
       }
-      const std::uint64_t tail = tail_.load(std::memory_order_seq_cst) & ~kTailClosedMark;
-      return tail == head ? QueueOp::kNoMessage : QueueOp::kBusy;
+      // Empty, or its sender is publishing it; as in try_push().
+      return QueueOp::kNotReady;
     }
   }
 
-  // is_empty_to_park() / is_full_to_park() are the re-checks a parking
-  // receiver / sender makes inside validate(), after it set its "parked"
-  // flag. seq_cst loads: the other halves of the Dekker pairs ([C3]).
-  // is_full_to_park() is false once the tail is closed.
+  // is_empty_to_park() / is_full_to_park() say whether a kNotReady meant an
+  // empty / full ring (rather than a slot mid-operation [C1] [C4]), at one
+  // instant: the position of the caller's side is read first, so the two
+  // equal only if they were equal when the second load ran. They are also
+  // the re-checks a parking receiver / sender makes inside validate(),
+  // after it set its "parked" flag: seq_cst loads, the other halves of the
+  // Dekker pairs ([C3]). is_full_to_park() is false once the tail is closed.
   bool is_empty_to_park() const noexcept {
     const std::uint64_t head = head_.load(std::memory_order_seq_cst);
     return head == (tail_.load(std::memory_order_seq_cst) & ~kTailClosedMark);

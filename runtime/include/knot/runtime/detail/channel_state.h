@@ -120,9 +120,10 @@ class ChannelState {
       }
       if (op == QueueOp::kClosed)
         return ChannelStatus::kClosed;
-      // kNoRoom or kBusy (a receiver is vacating the slot [C4]): only a
-      // bounded channel gets here.
-      switch (next_step(op, may_block, deadline, backoff)) {
+      // kNotReady: the ring is full, or a receiver is vacating the slot
+      // [C4]; only a bounded channel gets here.
+      switch (
+          next_step([this] { return ring_->is_full_to_park(); }, may_block, deadline, backoff)) {
         case Step::kRetry:
           continue;
         case Step::kWouldBlock:
@@ -157,14 +158,15 @@ class ChannelState {
     ChannelBackoff backoff;
     for (;;) {
       QueueOp op = pop(out);
-      if (op == QueueOp::kNoMessage && num_senders_.load(std::memory_order_acquire) == 0) {
-        // Every sender is gone and their sends happen-before this point:
-        // one more look sees all that remains [C2].
+      const auto got_one = [](QueueOp o) { return o == QueueOp::kDone || o == QueueOp::kSkipped; };
+      if (!got_one(op) && num_senders_.load(std::memory_order_acquire) == 0) {
+        // Every sender is gone and their sends happen-before this point, so
+        // no slot is mid-publish: one more look sees all that remains [C2].
         op = pop(out);
-        if (op == QueueOp::kNoMessage)
+        if (!got_one(op))
           return ChannelStatus::kClosed;
       }
-      if (op == QueueOp::kDone || op == QueueOp::kSkipped) {
+      if (got_one(op)) {
         // [C3] mirrored: the head CAS (seq_cst) came first. A consumed hole
         // freed a slot too: a sender may be parked on it [C6].
         if (ring_ != nullptr && send_parked_.load(std::memory_order_seq_cst)) {
@@ -176,8 +178,12 @@ class ChannelState {
         }
         continue;
       }
-      // kNoMessage, or kBusy: a sender is publishing the head slot [C1].
-      switch (next_step(op, may_block, deadline, backoff)) {
+      // kNoMessage (list), or kNotReady (ring): empty, or a sender is
+      // publishing the head slot [C1].
+      const auto is_drained = [this, op] {
+        return op == QueueOp::kNoMessage || ring_->is_empty_to_park();
+      };
+      switch (next_step(is_drained, may_block, deadline, backoff)) {
         case Step::kRetry:
           continue;
         case Step::kWouldBlock:
@@ -294,15 +300,19 @@ class ChannelState {
   // up on its deadline, or park.
   enum class Step { kRetry, kWouldBlock, kTimeout, kPark };
 
-  // next_step() decides it. kBusy means the other side is half-way through
-  // the slot we need: worth a short spin even for a non-blocking call, and
-  // never a reason to park. A blocking call spins and yields (ChannelBackoff)
-  // before it parks, and checks its deadline once it yields.
-  static Step next_step(QueueOp op, bool may_block, const Clock::time_point* deadline,
+  // next_step() decides it. `is_settled` says whether the queue is truly
+  // full (send) or empty (recv), rather than the other side being half-way
+  // through the slot we need ([C1], [C4]): a reason for a short spin even
+  // in a non-blocking call, and never a reason to park. It reads the other
+  // side's position, so it is asked only where the answer matters: on a
+  // non-blocking call, on a fiber task, and once spinning has run its
+  // course. A blocking call spins and yields (ChannelBackoff) before it
+  // parks, and checks its deadline once it yields.
+  template <class IsSettled>
+  static Step next_step(IsSettled is_settled, bool may_block, const Clock::time_point* deadline,
                         ChannelBackoff& backoff) {
-    const bool busy = op == QueueOp::kBusy;
     if (!may_block) {
-      if (busy && !backoff.is_yielding()) {
+      if (!backoff.is_yielding() && !is_settled()) {
         backoff.spin();
         return Step::kRetry;
       }
@@ -310,9 +320,9 @@ class ChannelState {
     }
     // A fiber task suspends at once: spinning would only delay the task
     // it waits for, which may be queued on the same worker.
-    if (!busy && deadline == nullptr && !backoff.is_yielding() && on_fiber())
+    if (deadline == nullptr && !backoff.is_yielding() && on_fiber() && is_settled())
       return Step::kPark;
-    if (busy || !backoff.is_completed()) {
+    if (!backoff.is_completed()) {
       if (deadline != nullptr && backoff.is_yielding() && Clock::now() >= *deadline)
         return Step::kTimeout;
       backoff.snooze();
@@ -320,6 +330,10 @@ class ChannelState {
     }
     if (deadline != nullptr && Clock::now() >= *deadline)
       return Step::kTimeout;
+    if (!is_settled()) {
+      backoff.snooze();  // yields: the other side has a few instructions left
+      return Step::kRetry;
+    }
     return Step::kPark;
   }
 
