@@ -59,6 +59,7 @@ class Worker {
   // ---- worker-only (called on this worker's own thread) ----
   void push(Job* job) noexcept;
   bool pop_if(Job* job) noexcept;
+  void put_back(Job* job, std::uint64_t tag) noexcept;
   void wait_until(JobLatch& latch) noexcept;
   // kFiber: the fiber running on this worker now, or null in its scheduler.
   Fiber* running_fiber() const noexcept { return running_; }

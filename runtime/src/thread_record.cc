@@ -143,7 +143,7 @@ void ThreadRecord::end_wait() noexcept {
   g_wait_ends.fetch_add(1, std::memory_order_relaxed);
 }
 
-constinit thread_local ActorId t_actor = 0;
+[[gnu::tls_model("initial-exec")]] constinit thread_local ActorId t_actor = 0;
 
 ActorId current_actor_slow() noexcept {
   t_actor = ThreadRecord::this_thread().index();

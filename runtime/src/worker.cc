@@ -23,7 +23,7 @@
 
 namespace knot::detail {
 
-constinit thread_local Worker* t_current_worker = nullptr;
+[[gnu::tls_model("initial-exec")]] constinit thread_local Worker* t_current_worker = nullptr;
 
 namespace {
 
@@ -89,13 +89,19 @@ inline void Worker::push(Job* job) noexcept {
 
 inline bool Worker::pop_if(Job* job) noexcept {
   Item item = deque_.pop();
-  if (item.job == job)
+  if (item.job == job) [[likely]]
     return true;
   // Not ours: our job was stolen. Anything else found here would belong to
   // an enclosing frame; put it back untouched.
   if (item)
-    deque_.push(item.job, item.tag);
+    put_back(item.job, item.tag);
   return false;
+}
+
+// put_back() returns an item that pop_if() took but may not run. Out of
+// line and cold: pop_if()'s fast path then needs no saved registers.
+[[gnu::noinline, gnu::cold]] void Worker::put_back(Job* job, std::uint64_t tag) noexcept {
+  deque_.push(job, tag);
 }
 
 Item Worker::pop_local() noexcept {

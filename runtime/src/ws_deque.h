@@ -47,14 +47,13 @@ class WsDeque {
 
   // Owner-only. push() adds `job` at the bottom.
   void push(Job* job, std::uint64_t tag) noexcept {
-    std::int64_t b = bottom_.load(std::memory_order_relaxed);
+    const std::int64_t b = bottom_.load(std::memory_order_relaxed);
     Ring* ring = ring_.load(std::memory_order_relaxed);
     // top only grows, so a stale copy over-states the size: read the shared
     // line (which thieves write) only when the copy says the ring is full.
-    if (b - top_cache_ > ring->mask) {
-      top_cache_ = top_.load(std::memory_order_acquire);
-      if (b - top_cache_ > ring->mask)
-        ring = grow(ring, top_cache_, b);
+    if (b - top_cache_ > ring->mask) [[unlikely]] {
+      push_past_cache(job, tag);
+      return;
     }
     ring->put(b, job, tag);
     // Release: the job's contents and the slot happen-before a thief's
@@ -151,6 +150,19 @@ class WsDeque {
     std::int64_t mask;
     std::unique_ptr<Slot[]> slots;
   };
+
+  // push_past_cache() is push() once top_cache_ says the ring is full: it
+  // reloads the top and grows the ring if it is full indeed. Out of line
+  // and cold, so that push()'s fast path needs no saved registers.
+  [[gnu::noinline, gnu::cold]] void push_past_cache(Job* job, std::uint64_t tag) noexcept {
+    const std::int64_t b = bottom_.load(std::memory_order_relaxed);
+    Ring* ring = ring_.load(std::memory_order_relaxed);
+    top_cache_ = top_.load(std::memory_order_acquire);
+    if (b - top_cache_ > ring->mask)
+      ring = grow(ring, top_cache_, b);
+    ring->put(b, job, tag);
+    bottom_.store(b + 1, std::memory_order_release);  // as in push()
+  }
 
   // Owner-only: double the ring, copying the live items [t, b).
   Ring* grow(Ring* old, std::int64_t t, std::int64_t b) {

@@ -19,7 +19,8 @@ namespace knot::detail {
 
 // The calling thread's ActorId, or 0 until first needed. Workers set it to
 // their pool when they start; other threads get their thread index.
-extern constinit thread_local ActorId t_actor;
+// initial-exec as t_current_worker (scheduler.h): read on every transfer.
+[[gnu::tls_model("initial-exec")]] extern constinit thread_local ActorId t_actor;
 
 ActorId current_actor_slow() noexcept;
 

@@ -19,7 +19,11 @@ namespace knot::detail {
 // The worker running on this thread, or null off-pool. Set once by the
 // worker's thread at start; read on every join.
 // constinit: no dynamic initialization, so no TLS wrapper call on access.
-extern constinit thread_local Worker* t_current_worker;
+// initial-exec: a fixed offset from the thread pointer even in the
+// position-independent build of the library, instead of a call to
+// __tls_get_addr that the linker may relax but whose register saves stay
+// (the cost of every push and pop of a join).
+[[gnu::tls_model("initial-exec")]] extern constinit thread_local Worker* t_current_worker;
 
 inline Worker* current_worker() noexcept {
   return t_current_worker;
