@@ -23,7 +23,9 @@
 // into a channel with room, or a receive from a non-empty one, costs one
 // CAS on the shared position, an acquire/release pair on the slot, and one
 // extra load (of the other side's "parked" flag). A side that must wait spins a few dozen times,
-// then parks through the parking lot (detail/parking_lot.h) with a WaitSite of kind kChannelSend or
+// reading only the slot it needs and its own side's position (the other side's position is read
+// once spinning has run its course, to tell a full or empty ring from a slot mid-operation), then
+// parks through the parking lot (detail/parking_lot.h) with a WaitSite of kind kChannelSend or
 // kChannelRecv, the channel's address and its name, so the observer and the watchdog see who waits
 // on which channel.
 //
