@@ -22,7 +22,9 @@ namespace knot::detail {
 // initial-exec: a fixed offset from the thread pointer even in the
 // position-independent build of the library, instead of a call to
 // __tls_get_addr that the linker may relax but whose register saves stay
-// (the cost of every push and pop of a join).
+// (the cost of every push and pop of a join). A shared build of knot that
+// is dlopen()ed after start takes its 16 bytes of such thread-locals from
+// glibc's static TLS reserve.
 [[gnu::tls_model("initial-exec")]] extern constinit thread_local Worker* t_current_worker;
 
 inline Worker* current_worker() noexcept {
