@@ -21,8 +21,12 @@ std::int64_t load(const std::atomic<std::int64_t>& counter) {
   return counter.load(std::memory_order_relaxed);
 }
 
-std::size_t fill(std::int64_t sent, std::int64_t received) {
-  return sent > received ? static_cast<std::size_t>(sent - received) : 0;
+// fill() is a channel's length from its stage counters, which each side
+// bumps after its send or receive returned: at most `capacity`, although a
+// receiver that has not counted yet can make the difference one more.
+std::size_t fill(std::int64_t sent, std::int64_t received, std::size_t capacity) {
+  const std::size_t n = sent > received ? static_cast<std::size_t>(sent - received) : 0;
+  return n < capacity ? n : capacity;
 }
 
 PoolOccupancy occupancy(const ThreadPool& pool) {
@@ -145,9 +149,11 @@ ReprocessResult reprocess(const std::filesystem::path& db_path, const text::Embe
     p.written = load(c.written);
     p.elapsed = Clock::now() - start;
     p.channels = {
-        {"items", fill(load(c.items_sent), load(c.items_received)), batch_capacity},
-        {"processed", fill(load(c.extracted), load(c.processed_received)), processed_capacity},
-        {"embedded", fill(load(c.embedded_sent), load(c.embedded_received)), batch_capacity},
+        {"items", fill(load(c.items_sent), load(c.items_received), batch_capacity), batch_capacity},
+        {"processed", fill(load(c.processed_sent), load(c.processed_received), processed_capacity),
+         processed_capacity},
+        {"embedded", fill(load(c.embedded_sent), load(c.embedded_received), batch_capacity),
+         batch_capacity},
     };
     p.pools.push_back(occupancy(extract_pool));
     if (extract) {

@@ -49,6 +49,7 @@ void extract_batch(StageContext& ctx, const ItemBatch& batch,
         ctx.cancelled.store(true, std::memory_order_relaxed);
         return;
       }
+      add(ctx.counters.processed_sent, 1);
     }
   });
   add(ctx.counters.extract_ns, elapsed_ns(start));

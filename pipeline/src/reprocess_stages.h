@@ -48,6 +48,7 @@ struct Counters {
   // Messages through each channel (sent, received), for the fill display.
   std::atomic<std::int64_t> items_sent{0};
   std::atomic<std::int64_t> items_received{0};
+  std::atomic<std::int64_t> processed_sent{0};
   std::atomic<std::int64_t> processed_received{0};
   std::atomic<std::int64_t> embedded_sent{0};
   std::atomic<std::int64_t> embedded_received{0};

@@ -248,5 +248,34 @@ TEST(ReprocessTest, ProgressNamesChannelsAndPools) {
   EXPECT_EQ(last.pools[1].name, "global");
 }
 
+// A channel's fill counts what is in it, never the pieces still blocked
+// sending into it: at most its capacity in every sample. Shared pools under
+// the fiber policy with a channel of one keep many pieces suspended in
+// their sends to 'processed' (the main job showed "processed 6/2").
+TEST(ReprocessTest, ProgressFillNeverExceedsCapacity) {
+  knot::testing::Deadline deadline(seconds(60));
+  TempDir dir;
+  std::filesystem::path db = ingest_corpus(dir);
+  auto embedder = text::make_default_embedder();
+  ReprocessOptions options = separate_options();
+  options.pools = PoolMode::kShared;
+  options.policy = BlockingPolicy::kFiber;
+  options.channel_capacity = 1;
+  options.progress_interval = std::chrono::milliseconds(1);
+  std::vector<ReprocessProgress> seen;
+  std::mutex mutex;
+  options.on_progress = [&](const ReprocessProgress& p) {
+    std::lock_guard<std::mutex> lock(mutex);
+    seen.push_back(p);
+  };
+  reprocess(db, *embedder, options);
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back().written, 30);
+  for (const ReprocessProgress& p : seen) {
+    for (const ChannelFill& ch : p.channels)
+      EXPECT_LE(ch.size, ch.capacity) << ch.name;
+  }
+}
+
 }  // namespace
 }  // namespace knot::pipeline
