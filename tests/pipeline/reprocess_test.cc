@@ -218,22 +218,29 @@ INSTANTIATE_TEST_SUITE_P(Policies, SharedPoolsPolicyTest,
                            return param.param == BlockingPolicy::kFiber ? "fiber" : "compensate";
                          });
 
-// The progress callback sees the named channels and pools, and the last
-// call sees every item written.
-TEST(ReprocessTest, ProgressNamesChannelsAndPools) {
-  knot::testing::Deadline deadline(seconds(60));
+// progress_of_a_run() reprocesses the test corpus with `options` and
+// returns every progress sample the run reported, in order.
+std::vector<ReprocessProgress> progress_of_a_run(ReprocessOptions options) {
   TempDir dir;
   std::filesystem::path db = ingest_corpus(dir);
   auto embedder = text::make_default_embedder();
-  ReprocessOptions options = separate_options();
   std::vector<ReprocessProgress> seen;
   std::mutex mutex;
-  options.progress_interval = std::chrono::milliseconds(10);
   options.on_progress = [&](const ReprocessProgress& p) {
     std::lock_guard<std::mutex> lock(mutex);
     seen.push_back(p);
   };
   reprocess(db, *embedder, options);
+  return seen;
+}
+
+// The progress callback sees the named channels and pools, and the last
+// call sees every item written.
+TEST(ReprocessTest, ProgressNamesChannelsAndPools) {
+  knot::testing::Deadline deadline(seconds(60));
+  ReprocessOptions options = separate_options();
+  options.progress_interval = std::chrono::milliseconds(10);
+  const std::vector<ReprocessProgress> seen = progress_of_a_run(options);
   ASSERT_FALSE(seen.empty());
   const ReprocessProgress& last = seen.back();
   EXPECT_EQ(last.total, 30);
@@ -254,21 +261,12 @@ TEST(ReprocessTest, ProgressNamesChannelsAndPools) {
 // their sends to 'processed' (the main job showed "processed 6/2").
 TEST(ReprocessTest, ProgressFillNeverExceedsCapacity) {
   knot::testing::Deadline deadline(seconds(60));
-  TempDir dir;
-  std::filesystem::path db = ingest_corpus(dir);
-  auto embedder = text::make_default_embedder();
   ReprocessOptions options = separate_options();
   options.pools = PoolMode::kShared;
   options.policy = BlockingPolicy::kFiber;
   options.channel_capacity = 1;
   options.progress_interval = std::chrono::milliseconds(1);
-  std::vector<ReprocessProgress> seen;
-  std::mutex mutex;
-  options.on_progress = [&](const ReprocessProgress& p) {
-    std::lock_guard<std::mutex> lock(mutex);
-    seen.push_back(p);
-  };
-  reprocess(db, *embedder, options);
+  const std::vector<ReprocessProgress> seen = progress_of_a_run(options);
   ASSERT_FALSE(seen.empty());
   EXPECT_EQ(seen.back().written, 30);
   for (const ReprocessProgress& p : seen) {
