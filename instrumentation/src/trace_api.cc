@@ -2,7 +2,6 @@
 // start from the environment (KNOT_TRACE=<file>); the recorder itself is
 // trace_recorder.cc.
 
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>

@@ -98,8 +98,9 @@ inline bool Worker::pop_if(Job* job) noexcept {
   return false;
 }
 
-// put_back() returns an item that pop_if() took but may not run. Out of
-// line and cold: pop_if()'s fast path then needs no saved registers.
+// put_back() returns an item that a pop took but may not run here (pop_if,
+// pop_local, a fiber's job loop). Out of line and cold: pop_if()'s fast
+// path then needs no saved registers.
 [[gnu::noinline, gnu::cold]] void Worker::put_back(Job* job, std::uint64_t tag) noexcept {
   deque_.push(job, tag);
 }
@@ -108,7 +109,7 @@ Item Worker::pop_local() noexcept {
   Item item = deque_.pop();
   if (item && isolation_ != 0 && item.tag != isolation_) {
     // A job from outside the current isolation region: leave it.
-    deque_.push(item.job, item.tag);
+    put_back(item.job, item.tag);
     return {};
   }
   return item;
@@ -285,7 +286,7 @@ void Worker::fiber_body(Fiber& fiber) noexcept {
     if (!item)
       return;
     if (Fiber::is_resume_job(item.job)) {
-      self->deque_.push(item.job, item.tag);
+      self->put_back(item.job, item.tag);
       return;
     }
     self->isolation_ = item.tag;
