@@ -1,10 +1,10 @@
 // build_report(): a knot::report::Report from a snapshot, its wait-for
 // graph, a finding (or none, for an on-demand report) and the stacks.
 //
-// Speaks in the user's names: the summary is the cycle as a chain of
-// labels, the narrative one sentence per edge of the cycle, and the advice
-// depends on the cycle's shape (a pool behind a channel, a lock held across
-// a join, a mutex locked again by a stolen task, ...).
+// One function per section of the report (report_builder.cc): the verdict,
+// the pools, the resources and their holders, the threads with their wait
+// stacks and stacks, the graph; the summary, narrative and advice come
+// from the Narrator (narrative.h, advice.cc).
 #pragma once
 
 #include <cstdint>
@@ -16,6 +16,7 @@
 #include "knot/instrumentation/symbolizer.h"
 #include "knot/report/report.h"
 #include "knot/runtime/snapshot.h"
+#include "process_info.h"
 #include "wait_for_graph.h"
 
 namespace knot::instr {
@@ -30,15 +31,11 @@ struct ReportContext {
   // Stacks of threads that were not parked, captured by signal, by tid.
   const std::unordered_map<std::int64_t, ThreadStack>* running_stacks = nullptr;
   Symbolizer* symbolizer = nullptr;  // null: frames keep their addresses only
+  // Long tasks: what the OS said of the task's thread (cpu, proc_state,
+  // wchan); the builder adds `where` from its stack.
+  const report::TaskInfo* task = nullptr;
 };
 
 report::Report build_report(const ReportContext& context);
-
-// process_info() describes this process (pid, executable, arguments, start
-// time, host, knot's version), read once from /proc.
-const report::Process& process_info();
-
-// utc_now_iso8601() is the current time as "2026-11-29T01:02:03.456Z".
-std::string utc_now_iso8601();
 
 }  // namespace knot::instr

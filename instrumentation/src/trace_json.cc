@@ -14,7 +14,7 @@
 #include <utility>
 
 #include "trace_data.h"
-#include "wait_for_graph.h"
+#include "graph_labels.h"
 
 #ifndef KNOT_VERSION
 #define KNOT_VERSION "unknown"

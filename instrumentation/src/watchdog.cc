@@ -33,7 +33,6 @@
 #include <unordered_map>
 
 #include "detector.h"
-#include "env_number.h"
 #include "knot/instrumentation/instrumentation.h"
 #include "knot/instrumentation/stack_capture.h"
 #include "knot/instrumentation/symbolizer.h"
@@ -41,15 +40,10 @@
 #include "knot/report/report_file.h"
 #include "knot/runtime/error.h"
 #include "knot/runtime/observer.h"
+#include "proc_thread.h"
 #include "report_builder.h"
 #include "signal_name.h"
 #include "wait_for_graph.h"
-
-// Referenced by the link option that knot::instrumentation carries, so that
-// this object (and the KNOT_WATCHDOG start below) is always linked in.
-extern "C" {
-int knot_watchdog_anchor = 0;
-}
 
 namespace knot::instr {
 
@@ -130,6 +124,30 @@ void on_dump_signal(int) {
   if (Watchdog* w = g_watchdog.load(std::memory_order_acquire))
     w->dump_requested();
   errno = saved;
+}
+
+// os_thread_state() is the Detector's view of a long task's thread.
+ThreadState os_thread_state(std::int64_t tid) {
+  const std::optional<ProcThread> t = proc_thread(tid);
+  if (!t)
+    return ThreadState::kUnknown;
+  return t->on_cpu() ? ThreadState::kOnCpu : ThreadState::kOffCpu;
+}
+
+// task_info() is what a long-task report says of the task's thread.
+report::TaskInfo task_info(const RuntimeSnapshot& s, const Finding& f) {
+  report::TaskInfo info;
+  const ThreadView& t = s.threads[static_cast<std::size_t>(f.task_thread)];
+  if (t.task.fiber != 0)
+    info.fiber = t.task.fiber;
+  info.cpu = f.task_state == ThreadState::kOnCpu    ? "on_cpu"
+             : f.task_state == ThreadState::kOffCpu ? "off_cpu"
+                                                    : "unknown";
+  if (const std::optional<ProcThread> p = proc_thread(t.os_thread_id)) {
+    info.proc_state = std::string(1, p->state);
+    info.wchan = p->wchan;
+  }
+  return info;
 }
 
 std::string absolute(const std::string& dir) {
@@ -231,7 +249,13 @@ std::string Watchdog::next_id() {
 
 void Watchdog::run() {
   pthread_setname_np(pthread_self(), "knot-watchdog");
-  Detector detector(DetectorOptions{options_.exhaustion_threshold, options_.stall_threshold});
+  DetectorOptions detector_options;
+  detector_options.exhaustion_threshold = options_.exhaustion_threshold;
+  detector_options.stall_threshold = options_.stall_threshold;
+  detector_options.inferred_threshold = options_.inferred_threshold;
+  detector_options.long_task_threshold = options_.long_task_threshold;
+  detector_options.thread_state = &os_thread_state;
+  Detector detector(detector_options);
   while (!stopping_.load(std::memory_order_acquire)) {
     const auto wait = detector.wants_confirmation()
                           ? std::chrono::duration_cast<std::chrono::nanoseconds>(kConfirmDelay)
@@ -266,7 +290,7 @@ std::optional<std::string> Watchdog::write(const RuntimeSnapshot& s, const WaitF
   if (options_.capture_stacks) {
     std::vector<std::int64_t> tids;
     for (const ThreadView& t : s.threads) {
-      if (!t.wait)
+      if (!t.wait && t.os_thread_id > 0)
         tids.push_back(t.os_thread_id);
     }
     if (!tids.empty()) {
@@ -289,6 +313,11 @@ std::optional<std::string> Watchdog::write(const RuntimeSnapshot& s, const WaitF
   context.reason = reason;
   context.running_stacks = &running;
   context.symbolizer = symbolizer_.get();
+  report::TaskInfo task;
+  if (f != nullptr && f->kind == FindingKind::kLongTask) {
+    task = task_info(s, *f);
+    context.task = &task;
+  }
   report::Report r = build_report(context);
   std::optional<std::string> path;
   try {
@@ -321,7 +350,7 @@ void Watchdog::handle(const RuntimeSnapshot& s, const WaitForGraph& g, const Fin
       std::fprintf(stderr, "knot watchdog: a verdict callback threw: %s\n", e.what());
     }
   }
-  if (!f.is_proven || options_.action == WatchdogAction::kReport)
+  if (!f.is_proven() || options_.action == WatchdogAction::kReport)
     return;
   std::fprintf(stderr, "\nknot: fatal: %s\n\n%s\n", r.summary.c_str(), r.narrative.c_str());
   for (const std::string& advice : r.advice)
@@ -398,48 +427,7 @@ void report_at_exit() {
   stop_watchdog();
 }
 
-// KNOT_WATCHDOG=1 starts the watchdog before main().
-struct AutoStart {
-  AutoStart() {
-    const char* v = std::getenv("KNOT_WATCHDOG");
-    if (v == nullptr || std::strcmp(v, "1") != 0)
-      return;
-    try {
-      start_watchdog(options_from_environment());
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "knot: KNOT_WATCHDOG=1 but the watchdog cannot start: %s\n", e.what());
-    }
-  }
-};
-const AutoStart g_auto_start;
-
 }  // namespace
-
-WatchdogOptions options_from_environment() {
-  WatchdogOptions o;
-  o.interval = std::chrono::milliseconds(detail::env_number("KNOT_WATCHDOG_INTERVAL_MS", 100, 1));
-  o.exhaustion_threshold = std::chrono::milliseconds(
-      detail::env_number("KNOT_WATCHDOG_EXHAUSTION_MS", o.exhaustion_threshold.count(), 0));
-  o.stall_threshold = std::chrono::milliseconds(
-      detail::env_number("KNOT_WATCHDOG_STALL_MS", o.stall_threshold.count(), 0));
-  if (const char* dir = std::getenv("KNOT_REPORT_DIR"))
-    o.report_dir = dir;
-  if (const char* action = std::getenv("KNOT_WATCHDOG_ACTION")) {
-    const std::string a = action;
-    if (a == "report") {
-      o.action = WatchdogAction::kReport;
-    } else if (a == "abort") {
-      o.action = WatchdogAction::kAbort;
-    } else if (a == "exit") {
-      o.action = WatchdogAction::kExit;
-    } else if (!a.empty()) {
-      throw Error(Errc::kInvalidOption,
-                  "KNOT_WATCHDOG_ACTION: '" + a + "' is not one of report, abort, exit");
-    }
-  }
-  o.exit_code = static_cast<int>(detail::env_number("KNOT_WATCHDOG_EXIT_CODE", o.exit_code, 0));
-  return o;
-}
 
 void start_watchdog(const WatchdogOptions& options) {
   std::lock_guard<std::mutex> lock(g_lifecycle);

@@ -35,6 +35,8 @@ void describe_shared_mutex(const void* resource, ResourceFacts& facts) noexcept 
   const auto* m = static_cast<const SharedMutex*>(resource);
   facts.owner_tid = m->owner();
   facts.num_readers = m->num_readers();
+  facts.is_shared_mutex = true;
+  facts.has_parked_writers = m->has_parked_writers();
 }
 }  // namespace
 
@@ -195,6 +197,7 @@ bool SharedMutex::try_lock_shared() noexcept {
   while ((s & (kWriter | kWritersParked)) == 0) {
     if (state_.compare_exchange_weak(s, s + kOneReader, std::memory_order_acquire,
                                      std::memory_order_relaxed)) {
+      detail::ThreadRecord::current().marks().note_shared_lock(this);
       return true;
     }
   }
@@ -227,6 +230,7 @@ void SharedMutex::lock_shared() noexcept {
 }
 
 void SharedMutex::unlock_shared() noexcept {
+  detail::ThreadRecord::current().marks().note_shared_unlock(this);
   std::uint64_t s = state_.fetch_sub(kOneReader, std::memory_order_release);
   if (s / kOneReader == 1 && (s & kWritersParked) != 0) {
     bool woke = detail::unpark_one(writer_key(), [&](detail::UnparkInfo info) {

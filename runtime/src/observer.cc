@@ -62,6 +62,8 @@ std::string_view to_string(WaitKind kind) noexcept {
       return "blocking_region";
     case WaitKind::kPoolShutdown:
       return "pool_shutdown";
+    case WaitKind::kScope:
+      return "scope";
   }
   return "unknown";
 }

@@ -428,6 +428,7 @@ PoolSnapshot Registry::snapshot() const {
   s.name = options_.name;
   s.policy = options_.policy;
   s.num_threads = options_.num_threads;
+  s.max_spares = options_.policy != BlockingPolicy::kBlock ? options_.max_spares : 0;
   s.injector_depth = injector_.size();
   s.pending_tasks = pending_.load(std::memory_order_relaxed);
   s.num_suspended = num_suspended_.load(std::memory_order_relaxed);

@@ -47,6 +47,7 @@ class ThreadPool;
 namespace knot::detail {
 
 class Registry;
+class ThreadRecord;
 
 class Worker {
  public:
@@ -63,6 +64,9 @@ class Worker {
   void wait_until(JobLatch& latch) noexcept;
   // kFiber: the fiber running on this worker now, or null in its scheduler.
   Fiber* running_fiber() const noexcept { return running_; }
+  // The worker thread's record (its task mark and wait frames); set at start.
+  ThreadRecord& record() const noexcept { return *record_; }
+  bool is_isolated() const noexcept { return isolation_ != 0; }
   // kFiber: make woken fiber `f` of this pool run again, from this worker's
   // deque (any worker may steal it).
   void push_resume(Fiber* f) noexcept;
@@ -117,6 +121,7 @@ class Worker {
   bool isolates_roots_;       // kCompensate: every root job runs in its own isolation region
   bool uses_fibers_;          // kFiber: jobs taken by the scheduler run on fibers
   Fiber* running_ = nullptr;  // owner-only: the fiber running on this worker
+  ThreadRecord* record_ = nullptr;  // owner-only writes, at start: this thread's record
   Fiber* cached_ = nullptr;   // owner-only: a free fiber kept for the next job
   WsDeque deque_;
   std::uint64_t isolation_ = 0;    // owner-only: tag of the innermost region, 0 = none

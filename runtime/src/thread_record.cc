@@ -171,6 +171,7 @@ ThreadView ThreadRecord::view() const {
   v.pool_id = pool_id_;
   v.worker_index = worker_index_;
   v.is_fiber = is_fiber_;
+  marks_.read(v);
   if (wait_ != nullptr) {
     WaitView w;
     w.kind = wait_->kind;
@@ -202,8 +203,8 @@ std::vector<ThreadView> snapshot_threads() {
   views.reserve(detail::list().size());
   for (const auto* record : detail::list()) {
     ThreadView view = record->view();
-    // A fiber is a thread of its own only while it waits.
-    if (!view.is_fiber || view.wait)
+    // A fiber task is listed while it runs a job or waits.
+    if (!view.is_fiber || view.wait || view.task.job != 0 || !view.frames.empty())
       views.push_back(std::move(view));
   }
   return views;

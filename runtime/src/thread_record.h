@@ -25,6 +25,7 @@
 #include "knot/runtime/detail/tsa.h"
 #include "knot/runtime/observer.h"
 #include "knot/runtime/snapshot.h"
+#include "wait_stack.h"
 
 namespace knot::detail {
 
@@ -62,6 +63,10 @@ class ThreadRecord {
   void begin_wait(const WaitSite* site) noexcept;
   void end_wait() noexcept;
 
+  // The context's task mark, wait frames and shared holds: written by the
+  // owner without the lock, read by view() (wait_stack.h).
+  ContextMarks& marks() noexcept { return marks_; }
+
   // Any thread.
   std::string name() const;
   std::string stage() const;  // innermost stage, or empty
@@ -80,6 +85,7 @@ class ThreadRecord {
   std::uintptr_t stack_[kMaxWaitStackDepth] KNOT_GUARDED_BY(mutex_);
   std::size_t stack_depth_ KNOT_GUARDED_BY(mutex_) = 0;
   std::chrono::steady_clock::time_point wait_since_ KNOT_GUARDED_BY(mutex_);
+  ContextMarks marks_;
 };
 
 }  // namespace knot::detail

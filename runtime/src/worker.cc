@@ -56,6 +56,7 @@ std::uint32_t Worker::next_random() noexcept {
 void Worker::main() noexcept {
   t_current_worker = this;
   ThreadRecord& record = ThreadRecord::this_thread();
+  record_ = &record;
   record.set_worker(registry_->id(), index_);
   t_actor = pool_actor(registry_->id());
   os_tid_.store(record.tid(), std::memory_order_relaxed);
@@ -203,7 +204,10 @@ void Worker::execute(Item item) noexcept {
 inline void Worker::run_here(Item item, std::uint64_t region) noexcept {
   std::uint64_t saved = isolation_;
   isolation_ = region;
+  ContextMarks& marks = record_->marks();
+  const SavedTask below = marks.enter_task(item.job);
   item.job->execute_fn(item.job);
+  marks.leave_task(below);
   isolation_ = saved;
   job_finished(item);
 }
@@ -241,7 +245,11 @@ void Worker::run_fiber(Fiber* f) noexcept {
   for (;;) {
     running_ = f;
     isolation_ = f->isolation;
+    // The thread's task mark names the fiber; its jobs are marked in the
+    // fiber's own record (fiber_body).
+    const SavedTask below = record_->marks().enter_fiber(f->record().index(), f);
     const Fiber::Exit why = f->resume();
+    record_->marks().leave_task(below);
     running_ = nullptr;
     f->isolation = isolation_;
     isolation_ = 0;
@@ -278,15 +286,18 @@ namespace {
 void Worker::fiber_body(Fiber& fiber) noexcept {
   Item item = fiber.job;
   fiber.job = {};
+  ContextMarks& marks = fiber.record().marks();
+  constexpr SavedTask kNone{0, 0, 0};
   for (;;) {
+    marks.enter_task(item.job);
     item.job->execute_fn(item.job);
     Worker* self = this_worker();  // the job may have moved to another worker
     self->job_finished(item);
     item = self->deque_.pop();
-    if (!item)
-      return;
-    if (Fiber::is_resume_job(item.job)) {
-      self->put_back(item.job, item.tag);
+    if (!item || Fiber::is_resume_job(item.job)) {
+      marks.leave_task(kNone);
+      if (item)
+        self->put_back(item.job, item.tag);
       return;
     }
     self->isolation_ = item.tag;
@@ -453,25 +464,57 @@ bool pop_job_if(Worker*, Job* job) noexcept {
   return t_current_worker->pop_if(job);
 }
 
-void wait_until(Worker*, JobLatch& latch) noexcept {
+void wait_until(Worker*, JobLatch& latch, WaitKind kind, const void* awaited,
+                const Registry* pool) noexcept {
+  if (latch.probe())
+    return;
   Worker* self = t_current_worker;
+  WaitFrame frame;
+  frame.kind = kind;
+  frame.awaited = reinterpret_cast<std::uintptr_t>(awaited);
+  frame.pool_id = (pool != nullptr ? pool : self->registry())->id();
+  frame.site = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
+  frame.since = std::chrono::steady_clock::now();
   if (Fiber* f = self->running_fiber()) {
+    // A fiber task suspends: the frame is the task's, wherever it resumes.
+    ContextMarks& marks = f->record().marks();
+    frame.under_job = marks.current_job();
+    frame.under_group = marks.current_group();
+    marks.push_frame(frame);
     fiber_wait(f, latch);
+    marks.pop_frame();
     return;
   }
+  ContextMarks& marks = self->record().marks();
+  frame.under_job = marks.current_job();
+  frame.under_group = marks.current_group();
+  frame.is_isolated = self->is_isolated();
+  marks.push_frame(frame);
   self->wait_until(latch);
+  marks.pop_frame();
 }
 
 void describe_pool(const void* resource, ResourceFacts& facts) noexcept {
   facts.pool_id = static_cast<const Registry*>(resource)->id();
 }
 
-void wait_outside(JobLatch& latch, WaitKind kind, const Registry* pool,
-                  std::string_view name) noexcept {
+void wait_outside(JobLatch& latch, WaitKind kind, const Registry* pool, std::string_view name,
+                  const void* awaited) noexcept {
   WaitSite site{pool, kind, name, /*is_timed=*/false, &describe_pool};
+  ContextMarks& marks = ThreadRecord::this_thread().marks();
+  WaitFrame frame;
+  frame.kind = kind;
+  frame.awaited = reinterpret_cast<std::uintptr_t>(awaited);
+  frame.pool_id = pool->id();
+  frame.under_job = marks.current_job();
+  frame.under_group = marks.current_group();
+  frame.site = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
+  frame.since = std::chrono::steady_clock::now();
+  marks.push_frame(frame);
   while (!latch.probe()) {
     park(&latch, site, [&] { return latch.try_fall_asleep() || latch.is_sleeping(); });
   }
+  marks.pop_frame();
 }
 
 Registry* registry_of(Worker* worker) noexcept {

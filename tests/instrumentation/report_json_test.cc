@@ -18,7 +18,8 @@ Report sample() {
                "2026-11-28T21:00:00Z",
                "host-1",
                "0.1.0"};
-  r.verdict = Verdict{"deadlock", true, "2026-11-28T21:00:03Z", 0.21};
+  r.verdict = Verdict{"deadlock", false, "2026-11-28T21:00:03Z", 0.21, "inferred",
+                      {"thread 'embed' is the only receiver of channel 'processed'"}};
   Pool pool;
   pool.id = 1;
   pool.name = "global";
@@ -38,6 +39,10 @@ Report sample() {
   t.state = "parked";
   t.holds = {9};
   t.wait = Wait{"install", 1, "global", false, 0.25};
+  t.holds_shared = {12};
+  t.wait_stack.push_back(WaitFrame{"install", "its closure in pool 'global' (queued)", 1, 0.25,
+                                   false, true, std::nullopt});
+  t.task = TaskInfo{3.5, "off_cpu", "S", "futex_wait_queue", "pthread_mutex_lock", std::nullopt};
   t.stack_source = "wait_site";
   t.stack.push_back({0x401000, "/usr/bin/knot-embed", 0x1000, "abcd", "embed_batch(Batch&)",
                      "pipeline/src/embed.cc", 42, false});
@@ -66,13 +71,17 @@ Report sample() {
                          0,
                          0,
                          {"pool 'global'"},
-                         {"thread 'embed'"}});
+                         {"thread 'embed'"},
+                         {{"recv", "thread 'embed'", "used"}},
+                         1,
+                         false});
   r.graph.nodes = {{"thread:103", "thread", "thread 'embed'", false},
                    {"pool:1", "pool", "pool 'global'", false},
                    {"channel:77", "resource", "channel 'processed'", false}};
-  r.graph.edges = {{"thread:103", "pool:1", "waits_for", "waits for 3 tasks queued in"},
-                   {"pool:1", "channel:77", "waits_for", "all workers parked sending into"},
-                   {"channel:77", "thread:103", "woken_by", "received from only by"}};
+  r.graph.edges = {
+      {"thread:103", "pool:1", "waits_for", "waits for 3 tasks queued in", "exact"},
+      {"pool:1", "channel:77", "waits_for", "all workers parked sending into", "exact"},
+      {"channel:77", "thread:103", "woken_by", "received from only by", "inferred"}};
   r.cycle = {"thread:103", "pool:1", "channel:77"};
   r.summary = "deadlock: thread 'embed' -> pool 'global' -> channel 'processed'";
   r.narrative = "thread 'embed' waits for 3 tasks queued in pool 'global'; ...";
@@ -88,10 +97,20 @@ TEST(ReportJsonTest, RoundTrip) {
   EXPECT_TRUE(parsed.diagnostics.empty());
   EXPECT_EQ(to_json(*parsed.report), text);
   const Report& r = *parsed.report;
-  EXPECT_EQ(r.schema, "knot.report/1");
+  EXPECT_EQ(r.schema, "knot.report/1.1");
   EXPECT_EQ(r.process.arguments.size(), 3u);
   ASSERT_TRUE(r.verdict.has_value());
-  EXPECT_TRUE(r.verdict->is_proven);
+  EXPECT_FALSE(r.verdict->is_proven);
+  EXPECT_EQ(r.verdict->certainty, "inferred");
+  EXPECT_EQ(r.verdict->assumptions.size(), 1u);
+  ASSERT_EQ(r.threads[0].wait_stack.size(), 1u);
+  EXPECT_TRUE(r.threads[0].wait_stack[0].is_top);
+  ASSERT_TRUE(r.threads[0].task.has_value());
+  EXPECT_EQ(r.threads[0].task->where, "pthread_mutex_lock");
+  EXPECT_EQ(r.threads[0].holds_shared, std::vector<std::uint64_t>{12});
+  ASSERT_EQ(r.resources[0].holders.size(), 1u);
+  EXPECT_EQ(r.resources[0].holders[0].basis, "used");
+  EXPECT_EQ(r.graph.edges[2].basis, "inferred");
   EXPECT_EQ(r.threads[0].stack[0].line, 42);
   EXPECT_EQ(r.threads[1].worker_index, std::optional<std::size_t>(0));
   EXPECT_EQ(r.resources[0].capacity, std::optional<std::size_t>(64));

@@ -1,10 +1,12 @@
 // WaitForGraph and Detector on synthetic snapshots: the liveness rule (OR
-// waits, what counts as alive), cycles, and the detector's confirmation,
-// reporting once and warnings. Pure logic: no threads, no clocks.
+// and AND waits, what counts as alive, exact and inferred knowledge),
+// helping waits, cycles, and the detector's confirmation, reporting once
+// and warnings. Pure logic: no threads, no clocks.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "detector.h"
 #include "wait_for_graph.h"
@@ -63,6 +65,14 @@ class SnapshotBuilder {
     s_.pools.push_back(p);
   }
 
+  PoolSnapshot& pool_at(std::uint64_t id) {
+    for (auto& p : s_.pools) {
+      if (p.id == id)
+        return p;
+    }
+    return s_.pools.front();
+  }
+
   ThreadView& at(std::uint32_t index) { return s_.threads[index - 1]; }
 
   // wait() parks thread `index` on `resource`; returns the facts to fill.
@@ -78,14 +88,43 @@ class SnapshotBuilder {
     return at(index).wait->facts;
   }
 
-  // A full channel send side drained by `receivers`.
-  void send_full(std::uint32_t index, std::uintptr_t channel, RecentActors receivers) {
+  // A full channel send side whose receivers are held by `receivers`
+  // (each used its handle: exact), or made by them and not used yet.
+  ResourceFacts& send_full(std::uint32_t index, std::uintptr_t channel,
+                           std::vector<ActorId> receivers,
+                           HandleBasis basis = HandleBasis::kUsed) {
     ResourceFacts& f = wait(index, WaitKind::kChannelSend, channel, "c");
     f.capacity = 2;
     f.length = 2;
     f.num_senders = 1;
-    f.num_receivers = 1;
-    f.recent_receivers = receivers;
+    f.num_receivers = receivers.empty() ? 1 : receivers.size();
+    for (std::size_t i = 0; i < receivers.size(); ++i) {
+      f.recent_receivers[i] = receivers[i];
+      f.receiver_handles[i] = HandleHolder{receivers[i], basis};
+    }
+    return f;
+  }
+
+  // frame() pushes a helping wait on thread `index`'s wait stack: it waits
+  // for `awaited` (a job, or a scope) in pool `pool`.
+  WaitFrame& frame(std::uint32_t index, WaitKind kind, std::uintptr_t awaited, std::uint64_t pool,
+                   std::uintptr_t under_job = 0) {
+    WaitFrame f;
+    f.kind = kind;
+    f.awaited = awaited;
+    f.pool_id = pool;
+    f.under_job = under_job;
+    f.since = kStart;
+    at(index).frames.push_back(f);
+    at(index).task.job = under_job;
+    return at(index).frames.back();
+  }
+
+  // runs() marks thread `index` as running job `job` (of scope `group`).
+  void runs(std::uint32_t index, std::uintptr_t job, std::uintptr_t group = 0) {
+    at(index).task.job = job;
+    at(index).task.group = group;
+    at(index).task.num_started = 1;
   }
 
   void set_worker_state(std::uint32_t index, WorkerState state) {
@@ -107,38 +146,67 @@ ActorId thread_actor(std::uint32_t index) {
   return index;
 }
 
-std::vector<std::string> dead_names(const SnapshotBuilder& b, const WaitForGraph& g) {
+std::vector<std::string> dead_names(const SnapshotBuilder& b, const WaitForGraph& g,
+                                    Mode mode = Mode::kProof) {
   std::vector<std::string> out;
-  for (int n : g.dead_threads()) {
+  for (int n : g.dead_threads(mode)) {
     const auto& node = g.nodes()[static_cast<std::size_t>(n)];
     out.push_back(const_cast<SnapshotBuilder&>(b).get().threads[node.thread].name);
   }
   return out;
 }
 
+std::vector<std::string> cycle_labels(const WaitForGraph& g, const std::string& start,
+                                      Mode mode = Mode::kProof) {
+  std::vector<std::string> labels;
+  for (int n : g.cycle_from(g.find(start), mode))
+    labels.push_back(g.node(n).label);
+  return labels;
+}
+
 // The seed: thread 'embed' waits on pool 'global', whose workers all send
-// into a full channel drained only by 'embed'.
-SnapshotBuilder seed() {
+// into a full channel whose only receiver 'embed' holds (and used).
+SnapshotBuilder seed(HandleBasis basis = HandleBasis::kUsed) {
   SnapshotBuilder b;
   b.pool(1, "global", 3);
   const auto w0 = b.thread("global-0", 1);
   const auto w1 = b.thread("global-1", 1);
   const auto embed = b.thread("embed");
-  b.send_full(w0, 0x1000, {thread_actor(embed)});
-  b.send_full(w1, 0x1000, {thread_actor(embed)});
+  b.send_full(w0, 0x1000, {thread_actor(embed)}, basis);
+  b.send_full(w1, 0x1000, {thread_actor(embed)}, basis);
   b.wait(embed, WaitKind::kInstall, 0x5000, "global").pool_id = 1;
   return b;
 }
+
+// Runs the detector on the same snapshot until it says something (at most
+// `times` looks), moving the clock by `step` between looks.
+std::vector<Finding> observe_until(Detector& d, SnapshotBuilder& b, int times,
+                                   std::chrono::milliseconds step = 10ms) {
+  for (int i = 0; i < times; ++i) {
+    auto findings = d.observe(b.get(), WaitForGraph::build(b.get()));
+    if (!findings.empty())
+      return findings;
+    b.get().time += step;
+  }
+  return {};
+}
+
+// ============================================================================
+// Liveness
+// ============================================================================
 
 TEST(WaitForGraphTest, SeedIsDeadAndItsCycleReadsInTheUsersNames) {
   SnapshotBuilder b = seed();
   WaitForGraph g = WaitForGraph::build(b.get());
   EXPECT_EQ(dead_names(b, g), (std::vector<std::string>{"global-0", "global-1", "embed"}));
-  const int embed = g.find("thread:103");
-  ASSERT_GE(embed, 0);
+  // The detector starts it at the thread outside the pool.
+  Detector d;
+  d.observe(b.get(), g);
+  const auto findings = d.observe(b.get(), g);
+  ASSERT_EQ(findings.size(), 1u);
   std::vector<std::string> labels;
-  for (int n : g.cycle_from(embed))
-    labels.push_back(g.nodes()[static_cast<std::size_t>(n)].label);
+  for (const int n : findings[0].cycle)
+    labels.push_back(g.node(n).label);
   EXPECT_EQ(labels, (std::vector<std::string>{"thread 'embed'", "pool 'global'", "channel 'c'"}));
 }
 
@@ -147,8 +215,10 @@ TEST(WaitForGraphTest, AnyAliveWakerKeepsTheWaitAlive) {
   SnapshotBuilder b = seed();
   const auto other = b.thread("other-receiver");
   for (auto& t : b.get().threads) {
-    if (t.wait && t.wait->kind == WaitKind::kChannelSend)
-      t.wait->facts.recent_receivers[1] = thread_actor(other);
+    if (t.wait && t.wait->kind == WaitKind::kChannelSend) {
+      t.wait->facts.receiver_handles[1] = HandleHolder{thread_actor(other), HandleBasis::kUsed};
+      t.wait->facts.num_receivers = 2;
+    }
   }
   WaitForGraph g = WaitForGraph::build(b.get());
   EXPECT_TRUE(g.dead_threads().empty());
@@ -164,13 +234,21 @@ TEST(WaitForGraphTest, WhatKnotCannotSeeCountsAsAlive) {
       {"a blocking region",
        [](SnapshotBuilder& b) { b.at(3).wait->kind = WaitKind::kBlockingRegion; }},
       {"the waker not parked", [](SnapshotBuilder& b) { b.at(3).wait.reset(); }},
-      {"no receiver seen yet",
+      {"no receiver handle known",
        [](SnapshotBuilder& b) {
-         b.at(1).wait->facts.recent_receivers = {};
-         b.at(2).wait->facts.recent_receivers = {};
+         b.at(1).wait->facts.receiver_handles = {};
+         b.at(2).wait->facts.receiver_handles = {};
+       }},
+      {"a receiver handle knot does not track",
+       [](SnapshotBuilder& b) {
+         b.at(1).wait->facts.untracked_receivers = 1;
+         b.at(2).wait->facts.untracked_receivers = 1;
        }},
       {"a receiver that exited",
-       [](SnapshotBuilder& b) { b.at(1).wait->facts.recent_receivers[2] = thread_actor(77); }},
+       [](SnapshotBuilder& b) {
+         b.at(1).wait->facts.receiver_handles[0].actor = thread_actor(77);
+         b.at(2).wait->facts.receiver_handles[0].actor = thread_actor(77);
+       }},
       {"room in the channel", [](SnapshotBuilder& b) { b.at(1).wait->facts.length = 1; }},
       {"the channel closed", [](SnapshotBuilder& b) { b.at(1).wait->facts.num_receivers = 0; }},
       {"an idle worker", [](SnapshotBuilder& b) { b.at(2).wait.reset(); }},
@@ -188,6 +266,39 @@ TEST(WaitForGraphTest, WhatKnotCannotSeeCountsAsAlive) {
   }
 }
 
+// Regression (issue: "a receiver that has not received yet"): the only
+// receiver was made by 'embed' and never used. Who holds it is a guess, so
+// the seed is no proof; it is an inferred deadlock that names the guess.
+TEST(WaitForGraphTest, AnUnusedHandleIsAGuessNotAProof) {
+  SnapshotBuilder b = seed(HandleBasis::kCreated);
+  WaitForGraph g = WaitForGraph::build(b.get());
+  EXPECT_TRUE(dead_names(b, g, Mode::kProof).empty());
+  EXPECT_EQ(dead_names(b, g, Mode::kInferred),
+            (std::vector<std::string>{"global-0", "global-1", "embed"}));
+  const int channel = g.find("resource:4096:send");
+  ASSERT_GE(channel, 0);
+  EXPECT_NE(g.node(channel).assumption.find("thread 'embed'"), std::string::npos)
+      << g.node(channel).assumption;
+}
+
+// Regression (issue: a latch counted down once by 'main', then by a plain
+// thread 3 s later): who will count a latch down is only ever inferred.
+TEST(WaitForGraphTest, LatchCountersAreInferred) {
+  SnapshotBuilder b;
+  b.pool(1, "p", 1);
+  const auto w0 = b.thread("p-0", 1);
+  const auto main_thread = b.thread("main");
+  ResourceFacts& latch = b.wait(w0, WaitKind::kLatch, 0x300, "ready");
+  latch.count = 1;
+  latch.recent_counters = {thread_actor(main_thread)};
+  b.wait(main_thread, WaitKind::kInstall, 0x5000, "p").pool_id = 1;
+  WaitForGraph g = WaitForGraph::build(b.get());
+  EXPECT_TRUE(g.dead_threads(Mode::kProof).empty());
+  EXPECT_EQ(dead_names(b, g, Mode::kInferred), (std::vector<std::string>{"p-0", "main"}));
+  EXPECT_EQ(g.node(g.find("resource:768")).assumption,
+            "only thread 'main' counts latch 'ready' down (the only one seen doing so)");
+}
+
 TEST(WaitForGraphTest, MutexOwnedByAParkedThreadAndSelfDeadlock) {
   SnapshotBuilder b;
   const auto a = b.thread("a");
@@ -198,7 +309,6 @@ TEST(WaitForGraphTest, MutexOwnedByAParkedThreadAndSelfDeadlock) {
   EXPECT_EQ(dead_names(b, g), std::vector<std::string>{"a"});
   auto cycle = g.cycle_from(g.find("thread:101"));
   ASSERT_EQ(cycle.size(), 2u);
-  EXPECT_EQ(g.nodes()[static_cast<std::size_t>(cycle[1])].label, "mutex 'm'");
 
   Detector d;
   EXPECT_TRUE(d.observe(b.get(), g).empty());  // first sight: a candidate
@@ -206,22 +316,142 @@ TEST(WaitForGraphTest, MutexOwnedByAParkedThreadAndSelfDeadlock) {
   auto findings = d.observe(b.get(), g);
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].kind, FindingKind::kSelfDeadlock);
-  EXPECT_TRUE(findings[0].is_proven);
+  EXPECT_TRUE(findings[0].is_proven());
+  EXPECT_EQ(g.node(findings[0].cycle[1]).label, "mutex 'm'");
 }
 
-TEST(WaitForGraphTest, ChannelCycleBetweenThreadsAndLatchCounters) {
+TEST(WaitForGraphTest, ChannelCycleBetweenThreads) {
   SnapshotBuilder b;
   const auto left = b.thread("left");
   const auto right = b.thread("right");
   b.send_full(left, 0x100, {thread_actor(right)});
   b.send_full(right, 0x200, {thread_actor(left)});
-  const auto waiter = b.thread("waiter");
-  ResourceFacts& latch = b.wait(waiter, WaitKind::kLatch, 0x300, "done");
-  latch.count = 1;
-  latch.recent_counters = {thread_actor(left)};
   WaitForGraph g = WaitForGraph::build(b.get());
-  EXPECT_EQ(dead_names(b, g), (std::vector<std::string>{"left", "right", "waiter"}));
+  EXPECT_EQ(dead_names(b, g), (std::vector<std::string>{"left", "right"}));
+  EXPECT_EQ(g.cycle_from(g.find("thread:101")).size(), 4u);
 }
+
+// ============================================================================
+// Shared mutexes: AND waits
+// ============================================================================
+
+// rayon #1205's shape: 'a' holds 'cache' for reading lower on its stack and
+// asks again (a task it runs while it helps); writer 'w' waits for every
+// reader, and a writer-preferring lock queues the new reader behind it.
+SnapshotBuilder reader_writer_reader() {
+  SnapshotBuilder b;
+  const auto a = b.thread("a");
+  const auto w = b.thread("w");
+  b.at(a).held_shared = {0x40};
+  ResourceFacts& read = b.wait(a, WaitKind::kSharedMutex, 0x40, "cache");
+  read.is_shared_mutex = true;
+  read.num_readers = 1;
+  read.has_parked_writers = true;
+  ResourceFacts& write = b.wait(w, WaitKind::kMutex, 0x40, "cache");
+  write.is_shared_mutex = true;
+  write.num_readers = 1;
+  write.has_parked_writers = true;
+  return b;
+}
+
+TEST(WaitForGraphTest, ReaderQueuedBehindAWriterWhileHoldingTheLockIsProven) {
+  SnapshotBuilder b = reader_writer_reader();
+  WaitForGraph g = WaitForGraph::build(b.get());
+  EXPECT_EQ(dead_names(b, g), (std::vector<std::string>{"a", "w"}));
+  EXPECT_EQ(cycle_labels(g, "thread:101").size(), 4u);
+  for (const auto& label : cycle_labels(g, "thread:101"))
+    EXPECT_TRUE(label == "shared mutex 'cache'" || label == "thread 'a'" || label == "thread 'w'")
+        << label;
+}
+
+TEST(WaitForGraphTest, AWriterNeedsEveryReaderButOneDeadReaderIsEnough) {
+  // Two readers hold it, one of them unknown to knot: the writer still
+  // waits for 'a' (dead), so it is dead too.
+  SnapshotBuilder b = reader_writer_reader();
+  b.at(2).wait->facts.num_readers = 2;
+  b.at(1).wait->facts.num_readers = 2;
+  WaitForGraph g = WaitForGraph::build(b.get());
+  EXPECT_EQ(dead_names(b, g), (std::vector<std::string>{"a", "w"}));
+  // A writer whose only reader knot cannot name is alive (unknown).
+  SnapshotBuilder c = reader_writer_reader();
+  c.at(1).held_shared.clear();
+  WaitForGraph h = WaitForGraph::build(c.get());
+  EXPECT_TRUE(h.dead_threads().empty());
+}
+
+// ============================================================================
+// Helping waits: wait stacks
+// ============================================================================
+
+// rayon #819's shape: worker 'outer-0' waits in install on pool 'inner'
+// while it helps pool 'outer'; 'inner''s only worker waits for mutex 'm',
+// which 'outer-0' holds in the frame below. The helper is free for pool
+// 'outer' (it would take a queued task), yet its own wait is dead.
+TEST(WaitForGraphTest, AHelpingWorkerWhoseTopWaitIsDeadIsDead) {
+  SnapshotBuilder b;
+  b.pool(1, "outer");
+  b.pool(2, "inner", 1);
+  const auto o0 = b.thread("outer-0", 1);
+  const auto i0 = b.thread("inner-0", 2);
+  b.frame(o0, WaitKind::kInstall, 0xA2, 2, /*under_job=*/0xA1);
+  b.runs(i0, 0xA2);
+  b.wait(i0, WaitKind::kMutex, 0x50, "m").owner_tid = b.at(o0).os_thread_id;
+  WaitForGraph g = WaitForGraph::build(b.get());
+  EXPECT_EQ(dead_names(b, g), (std::vector<std::string>{"outer-0", "inner-0"}));
+  EXPECT_TRUE(g.node(g.find("pool:1")).is_alive()) << "the helper can take outer's tasks";
+  const auto cycle = cycle_labels(g, "thread:101");
+  EXPECT_NE(std::find(cycle.begin(), cycle.end(), "mutex 'm'"), cycle.end());
+  // Its closure still queued: the install waits for a free worker of
+  // 'inner', whose only worker waits for the mutex.
+  b.at(i0).task.job = 0;
+  WaitForGraph queued = WaitForGraph::build(b.get());
+  EXPECT_EQ(dead_names(b, queued), (std::vector<std::string>{"outer-0", "inner-0"}));
+}
+
+TEST(WaitForGraphTest, AJoinWaitsForTheThreadThatStoleItsHalf) {
+  SnapshotBuilder b;
+  b.pool(1, "p");
+  const auto w0 = b.thread("p-0", 1);
+  const auto w1 = b.thread("p-1", 1);
+  const auto main_thread = b.thread("main");
+  b.frame(w0, WaitKind::kJoin, 0xB2, 1, /*under_job=*/0xB1);
+  b.runs(w1, 0xB2);
+  b.send_full(w1, 0x100, {thread_actor(main_thread)});
+  b.wait(main_thread, WaitKind::kInstall, 0x5000, "p").pool_id = 1;
+  // 'main' waits for its closure (job 0xB1), buried under p-0's join.
+  b.frame(main_thread, WaitKind::kInstall, 0xB1, 1);
+  WaitForGraph g = WaitForGraph::build(b.get());
+  EXPECT_EQ(dead_names(b, g), (std::vector<std::string>{"p-0", "p-1", "main"}));
+  // A task running above the join frame (p-0 took one while it waits): p-0
+  // runs, so 'main' is alive through it.
+  b.runs(w0, 0xC0);
+  WaitForGraph running = WaitForGraph::build(b.get());
+  EXPECT_TRUE(running.dead_threads().empty());
+}
+
+TEST(WaitForGraphTest, AScopeWaitsForEveryTaskThatRuns) {
+  SnapshotBuilder b;
+  b.pool(1, "p");
+  const auto w0 = b.thread("p-0", 1);
+  const auto w1 = b.thread("p-1", 1);
+  const auto w2 = b.thread("p-2", 1);
+  const auto outside = b.thread("feeder");
+  b.frame(w0, WaitKind::kScope, 0xD0, 1, /*under_job=*/0xD9);
+  b.runs(w1, 0xD1, /*group=*/0xD0);
+  b.runs(w2, 0xD2, /*group=*/0xD0);
+  b.send_full(w2, 0x100, {thread_actor(outside)});  // w2's task blocks on a live thread
+  WaitForGraph g = WaitForGraph::build(b.get());
+  EXPECT_TRUE(g.dead_threads().empty()) << "w1 runs, w2 waits for a running thread";
+  b.wait(outside, WaitKind::kLatch, 0x200, "never").count = 1;  // nobody counts: unknown
+  b.send_full(w1, 0x300, {thread_actor(w0)});                    // w1 waits for the scope's owner
+  WaitForGraph h = WaitForGraph::build(b.get());
+  EXPECT_EQ(dead_names(b, h), (std::vector<std::string>{"p-0", "p-1"}))
+      << "one task of the scope is dead: so is the scope";
+}
+
+// ============================================================================
+// Fiber tasks
+// ============================================================================
 
 // Suspended fiber tasks (kFiber) have no OS thread: each is a node of its
 // own, named as a fiber task. Two tasks of a pool waiting on each other's
@@ -244,7 +474,7 @@ TEST(WaitForGraphTest, SuspendedFiberTasksAreNodesOfTheirOwn) {
   EXPECT_NE(na, nc);
   EXPECT_EQ(g.find("thread:0"), -1);
   EXPECT_EQ(g.nodes()[static_cast<std::size_t>(na)].label, "fiber task 'p-fiber-7'");
-  // The pool's worker is not parked (no wait): alive, so the tasks are too.
+  // The pool's worker is idle: alive, so the tasks are too.
   EXPECT_TRUE(dead_names(b, g).empty());
   // With the worker parked on the channel too, nothing can wake them.
   b.send_full(w0, 0x100, {pool_actor(1)});
@@ -269,6 +499,10 @@ TEST(WaitForGraphTest, FiberTaskRelockingItsMutexIsDead) {
   EXPECT_EQ(cycle.size(), 2u);  // the task and the mutex
 }
 
+// ============================================================================
+// Detector
+// ============================================================================
+
 // Detector: confirmation needs the same waits and no progress.
 TEST(DetectorTest, ConfirmsOnASecondIdenticalSnapshotAndReportsOnce) {
   SnapshotBuilder b = seed();
@@ -278,11 +512,23 @@ TEST(DetectorTest, ConfirmsOnASecondIdenticalSnapshotAndReportsOnce) {
   auto findings = d.observe(b.get(), g);
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].kind, FindingKind::kDeadlock);
+  EXPECT_EQ(findings[0].certainty, Certainty::kProven);
   EXPECT_EQ(findings[0].threads.size(), 3u);
   EXPECT_EQ(findings[0].age, 2s);
   // The same deadlock again: not reported twice.
   EXPECT_TRUE(d.observe(b.get(), g).empty());
   EXPECT_TRUE(d.observe(b.get(), g).empty());
+}
+
+// Regression (issue: the lazy-init shape got two reports 200 ms apart): a
+// thread that gets stuck behind the same cycle later is no new deadlock.
+TEST(DetectorTest, AThreadJoiningTheStuckSetMakesNoSecondReport) {
+  SnapshotBuilder b = seed();
+  Detector d;
+  ASSERT_EQ(observe_until(d, b, 3).size(), 1u);
+  const auto late = b.thread("late");
+  b.wait(late, WaitKind::kInstall, 0x5000, "global").pool_id = 1;
+  EXPECT_TRUE(observe_until(d, b, 5).empty());
 }
 
 TEST(DetectorTest, ProgressOrANewWaitBetweenSnapshotsIsNoVerdict) {
@@ -302,17 +548,35 @@ TEST(DetectorTest, ProgressOrANewWaitBetweenSnapshotsIsNoVerdict) {
   }
 }
 
+TEST(DetectorTest, AnInferredDeadlockWaitsForItsThresholdAndNamesItsAssumption) {
+  SnapshotBuilder b = seed(HandleBasis::kCreated);
+  DetectorOptions o;
+  o.inferred_threshold = 500ms;
+  o.exhaustion_threshold = 100s;
+  Detector d(o);
+  EXPECT_TRUE(observe_until(d, b, 40).empty()) << "400 ms: not yet";
+  auto findings = observe_until(d, b, 20);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].kind, FindingKind::kDeadlock);
+  EXPECT_EQ(findings[0].certainty, Certainty::kInferred);
+  EXPECT_FALSE(findings[0].is_proven());
+  ASSERT_EQ(findings[0].assumptions.size(), 1u);
+  EXPECT_NE(findings[0].assumptions[0].find("thread 'embed'"), std::string::npos);
+}
+
 TEST(DetectorTest, PoolExhaustionIsAWarningAfterItsThreshold) {
   SnapshotBuilder b;
   b.pool(1, "p", 2);
   const auto w0 = b.thread("p-0", 1);
   const auto w1 = b.thread("p-1", 1);
-  // Both send into a channel nobody received from yet: not provable.
+  // Both send into a channel whose receiver knot cannot name.
   b.send_full(w0, 0x100, {});
   b.send_full(w1, 0x100, {});
-  Detector d(DetectorOptions{3s, 10s});
+  DetectorOptions o;
+  o.exhaustion_threshold = 3s;
+  Detector d(o);
   WaitForGraph g = WaitForGraph::build(b.get());
-  EXPECT_TRUE(g.dead_threads().empty());
+  EXPECT_TRUE(g.dead_threads(Mode::kInferred).empty());
   EXPECT_TRUE(d.observe(b.get(), g).empty());
   EXPECT_TRUE(d.observe(b.get(), g).empty()) << "parked 2 s, threshold 3 s";
   b.get().time = kStart + 4s;
@@ -320,13 +584,81 @@ TEST(DetectorTest, PoolExhaustionIsAWarningAfterItsThreshold) {
   auto findings = d.observe(b.get(), g);
   ASSERT_EQ(findings.size(), 1u);
   EXPECT_EQ(findings[0].kind, FindingKind::kPoolExhaustion);
-  EXPECT_FALSE(findings[0].is_proven);
+  EXPECT_FALSE(findings[0].is_proven());
   EXPECT_EQ(findings[0].pool_id, 1u);
+  // A real path: from the pool to the channel that knot cannot see past.
+  ASSERT_GE(findings[0].cycle.size(), 2u);
+  EXPECT_EQ(g.node(findings[0].cycle.front()).label, "pool 'p'");
+  EXPECT_EQ(g.node(findings[0].cycle.back()).label, "channel 'c'");
   // Nothing queued: not exhaustion, whatever the waits.
   b.get().pools[0].injector_depth = 0;
   Detector idle(DetectorOptions{0s, 10s});
   EXPECT_TRUE(idle.observe(b.get(), g).empty());
   EXPECT_TRUE(idle.observe(b.get(), g).empty());
+}
+
+// Regression (issue: a consumer pausing 1.5 s every 10 items raised 7
+// exhaustion warnings per run): workers parked on a channel that a running
+// thread drains are slow, not exhausted.
+TEST(DetectorTest, ASlowConsumerIsNoPoolExhaustion) {
+  SnapshotBuilder b;
+  b.pool(1, "p", 4);
+  const auto w0 = b.thread("p-0", 1);
+  const auto consumer = b.thread("consumer");  // running (sleeping outside knot)
+  b.send_full(w0, 0x100, {thread_actor(consumer)});
+  DetectorOptions o;
+  o.exhaustion_threshold = 0s;
+  Detector d(o);
+  EXPECT_TRUE(observe_until(d, b, 5).empty());
+}
+
+ThreadState off_cpu(std::int64_t) {
+  return ThreadState::kOffCpu;
+}
+ThreadState on_cpu(std::int64_t) {
+  return ThreadState::kOnCpu;
+}
+
+// tokio #4730 and rayon #1251's shapes: one task runs on and on while a
+// thread waits for its pool. Nobody waiting: no warning.
+TEST(DetectorTest, ALongTaskIsAWarningOnlyWhenSomeoneWaitsBehindIt) {
+  SnapshotBuilder b;
+  b.pool(1, "p", 3);
+  const auto w0 = b.thread("p-0", 1);
+  b.runs(w0, 0xE0);
+  DetectorOptions o;
+  o.long_task_threshold = 1s;
+  o.thread_state = &on_cpu;
+  Detector d(o);
+  EXPECT_TRUE(observe_until(d, b, 30, 100ms).empty()) << "3 s, nobody waits";
+  // 'main' waits for a closure queued behind it.
+  const auto main_thread = b.thread("main");
+  b.wait(main_thread, WaitKind::kInstall, 0x5000, "p").pool_id = 1;
+  b.frame(main_thread, WaitKind::kInstall, 0xE9, 1);
+  auto findings = observe_until(d, b, 30, 100ms);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].kind, FindingKind::kLongTask);
+  EXPECT_EQ(findings[0].waiters, std::vector<int>{static_cast<int>(main_thread) - 1});
+}
+
+TEST(DetectorTest, ALongComputationItsOwnCallerWaitsForIsNoWarningUnlessBlocked) {
+  SnapshotBuilder b;
+  b.pool(1, "p");
+  const auto w0 = b.thread("p-0", 1);
+  const auto main_thread = b.thread("main");
+  b.runs(w0, 0xF0);
+  b.wait(main_thread, WaitKind::kInstall, 0x5000, "p").pool_id = 1;
+  b.frame(main_thread, WaitKind::kInstall, 0xF0, 1);  // main waits for that very task
+  DetectorOptions o;
+  o.long_task_threshold = 1s;
+  o.thread_state = &on_cpu;
+  Detector computing(o);
+  EXPECT_TRUE(observe_until(computing, b, 30, 100ms).empty());
+  o.thread_state = &off_cpu;  // blocked outside knot: main is stuck behind it
+  Detector blocked(o);
+  auto findings = observe_until(blocked, b, 30, 100ms);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].task_state, ThreadState::kOffCpu);
 }
 
 TEST(DetectorTest, StallNeedsEveryThreadWaitingAndNoProgress) {

@@ -38,6 +38,27 @@ json optional_json(const std::optional<T>& v) {
   return v ? json(*v) : json(nullptr);
 }
 
+json wait_frame_json(const WaitFrame& f) {
+  return {{"kind", f.kind},
+          {"awaits", f.awaits},
+          {"pool_id", f.pool_id},
+          {"seconds", f.seconds},
+          {"is_isolated", f.is_isolated},
+          {"is_top", f.is_top},
+          {"site", f.site ? frame_json(*f.site) : json(nullptr)}};
+}
+
+json task_json(const std::optional<TaskInfo>& t) {
+  if (!t)
+    return nullptr;
+  return {{"seconds", t->seconds},
+          {"cpu", t->cpu},
+          {"proc_state", t->proc_state},
+          {"wchan", t->wchan},
+          {"where", t->where},
+          {"fiber", optional_json(t->fiber)}};
+}
+
 json thread_json(const Thread& t) {
   json j = {{"index", t.index},
             {"tid", t.tid},
@@ -48,6 +69,9 @@ json thread_json(const Thread& t) {
             {"role", t.role},
             {"state", t.state},
             {"holds", t.holds},
+            {"holds_shared", t.holds_shared},
+            {"wait_stack", json::array()},
+            {"task", task_json(t.task)},
             {"stack_source", t.stack_source},
             {"wait", nullptr},
             {"stack", json::array()}};
@@ -58,6 +82,8 @@ json thread_json(const Thread& t) {
                  {"is_timed", t.wait->is_timed},
                  {"seconds", t.wait->seconds}};
   }
+  for (const auto& f : t.wait_stack)
+    j["wait_stack"].push_back(wait_frame_json(f));
   for (const auto& f : t.stack)
     j["stack"].push_back(frame_json(f));
   return j;
@@ -87,6 +113,9 @@ json pool_json(const Pool& p) {
 }
 
 json resource_json(const Resource& r) {
+  json holders = json::array();
+  for (const auto& h : r.holders)
+    holders.push_back({{"side", h.side}, {"holder", h.holder}, {"basis", h.basis}});
   return {{"id", r.id},
           {"kind", r.kind},
           {"name", r.name},
@@ -102,7 +131,10 @@ json resource_json(const Resource& r) {
           {"num_readers", r.num_readers},
           {"pool_id", r.pool_id},
           {"recent_senders", r.recent_senders},
-          {"recent_receivers", r.recent_receivers}};
+          {"recent_receivers", r.recent_receivers},
+          {"holders", holders},
+          {"untracked_handles", r.untracked_handles},
+          {"has_parked_writers", r.has_parked_writers}};
 }
 
 // ============================================================================
@@ -235,6 +267,238 @@ int max_nesting(std::string_view text) {
   return deepest;
 }
 
+
+// ---- one reader per section of the document ----
+
+void read_process(Reader& r, const json& j, Process& out) {
+  auto it = j.find("process");
+  if (it == j.end() || !it->is_object())
+    return;
+  r.field(*it, "pid", out.pid, "/process");
+  r.field(*it, "executable", out.executable, "/process");
+  r.field(*it, "start_time", out.start_time, "/process");
+  r.field(*it, "host", out.host, "/process");
+  r.field(*it, "knot_version", out.knot_version, "/process");
+  read_strings(r, *it, "arguments", "/process", out.arguments);
+}
+
+void read_verdict(Reader& r, const json& j, std::optional<Verdict>& out) {
+  auto it = j.find("verdict");
+  if (it == j.end() || !it->is_object())
+    return;
+  Verdict v;
+  r.field(*it, "kind", v.kind, "/verdict");
+  r.field(*it, "is_proven", v.is_proven, "/verdict");
+  r.field(*it, "certainty", v.certainty, "/verdict");
+  read_strings(r, *it, "assumptions", "/verdict", v.assumptions);
+  r.field(*it, "time", v.time, "/verdict");
+  r.field(*it, "age_seconds", v.age_seconds, "/verdict");
+  out = std::move(v);
+}
+
+Pool read_pool(Reader& r, const json& o, const std::string& p) {
+  Pool pool;
+  r.field(o, "id", pool.id, p);
+  r.field(o, "name", pool.name, p);
+  r.field(o, "policy", pool.policy, p);
+  r.field(o, "num_threads", pool.num_threads, p);
+  r.field(o, "injector_depth", pool.injector_depth, p);
+  r.field(o, "pending_tasks", pool.pending_tasks, p);
+  r.field(o, "tasks_completed", pool.tasks_completed, p);
+  r.field(o, "num_spares", pool.num_spares, p);
+  r.array(o, "workers", p, [&](const json& w, const std::string& wp) {
+    if (!w.is_object())
+      return r.warn(wp, "skipped: not an object");
+    Worker worker;
+    r.field(w, "index", worker.index, wp);
+    r.field(w, "tid", worker.tid, wp);
+    r.field(w, "state", worker.state, wp);
+    r.field(w, "queue_depth", worker.queue_depth, wp);
+    r.field(w, "tasks_completed", worker.tasks_completed, wp);
+    pool.workers.push_back(std::move(worker));
+  });
+  r.array(o, "queued_by", p, [&](const json& q, const std::string& qp) {
+    if (!q.is_object())
+      return r.warn(qp, "skipped: not an object");
+    QueuedBy by;
+    r.field(q, "submitter", by.submitter, qp);
+    r.field(q, "count", by.count, qp);
+    pool.queued_by.push_back(std::move(by));
+  });
+  return pool;
+}
+
+// read_ids() appends the resource ids of obj[key].
+void read_ids(Reader& r, const json& obj, const char* key, const std::string& path,
+              std::vector<std::uint64_t>& out) {
+  auto h = obj.find(key);
+  if (h == obj.end() || h->is_null())
+    return;
+  if (!h->is_array())
+    return r.warn(path + "/" + key, "expected an array");
+  for (const auto& id : *h) {
+    if (id.is_number_unsigned()) {
+      out.push_back(id.get<std::uint64_t>());
+    } else {
+      r.warn(path + "/" + key, "skipped: not a resource id");
+    }
+  }
+}
+
+WaitFrame read_wait_frame(Reader& r, const json& o, const std::string& p) {
+  WaitFrame f;
+  r.field(o, "kind", f.kind, p);
+  r.field(o, "awaits", f.awaits, p);
+  r.field(o, "pool_id", f.pool_id, p);
+  r.field(o, "seconds", f.seconds, p);
+  r.field(o, "is_isolated", f.is_isolated, p);
+  r.field(o, "is_top", f.is_top, p);
+  if (auto site = o.find("site"); site != o.end() && site->is_object())
+    f.site = read_frame(r, *site, p + "/site");
+  return f;
+}
+
+void read_thread_waits(Reader& r, const json& o, const std::string& p, Thread& t) {
+  if (auto w = o.find("wait"); w != o.end() && w->is_object()) {
+    Wait wait;
+    const std::string wp = p + "/wait";
+    r.field(*w, "kind", wait.kind, wp);
+    r.field(*w, "resource", wait.resource, wp);
+    r.field(*w, "name", wait.name, wp);
+    r.field(*w, "is_timed", wait.is_timed, wp);
+    r.field(*w, "seconds", wait.seconds, wp);
+    t.wait = std::move(wait);
+  }
+  r.array(o, "wait_stack", p, [&](const json& f, const std::string& fp) {
+    if (!f.is_object())
+      return r.warn(fp, "skipped: not an object");
+    t.wait_stack.push_back(read_wait_frame(r, f, fp));
+  });
+  if (auto task = o.find("task"); task != o.end() && task->is_object()) {
+    TaskInfo info;
+    const std::string tp = p + "/task";
+    r.field(*task, "seconds", info.seconds, tp);
+    r.field(*task, "cpu", info.cpu, tp);
+    r.field(*task, "proc_state", info.proc_state, tp);
+    r.field(*task, "wchan", info.wchan, tp);
+    r.field(*task, "where", info.where, tp);
+    r.field(*task, "fiber", info.fiber, tp);
+    t.task = std::move(info);
+  }
+}
+
+Thread read_thread(Reader& r, const json& o, const std::string& p) {
+  Thread t;
+  r.field(o, "index", t.index, p);
+  r.field(o, "tid", t.tid, p);
+  r.field(o, "name", t.name, p);
+  r.field(o, "stage", t.stage, p);
+  r.field(o, "pool_id", t.pool_id, p);
+  r.field(o, "worker_index", t.worker_index, p);
+  r.field(o, "role", t.role, p);
+  r.field(o, "state", t.state, p);
+  r.field(o, "stack_source", t.stack_source, p);
+  read_ids(r, o, "holds", p, t.holds);
+  read_ids(r, o, "holds_shared", p, t.holds_shared);
+  read_thread_waits(r, o, p, t);
+  r.array(o, "stack", p, [&](const json& f, const std::string& fp) {
+    if (!f.is_object())
+      return r.warn(fp, "skipped: not an object");
+    t.stack.push_back(read_frame(r, f, fp));
+  });
+  return t;
+}
+
+Resource read_resource(Reader& r, const json& o, const std::string& p) {
+  Resource res;
+  r.field(o, "id", res.id, p);
+  r.field(o, "kind", res.kind, p);
+  r.field(o, "name", res.name, p);
+  r.field(o, "capacity", res.capacity, p);
+  r.field(o, "length", res.length, p);
+  r.field(o, "num_senders", res.num_senders, p);
+  r.field(o, "num_receivers", res.num_receivers, p);
+  r.field(o, "num_sent", res.num_sent, p);
+  r.field(o, "num_received", res.num_received, p);
+  r.field(o, "count", res.count, p);
+  r.field(o, "owner_tid", res.owner_tid, p);
+  r.field(o, "owner_fiber", res.owner_fiber, p);
+  r.field(o, "num_readers", res.num_readers, p);
+  r.field(o, "pool_id", res.pool_id, p);
+  r.field(o, "untracked_handles", res.untracked_handles, p);
+  r.field(o, "has_parked_writers", res.has_parked_writers, p);
+  read_strings(r, o, "recent_senders", p, res.recent_senders);
+  read_strings(r, o, "recent_receivers", p, res.recent_receivers);
+  r.array(o, "holders", p, [&](const json& h, const std::string& hp) {
+    if (!h.is_object())
+      return r.warn(hp, "skipped: not an object");
+    Holder holder;
+    r.field(h, "side", holder.side, hp);
+    r.field(h, "holder", holder.holder, hp);
+    r.field(h, "basis", holder.basis, hp);
+    res.holders.push_back(std::move(holder));
+  });
+  return res;
+}
+
+void read_graph(Reader& r, const json& j, Graph& out) {
+  auto g = j.find("graph");
+  if (g == j.end() || !g->is_object())
+    return;
+  r.array(*g, "nodes", "/graph", [&](const json& o, const std::string& p) {
+    if (!o.is_object())
+      return r.warn(p, "skipped: not an object");
+    Node n;
+    r.field(o, "id", n.id, p);
+    r.field(o, "kind", n.kind, p);
+    r.field(o, "label", n.label, p);
+    r.field(o, "is_alive", n.is_alive, p);
+    out.nodes.push_back(std::move(n));
+  });
+  r.array(*g, "edges", "/graph", [&](const json& o, const std::string& p) {
+    if (!o.is_object())
+      return r.warn(p, "skipped: not an object");
+    Edge e;
+    r.field(o, "from", e.from, p);
+    r.field(o, "to", e.to, p);
+    r.field(o, "kind", e.kind, p);
+    r.field(o, "label", e.label, p);
+    r.field(o, "basis", e.basis, p);
+    out.edges.push_back(std::move(e));
+  });
+}
+
+// read_document() reads every section of a parsed report.
+Report read_document(Reader& r, const json& j, const std::string& version) {
+  Report report;
+  report.schema = version;
+  read_process(r, j, report.process);
+  read_verdict(r, j, report.verdict);
+  r.array(j, "pools", "", [&](const json& o, const std::string& p) {
+    if (!o.is_object())
+      return r.warn(p, "skipped: not an object");
+    report.pools.push_back(read_pool(r, o, p));
+  });
+  r.array(j, "threads", "", [&](const json& o, const std::string& p) {
+    if (!o.is_object())
+      return r.warn(p, "skipped: not an object");
+    report.threads.push_back(read_thread(r, o, p));
+  });
+  r.array(j, "resources", "", [&](const json& o, const std::string& p) {
+    if (!o.is_object())
+      return r.warn(p, "skipped: not an object");
+    report.resources.push_back(read_resource(r, o, p));
+  });
+  read_graph(r, j, report.graph);
+  read_strings(r, j, "cycle", "", report.cycle);
+  read_strings(r, j, "advice", "", report.advice);
+  r.field(j, "id", report.id, "");
+  r.field(j, "trigger", report.trigger, "");
+  r.field(j, "summary", report.summary, "");
+  r.field(j, "narrative", report.narrative, "");
+  return report;
+}
+
 }  // namespace
 
 std::string to_json(const Report& report, int indent) {
@@ -252,6 +516,8 @@ std::string to_json(const Report& report, int indent) {
   if (report.verdict) {
     j["verdict"] = {{"kind", report.verdict->kind},
                     {"is_proven", report.verdict->is_proven},
+                    {"certainty", report.verdict->certainty},
+                    {"assumptions", report.verdict->assumptions},
                     {"time", report.verdict->time},
                     {"age_seconds", report.verdict->age_seconds}};
   }
@@ -270,8 +536,11 @@ std::string to_json(const Report& report, int indent) {
         {{"id", n.id}, {"kind", n.kind}, {"label", n.label}, {"is_alive", n.is_alive}});
   }
   for (const auto& e : report.graph.edges) {
-    j["graph"]["edges"].push_back(
-        {{"from", e.from}, {"to", e.to}, {"kind", e.kind}, {"label", e.label}});
+    j["graph"]["edges"].push_back({{"from", e.from},
+                                   {"to", e.to},
+                                   {"kind", e.kind},
+                                   {"label", e.label},
+                                   {"basis", e.basis}});
   }
   j["cycle"] = report.cycle;
   j["summary"] = report.summary;
@@ -305,156 +574,8 @@ ParseResult parse(std::string_view text, int max_depth) {
   if (version != known && version.rfind(known + ".", 0) != 0) {
     return error("unsupported schema version " + version + " (this reader knows " + known + ")");
   }
-
   Reader r(result.diagnostics);
-  Report report;
-  report.schema = version;
-  if (auto it = j.find("process"); it != j.end() && it->is_object()) {
-    r.field(*it, "pid", report.process.pid, "/process");
-    r.field(*it, "executable", report.process.executable, "/process");
-    r.field(*it, "start_time", report.process.start_time, "/process");
-    r.field(*it, "host", report.process.host, "/process");
-    r.field(*it, "knot_version", report.process.knot_version, "/process");
-    r.array(*it, "arguments", "/process", [&](const json& a, const std::string&) {
-      if (a.is_string())
-        report.process.arguments.push_back(a.get<std::string>());
-    });
-  }
-  if (auto it = j.find("verdict"); it != j.end() && it->is_object()) {
-    Verdict v;
-    r.field(*it, "kind", v.kind, "/verdict");
-    r.field(*it, "is_proven", v.is_proven, "/verdict");
-    r.field(*it, "time", v.time, "/verdict");
-    r.field(*it, "age_seconds", v.age_seconds, "/verdict");
-    report.verdict = v;
-  }
-  r.array(j, "pools", "", [&](const json& o, const std::string& p) {
-    if (!o.is_object())
-      return r.warn(p, "skipped: not an object");
-    Pool pool;
-    r.field(o, "id", pool.id, p);
-    r.field(o, "name", pool.name, p);
-    r.field(o, "policy", pool.policy, p);
-    r.field(o, "num_threads", pool.num_threads, p);
-    r.field(o, "injector_depth", pool.injector_depth, p);
-    r.field(o, "pending_tasks", pool.pending_tasks, p);
-    r.field(o, "tasks_completed", pool.tasks_completed, p);
-    r.field(o, "num_spares", pool.num_spares, p);
-    r.array(o, "workers", p, [&](const json& w, const std::string& wp) {
-      if (!w.is_object())
-        return r.warn(wp, "skipped: not an object");
-      Worker worker;
-      r.field(w, "index", worker.index, wp);
-      r.field(w, "tid", worker.tid, wp);
-      r.field(w, "state", worker.state, wp);
-      r.field(w, "queue_depth", worker.queue_depth, wp);
-      r.field(w, "tasks_completed", worker.tasks_completed, wp);
-      pool.workers.push_back(std::move(worker));
-    });
-    r.array(o, "queued_by", p, [&](const json& q, const std::string& qp) {
-      if (!q.is_object())
-        return r.warn(qp, "skipped: not an object");
-      QueuedBy by;
-      r.field(q, "submitter", by.submitter, qp);
-      r.field(q, "count", by.count, qp);
-      pool.queued_by.push_back(std::move(by));
-    });
-    report.pools.push_back(std::move(pool));
-  });
-  r.array(j, "threads", "", [&](const json& o, const std::string& p) {
-    if (!o.is_object())
-      return r.warn(p, "skipped: not an object");
-    Thread t;
-    r.field(o, "index", t.index, p);
-    r.field(o, "tid", t.tid, p);
-    r.field(o, "name", t.name, p);
-    r.field(o, "stage", t.stage, p);
-    r.field(o, "pool_id", t.pool_id, p);
-    r.field(o, "worker_index", t.worker_index, p);
-    r.field(o, "role", t.role, p);
-    r.field(o, "state", t.state, p);
-    r.field(o, "stack_source", t.stack_source, p);
-    if (auto h = o.find("holds"); h != o.end() && !h->is_null()) {
-      if (!h->is_array()) {
-        r.warn(p + "/holds", "expected an array");
-      } else {
-        for (const auto& id : *h) {
-          if (id.is_number_unsigned()) {
-            t.holds.push_back(id.get<std::uint64_t>());
-          } else {
-            r.warn(p + "/holds", "skipped: not a resource id");
-          }
-        }
-      }
-    }
-    if (auto w = o.find("wait"); w != o.end() && w->is_object()) {
-      Wait wait;
-      const std::string wp = p + "/wait";
-      r.field(*w, "kind", wait.kind, wp);
-      r.field(*w, "resource", wait.resource, wp);
-      r.field(*w, "name", wait.name, wp);
-      r.field(*w, "is_timed", wait.is_timed, wp);
-      r.field(*w, "seconds", wait.seconds, wp);
-      t.wait = std::move(wait);
-    }
-    r.array(o, "stack", p, [&](const json& f, const std::string& fp) {
-      if (!f.is_object())
-        return r.warn(fp, "skipped: not an object");
-      t.stack.push_back(read_frame(r, f, fp));
-    });
-    report.threads.push_back(std::move(t));
-  });
-  r.array(j, "resources", "", [&](const json& o, const std::string& p) {
-    if (!o.is_object())
-      return r.warn(p, "skipped: not an object");
-    Resource res;
-    r.field(o, "id", res.id, p);
-    r.field(o, "kind", res.kind, p);
-    r.field(o, "name", res.name, p);
-    r.field(o, "capacity", res.capacity, p);
-    r.field(o, "length", res.length, p);
-    r.field(o, "num_senders", res.num_senders, p);
-    r.field(o, "num_receivers", res.num_receivers, p);
-    r.field(o, "num_sent", res.num_sent, p);
-    r.field(o, "num_received", res.num_received, p);
-    r.field(o, "count", res.count, p);
-    r.field(o, "owner_tid", res.owner_tid, p);
-    r.field(o, "owner_fiber", res.owner_fiber, p);
-    r.field(o, "num_readers", res.num_readers, p);
-    r.field(o, "pool_id", res.pool_id, p);
-    read_strings(r, o, "recent_senders", p, res.recent_senders);
-    read_strings(r, o, "recent_receivers", p, res.recent_receivers);
-    report.resources.push_back(std::move(res));
-  });
-  if (auto g = j.find("graph"); g != j.end() && g->is_object()) {
-    r.array(*g, "nodes", "/graph", [&](const json& o, const std::string& p) {
-      if (!o.is_object())
-        return r.warn(p, "skipped: not an object");
-      Node n;
-      r.field(o, "id", n.id, p);
-      r.field(o, "kind", n.kind, p);
-      r.field(o, "label", n.label, p);
-      r.field(o, "is_alive", n.is_alive, p);
-      report.graph.nodes.push_back(std::move(n));
-    });
-    r.array(*g, "edges", "/graph", [&](const json& o, const std::string& p) {
-      if (!o.is_object())
-        return r.warn(p, "skipped: not an object");
-      Edge e;
-      r.field(o, "from", e.from, p);
-      r.field(o, "to", e.to, p);
-      r.field(o, "kind", e.kind, p);
-      r.field(o, "label", e.label, p);
-      report.graph.edges.push_back(std::move(e));
-    });
-  }
-  read_strings(r, j, "cycle", "", report.cycle);
-  read_strings(r, j, "advice", "", report.advice);
-  r.field(j, "id", report.id, "");
-  r.field(j, "trigger", report.trigger, "");
-  r.field(j, "summary", report.summary, "");
-  r.field(j, "narrative", report.narrative, "");
-  result.report = std::move(report);
+  result.report = read_document(r, j, version);
   return result;
 }
 

@@ -46,12 +46,19 @@ using VerdictCallback = std::function<void(const report::Report&, const std::str
 struct WatchdogOptions {
   // How often the watchdog scans when nothing triggers it sooner.
   std::chrono::milliseconds interval{100};
-  // Pool exhaustion (a warning): every worker parked this long while work
-  // is queued.
+  // Pool exhaustion (a warning): every worker waiting this long while work
+  // is queued, and nothing knot can see would wake them.
   std::chrono::milliseconds exhaustion_threshold{1000};
   // Stall (a warning): no progress anywhere in knot for this long while
   // some thread waits.
   std::chrono::milliseconds stall_threshold{10000};
+  // Inferred deadlock: a cycle that rests on a guess (who will count a
+  // latch down, who holds a handle that was never used) is reported once
+  // it stayed unchanged, with no progress, for this long.
+  std::chrono::milliseconds inferred_threshold{5000};
+  // Long task (a warning): one task has run for this long (blocked outside
+  // knot, or computing) while some thread waits behind it.
+  std::chrono::milliseconds long_task_threshold{3000};
   // Where reports go; empty: $KNOT_REPORT_DIR, else "knot-reports" in the
   // current directory. Created (mode 0700) if missing.
   std::string report_dir;

@@ -185,9 +185,10 @@ template <class T>
 class Sender {
  public:
   Sender(const Sender& other) noexcept;
-  Sender(Sender&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  Sender(Sender&& other) noexcept;
   Sender& operator=(Sender other) noexcept {
     std::swap(state_, other.state_);
+    std::swap(slot_, other.slot_);
     return *this;
   }
   ~Sender();
@@ -223,13 +224,17 @@ class Sender {
 
  private:
   friend class detail::ChannelState<T>;
-  explicit Sender(detail::ChannelState<T>* state) noexcept : state_(state) {}  // adopts a count
+  // Adopts a count and a slot of the side's handle table.
+  Sender(detail::ChannelState<T>* state, std::uint8_t slot) noexcept : state_(state), slot_(slot) {}
   detail::ChannelState<T>& state() const noexcept {
     KNOT_DCHECK(state_ != nullptr, "use of a moved-from knot::Sender");
     return *state_;
   }
 
   detail::ChannelState<T>* state_;
+  // This handle's slot in its side's handle table (detail/handle_table.h):
+  // who holds it, for diagnosis.
+  std::uint8_t slot_ = 0xff;
 };
 
 // Receiver is the receiving side of a channel. Copies share the channel and
@@ -242,9 +247,10 @@ class Receiver {
   class Iterator;
 
   Receiver(const Receiver& other) noexcept;
-  Receiver(Receiver&& other) noexcept : state_(std::exchange(other.state_, nullptr)) {}
+  Receiver(Receiver&& other) noexcept;
   Receiver& operator=(Receiver other) noexcept {
     std::swap(state_, other.state_);
+    std::swap(slot_, other.slot_);
     return *this;
   }
   ~Receiver();
@@ -280,7 +286,8 @@ class Receiver {
 
  private:
   friend class detail::ChannelState<T>;
-  explicit Receiver(detail::ChannelState<T>* state) noexcept : state_(state) {}  // adopts a count
+  // Adopts a count and a slot of the side's handle table.
+  Receiver(detail::ChannelState<T>* state, std::uint8_t slot) noexcept : state_(state), slot_(slot) {}
   void receive_into(std::optional<T>& out);  // recv() into `out` (empty): the iterator's step
   detail::ChannelState<T>& state() const noexcept {
     KNOT_DCHECK(state_ != nullptr, "use of a moved-from knot::Receiver");
@@ -288,6 +295,9 @@ class Receiver {
   }
 
   detail::ChannelState<T>* state_;
+  // This handle's slot in its side's handle table (detail/handle_table.h):
+  // who holds it, for diagnosis.
+  std::uint8_t slot_ = 0xff;
 };
 
 // Receiver<T>::Iterator is the input iterator behind range-for: it holds the

@@ -82,7 +82,7 @@ auto join_impl(A& a, B& b) -> JoinResult<HalfResult<kContext, A>, HalfResult<kCo
   if (pop_job_if(worker, &job_a)) {
     job_a.run_inline();
   } else {
-    wait_until(worker, job_a.latch);
+    wait_until(worker, job_a.latch, WaitKind::kJoin, &job_a, /*pool: the worker's*/ nullptr);
   }
   // Both halves are done: now it is safe to rethrow.
   if (result_b.has_error())

@@ -107,9 +107,15 @@ class KNOT_CAPABILITY("shared_mutex") SharedMutex {
   void unlock_shared() noexcept KNOT_RELEASE_SHARED();
 
   // owner() is the TID of the exclusive holder, or 0; num_readers() the
-  // number of shared holders. Racy: for diagnosis only.
+  // number of shared holders; has_parked_writers() whether a writer is
+  // parked (new readers then wait). Racy: for diagnosis only. Each thread
+  // (or fiber task) also records the shared mutexes it holds in shared mode,
+  // so that reports name the readers (ThreadView::held_shared).
   std::int64_t owner() const noexcept { return owner_.load(std::memory_order_relaxed); }
   std::size_t num_readers() const noexcept;
+  bool has_parked_writers() const noexcept {
+    return (state_.load(std::memory_order_relaxed) & kWritersParked) != 0;
+  }
   const std::string& name() const noexcept { return name_; }
 
  private:

@@ -23,8 +23,9 @@ namespace knot {
 // WaitKind says what a parked thread waits in. Each enumerator names the
 // primitive whose slow path reports it.
 enum class WaitKind : std::uint8_t {
-  kJoin,            // a thread waits for a task of a pool it is not a worker of to finish
-  kInstall,         // install(): a thread waits for a closure it sent to another pool
+  kJoin,            // join(): waits for the half it forked (off-pool: parks; a worker whose
+                    // half was stolen: helps, or suspends on a fiber task)
+  kInstall,         // install(): waits for a closure it sent to another pool (a worker helps)
   kLatch,           // Latch::wait / wait_for
   kChannelSend,     // Channel send on a full bounded channel
   kChannelRecv,     // Channel receive on an empty channel
@@ -32,6 +33,7 @@ enum class WaitKind : std::uint8_t {
   kSharedMutex,     // SharedMutex::lock_shared
   kBlockingRegion,  // code marked with blocking_region(): blocking that knot cannot see
   kPoolShutdown,    // ThreadPool's destructor waits for queued work to drain
+  kScope,           // scope() waits for the tasks spawned into it (a helping wait)
 };
 
 // to_string() gives the stable lower-case name used in reports ("channel_send").
@@ -59,6 +61,24 @@ constexpr ActorId pool_actor(std::uint64_t pool_id) noexcept {
 inline constexpr std::size_t kMaxRecentUsers = 4;
 using RecentActors = std::array<ActorId, kMaxRecentUsers>;
 
+// HandleBasis says how knot knows who holds a live channel handle
+// (detail/handle_table.h): kUsed, exactly (the one actor that used it since
+// it was made or moved); kCreated, a guess (nobody used it since `actor`
+// made or moved it); kShared, a guess (several actors used it, `actor` one
+// of them). kNone: an empty entry.
+enum class HandleBasis : std::uint8_t { kNone = 0, kUsed = 1, kCreated = 2, kShared = 3 };
+
+// HandleHolder is one live handle of a channel side and its holder.
+struct HandleHolder {
+  ActorId actor = 0;
+  HandleBasis basis = HandleBasis::kNone;
+};
+
+// kMaxTrackedHandles is how many live handles per channel side knot follows
+// one by one; further handles are counted as untracked (holder unknown).
+inline constexpr std::size_t kMaxTrackedHandles = 16;
+using HandleHolders = std::array<HandleHolder, kMaxTrackedHandles>;
+
 // ResourceFacts is what a primitive says about itself to diagnosis: the
 // fields that apply to its kind are set, the rest keep their defaults.
 // Filled by WaitSite::describe on the thread that reads a snapshot, while
@@ -73,13 +93,22 @@ struct ResourceFacts {
   std::uint64_t num_received = 0;
   RecentActors recent_senders{};    // who sent lately (zeros: empty slots)
   RecentActors recent_receivers{};  // who received lately
+  // Who holds each live handle of each side (kNone entries are empty), and
+  // how many live handles of each side are not tracked one by one.
+  HandleHolders sender_handles{};
+  HandleHolders receiver_handles{};
+  std::size_t untracked_senders = 0;
+  std::size_t untracked_receivers = 0;
   // Latches: the remaining count, and who counted down lately.
   std::ptrdiff_t count = 0;
   RecentActors recent_counters{};
   // Mutexes: the exclusive owner's OS thread id (0: none; a fiber task of a
-  // kFiber pool: minus its ThreadView::index), shared holders.
+  // kFiber pool: minus its ThreadView::index), shared holders. Shared
+  // mutexes also say whether a writer is parked (it blocks new readers).
   std::int64_t owner_tid = 0;
   std::size_t num_readers = 0;
+  bool is_shared_mutex = false;
+  bool has_parked_writers = false;
   // Pools (install, join from outside, shutdown): the pool waited for.
   std::uint64_t pool_id = 0;
 };

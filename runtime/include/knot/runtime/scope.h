@@ -77,7 +77,7 @@ auto scope(F&& body) -> std::invoke_result_t<F&, Scope&> {
   if (result.has_error())
     s.record_error(result.error());
   s.finish_one();
-  detail::wait_until(worker, s.latch_);
+  detail::wait_until(worker, s.latch_, WaitKind::kScope, &s, /*pool: the worker's*/ nullptr);
   if (s.has_error_.load(std::memory_order_relaxed))
     std::rethrow_exception(s.error_);
   return result.take();
@@ -98,7 +98,7 @@ void Scope::spawn(F&& f) {
     }
     finish_one();
   };
-  auto* job = new detail::HeapJob<decltype(task)>(std::move(task));
+  auto* job = new detail::HeapJob<decltype(task)>(std::move(task), this);
   detail::Worker* worker = detail::current_worker();
   if (worker != nullptr && detail::registry_of(worker) == detail::registry_of(owner_)) {
     detail::push_job(worker, job);

@@ -64,6 +64,7 @@ struct PoolSnapshot {
   BlockingPolicy policy = BlockingPolicy::kBlock;
   std::size_t num_threads = 0;     // the pool's size (spares not counted)
   std::size_t num_spares = 0;      // kCompensate, kFiber: spares in `workers` now
+  std::size_t max_spares = 0;      // kCompensate, kFiber: the most spares it may use
   std::size_t num_suspended = 0;   // kFiber: tasks suspended in a wait now
   std::size_t injector_depth = 0;  // jobs submitted from outside, not yet taken
   std::size_t pending_tasks = 0;   // spawned or injected jobs not finished
@@ -97,10 +98,39 @@ struct WaitView {
   std::vector<std::uintptr_t> stack;
 };
 
+// WaitFrame is one helping wait on a thread's wait stack. A worker that
+// waits in join (its half was stolen), in scope, or in install on another
+// pool does not park: it runs other tasks meanwhile, on top of the waiting
+// frame, which cannot return before they do; a fiber task suspends there
+// instead. Frames are listed bottom first; a parked wait, if any, is above
+// the last one (ThreadView::wait).
+struct WaitFrame {
+  WaitKind kind = WaitKind::kJoin;  // kJoin, kInstall or kScope
+  // What it waits for: the job it forked or sent (kJoin, kInstall; a
+  // TaskMark::job names it while it runs), or the Scope (kScope; the
+  // TaskMark::group of its running tasks). An id, never dereferenced.
+  std::uintptr_t awaited = 0;
+  std::uint64_t pool_id = 0;      // the pool that runs what it waits for
+  std::uintptr_t under_job = 0;   // the task this wait is inside of (TaskMark::job then)
+  std::uintptr_t under_group = 0;  // and that task's group (TaskMark::group then)
+  std::uintptr_t site = 0;        // return address in the code that called the wait
+  bool is_isolated = false;       // it helps only with tasks of its own isolation region
+  std::chrono::steady_clock::time_point since;
+};
+
+// TaskMark is the task a thread (or fiber task) runs now: the progress
+// mark the watchdog compares from one snapshot to the next.
+struct TaskMark {
+  std::uintptr_t job = 0;    // the running job (0: none: idle, or not a worker); an id
+  std::uintptr_t group = 0;  // that job's group (Job::group): the Scope it is a task of
+  std::uint64_t num_started = 0;  // tasks started here so far: unchanged, same task
+  std::uint32_t fiber = 0;  // kFiber worker: the ThreadView::index of the fiber task it runs
+};
+
 // ThreadView is one thread that knot knows: a worker, or any other thread
 // that named itself, entered a stage or waited in a knot primitive; or a
-// task of a kFiber pool suspended in a wait (is_fiber), which has no OS
-// thread while it waits.
+// task of a kFiber pool (is_fiber) that runs or is suspended in a wait
+// (it has no OS thread of its own: os_thread_id is 0).
 struct ThreadView {
   std::uint32_t index = 0;        // knot's small id for the thread, never reused
   std::int64_t os_thread_id = 0;  // Linux TID; 0 for a fiber
@@ -109,8 +139,18 @@ struct ThreadView {
   std::uint64_t pool_id = 0;  // the pool it is a worker of, or 0
   std::optional<std::size_t> worker_index;
   std::optional<WaitView> wait;  // set while it is parked (or in a blocking_region)
-  bool is_fiber = false;         // a suspended fiber task of pool `pool_id`
+  bool is_fiber = false;         // a fiber task of pool `pool_id`
+  std::vector<WaitFrame> frames;  // its helping waits, bottom first
+  bool frames_complete = true;    // false: deeper than kMaxWaitFrames, or torn while read
+  TaskMark task;
+  // The SharedMutexes it holds in shared mode (ids: their addresses), and
+  // whether that list is complete (a bounded list per thread).
+  std::vector<std::uintptr_t> held_shared;
+  bool held_shared_complete = true;
 };
+
+// kMaxWaitFrames is the deepest wait stack a thread records in full.
+inline constexpr std::size_t kMaxWaitFrames = 16;
 
 // snapshot_threads() returns every live thread knot knows, in the order
 // they became known. Each thread's fields are consistent with each other

@@ -108,10 +108,10 @@ std::invoke_result_t<F&> ThreadPool::install(F&& f) {
   detail::StackJob<F> job(f, home, worker, /*cross=*/worker != nullptr);
   detail::inject_job(registry_.get(), &job);
   if (worker != nullptr) {
-    detail::wait_until(worker, job.latch);
+    detail::wait_until(worker, job.latch, WaitKind::kInstall, &job, registry_.get());
   } else {
     detail::wait_outside(job.latch, WaitKind::kInstall, registry_.get(),
-                         detail::registry_name(registry_.get()));
+                         detail::registry_name(registry_.get()), &job);
   }
   return job.result.take();
 }

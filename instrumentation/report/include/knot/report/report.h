@@ -3,9 +3,10 @@
 //
 //   Report    the whole document (schema "knot.report/1")
 //   Process   which process, when started, on which host
-//   Verdict   deadlock / pool_exhaustion / stall / self_deadlock / on_demand
+//   Verdict   deadlock / self_deadlock / pool_exhaustion / long_task / stall /
+//             on_demand, with its certainty and assumptions
 //   Pool      a pool and its workers' occupancy
-//   Thread    a thread: names, role, state, current wait, stack
+//   Thread    a thread: names, role, state, current wait, wait stack, stack
 //   Resource  a primitive threads wait on, with its facts
 //   Graph     the wait-for graph: nodes and labelled edges; the cycle
 //   Frame     one symbolized stack frame
@@ -23,8 +24,11 @@
 
 namespace knot::report {
 
-// kSchema names this version of the format; readers refuse other majors.
+// kSchema names the major version of the format that readers take;
+// kWrittenSchema the revision knot writes (1.1 added certainty and
+// assumptions, wait stacks, holders, long tasks and edge bases).
 inline constexpr std::string_view kSchema = "knot.report/1";
+inline constexpr std::string_view kWrittenSchema = "knot.report/1.1";
 
 struct Frame {
   std::uint64_t pc = 0;
@@ -47,10 +51,15 @@ struct Process {
 };
 
 struct Verdict {
-  std::string kind;        // "deadlock", "pool_exhaustion", "stall", "self_deadlock", "on_demand"
-  bool is_proven = false;  // proven (deadlock) or suspected (a warning)
+  // "deadlock", "self_deadlock", "pool_exhaustion", "long_task", "stall", "on_demand"
+  std::string kind;
+  bool is_proven = false;  // proven (every edge of the cycle exact), nothing else
   std::string time;        // ISO 8601, UTC, when it was reached
   double age_seconds = 0;  // how long the condition had existed by then
+  // "proven", "inferred" (a deadlock if `assumptions` hold) or "suspected"
+  // (a warning); empty in reports older than 1.1.
+  std::string certainty;
+  std::vector<std::string> assumptions;
 };
 
 struct Worker {
@@ -88,6 +97,29 @@ struct Wait {
   double seconds = 0;  // how long the thread had been waiting
 };
 
+// WaitFrame: one helping wait on a thread's wait stack (a join whose half
+// was stolen, a scope, an install on another pool), bottom first.
+struct WaitFrame {
+  std::string kind;        // join, scope, install
+  std::string awaits;      // what it waits for, in the user's names
+  std::uint64_t pool_id = 0;
+  double seconds = 0;      // how long it has waited
+  bool is_isolated = false;
+  bool is_top = false;     // the thread's top wait (no task runs above it)
+  std::optional<Frame> site;  // the code that called the wait
+};
+
+// TaskInfo: the task a thread runs and for how long, with what the OS said
+// of the thread (long tasks).
+struct TaskInfo {
+  double seconds = 0;       // at least this long (since the watchdog saw it start)
+  std::string cpu;          // on_cpu, off_cpu, unknown
+  std::string proc_state;   // the state letter of /proc/<pid>/task/<tid>/stat (R, S, D, ...)
+  std::string wchan;        // the kernel function it sleeps in, if any
+  std::string where;        // the innermost function of its stack, if captured
+  std::optional<std::uint32_t> fiber;  // kFiber: the fiber task it runs (Thread::index)
+};
+
 struct Thread {
   std::uint32_t index = 0;
   std::int64_t tid = 0;
@@ -100,8 +132,19 @@ struct Thread {
   std::string state;
   std::optional<Wait> wait;
   std::vector<std::uint64_t> holds;  // ids of the mutexes it owns
+  std::vector<std::uint64_t> holds_shared;  // ids of the shared mutexes it holds in shared mode
+  std::vector<WaitFrame> wait_stack;  // its helping waits, bottom first
+  std::optional<TaskInfo> task;       // long tasks: the task it runs
   std::string stack_source;          // "wait_site", "signal", "unresponsive", "none"
   std::vector<Frame> stack;
+};
+
+// Holder: who holds one live handle of a channel side, or one shared hold
+// of a shared mutex, and how knot knows.
+struct Holder {
+  std::string side;    // send, recv (channels), read (shared mutexes)
+  std::string holder;  // "thread 'main'", "pool 'global'"
+  std::string basis;   // used (exact), created (a guess: not used yet), shared (a guess), held
 };
 
 struct Resource {
@@ -125,6 +168,9 @@ struct Resource {
   // "pool 'global'"), most recent first.
   std::vector<std::string> recent_senders;
   std::vector<std::string> recent_receivers;
+  std::vector<Holder> holders;  // live handles (channels), shared holds (shared mutexes)
+  std::size_t untracked_handles = 0;  // live handles knot does not follow one by one
+  bool has_parked_writers = false;    // shared mutexes: a writer waits (readers queue behind it)
 };
 
 // Graph node ids: "thread:<tid>", "pool:<pool id>", "resource:<resource id>",
@@ -141,6 +187,7 @@ struct Edge {
   std::string to;
   std::string kind;   // "waits_for" (a thread on a resource) or "woken_by"
   std::string label;  // "waits to send into", "drained only by", ...
+  std::string basis;  // "exact" or "inferred" (a guess); empty before 1.1
 };
 
 struct Graph {
@@ -149,7 +196,7 @@ struct Graph {
 };
 
 struct Report {
-  std::string schema{kSchema};
+  std::string schema{kWrittenSchema};
   std::string id;       // unique per process: "<utc time>-<pid>-<sequence>"
   std::string trigger;  // interval, parking_path, signal, api, exit
   Process process;

@@ -24,18 +24,26 @@ namespace knot {
 template <class T>
 Sender<T>::Sender(const Sender& other) noexcept : state_(other.state_) {
   if (state_ != nullptr)
-    state_->add_sender();
+    slot_ = state_->add_sender();
+}
+
+template <class T>
+Sender<T>::Sender(Sender&& other) noexcept
+    : state_(std::exchange(other.state_, nullptr)),
+      slot_(std::exchange(other.slot_, detail::HandleTable::kUntracked)) {
+  if (state_ != nullptr)
+    state_->sender_handles().moved(slot_);
 }
 
 template <class T>
 Sender<T>::~Sender() {
   if (state_ != nullptr)
-    state_->drop_sender();
+    state_->drop_sender(slot_);
 }
 
 template <class T>
 SendResult<T> Sender<T>::send(T value) {
-  const ChannelStatus status = state().send(value, /*may_block=*/true, nullptr);
+  const ChannelStatus status = state().send(value, /*may_block=*/true, nullptr, slot_);
   if (status == ChannelStatus::kOk)
     return {status, std::nullopt};
   return {status, std::optional<T>(std::in_place, std::move(value))};
@@ -43,7 +51,7 @@ SendResult<T> Sender<T>::send(T value) {
 
 template <class T>
 SendResult<T> Sender<T>::try_send(T value) {
-  const ChannelStatus status = state().send(value, /*may_block=*/false, nullptr);
+  const ChannelStatus status = state().send(value, /*may_block=*/false, nullptr, slot_);
   if (status == ChannelStatus::kOk)
     return {status, std::nullopt};
   return {status, std::optional<T>(std::in_place, std::move(value))};
@@ -53,7 +61,7 @@ template <class T>
 template <class Rep, class Period>
 SendResult<T> Sender<T>::send_for(T value, std::chrono::duration<Rep, Period> timeout) {
   const detail::Clock::time_point deadline = detail::channel_deadline(timeout);
-  const ChannelStatus status = state().send(value, /*may_block=*/true, &deadline);
+  const ChannelStatus status = state().send(value, /*may_block=*/true, &deadline, slot_);
   if (status == ChannelStatus::kOk)
     return {status, std::nullopt};
   return {status, std::optional<T>(std::in_place, std::move(value))};
@@ -87,31 +95,39 @@ ChannelStats Sender<T>::stats() const noexcept {
 template <class T>
 Receiver<T>::Receiver(const Receiver& other) noexcept : state_(other.state_) {
   if (state_ != nullptr)
-    state_->add_receiver();
+    slot_ = state_->add_receiver();
+}
+
+template <class T>
+Receiver<T>::Receiver(Receiver&& other) noexcept
+    : state_(std::exchange(other.state_, nullptr)),
+      slot_(std::exchange(other.slot_, detail::HandleTable::kUntracked)) {
+  if (state_ != nullptr)
+    state_->receiver_handles().moved(slot_);
 }
 
 template <class T>
 Receiver<T>::~Receiver() {
   if (state_ != nullptr)
-    state_->drop_receiver();
+    state_->drop_receiver(slot_);
 }
 
 template <class T>
 std::optional<T> Receiver<T>::recv() {
   std::optional<T> out;
-  state().recv(out, /*may_block=*/true, nullptr);
+  state().recv(out, /*may_block=*/true, nullptr, slot_);
   return out;
 }
 
 template <class T>
 void Receiver<T>::receive_into(std::optional<T>& out) {
-  state().recv(out, /*may_block=*/true, nullptr);
+  state().recv(out, /*may_block=*/true, nullptr, slot_);
 }
 
 template <class T>
 RecvResult<T> Receiver<T>::try_recv() {
   RecvResult<T> result;
-  result.status = state().recv(result.value, /*may_block=*/false, nullptr);
+  result.status = state().recv(result.value, /*may_block=*/false, nullptr, slot_);
   return result;
 }
 
@@ -120,7 +136,7 @@ template <class Rep, class Period>
 RecvResult<T> Receiver<T>::recv_for(std::chrono::duration<Rep, Period> timeout) {
   const detail::Clock::time_point deadline = detail::channel_deadline(timeout);
   RecvResult<T> result;
-  result.status = state().recv(result.value, /*may_block=*/true, &deadline);
+  result.status = state().recv(result.value, /*may_block=*/true, &deadline, slot_);
   return result;
 }
 

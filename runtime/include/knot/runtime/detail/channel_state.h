@@ -23,6 +23,7 @@
 #include "knot/runtime/detail/channel_common.h"
 #include "knot/runtime/detail/channel_list.h"
 #include "knot/runtime/detail/channel_ring.h"
+#include "knot/runtime/detail/handle_table.h"
 #include "knot/runtime/detail/parking_lot.h"
 #include "knot/runtime/detail/recent_users.h"
 #include "knot/runtime/detail/scheduler.h"
@@ -56,7 +57,9 @@ class ChannelState {
   static std::pair<Sender<T>, Receiver<T>> open(std::optional<std::size_t> capacity,
                                                 std::string name) {
     auto* state = new ChannelState(capacity, std::move(name));
-    return {Sender<T>(state), Receiver<T>(state)};
+    const std::uint8_t sender_slot = state->sender_handles_.claim();
+    const std::uint8_t receiver_slot = state->receiver_handles_.claim();
+    return {Sender<T>(state, sender_slot), Receiver<T>(state, receiver_slot)};
   }
 
   ChannelState(const ChannelState&) = delete;
@@ -66,28 +69,35 @@ class ChannelState {
   // Handles
   // ==========================================================================
 
-  // add_sender() / add_receiver(): a handle was copied. relaxed: the copy's
-  // source keeps the count above zero, so nothing is published here.
-  void add_sender() noexcept {
+  // add_sender() / add_receiver(): a handle was copied; returns the copy's
+  // slot in the side's handle table. relaxed: the copy's source keeps the
+  // count above zero, so nothing is published here.
+  std::uint8_t add_sender() noexcept {
     num_senders_.fetch_add(1, std::memory_order_relaxed);
     refs_.fetch_add(1, std::memory_order_relaxed);
+    return sender_handles_.claim();
   }
-  void add_receiver() noexcept {
+  std::uint8_t add_receiver() noexcept {
     num_receivers_.fetch_add(1, std::memory_order_relaxed);
     refs_.fetch_add(1, std::memory_order_relaxed);
+    return receiver_handles_.claim();
   }
+  HandleTable& sender_handles() noexcept { return sender_handles_; }
+  HandleTable& receiver_handles() noexcept { return receiver_handles_; }
 
   // drop_sender(): acq_rel, so the sends of every dropped sender
   // happen-before a receiver's acquire load that sees the count at 0 (it then
   // drains them). The last one wakes every parked receiver [C2].
-  void drop_sender() noexcept {
+  void drop_sender(std::uint8_t slot) noexcept {
+    sender_handles_.release(slot);
     if (num_senders_.fetch_sub(1, std::memory_order_acq_rel) == 1)
       unpark_all(recv_key());
     release_ref();
   }
   // drop_receiver(): the last one closes the tail and wakes every parked
   // sender [C7].
-  void drop_receiver() noexcept {
+  void drop_receiver(std::uint8_t slot) noexcept {
+    receiver_handles_.release(slot);
     if (num_receivers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       if (ring_ != nullptr) {
         ring_->close_tail();
@@ -105,8 +115,12 @@ class ChannelState {
 
   // send() tries to move `value` into the channel. kOk (value moved from);
   // otherwise `value` is untouched: kClosed, kFull (may_block false) or
-  // kTimeout (deadline passed). Blocks only if may_block.
-  ChannelStatus send(T& value, bool may_block, const Clock::time_point* deadline) {
+  // kTimeout (deadline passed). Blocks only if may_block. `handle` is the
+  // sending handle's slot: its holder is noted first, so that a sender
+  // parked on its first send is already known.
+  ChannelStatus send(T& value, bool may_block, const Clock::time_point* deadline,
+                     std::uint8_t handle) {
+    sender_handles_.note_use(handle);
     ChannelBackoff backoff;
     for (;;) {
       const QueueOp op = push(value);
@@ -153,8 +167,11 @@ class ChannelState {
 
   // recv() tries to move the next message into `out` (empty): kOk; kClosed
   // once every sender is gone and the channel is drained; kEmpty (may_block
-  // false) or kTimeout (deadline passed). Blocks only if may_block.
-  ChannelStatus recv(std::optional<T>& out, bool may_block, const Clock::time_point* deadline) {
+  // false) or kTimeout (deadline passed). Blocks only if may_block. `handle`
+  // as for send().
+  ChannelStatus recv(std::optional<T>& out, bool may_block, const Clock::time_point* deadline,
+                     std::uint8_t handle) {
+    receiver_handles_.note_use(handle);
     ChannelBackoff backoff;
     for (;;) {
       QueueOp op = pop(out);
@@ -259,6 +276,9 @@ class ChannelState {
     const auto* self = static_cast<const ChannelState*>(resource);
     facts.recent_senders = self->senders_seen_.read();
     facts.recent_receivers = self->receivers_seen_.read();
+    facts.untracked_senders = self->sender_handles_.read(facts.sender_handles, s.num_senders);
+    facts.untracked_receivers =
+        self->receiver_handles_.read(facts.receiver_handles, s.num_receivers);
   }
 
   ChannelStats stats() const noexcept {
@@ -382,6 +402,11 @@ class ChannelState {
   // other side's users). Read on every transfer, written when users change.
   alignas(kChannelLineSize) RecentUsers senders_seen_;
   RecentUsers receivers_seen_;
+  // Who holds each live handle (diagnosis, detail/handle_table.h). Read on
+  // every transfer by the handle's user, written when a handle is made,
+  // moved, dropped or changes hands.
+  HandleTable sender_handles_;
+  HandleTable receiver_handles_;
   const std::string name_;
   Queue queue_;
   BoundedRing<T>* const ring_;    // the queue when bounded, else null

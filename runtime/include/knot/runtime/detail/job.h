@@ -26,10 +26,16 @@ class Fiber;
 // Job is the erased header of every unit of work. `execute` runs the job's
 // closure; it must not throw (exceptions are captured inside) and is called
 // exactly once, by whichever thread took the job from a queue.
+// `group` names what the job's completion counts toward, for diagnosis:
+// the Scope whose task it is, or null. A worker that runs the job shows it
+// in its task mark (snapshot.h, TaskMark), so a scope that waits for its
+// tasks can name the threads that run them.
 struct Job {
   using ExecuteFn = void (*)(Job*) noexcept;
-  explicit Job(ExecuteFn fn) noexcept : execute_fn(fn) {}
+  explicit Job(ExecuteFn fn, const void* job_group = nullptr) noexcept
+      : execute_fn(fn), group(job_group) {}
   ExecuteFn execute_fn;
+  const void* group;
 };
 
 // JobLatch is set once, when a job finished. Its waiter is either a worker
@@ -186,7 +192,8 @@ class StackJob final : public Job {
 template <class F>
 class HeapJob final : public Job {
  public:
-  explicit HeapJob(F&& f) : Job(&HeapJob::execute), f_(std::move(f)) {}
+  explicit HeapJob(F&& f, const void* job_group = nullptr)
+      : Job(&HeapJob::execute, job_group), f_(std::move(f)) {}
 
   static void execute(Job* job) noexcept {
     auto* self = static_cast<HeapJob*>(job);

@@ -40,13 +40,19 @@ bool pop_job_if(Worker* worker, Job* job) noexcept;
 
 // Worker-only. wait_until() returns once `latch` is set, running other jobs
 // (only jobs of the current isolation region, if any) while it waits, and
-// sleeping when there are none.
-void wait_until(Worker* worker, JobLatch& latch) noexcept;
+// sleeping when there are none; a fiber task suspends instead. Unless the
+// latch is already set, the wait is a frame of the caller's wait stack
+// (snapshot.h, WaitFrame) for its duration: `kind` (kJoin, kInstall,
+// kScope), what it waits for (`awaited`: the job, or the Scope) and the pool
+// that runs it (null: the worker's own).
+void wait_until(Worker* worker, JobLatch& latch, WaitKind kind, const void* awaited,
+                const Registry* pool) noexcept;
 
 // wait_outside() parks a thread that is not a worker until `latch` is set,
-// reporting the wait to the observer as `kind` on resource `pool`.
-void wait_outside(JobLatch& latch, WaitKind kind, const Registry* pool,
-                  std::string_view name) noexcept;
+// reporting the wait to the observer as `kind` on resource `pool`; the job
+// it waits for (`awaited`) is a frame of its wait stack meanwhile.
+void wait_outside(JobLatch& latch, WaitKind kind, const Registry* pool, std::string_view name,
+                  const void* awaited) noexcept;
 
 // registry_of() is the registry the worker belongs to.
 Registry* registry_of(Worker* worker) noexcept;
