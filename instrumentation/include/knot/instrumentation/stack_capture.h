@@ -89,7 +89,7 @@ struct ThreadStack {
   // What pcs[0] is; pass it to Symbolizer::symbolize().
   PcKind first_pc = PcKind::kReturnAddress;
   // Innermost frame first; empty unless status is kCaptured.
-  std::vector<std::uintptr_t> pcs;
+  std::vector<std::uintptr_t> pcs{};
   // errno for kFailed, else 0.
   int error = 0;
 };

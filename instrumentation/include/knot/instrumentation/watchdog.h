@@ -54,14 +54,14 @@ struct WatchdogOptions {
   std::chrono::milliseconds stall_threshold{10000};
   // Where reports go; empty: $KNOT_REPORT_DIR, else "knot-reports" in the
   // current directory. Created (mode 0700) if missing.
-  std::string report_dir;
+  std::string report_dir{};
   WatchdogAction action = WatchdogAction::kReport;
   int exit_code = 86;
   // Capture the stacks of running threads involved in a verdict (signals).
   bool capture_stacks = true;
   // Answer KNOT_DUMP_SIGNAL with an on-demand report and advertise for knot-dump.
   bool answer_dump_signal = true;
-  std::vector<VerdictCallback> callbacks;
+  std::vector<VerdictCallback> callbacks{};
 };
 
 // options_from_environment() is WatchdogOptions with the KNOT_* variables

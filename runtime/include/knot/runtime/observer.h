@@ -65,7 +65,7 @@ using RecentActors = std::array<ActorId, kMaxRecentUsers>;
 // the waiting thread is known to be parked (the primitive is alive).
 struct ResourceFacts {
   // Channels.
-  std::optional<std::size_t> capacity;  // unset: unbounded
+  std::optional<std::size_t> capacity{};  // unset: unbounded
   std::size_t length = 0;
   std::size_t num_senders = 0;
   std::size_t num_receivers = 0;
@@ -95,7 +95,7 @@ using DescribeFn = void (*)(const void* resource, ResourceFacts& facts) noexcept
 struct WaitSite {
   const void* resource = nullptr;
   WaitKind kind = WaitKind::kBlockingRegion;
-  std::string_view name;
+  std::string_view name{};
   bool is_timed = false;          // a wait with a deadline: it ends by itself
   DescribeFn describe = nullptr;  // the primitive's facts, or null
 };

@@ -60,7 +60,7 @@ struct QueuedBy {
 // PoolSnapshot is one pool at the moment of the snapshot.
 struct PoolSnapshot {
   std::uint64_t id = 0;  // unique per process, never reused
-  std::string name;
+  std::string name{};
   BlockingPolicy policy = BlockingPolicy::kBlock;
   std::size_t num_threads = 0;     // the pool's size (spares not counted)
   std::size_t num_spares = 0;      // kCompensate, kFiber: spares in `workers` now
@@ -68,8 +68,8 @@ struct PoolSnapshot {
   std::size_t injector_depth = 0;  // jobs submitted from outside, not yet taken
   std::size_t pending_tasks = 0;   // spawned or injected jobs not finished
   bool is_shutting_down = false;
-  std::vector<WorkerView> workers;    // the pool's workers, then its spares in use
-  std::vector<QueuedBy> injected_by;  // the injector's jobs by submitter
+  std::vector<WorkerView> workers{};    // the pool's workers, then its spares in use
+  std::vector<QueuedBy> injected_by{};  // the injector's jobs by submitter
 
   std::size_t count(WorkerState state) const noexcept;
   // find_worker() is the worker (or spare) with this index, or null: idle
@@ -88,13 +88,13 @@ std::vector<PoolSnapshot> snapshot_pools();
 struct WaitView {
   WaitKind kind = WaitKind::kBlockingRegion;
   std::uintptr_t resource = 0;  // the primitive's address: an id, never dereferenced
-  std::string name;
+  std::string name{};
   bool is_timed = false;
-  std::chrono::steady_clock::time_point since;
-  ResourceFacts facts;
+  std::chrono::steady_clock::time_point since{};
+  ResourceFacts facts{};
   // The wait-site stack (return addresses, innermost first), when a stack
   // hook is installed (set_wait_stack_hook); empty otherwise.
-  std::vector<std::uintptr_t> stack;
+  std::vector<std::uintptr_t> stack{};
 };
 
 // ThreadView is one thread that knot knows: a worker, or any other thread
@@ -104,12 +104,12 @@ struct WaitView {
 struct ThreadView {
   std::uint32_t index = 0;        // knot's small id for the thread, never reused
   std::int64_t os_thread_id = 0;  // Linux TID; 0 for a fiber
-  std::string name;
-  std::string stage;          // innermost StageScope, or empty
+  std::string name{};
+  std::string stage{};        // innermost StageScope, or empty
   std::uint64_t pool_id = 0;  // the pool it is a worker of, or 0
-  std::optional<std::size_t> worker_index;
-  std::optional<WaitView> wait;  // set while it is parked (or in a blocking_region)
-  bool is_fiber = false;         // a suspended fiber task of pool `pool_id`
+  std::optional<std::size_t> worker_index{};
+  std::optional<WaitView> wait{};  // set while it is parked (or in a blocking_region)
+  bool is_fiber = false;           // a suspended fiber task of pool `pool_id`
 };
 
 // snapshot_threads() returns every live thread knot knows, in the order
@@ -138,9 +138,9 @@ std::uint64_t num_wait_ends() noexcept;
 // may disagree; a resource's facts seen by two waiters may differ. The
 // watchdog copes by confirming a verdict on a second snapshot.
 struct RuntimeSnapshot {
-  std::chrono::steady_clock::time_point time;  // when reading began
-  std::vector<PoolSnapshot> pools;
-  std::vector<ThreadView> threads;
+  std::chrono::steady_clock::time_point time{};  // when reading began
+  std::vector<PoolSnapshot> pools{};
+  std::vector<ThreadView> threads{};
   std::uint64_t wait_ends = 0;  // num_wait_ends(), read last
 };
 
