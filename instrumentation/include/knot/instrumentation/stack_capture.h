@@ -14,6 +14,8 @@
 // described in instrumentation/src/README.md.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

@@ -12,6 +12,8 @@
 // running process, where debug information exists.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <cstdint>
 #include <memory>
 #include <span>

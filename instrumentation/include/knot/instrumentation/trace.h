@@ -23,6 +23,8 @@
 // main). KNOT_TRACE_PERIOD_US and KNOT_TRACE_MAX_EVENTS set the options.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

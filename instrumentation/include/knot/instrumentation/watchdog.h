@@ -21,6 +21,8 @@
 // "<absolute path>", "signal": <number>}, mode 0600, removed on stop.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <chrono>
 #include <functional>
 #include <optional>

@@ -107,6 +107,8 @@
 //      unpark_all raced with a re-park): every wait re-checks in a loop.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

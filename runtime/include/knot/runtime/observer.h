@@ -12,6 +12,8 @@
 // join whose other half was not stolen never reaches the observer.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>

@@ -10,6 +10,8 @@
 // you care about and pass it to ThreadPool's constructor.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

@@ -14,6 +14,8 @@
 // snapshots taken in a row compare safely.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>

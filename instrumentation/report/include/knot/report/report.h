@@ -15,6 +15,12 @@
 // in report_json.h; docs/report-schema.md documents every field.
 #pragma once
 
+// C++20 at least, as for the runtime (knot/runtime/detail/cxx_standard.h,
+// which this library does not include): a minimum, never a forced flag.
+#if __cplusplus < 202002L
+#error "knot needs C++20 or later: compile with -std=c++20 (or a newer standard)"
+#endif
+
 #include <cstdint>
 #include <optional>
 #include <string>
