@@ -6,15 +6,17 @@
 #                     watchdog: ingest, reprocess, search, a report, then the
 #                     seed's deadlock caught and reported; output in out/)
 #   ./setup.sh test   install what is missing, build, run the whole test suite
-#                     (plain, ThreadSanitizer, ASan+UBSan, install test,
-#                     browser test, and a bounded libFuzzer run)
+#                     (plain, ThreadSanitizer, ASan+UBSan, install test of a
+#                     static and of a shared build, browser test, and a
+#                     bounded libFuzzer run)
 #
 # Other subcommands: deps (only install packages), build (only build),
 # bench (build the benchmarks and run the comparison driver).
 #
 # Packages come from Debian only (apt-get), and only when missing, so a
 # second run installs nothing. Builds are Release with debug info in build/,
-# sanitizer builds in build-tsan/ and build-asan/.
+# sanitizer builds in build-tsan/ and build-asan/, the shared libraries for
+# the install test in build-shared/.
 set -euo pipefail
 
 cd "$(dirname "$0")"
@@ -74,6 +76,14 @@ main_job() {
 
 test_all() {
   run_ctest build "RelWithDebInfo"
+
+  # The package as shared libraries: a build of the libraries and the
+  # programs only (no test suite, examples or benchmarks), where ctest runs
+  # the install test alone; the static install was tested with the suite.
+  log "building shared libraries (BUILD_SHARED_LIBS=ON) for the install test in build-shared/"
+  configure_and_build build-shared -DBUILD_SHARED_LIBS=ON -DKNOT_BUILD_TESTS=OFF \
+    -DKNOT_BUILD_EXAMPLES=OFF -DKNOT_BUILD_BENCHMARKS=OFF -DKNOT_INSTALL_TEST=ON
+  run_ctest build-shared "install test, shared libraries"
 
   # The TSan build uses clang, the others gcc: every CI run compiles the
   # project warning-free with both.

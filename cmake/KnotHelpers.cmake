@@ -1,14 +1,23 @@
 # knot_add_library / knot_add_test / knot_add_benchmark: one place for how a
 # target is built, so every module gets the same warnings and sanitizers.
 
-# knot_add_library(NAME <name> EXPORT_NAME <name> SOURCES ... [PRIVATE_INCLUDE])
+# knot_add_library(NAME <name> EXPORT_NAME <name> SOURCES ... [PRIVATE_INCLUDE] [INTERNAL])
 # A module library: alias knot::<EXPORT_NAME>, public headers in
 # <dir>/include (installed under include/), private ones in <dir>/src,
 # the shared warnings and sanitizers, and clang's thread-safety analysis of
 # the KNOT_GUARDED_BY annotations (detail/tsa.h).
+#
+# The package's libraries (runtime, report, instrumentation) are static, or
+# shared with -DBUILD_SHARED_LIBS=ON. INTERNAL marks a library that is not
+# installed (the viewer's, the pipeline's): always static, linked into the
+# programs that use it.
 function(knot_add_library)
-  cmake_parse_arguments(L "PRIVATE_INCLUDE" "NAME;EXPORT_NAME" "SOURCES" ${ARGN})
-  add_library(${L_NAME} ${L_SOURCES})
+  cmake_parse_arguments(L "PRIVATE_INCLUDE;INTERNAL" "NAME;EXPORT_NAME" "SOURCES" ${ARGN})
+  if(L_INTERNAL)
+    add_library(${L_NAME} STATIC ${L_SOURCES})
+  else()
+    add_library(${L_NAME} ${L_SOURCES})
+  endif()
   add_library(knot::${L_EXPORT_NAME} ALIAS ${L_NAME})
   set_target_properties(${L_NAME} PROPERTIES
     OUTPUT_NAME ${L_NAME}
@@ -26,6 +35,17 @@ function(knot_add_library)
   target_link_libraries(${L_NAME} PRIVATE $<BUILD_INTERFACE:knot::options>)
   if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
     target_compile_options(${L_NAME} PRIVATE -Wthread-safety)
+  endif()
+  get_target_property(type ${L_NAME} TYPE)
+  if(type STREQUAL "SHARED_LIBRARY")
+    # Installed next to the libraries it needs: found through $ORIGIN.
+    set_target_properties(${L_NAME} PROPERTIES INSTALL_RPATH "$ORIGIN")
+    # Every symbol resolved at link time: a dependency missing from the
+    # target fails the build, not the user's program. The sanitizers'
+    # symbols come from the program's runtime, so not there.
+    if(KNOT_SANITIZE STREQUAL "")
+      target_link_options(${L_NAME} PRIVATE "LINKER:--no-undefined")
+    endif()
   endif()
 endfunction()
 

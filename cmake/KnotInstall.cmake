@@ -1,18 +1,39 @@
-# Installation: headers, the library, a CMake package (find_package(knot)
-# then knot::runtime) and a pkg-config file (pkg-config --cflags --libs knot).
+# Installation: the package's three libraries (knot::runtime,
+# knot::report, knot::instrumentation) with their headers, a CMake package
+# (find_package(knot), then target_link_libraries(app PRIVATE
+# knot::instrumentation)), one pkg-config file per library, and the programs
+# (knot-view, knot-dump and knot-embed install themselves in their folders).
+#
+# Static (the default) or shared (-DBUILD_SHARED_LIBS=ON): a consumer's one
+# line is the same. The targets carry what a static archive cannot: its
+# dependencies, libgcc_s before libunwind, and the anchors that link the
+# KNOT_WATCHDOG=1 and KNOT_TRACE starts (instrumentation/CMakeLists.txt).
 
 include(CMakePackageConfigHelpers)
 
-install(TARGETS knot_runtime EXPORT knotTargets
+set(KNOT_PACKAGE_LIBRARIES knot_runtime knot_report knot_instrumentation)
+install(TARGETS ${KNOT_PACKAGE_LIBRARIES} EXPORT knotTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(DIRECTORY runtime/include/knot DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY
+  runtime/include/knot
+  instrumentation/include/knot
+  instrumentation/report/include/knot
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
 install(EXPORT knotTargets
   NAMESPACE knot::
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/knot)
 
+# knotConfig.cmake finds again what the exported targets name: only a
+# static archive's dependencies reach the consumer's link.
+get_target_property(KNOT_RUNTIME_TYPE knot_runtime TYPE)
+if(KNOT_RUNTIME_TYPE STREQUAL "STATIC_LIBRARY")
+  set(KNOT_STATIC ON)
+else()
+  set(KNOT_STATIC OFF)
+endif()
 configure_package_config_file(cmake/knotConfig.cmake.in
   ${CMAKE_CURRENT_BINARY_DIR}/knotConfig.cmake
   INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/knot)
@@ -23,8 +44,4 @@ install(FILES
   ${CMAKE_CURRENT_BINARY_DIR}/knotConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/knot)
 
-# The .pc file finds its prefix relative to itself, so --prefix works.
-file(RELATIVE_PATH KNOT_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
-configure_file(cmake/knot.pc.in ${CMAKE_CURRENT_BINARY_DIR}/knot.pc @ONLY)
-install(FILES ${CMAKE_CURRENT_BINARY_DIR}/knot.pc
-  DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+include(KnotPkgConfig)

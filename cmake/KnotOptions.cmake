@@ -6,9 +6,7 @@ add_library(knot::options ALIAS knot_options)
 
 target_compile_options(knot_options INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wold-style-cast
-  -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough
-  # Designated initializers (PoolOptions{.num_threads = 2}) leave the rest defaulted on purpose.
-  -Wno-missing-field-initializers)
+  -Wcast-align -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
 if(KNOT_WERROR)
   target_compile_options(knot_options INTERFACE -Werror)
 endif()

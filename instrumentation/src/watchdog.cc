@@ -38,12 +38,26 @@
 #include "knot/instrumentation/symbolizer.h"
 #include "knot/instrumentation/trace.h"
 #include "knot/report/report_file.h"
+#include "knot/runtime/detail/watchdog_presence.h"
 #include "knot/runtime/error.h"
 #include "knot/runtime/observer.h"
 #include "proc_thread.h"
 #include "report_builder.h"
 #include "signal_name.h"
 #include "wait_for_graph.h"
+
+namespace {
+
+// Tells the runtime that a watchdog is linked, so that KNOT_WATCHDOG gets
+// no "not linked" line from it (knot/runtime/detail/watchdog_presence.h).
+// Priority 101, the first a program may use: in a static link it runs
+// before every initializer of default priority, so before a pool that the
+// program's own namespace-scope objects may make.
+[[gnu::constructor(101)]] void say_watchdog_linked() {
+  knot::detail::set_watchdog_linked();
+}
+
+}  // namespace
 
 namespace knot::instr {
 

@@ -3,6 +3,7 @@
 #include "registry.h"
 #include "futex.h"
 #include "thread_record.h"
+#include "watchdog_presence.h"
 
 #include <pthread.h>
 
@@ -112,6 +113,7 @@ Registry::Registry(PoolOptions options, ThreadPool* pool)
 }
 
 std::shared_ptr<Registry> Registry::create(PoolOptions options, ThreadPool* pool) {
+  check_watchdog_request();
   if (options.num_threads == 0)
     options.num_threads = default_num_threads();
   if (options.name.empty())

@@ -271,6 +271,9 @@ TEST_F(WatchdogTest, ReportAtExit) {
       "exit");
   ASSERT_TRUE(WIFEXITED(status)) << err;
   EXPECT_EQ(WEXITSTATUS(status), 0) << err;
+  // The program makes a pool with the instrumentation linked: the
+  // runtime's "not linked" line (watchdog_notice_test) must not appear.
+  EXPECT_EQ(err.find("does not link knot::instrumentation"), std::string::npos) << err;
   auto reports = knot::report::list_report_files(dir_ + "/exit");
   ASSERT_EQ(reports.size(), 1u) << err;
   auto parsed = knot::report::read_report_file(reports.front().path);

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "child_process.h"
+#include "common/child_process.h"
 #include "common/deadline.h"
 #include "knot/report/report_json.h"
 

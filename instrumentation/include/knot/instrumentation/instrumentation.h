@@ -12,6 +12,8 @@
 // Nothing is added to any fast path.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 namespace knot::instr {
 
 struct InstrumentationOptions {

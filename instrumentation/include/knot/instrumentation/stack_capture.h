@@ -14,6 +14,8 @@
 // described in instrumentation/src/README.md.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -89,7 +91,7 @@ struct ThreadStack {
   // What pcs[0] is; pass it to Symbolizer::symbolize().
   PcKind first_pc = PcKind::kReturnAddress;
   // Innermost frame first; empty unless status is kCaptured.
-  std::vector<std::uintptr_t> pcs;
+  std::vector<std::uintptr_t> pcs{};
   // errno for kFailed, else 0.
   int error = 0;
 };

@@ -12,6 +12,8 @@
 // running process, where debug information exists.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -29,20 +31,20 @@ struct Frame {
   // The address as captured.
   std::uintptr_t pc = 0;
   // Path of the ELF module (executable or shared object) that holds pc.
-  std::string module;
+  std::string module{};
   // pc in the module's own ELF address space (pc minus its load bias), as
   // `addr2line -e module` or `eu-addr2line` expect it. For a return address
   // the call instruction is at offset - 1.
   std::uintptr_t offset = 0;
   // The module's GNU build-id, lower-case hex.
-  std::string build_id;
+  std::string build_id{};
   // Demangled function name ("knot::Latch::wait() const"), or the raw
   // symbol when it does not demangle (a C function).
-  std::string function;
+  std::string function{};
   // Source file and line where debug information exists. For code inlined
   // into `function` this is the innermost inlined source line, as the line
   // table has it (a header, say), not the call site in `function`.
-  std::string file;
+  std::string file{};
   int line = 0;
   // Whether `function` belongs to knot itself (is_knot_function()), so that
   // viewers can fold the runtime's own frames.

@@ -23,6 +23,8 @@
 // main). KNOT_TRACE_PERIOD_US and KNOT_TRACE_MAX_EVENTS set the options.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -37,7 +39,7 @@ inline constexpr std::size_t kDefaultMaxTraceEvents = 4'000'000;
 
 struct TraceOptions {
   // The file written at stop (its folder must exist); replaced if present.
-  std::string path;
+  std::string path{};
   // How often the sampler reads the pools' occupancy. Must be positive.
   std::chrono::microseconds sample_period{1000};
   // The most wait and counter events kept; later ones are counted as
@@ -47,7 +49,7 @@ struct TraceOptions {
 
 // TraceSummary says what a written trace file holds.
 struct TraceSummary {
-  std::string path;
+  std::string path{};
   std::size_t num_wait_events = 0;     // complete ("X") events, unfinished waits included
   std::size_t num_counter_events = 0;  // counter ("C") events
   std::uint64_t num_dropped = 0;       // events not kept: the cap was reached

@@ -21,6 +21,8 @@
 // "<absolute path>", "signal": <number>}, mode 0600, removed on stop.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -61,14 +63,14 @@ struct WatchdogOptions {
   std::chrono::milliseconds long_task_threshold{3000};
   // Where reports go; empty: $KNOT_REPORT_DIR, else "knot-reports" in the
   // current directory. Created (mode 0700) if missing.
-  std::string report_dir;
+  std::string report_dir{};
   WatchdogAction action = WatchdogAction::kReport;
   int exit_code = 86;
   // Capture the stacks of running threads involved in a verdict (signals).
   bool capture_stacks = true;
   // Answer KNOT_DUMP_SIGNAL with an on-demand report and advertise for knot-dump.
   bool answer_dump_signal = true;
-  std::vector<VerdictCallback> callbacks;
+  std::vector<VerdictCallback> callbacks{};
 };
 
 // options_from_environment() is WatchdogOptions with the KNOT_* variables

@@ -63,7 +63,7 @@ struct OpenOptions {
   std::chrono::milliseconds busy_timeout{5000};
   // Caps the database at this many pages (PRAGMA max_page_count): a write
   // past it fails as a full disk does. For tests.
-  std::optional<std::int64_t> max_page_count;
+  std::optional<std::int64_t> max_page_count{};
 };
 
 // Document is one HTML file as ingest read it.
@@ -111,11 +111,11 @@ struct ItemResult {
 // RunRecord is one row of the runs table.
 struct RunRecord {
   std::int64_t id = 0;
-  std::string command;  // "reprocess"
-  std::string mode;     // "separate", "shared", ...
-  std::string started_at;
-  std::string finished_at;
-  std::string status;  // "running", "ok", "failed", "deadlock"
+  std::string command{};  // "reprocess"
+  std::string mode{};     // "separate", "shared", ...
+  std::string started_at{};
+  std::string finished_at{};
+  std::string status{};  // "running", "ok", "failed", "deadlock"
   std::int64_t items = 0;
   std::int64_t embedded = 0;
   std::int64_t warnings = 0;

@@ -12,6 +12,8 @@
 // in the worker's place meanwhile.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <string_view>
 #include <type_traits>
 #include <utility>

@@ -107,6 +107,8 @@
 //      unpark_all raced with a re-park): every wait re-checks in a loop.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -142,7 +144,7 @@ enum class ChannelStatus : std::uint8_t {
 template <class T>
 struct SendResult {
   ChannelStatus status = ChannelStatus::kOk;
-  std::optional<T> value;
+  std::optional<T> value{};
 
   explicit operator bool() const noexcept { return status == ChannelStatus::kOk; }
 };
@@ -152,7 +154,7 @@ struct SendResult {
 template <class T>
 struct RecvResult {
   ChannelStatus status = ChannelStatus::kOk;
-  std::optional<T> value;
+  std::optional<T> value{};
 
   explicit operator bool() const noexcept { return status == ChannelStatus::kOk; }
 };
@@ -161,16 +163,16 @@ struct RecvResult {
 // field is read with a relaxed load, so a snapshot taken while others send
 // and receive is not atomic as a whole (num_sent >= num_received holds).
 struct ChannelStats {
-  const void* id = nullptr;             // the channel; equals WaitSite::resource of its waits
-  std::uint64_t num_sent = 0;           // sends that claimed a slot (holes [C6] included)
-  std::uint64_t num_received = 0;       // receives that claimed a slot (holes included)
-  std::size_t size = 0;                 // messages in the channel now
-  std::optional<std::size_t> capacity;  // empty for an unbounded channel
-  std::size_t num_senders = 0;          // live Sender handles
-  std::size_t num_receivers = 0;        // live Receiver handles
-  bool has_parked_senders = false;      // a sender is (or was just) parked on it
-  bool has_parked_receivers = false;    // a receiver is (or was just) parked on it
-  bool is_closed = false;               // num_senders == 0 || num_receivers == 0
+  const void* id = nullptr;               // the channel; equals WaitSite::resource of its waits
+  std::uint64_t num_sent = 0;             // sends that claimed a slot (holes [C6] included)
+  std::uint64_t num_received = 0;         // receives that claimed a slot (holes included)
+  std::size_t size = 0;                   // messages in the channel now
+  std::optional<std::size_t> capacity{};  // empty for an unbounded channel
+  std::size_t num_senders = 0;            // live Sender handles
+  std::size_t num_receivers = 0;          // live Receiver handles
+  bool has_parked_senders = false;        // a sender is (or was just) parked on it
+  bool has_parked_receivers = false;      // a receiver is (or was just) parked on it
+  bool is_closed = false;                 // num_senders == 0 || num_receivers == 0
 };
 
 // kMaxChannelCapacity is the largest capacity channel() accepts.

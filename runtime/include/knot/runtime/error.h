@@ -9,6 +9,8 @@
 // were thrown.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <string>
 #include <system_error>
 

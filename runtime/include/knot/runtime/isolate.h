@@ -12,6 +12,8 @@
 // region may sit idle while unrelated work is queued.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <type_traits>
 #include <utility>
 

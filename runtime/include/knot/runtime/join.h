@@ -15,6 +15,8 @@
 // threw, since b ran first on this thread).
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <type_traits>
 #include <utility>
 

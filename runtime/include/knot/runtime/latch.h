@@ -5,6 +5,8 @@
 // watchdog can say who waits for it.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstddef>

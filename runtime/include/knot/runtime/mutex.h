@@ -9,6 +9,8 @@
 // atomic read-modify-write each, plus a relaxed store of the owner.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>

@@ -12,6 +12,8 @@
 // join whose other half was not stolen never reaches the observer.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -85,7 +87,7 @@ using HandleHolders = std::array<HandleHolder, kMaxTrackedHandles>;
 // the waiting thread is known to be parked (the primitive is alive).
 struct ResourceFacts {
   // Channels.
-  std::optional<std::size_t> capacity;  // unset: unbounded
+  std::optional<std::size_t> capacity{};  // unset: unbounded
   std::size_t length = 0;
   std::size_t num_senders = 0;
   std::size_t num_receivers = 0;
@@ -124,7 +126,7 @@ using DescribeFn = void (*)(const void* resource, ResourceFacts& facts) noexcept
 struct WaitSite {
   const void* resource = nullptr;
   WaitKind kind = WaitKind::kBlockingRegion;
-  std::string_view name;
+  std::string_view name{};
   bool is_timed = false;          // a wait with a deadline: it ends by itself
   DescribeFn describe = nullptr;  // the primitive's facts, or null
 };

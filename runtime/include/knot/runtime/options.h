@@ -10,6 +10,8 @@
 // you care about and pass it to ThreadPool's constructor.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -78,7 +80,7 @@ struct PoolOptions {
   // Called on the worker when a fire-and-forget task (ThreadPool::spawn)
   // throws, since nobody joins it. The default prints the exception and
   // calls std::abort(), like Rayon's default panic handler.
-  std::function<void(std::exception_ptr)> on_uncaught_exception;
+  std::function<void(std::exception_ptr)> on_uncaught_exception{};
 };
 
 // default_num_threads() is what num_threads = 0 resolves to.

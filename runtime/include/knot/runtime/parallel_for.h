@@ -12,6 +12,8 @@
 // every piece stopped.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <concepts>
 #include <cstddef>
 #include <iterator>

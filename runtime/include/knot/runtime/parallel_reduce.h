@@ -8,6 +8,8 @@
 // non-commutative reduce (concatenation) is fine.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <concepts>
 #include <cstddef>
 #include <type_traits>

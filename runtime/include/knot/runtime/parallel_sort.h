@@ -27,6 +27,8 @@
 // unwinding).
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <algorithm>
 #include <bit>
 #include <cstddef>

@@ -13,6 +13,8 @@
 // deque. While the owner waits it runs other tasks (see join.h).
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <atomic>
 #include <cstddef>
 #include <exception>

@@ -14,6 +14,8 @@
 // snapshots taken in a row compare safely.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -60,7 +62,7 @@ struct QueuedBy {
 // PoolSnapshot is one pool at the moment of the snapshot.
 struct PoolSnapshot {
   std::uint64_t id = 0;  // unique per process, never reused
-  std::string name;
+  std::string name{};
   BlockingPolicy policy = BlockingPolicy::kBlock;
   std::size_t num_threads = 0;     // the pool's size (spares not counted)
   std::size_t num_spares = 0;      // kCompensate, kFiber: spares in `workers` now
@@ -69,8 +71,8 @@ struct PoolSnapshot {
   std::size_t injector_depth = 0;  // jobs submitted from outside, not yet taken
   std::size_t pending_tasks = 0;   // spawned or injected jobs not finished
   bool is_shutting_down = false;
-  std::vector<WorkerView> workers;    // the pool's workers, then its spares in use
-  std::vector<QueuedBy> injected_by;  // the injector's jobs by submitter
+  std::vector<WorkerView> workers{};    // the pool's workers, then its spares in use
+  std::vector<QueuedBy> injected_by{};  // the injector's jobs by submitter
 
   std::size_t count(WorkerState state) const noexcept;
   // find_worker() is the worker (or spare) with this index, or null: idle
@@ -89,13 +91,13 @@ std::vector<PoolSnapshot> snapshot_pools();
 struct WaitView {
   WaitKind kind = WaitKind::kBlockingRegion;
   std::uintptr_t resource = 0;  // the primitive's address: an id, never dereferenced
-  std::string name;
+  std::string name{};
   bool is_timed = false;
-  std::chrono::steady_clock::time_point since;
-  ResourceFacts facts;
+  std::chrono::steady_clock::time_point since{};
+  ResourceFacts facts{};
   // The wait-site stack (return addresses, innermost first), when a stack
   // hook is installed (set_wait_stack_hook); empty otherwise.
-  std::vector<std::uintptr_t> stack;
+  std::vector<std::uintptr_t> stack{};
 };
 
 // WaitFrame is one helping wait on a thread's wait stack. A worker that
@@ -110,21 +112,21 @@ struct WaitFrame {
   // TaskMark::job names it while it runs), or the Scope (kScope; the
   // TaskMark::group of its running tasks). An id, never dereferenced.
   std::uintptr_t awaited = 0;
-  std::uint64_t pool_id = 0;      // the pool that runs what it waits for
-  std::uintptr_t under_job = 0;   // the task this wait is inside of (TaskMark::job then)
+  std::uint64_t pool_id = 0;       // the pool that runs what it waits for
+  std::uintptr_t under_job = 0;    // the task this wait is inside of (TaskMark::job then)
   std::uintptr_t under_group = 0;  // and that task's group (TaskMark::group then)
-  std::uintptr_t site = 0;        // return address in the code that called the wait
-  bool is_isolated = false;       // it helps only with tasks of its own isolation region
-  std::chrono::steady_clock::time_point since;
+  std::uintptr_t site = 0;         // return address in the code that called the wait
+  bool is_isolated = false;        // it helps only with tasks of its own isolation region
+  std::chrono::steady_clock::time_point since{};
 };
 
 // TaskMark is the task a thread (or fiber task) runs now: the progress
 // mark the watchdog compares from one snapshot to the next.
 struct TaskMark {
-  std::uintptr_t job = 0;    // the running job (0: none: idle, or not a worker); an id
-  std::uintptr_t group = 0;  // that job's group (Job::group): the Scope it is a task of
+  std::uintptr_t job = 0;         // the running job (0: none: idle, or not a worker); an id
+  std::uintptr_t group = 0;       // that job's group (Job::group): the Scope it is a task of
   std::uint64_t num_started = 0;  // tasks started here so far: unchanged, same task
-  std::uint32_t fiber = 0;  // kFiber worker: the ThreadView::index of the fiber task it runs
+  std::uint32_t fiber = 0;        // kFiber worker: the ThreadView::index of the fiber task it runs
 };
 
 // ThreadView is one thread that knot knows: a worker, or any other thread
@@ -134,18 +136,18 @@ struct TaskMark {
 struct ThreadView {
   std::uint32_t index = 0;        // knot's small id for the thread, never reused
   std::int64_t os_thread_id = 0;  // Linux TID; 0 for a fiber
-  std::string name;
-  std::string stage;          // innermost StageScope, or empty
+  std::string name{};
+  std::string stage{};        // innermost StageScope, or empty
   std::uint64_t pool_id = 0;  // the pool it is a worker of, or 0
-  std::optional<std::size_t> worker_index;
-  std::optional<WaitView> wait;  // set while it is parked (or in a blocking_region)
-  bool is_fiber = false;         // a fiber task of pool `pool_id`
-  std::vector<WaitFrame> frames;  // its helping waits, bottom first
-  bool frames_complete = true;    // false: deeper than kMaxWaitFrames, or torn while read
-  TaskMark task;
+  std::optional<std::size_t> worker_index{};
+  std::optional<WaitView> wait;     // set while it is parked (or in a blocking_region)
+  bool is_fiber = false;            // a fiber task of pool `pool_id`
+  std::vector<WaitFrame> frames{};  // its helping waits, bottom first
+  bool frames_complete = true;      // false: deeper than kMaxWaitFrames, or torn while read
+  TaskMark task{};
   // The SharedMutexes it holds in shared mode (ids: their addresses), and
   // whether that list is complete (a bounded list per thread).
-  std::vector<std::uintptr_t> held_shared;
+  std::vector<std::uintptr_t> held_shared{};
   bool held_shared_complete = true;
 };
 
@@ -178,9 +180,9 @@ std::uint64_t num_wait_ends() noexcept;
 // may disagree; a resource's facts seen by two waiters may differ. The
 // watchdog copes by confirming a verdict on a second snapshot.
 struct RuntimeSnapshot {
-  std::chrono::steady_clock::time_point time;  // when reading began
-  std::vector<PoolSnapshot> pools;
-  std::vector<ThreadView> threads;
+  std::chrono::steady_clock::time_point time{};  // when reading began
+  std::vector<PoolSnapshot> pools{};
+  std::vector<ThreadView> threads{};
   std::uint64_t wait_ends = 0;  // num_wait_ends(), read last
 };
 

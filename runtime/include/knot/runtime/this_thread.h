@@ -13,6 +13,8 @@
 // stages you start.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -11,6 +11,8 @@
 // an idle pool uses no CPU. See docs/runtime.md for the guarantees.
 #pragma once
 
+#include "knot/runtime/detail/cxx_standard.h"
+
 #include <cstddef>
 #include <memory>
 #include <optional>

@@ -16,6 +16,12 @@
 // in report_json.h; docs/report-schema.md documents every field.
 #pragma once
 
+// C++20 at least, as for the runtime (knot/runtime/detail/cxx_standard.h,
+// which this library does not include): a minimum, never a forced flag.
+#if __cplusplus < 202002L
+#error "knot needs C++20 or later: compile with -std=c++20 (or a newer standard)"
+#endif
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,67 +38,67 @@ inline constexpr std::string_view kWrittenSchema = "knot.report/1.1";
 
 struct Frame {
   std::uint64_t pc = 0;
-  std::string module;        // path of the executable or library
+  std::string module{};      // path of the executable or library
   std::uint64_t offset = 0;  // pc relative to the module's load address
-  std::string build_id;      // hex, empty if unknown
-  std::string function;      // demangled, empty if unknown
-  std::string file;          // source file, empty if unknown
+  std::string build_id{};    // hex, empty if unknown
+  std::string function{};    // demangled, empty if unknown
+  std::string file{};        // source file, empty if unknown
   int line = 0;              // 0 if unknown
   bool is_knot = false;      // a frame of knot itself (viewers fold these)
 };
 
 struct Process {
   std::int64_t pid = 0;
-  std::string executable;
-  std::vector<std::string> arguments;
-  std::string start_time;  // ISO 8601, UTC
-  std::string host;
-  std::string knot_version;
+  std::string executable{};
+  std::vector<std::string> arguments{};
+  std::string start_time{};  // ISO 8601, UTC
+  std::string host{};
+  std::string knot_version{};
 };
 
 struct Verdict {
   // "deadlock", "self_deadlock", "pool_exhaustion", "long_task", "stall", "on_demand"
-  std::string kind;
+  std::string kind{};
   bool is_proven = false;  // proven (every edge of the cycle exact), nothing else
-  std::string time;        // ISO 8601, UTC, when it was reached
+  std::string time{};      // ISO 8601, UTC, when it was reached
   double age_seconds = 0;  // how long the condition had existed by then
   // "proven", "inferred" (a deadlock if `assumptions` hold) or "suspected"
   // (a warning); empty in reports older than 1.1.
-  std::string certainty;
-  std::vector<std::string> assumptions;
+  std::string certainty{};
+  std::vector<std::string> assumptions{};
 };
 
 struct Worker {
   std::size_t index = 0;
   std::int64_t tid = 0;
-  std::string state;  // running, searching, sleeping, parked, stopped
+  std::string state{};  // running, searching, sleeping, parked, stopped
   std::size_t queue_depth = 0;
   std::uint64_t tasks_completed = 0;
 };
 
 // QueuedBy: how many of a pool's queued tasks someone outside it submitted.
 struct QueuedBy {
-  std::string submitter;  // "thread 'embed'", "pool 'extract'"
+  std::string submitter{};  // "thread 'embed'", "pool 'extract'"
   std::size_t count = 0;
 };
 
 struct Pool {
   std::uint64_t id = 0;
-  std::string name;
-  std::string policy;  // block, compensate, fiber
+  std::string name{};
+  std::string policy{};  // block, compensate, fiber
   std::size_t num_threads = 0;
   std::size_t injector_depth = 0;
   std::size_t pending_tasks = 0;
   std::uint64_t tasks_completed = 0;
   std::size_t num_spares = 0;  // compensation threads running now
-  std::vector<Worker> workers;
-  std::vector<QueuedBy> queued_by;  // the tasks waiting in its injector, by submitter
+  std::vector<Worker> workers{};
+  std::vector<QueuedBy> queued_by{};  // the tasks waiting in its injector, by submitter
 };
 
 struct Wait {
-  std::string kind;            // join, install, latch, channel_send, channel_recv, mutex, ...
+  std::string kind{};          // join, install, latch, channel_send, channel_recv, mutex, ...
   std::uint64_t resource = 0;  // Resource::id
-  std::string name;
+  std::string name{};
   bool is_timed = false;
   double seconds = 0;  // how long the thread had been waiting
 };
@@ -100,58 +106,58 @@ struct Wait {
 // WaitFrame: one helping wait on a thread's wait stack (a join whose half
 // was stolen, a scope, an install on another pool), bottom first.
 struct WaitFrame {
-  std::string kind;        // join, scope, install
-  std::string awaits;      // what it waits for, in the user's names
+  std::string kind{};    // join, scope, install
+  std::string awaits{};  // what it waits for, in the user's names
   std::uint64_t pool_id = 0;
-  double seconds = 0;      // how long it has waited
+  double seconds = 0;  // how long it has waited
   bool is_isolated = false;
-  bool is_top = false;     // the thread's top wait (no task runs above it)
-  std::optional<Frame> site;  // the code that called the wait
+  bool is_top = false;          // the thread's top wait (no task runs above it)
+  std::optional<Frame> site{};  // the code that called the wait
 };
 
 // TaskInfo: the task a thread runs and for how long, with what the OS said
 // of the thread (long tasks).
 struct TaskInfo {
-  double seconds = 0;       // at least this long (since the watchdog saw it start)
-  std::string cpu;          // on_cpu, off_cpu, unknown
-  std::string proc_state;   // the state letter of /proc/<pid>/task/<tid>/stat (R, S, D, ...)
-  std::string wchan;        // the kernel function it sleeps in, if any
-  std::string where;        // the innermost function of its stack, if captured
+  double seconds = 0;      // at least this long (since the watchdog saw it start)
+  std::string cpu{};       // on_cpu, off_cpu, unknown
+  std::string proc_state;  // the state letter of /proc/<pid>/task/<tid>/stat (R, S, D, ...)
+  std::string wchan{};     // the kernel function it sleeps in, if any
+  std::string where{};     // the innermost function of its stack, if captured
   std::optional<std::uint32_t> fiber;  // kFiber: the fiber task it runs (Thread::index)
 };
 
 struct Thread {
   std::uint32_t index = 0;
   std::int64_t tid = 0;
-  std::string name;
-  std::string stage;
-  std::optional<std::uint64_t> pool_id;  // set for workers and fiber tasks
-  std::optional<std::size_t> worker_index;
-  std::string role;  // worker, spare, fiber (a suspended fiber task), outside
+  std::string name{};
+  std::string stage{};
+  std::optional<std::uint64_t> pool_id{};  // set for workers and fiber tasks
+  std::optional<std::size_t> worker_index{};
+  std::string role{};  // worker, spare, fiber (a suspended fiber task), outside
   // running, idle (a worker with no task), parked, blocked (blocking_region), unknown
-  std::string state;
-  std::optional<Wait> wait;
-  std::vector<std::uint64_t> holds;  // ids of the mutexes it owns
-  std::vector<std::uint64_t> holds_shared;  // ids of the shared mutexes it holds in shared mode
-  std::vector<WaitFrame> wait_stack;  // its helping waits, bottom first
-  std::optional<TaskInfo> task;       // long tasks: the task it runs
-  std::string stack_source;          // "wait_site", "signal", "unresponsive", "none"
-  std::vector<Frame> stack;
+  std::string state{};
+  std::optional<Wait> wait{};
+  std::vector<std::uint64_t> holds{};         // ids of the mutexes it owns
+  std::vector<std::uint64_t> holds_shared{};  // ids of the shared mutexes it holds in shared mode
+  std::vector<WaitFrame> wait_stack{};        // its helping waits, bottom first
+  std::optional<TaskInfo> task{};             // long tasks: the task it runs
+  std::string stack_source{};                 // "wait_site", "signal", "unresponsive", "none"
+  std::vector<Frame> stack{};
 };
 
 // Holder: who holds one live handle of a channel side, or one shared hold
 // of a shared mutex, and how knot knows.
 struct Holder {
-  std::string side;    // send, recv (channels), read (shared mutexes)
-  std::string holder;  // "thread 'main'", "pool 'global'"
-  std::string basis;   // used (exact), created (a guess: not used yet), shared (a guess), held
+  std::string side;      // send, recv (channels), read (shared mutexes)
+  std::string holder{};  // "thread 'main'", "pool 'global'"
+  std::string basis;     // used (exact), created (a guess: not used yet), shared (a guess), held
 };
 
 struct Resource {
   std::uint64_t id = 0;
-  std::string kind;  // channel, latch, mutex, shared_mutex, pool, region
-  std::string name;
-  std::optional<std::size_t> capacity;
+  std::string kind{};  // channel, latch, mutex, shared_mutex, pool, region
+  std::string name{};
+  std::optional<std::size_t> capacity{};
   std::size_t length = 0;
   std::size_t num_senders = 0;
   std::size_t num_receivers = 0;
@@ -166,9 +172,9 @@ struct Resource {
   std::uint64_t pool_id = 0;
   // Who used each side lately, in the user's words ("thread 'embed'",
   // "pool 'global'"), most recent first.
-  std::vector<std::string> recent_senders;
-  std::vector<std::string> recent_receivers;
-  std::vector<Holder> holders;  // live handles (channels), shared holds (shared mutexes)
+  std::vector<std::string> recent_senders{};
+  std::vector<std::string> recent_receivers{};
+  std::vector<Holder> holders;        // live handles (channels), shared holds (shared mutexes)
   std::size_t untracked_handles = 0;  // live handles knot does not follow one by one
   bool has_parked_writers = false;    // shared mutexes: a writer waits (readers queue behind it)
 };
@@ -176,39 +182,39 @@ struct Resource {
 // Graph node ids: "thread:<tid>", "pool:<pool id>", "resource:<resource id>",
 // "resource:<resource id>:send" / ":recv" for a channel's sides.
 struct Node {
-  std::string id;     // e.g. "thread:12", "pool:1", "channel:0x55d0..."
-  std::string kind;   // thread, pool, resource
-  std::string label;  // in the user's names: "thread 'embed'"
+  std::string id{};     // e.g. "thread:12", "pool:1", "channel:0x55d0..."
+  std::string kind{};   // thread, pool, resource
+  std::string label{};  // in the user's names: "thread 'embed'"
   bool is_alive = true;
 };
 
 struct Edge {
-  std::string from;
-  std::string to;
-  std::string kind;   // "waits_for" (a thread on a resource) or "woken_by"
-  std::string label;  // "waits to send into", "drained only by", ...
-  std::string basis;  // "exact" or "inferred" (a guess); empty before 1.1
+  std::string from{};
+  std::string to{};
+  std::string kind;     // "waits_for" (a thread on a resource) or "woken_by"
+  std::string label{};  // "waits to send into", "drained only by", ...
+  std::string basis;    // "exact" or "inferred" (a guess); empty before 1.1
 };
 
 struct Graph {
-  std::vector<Node> nodes;
-  std::vector<Edge> edges;
+  std::vector<Node> nodes{};
+  std::vector<Edge> edges{};
 };
 
 struct Report {
   std::string schema{kWrittenSchema};
-  std::string id;       // unique per process: "<utc time>-<pid>-<sequence>"
-  std::string trigger;  // interval, parking_path, signal, api, exit
-  Process process;
-  std::optional<Verdict> verdict;
-  std::vector<Pool> pools;
-  std::vector<Thread> threads;
-  std::vector<Resource> resources;
-  Graph graph;
-  std::vector<std::string> cycle;  // node ids, in order
-  std::string summary;             // the narrative's first sentence, one line
-  std::string narrative;           // several sentences, in the user's names
-  std::vector<std::string> advice;
+  std::string id{};       // unique per process: "<utc time>-<pid>-<sequence>"
+  std::string trigger{};  // interval, parking_path, signal, api, exit
+  Process process{};
+  std::optional<Verdict> verdict{};
+  std::vector<Pool> pools{};
+  std::vector<Thread> threads{};
+  std::vector<Resource> resources{};
+  Graph graph{};
+  std::vector<std::string> cycle{};  // node ids, in order
+  std::string summary{};             // the narrative's first sentence, one line
+  std::string narrative{};           // several sentences, in the user's names
+  std::vector<std::string> advice{};
 };
 
 }  // namespace knot::report

@@ -63,7 +63,7 @@ inline constexpr std::uint64_t kMaxReportBytes = 256ull << 20;
 ParseResult read_report_file(const std::string& path, std::uint64_t max_bytes = kMaxReportBytes);
 
 struct ReportFileEntry {
-  std::string path;
+  std::string path{};
   std::int64_t modified_ns = 0;  // modification time, ns since the epoch
 };
 

@@ -23,13 +23,13 @@ namespace knot::report {
 struct Diagnostic {
   enum class Severity { kWarning, kError };
   Severity severity = Severity::kError;
-  std::string path;
-  std::string message;
+  std::string path{};
+  std::string message{};
 };
 
 struct ParseResult {
-  std::optional<Report> report;  // absent when the document is unusable
-  std::vector<Diagnostic> diagnostics;
+  std::optional<Report> report{};  // absent when the document is unusable
+  std::vector<Diagnostic> diagnostics{};
 };
 
 // to_json() writes `report` as JSON, indented by `indent` spaces (-1: one

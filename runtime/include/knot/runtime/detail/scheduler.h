@@ -22,9 +22,18 @@ namespace knot::detail {
 // initial-exec: a fixed offset from the thread pointer even in the
 // position-independent build of the library, instead of a call to
 // __tls_get_addr that the linker may relax but whose register saves stay
-// (the cost of every push and pop of a join). A shared build of knot that
-// is dlopen()ed after start takes its 16 bytes of such thread-locals from
-// glibc's static TLS reserve.
+// (the cost of every push and pop of a join).
+// A shared build (BUILD_SHARED_LIBS=ON) keeps this model, on purpose: a
+// program linked with libknot_runtime.so gets these thread-locals at load
+// time like its own. One that dlopen()s the library after start takes
+// its whole thread-local block (48 bytes, and the instrumentation's 32,
+// as built on x86-64) from glibc's reserve of static TLS for such
+// libraries (the glibc.rtld.optional_static_tls tunable, 512 bytes by
+// default); dlopen() fails with "cannot allocate memory in static TLS
+// block" only if other libraries used the reserve up, and the tunable
+// raises it. Global-dynamic would make every join call __tls_get_addr to
+// serve that rare case (docs/runtime.md, "Using the installed package";
+// the install test dlopen()s the shared build).
 [[gnu::tls_model("initial-exec")]] extern constinit thread_local Worker* t_current_worker;
 
 inline Worker* current_worker() noexcept {

@@ -1,4 +1,5 @@
-// The smallest program that uses an installed knot.
+// pools: fork-join on a pool of its own, linked with knot::runtime alone
+// (no watchdog in it: with KNOT_WATCHDOG set, the runtime says so).
 #include <cstdio>
 
 #include "knot/runtime.h"
@@ -11,6 +12,6 @@ long fib(int n) {
 }
 
 int main() {
-  knot::ThreadPool pool(knot::PoolOptions{.num_threads = 2, .name = "consumer"});
+  knot::ThreadPool pool(knot::PoolOptions{.num_threads = 2, .name = "compute"});
   std::printf("fib(20) = %ld\n", pool.install([] { return fib(20); }));
 }
