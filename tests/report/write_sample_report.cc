@@ -115,9 +115,10 @@ Report full_report() {
                    {"pool:1", "pool", "pool 'global'", false},
                    {"resource:77:send", "resource", "channel 'processed' (send)", false},
                    {"thread:104", "thread", "thread 'store'", true}};
-  r.graph.edges = {{"thread:103", "pool:1", "waits_for", "waits for 3 tasks queued in"},
-                   {"pool:1", "resource:77:send", "waits_for", "all workers parked sending into"},
-                   {"resource:77:send", "thread:103", "woken_by", "received from only by"}};
+  r.graph.edges = {
+      {"thread:103", "pool:1", "waits_for", "waits for 3 tasks queued in", "exact"},
+      {"pool:1", "resource:77:send", "waits_for", "all workers parked sending into", "exact"},
+      {"resource:77:send", "thread:103", "woken_by", "received from only by", "exact"}};
   r.cycle = {"thread:103", "pool:1", "resource:77:send"};
   r.summary = "deadlock: thread 'embed' -> pool 'global' -> channel 'processed'";
   r.narrative =

@@ -212,7 +212,8 @@ Report make_report(long pid, const std::string& kind, int sequence, const std::s
 
   r.graph.nodes = {{"thread:" + std::to_string(pid), "thread", "thread 'main'", true},
                    {"resource:5", "resource", "latch 'batches done'", true}};
-  r.graph.edges = {{"thread:" + std::to_string(pid), "resource:5", "waits_for", "waits on"}};
+  r.graph.edges = {
+      {"thread:" + std::to_string(pid), "resource:5", "waits_for", "waits on", "exact"}};
   r.summary = "on-demand report #" + std::to_string(sequence) + " of fake_watchdog";
   r.narrative = narrative;
   return r;

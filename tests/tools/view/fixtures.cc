@@ -121,8 +121,10 @@ Report hostile_report() {
     r.resources.push_back(res);
     r.graph.nodes.push_back({"thread:" + std::to_string(i + 1), "thread", pick(i), false});
     r.graph.nodes.push_back({pick(i), pick(i + 1), pick(i + 2), false});
-    r.graph.edges.push_back({"thread:" + std::to_string(i + 1), pick(i), "waits_for", pick(i + 3)});
-    r.graph.edges.push_back({pick(i), "thread:" + std::to_string(i + 1), pick(i + 4), pick(i + 5)});
+    r.graph.edges.push_back(
+        {"thread:" + std::to_string(i + 1), pick(i), "waits_for", pick(i + 3), "exact"});
+    r.graph.edges.push_back(
+        {pick(i), "thread:" + std::to_string(i + 1), pick(i + 4), pick(i + 5), "exact"});
   }
   r.cycle = {"thread:1", pick(0), pick(4)};
   r.summary = pick(5) + pick(0);

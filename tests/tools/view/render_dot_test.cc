@@ -51,7 +51,7 @@ TEST(RenderDotTest, SeedGraph) {
 TEST(RenderDotTest, EscapesLabelsAndIds) {
   knot::report::Report report;
   report.graph.nodes.push_back({"a\"b\\", "thread", "say \"hi\"\\\nthere & <b>", true});
-  report.graph.edges.push_back({"a\"b\\", "x\ny", "waits_for", "\"] -> evil [label=\""});
+  report.graph.edges.push_back({"a\"b\\", "x\ny", "waits_for", "\"] -> evil [label=\"", "exact"});
   const std::string dot = render_dot(report);
   EXPECT_NE(dot.find("  \"a\\\"b\\\\\" [label=\"say \\\"hi\\\"\\\\\\nthere &amp; <b>\""),
             std::string::npos)

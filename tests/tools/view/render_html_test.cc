@@ -126,8 +126,8 @@ TEST(RenderHtmlTest, LargeGraphFallsBackToTable) {
     report.graph.nodes.push_back(
         {"thread:" + std::to_string(i), "thread", "t" + std::to_string(i), false});
     report.graph.edges.push_back({"thread:" + std::to_string(i),
-                                  "thread:" + std::to_string((i + 1) % 400), "waits_for",
-                                  "<waits>"});
+                                  "thread:" + std::to_string((i + 1) % 400), "waits_for", "<waits>",
+                                  "exact"});
   }
   report.cycle = {"thread:0", "thread:1"};
   const std::string html = render_html(report);
