@@ -179,13 +179,17 @@ int run_reprocess(const ReprocessArgs& args) {
                  use_watchdog ? ", watchdog on" : ", watchdog off");
     std::fflush(info);
 
+    // The final report is taken while the pools still run (their workers
+    // idle), so that it shows them; after reprocess() returns they are gone.
+    std::optional<std::string> final_report;
+    if (use_watchdog && args.final_report) {
+      options.on_stages_done = [&final_report] {
+        final_report = request_final_report("knot-embed reprocess finished");
+      };
+    }
     ReprocessResult result = reprocess(args.common.db, *embedder, options);
     printer.finish();
 
-    std::optional<std::string> final_report;
-    if (use_watchdog && args.final_report) {
-      final_report = request_final_report("knot-embed reprocess finished");
-    }
     if (use_watchdog) {
       stop_pipeline_watchdog();
     }

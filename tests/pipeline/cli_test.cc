@@ -4,6 +4,11 @@
 // corrupted file, and --json output.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "knot/report/report_file.h"
 #include "pipeline_test_util.h"
 
 namespace knot::pipeline {
@@ -74,6 +79,43 @@ TEST(CliTest, WholeFlowOnTheCorpus) {
                 seconds(60));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "0 added, 0 updated, 30 unchanged")) << r.out;
+}
+
+// Regression: --final-report was taken after the pools had stopped and
+// said "on-demand report: 0 threads, 0 parked, 0 pools". It is now taken
+// while they still run: both pools and their workers are in it.
+TEST(CliTest, FinalReportShowsTheRunningPools) {
+  TempDir dir;
+  std::string db = (dir / "final.db").string();
+  std::string reports = (dir / "reports").string();
+  auto r = run_child({kEmbed, "ingest", testing::corpus_dir().string(), "--db", db}, dir.path(),
+                     seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_child({kEmbed, "reprocess", "--db", db, "--threads", "2", "--report-dir", reports,
+                 "--final-report", "--no-progress"},
+                dir.path(), seconds(90));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string prefix = "final report: ";
+  const std::size_t at = r.out.find(prefix);
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const std::size_t end = r.out.find('\n', at);
+  const std::string path = r.out.substr(at + prefix.size(), end - at - prefix.size());
+
+  const knot::report::ParseResult parsed = knot::report::read_report_file(path);
+  ASSERT_TRUE(parsed.report) << path;
+  const knot::report::Report& report = *parsed.report;
+  std::vector<std::string> pools;
+  for (const auto& pool : report.pools) {
+    pools.push_back(pool.name);
+    EXPECT_EQ(pool.num_threads, 2u) << pool.name;
+  }
+  std::sort(pools.begin(), pools.end());
+  EXPECT_EQ(pools, (std::vector<std::string>{"extract", "global"})) << report.summary;
+  const auto workers = std::count_if(report.threads.begin(), report.threads.end(),
+                                     [](const auto& t) { return t.role == "worker"; });
+  EXPECT_GE(workers, 4) << report.summary;
+  EXPECT_FALSE(contains(report.summary, "0 threads")) << report.summary;
+  EXPECT_FALSE(contains(report.summary, " 0 pools")) << report.summary;
 }
 
 // reprocess, search and stats on a missing database: exit 2, a message that
