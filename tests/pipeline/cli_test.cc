@@ -149,6 +149,56 @@ TEST(CliTest, UnknownPolicyOrPoolsExitsTwo) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
 }
 
+// Usage errors exit 2 with one "knot-embed: ..." message; an unknown
+// subcommand is named as such; --version prints the project's version.
+TEST(CliTest, UsageErrorsExitTwoAndVersion) {
+  TempDir dir;
+  auto r = run_child({kEmbed, "frob"}, dir.path(), seconds(30));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err.rfind("knot-embed: unknown subcommand 'frob'", 0), 0u) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+
+  for (const std::vector<std::string>& argv :
+       {std::vector<std::string>{kEmbed},
+        {kEmbed, "ingest"},
+        {kEmbed, "stats", "--frob"},
+        {kEmbed, "search", "q", "--db", "x.db", "-k", "0"}}) {
+    r = run_child(argv, dir.path(), seconds(30));
+    EXPECT_EQ(r.exit_code, 2) << argv.size() << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("knot-embed: ", 0), 0u) << r.err;
+  }
+
+  r = run_child({kEmbed, "--version"}, dir.path(), seconds(30));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "knot-embed " KNOT_VERSION "\n");
+}
+
+// Regression: `knot-embed ingest /nonexistent` created an empty database.
+// With no existing path it now fails (exit 1) and creates nothing; an
+// existing database is left as it was.
+TEST(CliTest, IngestOfNothingCreatesNoDatabase) {
+  TempDir dir;
+  const std::string db = (dir / "never.db").string();
+  const std::string missing = (dir / "nonexistent").string();
+  auto r = run_child({kEmbed, "ingest", missing, "--db", db}, dir.path(), seconds(30));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(contains(r.err, missing + ": no such file or folder")) << r.err;
+  EXPECT_TRUE(contains(r.err, "was not created")) << r.err;
+  for (const std::string suffix : {"", "-wal", "-shm", "-journal"}) {
+    EXPECT_FALSE(std::filesystem::exists(db + suffix)) << suffix;
+  }
+
+  r = run_child({kEmbed, "ingest", testing::corpus_dir().string(), "--db", db}, dir.path(),
+                seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto size = std::filesystem::file_size(db);
+  r = run_child({kEmbed, "ingest", missing, "--db", db}, dir.path(), seconds(30));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(contains(r.err, "is unchanged")) << r.err;
+  ASSERT_TRUE(std::filesystem::exists(db));
+  EXPECT_EQ(std::filesystem::file_size(db), size);
+}
+
 // A file that is not a database: exit 1 and a message naming it.
 TEST(CliTest, CorruptedDatabaseIsReported) {
   TempDir dir;
