@@ -68,7 +68,7 @@ int run_cli(int argc, char** argv) {
   add_common(reprocess_cmd, reprocess.common);
   reprocess_cmd
       ->add_option("--pools", reprocess.pools,
-                   "shared: extraction and tokenizer share pool 'global' (the seed; can "
+                   "shared: extraction and tokenizer share pool 'global' (the stalled design; can "
                    "deadlock); separate: extraction on its own pool 'extract'")
       ->capture_default_str()
       ->check(CLI::IsMember({"shared", "separate"}));
