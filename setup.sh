@@ -1,76 +1,126 @@
 #!/usr/bin/env bash
 # knot's one set-up script. The README's two commands call it:
 #
-#   ./setup.sh main   install what is missing, build, run knot's main job
+#   ./setup.sh main   install what the main job needs, build knot-embed and
+#                     knot-view (nothing else), run knot's main job
 #                     (knot-embed over Python's HTML documentation, with the
 #                     watchdog: ingest, reprocess, search, a report, then the
-#                     seed's deadlock caught and reported; output in out/)
-#   ./setup.sh test   install what is missing, build, run the whole test suite
-#                     (plain, ThreadSanitizer, ASan+UBSan, install test of a
-#                     static and of a shared build, browser test, and a
-#                     bounded libFuzzer run)
+#                     stalled pipeline's deadlock caught and reported; output
+#                     in out/)
+#   ./setup.sh test   install what is missing, build everything, run the
+#                     whole test suite (plain, ThreadSanitizer, ASan+UBSan,
+#                     install test of a static and of a shared build, browser
+#                     test, and a bounded libFuzzer run)
 #
-# Other subcommands: deps (only install packages), build (only build),
-# bench (build the benchmarks and run the comparison driver).
+# Other subcommands: deps (only install packages), build (only build, all
+# of it), bench (build the benchmarks and run the comparison driver).
 #
 # Packages come from Debian only (apt-get), and only when missing, so a
 # second run installs nothing. Builds are Release with debug info in build/,
 # sanitizer builds in build-tsan/ and build-asan/, the shared libraries for
 # the install test in build-shared/.
+#
+# The terminal shows one line per step. What apt-get and the compiler say
+# goes to out/setup.log; when a step fails, its last lines are shown with
+# the log's path. The main job's own output and the test suites' (ctest's
+# failures included) stay on the terminal.
 set -euo pipefail
 
 cd "$(dirname "$0")"
 ROOT=$(pwd)
 JOBS=${KNOT_JOBS:-$(nproc)}
+LOG="$ROOT/out/setup.log"
+# The main job's corpus, installed with the packages so that its apt-get
+# output goes to the log too (pipeline/run_main_job.sh installs it itself
+# when run alone).
+CORPUS_PACKAGE=python3.11-doc
 
-PACKAGES=(
-  build-essential cmake ninja-build g++ clang pkg-config
-  libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev libboost-context-dev
-  libunwind-dev libdw-dev nlohmann-json3-dev
+# What building knot-embed and knot-view needs.
+MAIN_PACKAGES=(
+  build-essential cmake ninja-build g++ pkg-config
+  libboost-context-dev libunwind-dev libdw-dev nlohmann-json3-dev
   libgraphviz-dev libcli11-dev libgumbo-dev libsqlite3-dev libhnswlib-dev
+)
+# What the tests, the sanitizer and fuzz builds and the benchmarks add.
+TEST_PACKAGES=(
+  clang libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev
   python3-jsonschema chromium valgrind
 )
 
-log() { printf '\n==> %s\n' "$*"; }
+step() { printf '==> %s\n' "$*"; }
 
-deps() {
+# logged DESCRIPTION COMMAND...: one line on the terminal, the command's
+# output in the log; on failure the log's last lines and its path.
+logged() {
+  local what=$1
+  shift
+  step "$what"
+  printf '\n==> %s\n$ %s\n' "$what" "$*" >>"$LOG"
+  if ! "$@" >>"$LOG" 2>&1; then
+    printf 'setup.sh: failed: %s. The last lines of the log:\n' "$what" >&2
+    tail -n 40 "$LOG" | sed 's/^/  /' >&2
+    printf 'setup.sh: the whole log: %s\n' "$LOG" >&2
+    exit 1
+  fi
+}
+
+start_log() {
+  mkdir -p "$ROOT/out"
+  printf 'setup.sh %s, %s\n' "$*" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$LOG"
+}
+
+deps() {  # packages...
   local missing=()
-  for p in "${PACKAGES[@]}"; do
+  for p in "$@"; do
     if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
       missing+=("$p")
     fi
   done
   if [ ${#missing[@]} -eq 0 ]; then
+    step "Debian packages: all $# present"
     return 0
   fi
-  log "installing Debian packages: ${missing[*]}"
   local sudo=()
   if [ "$(id -u)" -ne 0 ]; then sudo=(sudo); fi
   export DEBIAN_FRONTEND=noninteractive
-  "${sudo[@]}" apt-get update -qq
-  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  logged "apt-get update" "${sudo[@]}" apt-get update
+  logged "installing ${#missing[@]} Debian packages: ${missing[*]}" \
+    "${sudo[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
 }
 
-configure_and_build() {  # dir, extra cmake args...
+configure() {  # dir, extra cmake args...
   local dir=$1
   shift
-  cmake -S "$ROOT" -B "$ROOT/$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
-  cmake --build "$ROOT/$dir" -j "$JOBS"
+  logged "configuring $dir/" \
+    cmake -S "$ROOT" -B "$ROOT/$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@"
 }
 
-build() {
-  log "building (RelWithDebInfo) in build/"
-  configure_and_build build -DKNOT_BUILD_BENCHMARKS=ON
+compile() {  # dir, description, extra build args...
+  local dir=$1 what=$2
+  shift 2
+  logged "building $what in $dir/ (a few minutes the first time)" \
+    cmake --build "$ROOT/$dir" -j "$JOBS" "$@"
+}
+
+# The main job needs knot-embed and knot-view (pipeline/run_main_job.sh).
+build_main() {
+  configure build -DKNOT_BUILD_TESTS=OFF -DKNOT_BUILD_BENCHMARKS=OFF -DKNOT_BUILD_EXAMPLES=OFF
+  compile build "knot-embed and knot-view" --target knot-embed knot-view
+}
+
+build_all() {
+  configure build -DKNOT_BUILD_TESTS=ON -DKNOT_BUILD_BENCHMARKS=ON -DKNOT_BUILD_EXAMPLES=ON
+  compile build "everything (RelWithDebInfo, tests and benchmarks)"
 }
 
 run_ctest() {  # dir, label description
   local dir=$1 what=$2
-  log "running the test suite: $what"
+  step "running the test suite: $what"
   (cd "$ROOT/$dir" && ctest --output-on-failure -j "$JOBS" --timeout 600)
 }
 
 main_job() {
-  log "running knot-embed (the seed's pipeline) over a real corpus, watchdog on"
+  step "running knot's main job: knot-embed over a real corpus, watchdog on (output in out/)"
   "$ROOT/pipeline/run_main_job.sh" "$ROOT/build" "$ROOT/out"
 }
 
@@ -80,46 +130,66 @@ test_all() {
   # The package as shared libraries: a build of the libraries and the
   # programs only (no test suite, examples or benchmarks), where ctest runs
   # the install test alone; the static install was tested with the suite.
-  log "building shared libraries (BUILD_SHARED_LIBS=ON) for the install test in build-shared/"
-  configure_and_build build-shared -DBUILD_SHARED_LIBS=ON -DKNOT_BUILD_TESTS=OFF \
+  configure build-shared -DBUILD_SHARED_LIBS=ON -DKNOT_BUILD_TESTS=OFF \
     -DKNOT_BUILD_EXAMPLES=OFF -DKNOT_BUILD_BENCHMARKS=OFF -DKNOT_INSTALL_TEST=ON
+  compile build-shared "the shared libraries and programs (BUILD_SHARED_LIBS=ON)"
   run_ctest build-shared "install test, shared libraries"
 
   # The TSan build uses clang, the others gcc: every CI run compiles the
   # project warning-free with both.
-  log "building with ThreadSanitizer (clang) in build-tsan/"
-  configure_and_build build-tsan -DKNOT_SANITIZE=thread -DCMAKE_CXX_COMPILER=clang++ \
+  configure build-tsan -DKNOT_SANITIZE=thread -DCMAKE_CXX_COMPILER=clang++ \
     -DKNOT_BROWSER_TESTS=OFF
+  compile build-tsan "with ThreadSanitizer (clang)"
   # TSan needs ASLR-compatible mappings on newer kernels; setarch -R turns
   # randomization off for the test processes only.
+  step "running the test suite: ThreadSanitizer"
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
     GTEST_DEATH_TEST_STYLE=threadsafe \
     setarch "$(uname -m)" -R bash -c "cd '$ROOT/build-tsan' && ctest --output-on-failure -j $JOBS --timeout 900"
 
-  log "building with AddressSanitizer + UndefinedBehaviorSanitizer in build-asan/"
-  configure_and_build build-asan -DKNOT_SANITIZE=address -DKNOT_BROWSER_TESTS=OFF
+  configure build-asan -DKNOT_SANITIZE=address -DKNOT_BROWSER_TESTS=OFF
+  compile build-asan "with AddressSanitizer + UndefinedBehaviorSanitizer"
   ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:${ASAN_OPTIONS:-}" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:${UBSAN_OPTIONS:-}" \
     run_ctest build-asan "ASan + UBSan"
   # The report reader and renderers face files from anywhere: libFuzzer
   # (clang) runs over them for a bounded time (tests/tools/fuzz).
-  log "fuzzing the report reader and renderers (clang, libFuzzer) in build-fuzz/"
-  cmake -S "$ROOT" -B "$ROOT/build-fuzz" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_COMPILER=clang++ -DKNOT_BUILD_BENCHMARKS=OFF -DKNOT_BROWSER_TESTS=OFF >/dev/null
-  cmake --build "$ROOT/build-fuzz" -j "$JOBS" --target report_fuzz
+  configure build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DKNOT_BUILD_BENCHMARKS=OFF \
+    -DKNOT_BROWSER_TESTS=OFF
+  compile build-fuzz "the report fuzzer (clang, libFuzzer)" --target report_fuzz
+  step "fuzzing the report reader and renderers"
   (cd "$ROOT/build-fuzz" && ctest --output-on-failure -R '^report_fuzz$' --timeout 300)
-  log "all test suites passed"
+  step "all test suites passed"
 }
 
 case "${1:-}" in
-  deps) deps ;;
-  build) deps && build ;;
-  main) deps && build && main_job ;;
-  test) deps && build && test_all ;;
+  deps)
+    start_log deps
+    deps "${MAIN_PACKAGES[@]}" "${TEST_PACKAGES[@]}" "$CORPUS_PACKAGE"
+    ;;
+  build)
+    start_log build
+    deps "${MAIN_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    build_all
+    ;;
+  main)
+    start_log main
+    deps "${MAIN_PACKAGES[@]}" "$CORPUS_PACKAGE"
+    build_main
+    main_job
+    ;;
+  test)
+    start_log test
+    deps "${MAIN_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    build_all
+    test_all
+    ;;
   bench)
-    deps
-    configure_and_build build-bench -DCMAKE_BUILD_TYPE=Release -DKNOT_BUILD_BENCHMARKS=ON \
+    start_log bench
+    deps "${MAIN_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+    configure build-bench -DCMAKE_BUILD_TYPE=Release -DKNOT_BUILD_BENCHMARKS=ON \
       -DKNOT_BUILD_TESTS=OFF
+    compile build-bench "the benchmarks (Release)"
     "$ROOT/build-bench/tests/bench/knot_compare" "${@:2}"
     ;;
   *)

@@ -4,21 +4,22 @@
 #   1. make sure a real corpus is installed: Python's HTML documentation
 #      (Debian package python3.11-doc, ~530 pages in /usr/share/doc/python3.11/html)
 #   2. ingest it into a fresh database under OUT_DIR
-#   3. reprocess with separate pools (the seed's fix) and the watchdog on,
-#      with an on-demand report at the end, rendered by knot-view if built
+#   3. reprocess with separate pools (the story's fix, docs/story.md) and
+#      the watchdog on, with an on-demand report at the end (taken while the
+#      pools still run), rendered by knot-view if built
 #   4. a few searches (exact, and one through the HNSW index), then stats
-#   5. the seed itself: reprocess --pools shared --channel-capacity 2
+#   5. the stalled design itself: reprocess --pools shared --channel-capacity 2
 #      --threads 2 --force, which must deadlock; the watchdog's report path
 #      and summary are printed, knot-view renders the report, a trace of
 #      the run (KNOT_TRACE) is left beside it, and exit code 3 is the
 #      expected outcome
-#   6. the seed's design once more under --policy compensate (a blocked
+#   6. the stalled design once more under --policy compensate (a blocked
 #      worker lets a spare thread run in its place) and under --policy
 #      fiber (a blocked task suspends and gives its worker back), each of
 #      which must complete
 #
 # Usage: pipeline/run_main_job.sh BUILD_DIR [OUT_DIR]   (OUT_DIR defaults to ./out)
-# Exits 0 when every step did what it should (the seed's deadlock included).
+# Exits 0 when every step did what it should (the deadlock included).
 set -euo pipefail
 
 BUILD_DIR=${1:?usage: run_main_job.sh BUILD_DIR [OUT_DIR]}
@@ -27,7 +28,7 @@ EMBED="$BUILD_DIR/pipeline/knot-embed"
 VIEW="$BUILD_DIR/tools/view/knot-view"
 PACKAGE=python3.11-doc
 CORPUS=/usr/share/doc/python3.11/html
-# A hung seed run (no watchdog verdict) is killed after this long.
+# A hung run of the stalled design (no watchdog verdict) is killed after this long.
 SEED_LIMIT_S=300
 
 step() { printf '\n==> %s\n' "$*"; }
@@ -72,12 +73,12 @@ step "knot-embed ingest $CORPUS --db $DB"
 "$EMBED" ingest "$CORPUS" --db "$DB"
 
 # ---- 3. reprocess, separate pools ---------------------------------------------------
-step "knot-embed reprocess --pools separate (the seed's fix), watchdog on"
+step "knot-embed reprocess --pools separate (a pool per stage: the story's fix), watchdog on"
 "$EMBED" reprocess --db "$DB" --pools separate --report-dir "$REPORTS" --final-report |
   tee "$OUT_DIR/reprocess.txt"
 FINAL_REPORT=$(sed -n 's/^final report: //p' "$OUT_DIR/reprocess.txt")
 if [ -n "$FINAL_REPORT" ]; then
-  step "the watchdog's on-demand report at the end of reprocess: $FINAL_REPORT"
+  step "the watchdog's on-demand report at the end of reprocess, pools still running: $FINAL_REPORT"
   render "$FINAL_REPORT"
 fi
 
@@ -93,12 +94,12 @@ step "knot-embed search --index hnsw (the HNSW index, built and saved next to th
 step "knot-embed stats"
 "$EMBED" stats --db "$DB"
 
-# ---- 5. the seed: shared pools must deadlock -------------------------------------------
-step "the seed: knot-embed reprocess --pools shared --channel-capacity 2 --threads 2 --force"
+# ---- 5. the stalled design: shared pools must deadlock ---------------------------------
+step "the stalled design: knot-embed reprocess --pools shared --channel-capacity 2 --threads 2 --force"
 echo "(stage 'reprocess' and the tokenizer share pool 'global'; this must deadlock and the"
 echo " watchdog must say so)"
-# The deadlock is a race, as in the seed ("the pipeline would sometimes
-# stall"): stage 'embed' must start a batch while stage 'reprocess' is in the
+# The deadlock is a race, as in the story (the pipeline stalled only
+# sometimes): stage 'embed' must start a batch while stage 'reprocess' is in the
 # middle of one. A run that escapes it completes (exit 0) and is run again.
 for attempt in 1 2 3; do
   set +e
@@ -108,7 +109,7 @@ for attempt in 1 2 3; do
   SEED_RC=$?
   set -e
   [ "$SEED_RC" -eq 0 ] || break
-  echo "(attempt $attempt completed: this run escaped the race; running the seed again)"
+  echo "(attempt $attempt completed: this run escaped the race; running it again)"
 done
 cat "$OUT_DIR/seed.err" >&2
 if [ "$SEED_RC" -eq 3 ]; then
@@ -124,23 +125,23 @@ if [ "$SEED_RC" -eq 3 ]; then
     echo "the timeline up to the deadlock (waits and pool occupancy; open it in ui.perfetto.dev"
     echo "or chrome://tracing): $OUT_DIR/seed-trace.json"
   fi
-  step "knot-embed stats (the seed's run is recorded as a deadlock)"
+  step "knot-embed stats (the stalled run is recorded as a deadlock)"
   "$EMBED" stats --db "$DB"
   # ---- 6. the same design under the compensate and fiber policies must complete ----------
-  step "the seed under --policy compensate: knot-embed reprocess --pools shared --policy compensate --channel-capacity 2 --threads 2 --force"
+  step "the stalled design under --policy compensate: knot-embed reprocess --pools shared --policy compensate --channel-capacity 2 --threads 2 --force"
   echo "(a worker blocked sending into 'processed' lets a spare thread run the tokenizer)"
   timeout --signal=KILL "$SEED_LIMIT_S" "$EMBED" reprocess --db "$DB" --pools shared \
     --policy compensate --channel-capacity 2 --threads 2 --force --report-dir "$REPORTS" ||
-    die "the seed under --policy compensate did not complete (exit code $?)"
-  step "the seed under --policy fiber: knot-embed reprocess --pools shared --policy fiber --channel-capacity 2 --threads 2 --force"
+    die "the stalled design under --policy compensate did not complete (exit code $?)"
+  step "the stalled design under --policy fiber: knot-embed reprocess --pools shared --policy fiber --channel-capacity 2 --threads 2 --force"
   echo "(a task blocked sending into 'processed' suspends on its fiber and its worker runs the tokenizer)"
   timeout --signal=KILL "$SEED_LIMIT_S" "$EMBED" reprocess --db "$DB" --pools shared \
     --policy fiber --channel-capacity 2 --threads 2 --force --report-dir "$REPORTS" ||
-    die "the seed under --policy fiber did not complete (exit code $?)"
+    die "the stalled design under --policy fiber did not complete (exit code $?)"
   step "main job done: outputs in $OUT_DIR"
   exit 0
 fi
 if [ "$SEED_RC" -eq 137 ]; then
-  die "the seed run hung for ${SEED_LIMIT_S}s without a watchdog verdict (killed)"
+  die "the stalled design hung for ${SEED_LIMIT_S}s without a watchdog verdict (killed)"
 fi
-die "the seed run ended with exit code $SEED_RC, not the expected 3 (deadlock reported)"
+die "the stalled design ended with exit code $SEED_RC, not the expected 3 (deadlock reported)"

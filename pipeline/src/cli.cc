@@ -2,12 +2,16 @@
 #include "knot/pipeline/cli.h"
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
+#include <string>
 
 #include "cli_commands.h"
 
 namespace knot::pipeline {
 
 namespace {
+
+constexpr int kExitUsage = 2;
 
 void add_common(CLI::App* cmd, detail::CommonArgs& common) {
   cmd->add_option("--db", common.db, "the database file")->required();
@@ -18,13 +22,36 @@ void add_common(CLI::App* cmd, detail::CommonArgs& common) {
   cmd->add_flag("--json", common.json, "print a machine-readable summary on stdout");
 }
 
+// unknown_subcommand() is the first argument when it names no subcommand
+// of `app` (knot-embed has no top-level option that takes a value, so the
+// first word that is not an option is the subcommand); empty otherwise.
+std::string unknown_subcommand(CLI::App& app, int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (word.starts_with("-")) {
+      continue;
+    }
+    const auto named =
+        app.get_subcommands([&word](CLI::App* sub) { return sub->check_name(word); });
+    return named.empty() ? word : std::string();
+  }
+  return {};
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
   CLI::App app{
       "knot-embed: keep HTML articles in SQLite, extract and embed them on knot's pipeline, "
-      "and search them"};
+      "and search them",
+      "knot-embed"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "knot-embed " KNOT_VERSION);
+  // Usage errors read "knot-embed: <what>", like every other message.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "knot-embed: " + std::string(e.what()) +
+           "\nRun 'knot-embed --help' (or 'knot-embed COMMAND --help') for more.\n";
+  });
 
   detail::IngestArgs ingest;
   CLI::App* ingest_cmd =
@@ -41,7 +68,7 @@ int run_cli(int argc, char** argv) {
   add_common(reprocess_cmd, reprocess.common);
   reprocess_cmd
       ->add_option("--pools", reprocess.pools,
-                   "shared: extraction and tokenizer share pool 'global' (the seed; can "
+                   "shared: extraction and tokenizer share pool 'global' (the stalled design; can "
                    "deadlock); separate: extraction on its own pool 'extract'")
       ->capture_default_str()
       ->check(CLI::IsMember({"shared", "separate"}));
@@ -92,11 +119,17 @@ int run_cli(int argc, char** argv) {
   CLI::App* stats_cmd = app.add_subcommand("stats", "counts, models and the last run");
   add_common(stats_cmd, stats.common);
 
+  if (const std::string word = unknown_subcommand(app, argc, argv); !word.empty()) {
+    std::fprintf(stderr,
+                 "knot-embed: unknown subcommand '%s' (the commands: ingest, reprocess, search, "
+                 "stats)\nRun 'knot-embed --help' for more.\n",
+                 word.c_str());
+    return kExitUsage;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
+    return app.exit(e) == 0 ? 0 : kExitUsage;
   }
   if (ingest_cmd->parsed()) {
     return detail::run_ingest(ingest);

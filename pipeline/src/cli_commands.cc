@@ -2,7 +2,9 @@
 // into clear messages and exit codes (cli.h).
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <optional>
@@ -20,6 +22,7 @@
 #include "knot/text/embedder.h"
 #include "knot/text/extract.h"
 #include "progress.h"
+#include "terminal_width.h"
 #include "watchdog_hook.h"
 
 namespace knot::pipeline::detail {
@@ -93,6 +96,22 @@ BlockingPolicy parse_policy(const std::string& policy) {
 
 int run_ingest(const IngestArgs& args) {
   try {
+    // When none of the paths exists there is nothing to ingest: fail before
+    // the database is opened, so that none is created.
+    const bool has_input = std::any_of(args.paths.begin(), args.paths.end(), [](const auto& p) {
+      std::error_code ec;
+      return std::filesystem::exists(p, ec);
+    });
+    if (!has_input) {
+      for (const std::string& path : args.paths) {
+        std::fprintf(stderr, "knot-embed ingest: %s: no such file or folder\n", path.c_str());
+      }
+      std::error_code ec;
+      std::fprintf(
+          stderr, "knot-embed ingest: nothing to ingest; %s %s\n", args.common.db.c_str(),
+          std::filesystem::exists(args.common.db, ec) ? "is unchanged" : "was not created");
+      return kExitFailure;
+    }
     Store store = Store::open(args.common.db, open_options(args.common, /*create=*/true));
     std::vector<std::filesystem::path> paths(args.paths.begin(), args.paths.end());
     IngestOptions options;
@@ -155,7 +174,15 @@ int run_reprocess(const ReprocessArgs& args) {
     options.store = open_options(args.common, /*create=*/false);
 
     const bool is_terminal = ::isatty(STDERR_FILENO) == 1;
-    ProgressPrinter printer(stderr, is_terminal);
+    // The terminal's width is asked before each redraw (the window may be
+    // resized meanwhile); $COLUMNS is read once, here.
+    const char* columns_env = std::getenv("COLUMNS");
+    const std::optional<std::string> columns_text =
+        columns_env != nullptr ? std::optional<std::string>(columns_env) : std::nullopt;
+    ProgressPrinter printer(stderr, is_terminal, std::chrono::seconds(2), [columns_text] {
+      return terminal_width(STDERR_FILENO, columns_text ? columns_text->c_str() : nullptr)
+          .value_or(ProgressPrinter::kDefaultColumns);
+    });
     if (!args.no_progress) {
       options.on_progress = [&printer](const ReprocessProgress& p) { printer(p); };
       options.progress_interval =
@@ -179,13 +206,17 @@ int run_reprocess(const ReprocessArgs& args) {
                  use_watchdog ? ", watchdog on" : ", watchdog off");
     std::fflush(info);
 
+    // The final report is taken while the pools still run (their workers
+    // idle), so that it shows them; after reprocess() returns they are gone.
+    std::optional<std::string> final_report;
+    if (use_watchdog && args.final_report) {
+      options.on_stages_done = [&final_report] {
+        final_report = request_final_report("knot-embed reprocess finished");
+      };
+    }
     ReprocessResult result = reprocess(args.common.db, *embedder, options);
     printer.finish();
 
-    std::optional<std::string> final_report;
-    if (use_watchdog && args.final_report) {
-      final_report = request_final_report("knot-embed reprocess finished");
-    }
     if (use_watchdog) {
       stop_pipeline_watchdog();
     }

@@ -2,12 +2,46 @@
 #include "progress.h"
 
 #include <algorithm>
+#include <utility>
 
 namespace knot::pipeline::detail {
 
+namespace {
+
+bool is_continuation_byte(char c) {
+  return (static_cast<unsigned char>(c) & 0xC0) == 0x80;
+}
+
+}  // namespace
+
 ProgressPrinter::ProgressPrinter(std::FILE* out, bool is_terminal,
-                                 std::chrono::milliseconds plain_interval)
-    : out_(out), is_terminal_(is_terminal), plain_interval_(plain_interval) {}
+                                 std::chrono::milliseconds plain_interval,
+                                 std::function<std::size_t()> columns)
+    : out_(out),
+      is_terminal_(is_terminal),
+      plain_interval_(plain_interval),
+      columns_(std::move(columns)) {}
+
+std::string ProgressPrinter::fit_line(std::string_view line, std::size_t columns) {
+  const std::size_t limit = columns > 1 ? columns - 1 : 1;
+  std::size_t num_code_points = 0;
+  for (char c : line) {
+    num_code_points += is_continuation_byte(c) ? 0 : 1;
+  }
+  if (num_code_points <= limit) {
+    return std::string(line);
+  }
+  // Keep limit - 1 code points and the ellipsis.
+  std::size_t kept = 0;
+  std::size_t end = 0;
+  while (end < line.size()) {
+    if (!is_continuation_byte(line[end]) && kept++ == limit - 1) {
+      break;
+    }
+    ++end;
+  }
+  return std::string(line.substr(0, end)) + "\u2026";
+}
 
 std::string ProgressPrinter::format(const ReprocessProgress& p) {
   double seconds = p.elapsed.count();
@@ -47,7 +81,9 @@ void ProgressPrinter::operator()(const ReprocessProgress& p) {
     int filled = std::clamp(static_cast<int>(done * kWidth), 0, kWidth);
     std::string bar = "[" + std::string(static_cast<std::size_t>(filled), '#') +
                       std::string(static_cast<std::size_t>(kWidth - filled), '.') + "] ";
-    std::fprintf(out_, "\r\033[K%s%s", bar.c_str(), text.c_str());
+    const std::size_t columns = columns_ ? columns_() : kDefaultColumns;
+    const std::string line = fit_line(bar + text, columns);
+    std::fprintf(out_, "\r\033[K%s", line.c_str());
     std::fflush(out_);
     has_drawn_ = true;
     return;
@@ -66,6 +102,7 @@ void ProgressPrinter::finish() {
   if (is_terminal_ && has_drawn_) {
     std::fprintf(out_, "\n");
     std::fflush(out_);
+    has_drawn_ = false;  // a second finish() adds no empty line
   }
 }
 

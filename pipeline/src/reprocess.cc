@@ -187,6 +187,9 @@ ReprocessResult reprocess(const std::filesystem::path& db_path, const text::Embe
   if (options.on_progress) {
     options.on_progress(sample());
   }
+  if (options.on_stages_done) {
+    options.on_stages_done();  // the pools still run until this function returns
+  }
 
   const detail::Counters& c = ctx.counters;
   result.items = load(c.written);

@@ -4,6 +4,11 @@
 // corrupted file, and --json output.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "knot/report/report_file.h"
 #include "pipeline_test_util.h"
 
 namespace knot::pipeline {
@@ -76,6 +81,43 @@ TEST(CliTest, WholeFlowOnTheCorpus) {
   EXPECT_TRUE(contains(r.out, "0 added, 0 updated, 30 unchanged")) << r.out;
 }
 
+// Regression: --final-report was taken after the pools had stopped and
+// said "on-demand report: 0 threads, 0 parked, 0 pools". It is now taken
+// while they still run: both pools and their workers are in it.
+TEST(CliTest, FinalReportShowsTheRunningPools) {
+  TempDir dir;
+  std::string db = (dir / "final.db").string();
+  std::string reports = (dir / "reports").string();
+  auto r = run_child({kEmbed, "ingest", testing::corpus_dir().string(), "--db", db}, dir.path(),
+                     seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_child({kEmbed, "reprocess", "--db", db, "--threads", "2", "--report-dir", reports,
+                 "--final-report", "--no-progress"},
+                dir.path(), seconds(90));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string prefix = "final report: ";
+  const std::size_t at = r.out.find(prefix);
+  ASSERT_NE(at, std::string::npos) << r.out;
+  const std::size_t end = r.out.find('\n', at);
+  const std::string path = r.out.substr(at + prefix.size(), end - at - prefix.size());
+
+  const knot::report::ParseResult parsed = knot::report::read_report_file(path);
+  ASSERT_TRUE(parsed.report) << path;
+  const knot::report::Report& report = *parsed.report;
+  std::vector<std::string> pools;
+  for (const auto& pool : report.pools) {
+    pools.push_back(pool.name);
+    EXPECT_EQ(pool.num_threads, 2u) << pool.name;
+  }
+  std::sort(pools.begin(), pools.end());
+  EXPECT_EQ(pools, (std::vector<std::string>{"extract", "global"})) << report.summary;
+  const auto workers = std::count_if(report.threads.begin(), report.threads.end(),
+                                     [](const auto& t) { return t.role == "worker"; });
+  EXPECT_GE(workers, 4) << report.summary;
+  EXPECT_FALSE(contains(report.summary, "0 threads")) << report.summary;
+  EXPECT_FALSE(contains(report.summary, " 0 pools")) << report.summary;
+}
+
 // reprocess, search and stats on a missing database: exit 2, a message that
 // names the file and says how to create it; nothing is created.
 TEST(CliTest, MissingDatabaseExitsTwo) {
@@ -105,6 +147,56 @@ TEST(CliTest, UnknownPolicyOrPoolsExitsTwo) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   r = run_child({kEmbed, "reprocess", "--db", db, "--pools", "many"}, dir.path(), seconds(30));
   EXPECT_EQ(r.exit_code, 2) << r.err;
+}
+
+// Usage errors exit 2 with one "knot-embed: ..." message; an unknown
+// subcommand is named as such; --version prints the project's version.
+TEST(CliTest, UsageErrorsExitTwoAndVersion) {
+  TempDir dir;
+  auto r = run_child({kEmbed, "frob"}, dir.path(), seconds(30));
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_EQ(r.err.rfind("knot-embed: unknown subcommand 'frob'", 0), 0u) << r.err;
+  EXPECT_TRUE(r.out.empty()) << r.out;
+
+  for (const std::vector<std::string>& argv :
+       {std::vector<std::string>{kEmbed},
+        {kEmbed, "ingest"},
+        {kEmbed, "stats", "--frob"},
+        {kEmbed, "search", "q", "--db", "x.db", "-k", "0"}}) {
+    r = run_child(argv, dir.path(), seconds(30));
+    EXPECT_EQ(r.exit_code, 2) << argv.size() << ": " << r.err;
+    EXPECT_EQ(r.err.rfind("knot-embed: ", 0), 0u) << r.err;
+  }
+
+  r = run_child({kEmbed, "--version"}, dir.path(), seconds(30));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "knot-embed " KNOT_VERSION "\n");
+}
+
+// Regression: `knot-embed ingest /nonexistent` created an empty database.
+// With no existing path it now fails (exit 1) and creates nothing; an
+// existing database is left as it was.
+TEST(CliTest, IngestOfNothingCreatesNoDatabase) {
+  TempDir dir;
+  const std::string db = (dir / "never.db").string();
+  const std::string missing = (dir / "nonexistent").string();
+  auto r = run_child({kEmbed, "ingest", missing, "--db", db}, dir.path(), seconds(30));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(contains(r.err, missing + ": no such file or folder")) << r.err;
+  EXPECT_TRUE(contains(r.err, "was not created")) << r.err;
+  for (const std::string suffix : {"", "-wal", "-shm", "-journal"}) {
+    EXPECT_FALSE(std::filesystem::exists(db + suffix)) << suffix;
+  }
+
+  r = run_child({kEmbed, "ingest", testing::corpus_dir().string(), "--db", db}, dir.path(),
+                seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto size = std::filesystem::file_size(db);
+  r = run_child({kEmbed, "ingest", missing, "--db", db}, dir.path(), seconds(30));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(contains(r.err, "is unchanged")) << r.err;
+  ASSERT_TRUE(std::filesystem::exists(db));
+  EXPECT_EQ(std::filesystem::file_size(db), size);
 }
 
 // A file that is not a database: exit 1 and a message naming it.

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "cli.h"
+#include "knot/view/terminal_width.h"
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   env.out_is_terminal = isatty(STDOUT_FILENO) == 1;
   env.no_color = std::getenv("NO_COLOR");
   env.xdg_runtime_dir = std::getenv("XDG_RUNTIME_DIR");
+  env.width = knot::view::output_width(STDOUT_FILENO, std::getenv("COLUMNS"));
   const int code = knot::dump::run_dump(argc, argv, std::cout, std::cerr, env);
   std::cout.flush();
   return code;

@@ -7,11 +7,13 @@
 #include <iostream>
 
 #include "knot/view/cli.h"
+#include "knot/view/terminal_width.h"
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
-  const int code = knot::view::run_cli(argc, argv, std::cout, std::cerr, isatty(STDOUT_FILENO) == 1,
-                                       std::getenv("NO_COLOR"));
+  const int code = knot::view::run_cli(
+      argc, argv, std::cout, std::cerr, isatty(STDOUT_FILENO) == 1, std::getenv("NO_COLOR"),
+      knot::view::output_width(STDOUT_FILENO, std::getenv("COLUMNS")));
   std::cout.flush();
   return code;
 }

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -158,9 +159,10 @@ TEST_F(KnotDumpTest, UnusableAdvertisementsExit4) {
   }
 }
 
-// Bad arguments: exit 1 before anything is looked up or signalled. A pid of
-// 0 or below would name a process group for kill(): refused.
-TEST_F(KnotDumpTest, BadArgumentsExit1) {
+// Bad arguments: exit 2 (a usage error, as in knot-view and knot-embed)
+// before anything is looked up or signalled. A pid of 0 or below would name
+// a process group for kill(): refused.
+TEST_F(KnotDumpTest, BadArgumentsExit2) {
   Deadline deadline(60s);
   const std::vector<std::vector<std::string>> cases = {
       {},
@@ -177,6 +179,8 @@ TEST_F(KnotDumpTest, BadArgumentsExit1) {
       {"1", "--html", "x.html", "--json"},
       {"1", "--similarity", "nearby"},
       {"1", "--binaries", "/tmp"},
+      {"1", "--width", "0"},
+      {"--frobnicate"},
   };
   for (const auto& args : cases) {
     std::string joined;
@@ -184,9 +188,17 @@ TEST_F(KnotDumpTest, BadArgumentsExit1) {
       joined += a + " ";
     SCOPED_TRACE(joined);
     const DumpResult r = dump(args);
-    EXPECT_EQ(r.code, 1) << describe(r);
-    EXPECT_FALSE(r.err.empty()) << describe(r);
+    EXPECT_EQ(r.code, 2) << describe(r);
+    EXPECT_EQ(r.err.rfind("knot-dump: ", 0), 0u) << describe(r);
   }
+}
+
+// --version prints the project's version, and is not an error.
+TEST_F(KnotDumpTest, Version) {
+  Deadline deadline(30s);
+  const DumpResult r = dump({"--version"});
+  EXPECT_EQ(r.code, 0) << describe(r);
+  EXPECT_EQ(r.out, "knot-dump " KNOT_VERSION "\n");
 }
 
 // ============================================================================
@@ -211,6 +223,32 @@ TEST_F(KnotDumpTest, AnswersWithTextRendering) {
       dump({std::to_string(fake.pid()), "--color=never", "--similarity", "top", "--full"});
   ASSERT_EQ(full.code, 0) << describe(full);
   EXPECT_NE(full.out.find("knot::Latch::wait"), std::string::npos) << describe(full);
+}
+
+// The text fits $COLUMNS (no terminal here), or --width above it.
+TEST_F(KnotDumpTest, TextFitsTheWidth) {
+  Deadline deadline(30s);
+  ChildProcess& fake = start_fake();
+  auto widest = [](const std::string& text) {
+    std::size_t widest_line = 0;
+    for (std::size_t start = 0, end = 0; (end = text.find('\n', start)) != std::string::npos;
+         start = end + 1) {
+      std::size_t n = 0;
+      for (std::size_t i = start; i < end; ++i)
+        n += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80 ? 1 : 0;
+      widest_line = std::max(widest_line, n);
+    }
+    return widest_line;
+  };
+  env_.push_back("COLUMNS=50");
+  const DumpResult narrow = dump({std::to_string(fake.pid()), "--color=never", "--full"});
+  ASSERT_EQ(narrow.code, 0) << describe(narrow);
+  EXPECT_LE(widest(narrow.out), 50u) << describe(narrow);
+  const DumpResult wider =
+      dump({std::to_string(fake.pid()), "--color=never", "--full", "--width", "70"});
+  ASSERT_EQ(wider.code, 0) << describe(wider);
+  EXPECT_LE(widest(wider.out), 70u) << describe(wider);
+  EXPECT_GT(widest(wider.out), 50u) << describe(wider);
 }
 
 // --symbolize resolves what the process left as an address only (the fake's

@@ -13,11 +13,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -53,7 +55,9 @@ RunResult run_view(const std::vector<std::string>& args, const fs::path& scratch
   argv.push_back(nullptr);
   std::vector<std::string> env_strings;
   for (char** e = environ; *e != nullptr; ++e) {
-    if (std::string_view(*e).starts_with("NO_COLOR="))
+    // The tests set these themselves: the caller's must not leak in.
+    if (std::string_view(*e).starts_with("NO_COLOR=") ||
+        std::string_view(*e).starts_with("COLUMNS="))
       continue;
     env_strings.emplace_back(*e);
   }
@@ -126,10 +130,10 @@ class CliTest : public ::testing::Test {
   fs::path dir_;
 };
 
-// expect_clean_error() checks an exit 2 with one clear line on stderr
+// expect_unreadable() checks an exit 1 with one clear line on stderr
 // naming the file, and nothing on stdout.
 void expect_unreadable(const RunResult& r, const std::string& path, const std::string& what) {
-  EXPECT_EQ(r.code, kExitUnreadable) << r.err;
+  EXPECT_EQ(r.code, kExitFailure) << r.err;
   EXPECT_EQ(r.err.rfind("knot-view: " + path + ": ", 0), 0u) << r.err;
   EXPECT_NE(r.err.find(what), std::string::npos) << r.err;
   EXPECT_TRUE(r.out.empty()) << r.out;
@@ -194,7 +198,7 @@ TEST_F(CliTest, DotAndJson) {
 }
 
 // --html writes a page to the file and says so on stderr; "-" is stdout;
-// an unwritable path is exit 1.
+// an unwritable path is exit 1 (a failure, not a usage error).
 TEST_F(CliTest, Html) {
   const std::string page = (dir_ / "page.html").string();
   const RunResult r = run({seed_path(), "--html", page});
@@ -209,13 +213,13 @@ TEST_F(CliTest, Html) {
   EXPECT_EQ(to_stdout.out.rfind("<!DOCTYPE html>", 0), 0u);
 
   const RunResult unwritable = run({"--html", "/nonexistent/dir/page.html", seed_path()});
-  EXPECT_EQ(unwritable.code, kExitUsage);
+  EXPECT_EQ(unwritable.code, kExitFailure);
   EXPECT_NE(unwritable.err.find("knot-view: /nonexistent/dir/page.html: cannot write the page"),
             std::string::npos);
 }
 
 // ---------------------------------------------------------------------------
-// Usage errors: exit 1
+// Usage errors: exit 2
 // ---------------------------------------------------------------------------
 
 struct UsageCase {
@@ -226,8 +230,9 @@ struct UsageCase {
 
 class CliUsageTest : public CliTest, public ::testing::WithParamInterface<UsageCase> {};
 
-// A bad command line is exit 1 with a message, never a report error.
-TEST_P(CliUsageTest, ExitsOne) {
+// A bad command line is exit 2 with a "knot-view: " message, never a
+// report error.
+TEST_P(CliUsageTest, ExitsTwo) {
   std::vector<std::string> args = GetParam().args;
   for (auto& arg : args) {
     if (arg == "SEED")
@@ -235,6 +240,8 @@ TEST_P(CliUsageTest, ExitsOne) {
   }
   const RunResult r = run(args);
   EXPECT_EQ(r.code, kExitUsage) << r.out << r.err;
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.err.rfind("knot-view: ", 0), 0u) << r.err;
   EXPECT_NE(r.err.find(GetParam().expected_in_stderr), std::string::npos) << r.err;
 }
 
@@ -250,8 +257,47 @@ INSTANTIATE_TEST_SUITE_P(
                   {"--symbolize", "--binaries", "/nonexistent", "SEED"},
                   "/nonexistent"},
         UsageCase{"DotAndJson", {"--dot", "--json", "SEED"}, "excludes"},
-        UsageCase{"HtmlOfSeveral", {"--html", "x.html", "SEED", "SEED"}, "show one report"}),
+        UsageCase{"HtmlOfSeveral", {"--html", "x.html", "SEED", "SEED"}, "show one report"},
+        UsageCase{"WidthNotANumber", {"--width", "wide", "SEED"}, "wide"},
+        UsageCase{"WidthZero", {"--width", "0", "SEED"}, "--width"}),
     [](const auto& test_case) { return std::string(test_case.param.name); });
+
+// --version prints the project's version, and is not an error.
+TEST_F(CliTest, Version) {
+  const RunResult r = run({"--version"});
+  EXPECT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_EQ(r.out, "knot-view " KNOT_VERSION "\n");
+}
+
+// The width: 100 into a file, $COLUMNS when set, --width above both; a
+// terminal's own width comes through run_cli() (main() asks the terminal).
+TEST_F(CliTest, Width) {
+  auto widest = [](const std::string& text) {
+    std::size_t widest_line = 0;
+    for (std::size_t start = 0, end = 0; (end = text.find('\n', start)) != std::string::npos;
+         start = end + 1)
+      widest_line = std::max(widest_line, end - start);  // the seed report is ASCII
+    return widest_line;
+  };
+  const RunResult file = run({seed_path()});
+  EXPECT_EQ(file.out, testing::read_file(testing::test_data_path("seed_deadlock.golden.txt")));
+  EXPECT_LE(widest(file.out), kDefaultWidth);
+
+  const RunResult columns = run({seed_path()}, {"COLUMNS=60"});
+  EXPECT_EQ(columns.code, kExitOk) << columns.err;
+  EXPECT_LE(widest(columns.out), 60u) << columns.out;
+  EXPECT_GT(widest(columns.out), 50u) << columns.out;
+
+  const RunResult flag = run({"--width", "72", seed_path()}, {"COLUMNS=60"});
+  EXPECT_LE(widest(flag.out), 72u) << flag.out;
+  EXPECT_GT(widest(flag.out), 60u) << flag.out;
+
+  const std::string path = seed_path();
+  const char* argv[] = {"knot-view", path.c_str()};
+  std::ostringstream out, err;
+  EXPECT_EQ(run_cli(2, argv, out, err, /*out_is_terminal=*/true, "1", /*width=*/50), kExitOk);
+  EXPECT_LE(widest(out.str()), 50u) << out.str();
+}
 
 // --help is not an error.
 TEST_F(CliTest, Help) {
@@ -262,7 +308,7 @@ TEST_F(CliTest, Help) {
 }
 
 // ---------------------------------------------------------------------------
-// Bad input: exit 2 with a clear message, or a safe rendering
+// Bad input: exit 1 with a clear message, or a safe rendering
 // ---------------------------------------------------------------------------
 
 TEST_F(CliTest, MissingFile) {
@@ -457,7 +503,7 @@ TEST_F(CliTest, FilesListWithUnreadable) {
   const std::string a = copy_seed(dir_ / "a.json", "2024-05-01T12:00:00Z", "report a", 1000);
   const std::string b = write("b.json", "{");
   const RunResult r = run({a, b});
-  EXPECT_EQ(r.code, kExitUnreadable);
+  EXPECT_EQ(r.code, kExitFailure);
   EXPECT_NE(r.out.find("report a"), std::string::npos);
   EXPECT_NE(r.out.find("unreadable"), std::string::npos);
   // The error, without the path that the FILE column already shows.
@@ -466,11 +512,11 @@ TEST_F(CliTest, FilesListWithUnreadable) {
   EXPECT_NE(r.err.find("knot-view: " + b + ": not valid JSON"), std::string::npos) << r.err;
 }
 
-// A folder without reports is exit 2 with a message.
+// A folder without reports is exit 1 with a message.
 TEST_F(CliTest, EmptyFolder) {
   fs::create_directories(dir_ / "empty");
   const RunResult r = run({(dir_ / "empty").string()});
-  EXPECT_EQ(r.code, kExitUnreadable);
+  EXPECT_EQ(r.code, kExitFailure);
   EXPECT_NE(r.err.find("no knot-*.json reports in this folder"), std::string::npos);
 }
 

@@ -12,6 +12,8 @@ namespace knot::view {
 namespace {
 
 constexpr std::int64_t kSecond = 1'000'000'000;
+// Wide enough for one line per report with an 80-character summary.
+constexpr std::size_t kWide = 200;
 
 ListEntry entry(const std::string& path, std::int64_t modified_s, const std::string& verdict_time,
                 const std::string& summary) {
@@ -41,7 +43,7 @@ TEST(RenderListTest, NewestFirst) {
   broken.error = "not valid JSON (truncated or malformed)";
   entries.push_back(broken);
 
-  const std::string list = render_list(entries, false);
+  const std::string list = render_list(entries, false, kWide);
   const std::size_t header = list.find("TIME");
   const std::size_t third = list.find("third");
   const std::size_t second = list.find("second");
@@ -74,13 +76,39 @@ TEST(RenderListTest, KindsAndHostileSummaries) {
   suspected.report->verdict->kind = "pool_exhaustion";
   suspected.report->verdict->is_proven = false;
   auto hostile = entry("/r/knot-y.json", 2, "2024-05-01T11:00:00Z", "\x1b[2Jgone\x1b]0;t\x07");
-  const std::string list = render_list({suspected, hostile}, false);
+  const std::string list = render_list({suspected, hostile}, false, kWide);
   EXPECT_NE(list.find("pool_exhaustion (suspected)"), std::string::npos);
   EXPECT_NE(list.find(std::string(80, 's') + "\xe2\x80\xa6"), std::string::npos);
   EXPECT_EQ(list.find(std::string(81, 's')), std::string::npos);
   EXPECT_NE(list.find("\\x1b[2Jgone\\x1b]0;t\\x07"), std::string::npos);
   EXPECT_EQ(list.find('\x1b'), std::string::npos);
   EXPECT_NE(render_list({suspected}, true).find("\x1b[1;33mpool_exhaustion"), std::string::npos);
+}
+
+// Narrower than a one-line row, each summary goes under its row, indented
+// and cut to the width; the file's name stays whole.
+TEST(RenderListTest, NarrowPutsSummariesUnderTheirRows) {
+  const std::string long_name = "/r/knot-deadlock-20261129T004600Z-22524-1.json";
+  const std::string summary =
+      "Deadlock: thread 'embed' waits for tasks queued in pool 'global', " + std::string(100, 'x');
+  const std::string list =
+      render_list({entry(long_name, 1, "2024-05-01T12:00:00Z", summary)}, false, 80);
+  EXPECT_EQ(list.rfind("TIME                  KIND      PROCESS            FILE\n", 0), 0u) << list;
+  EXPECT_NE(list.find("knot-embed [4242]  knot-deadlock-20261129T004600Z-22524-1.json\n"
+                      "  Deadlock: thread 'embed' waits"),
+            std::string::npos)
+      << list;
+  for (std::size_t start = 0, end = 0; (end = list.find('\n', start)) != std::string::npos;
+       start = end + 1) {
+    const std::string line = list.substr(start, end - start);
+    if (line.starts_with("  ")) {
+      EXPECT_EQ(line.size(), 2 + 77 + 3u) << line;  // 78 code points, the last "…" (3 bytes)
+    }
+  }
+  // At 200 columns the same report is one line.
+  const std::string wide =
+      render_list({entry(long_name, 1, "2024-05-01T12:00:00Z", summary)}, false, kWide);
+  EXPECT_NE(wide.find("SUMMARY"), std::string::npos) << wide;
 }
 
 }  // namespace

@@ -80,9 +80,10 @@ TEST(RenderTextTest, SectionsInOrder) {
   }
 }
 
-// Pool occupancy: workers by state, queued (injector + deques), pending, completed.
+// Pool occupancy: workers by state, queued (injector + deques), pending,
+// completed (at 120 columns, where the table fits with its full spacing).
 TEST(RenderTextTest, PoolOccupancyRow) {
-  const std::string text = render_text(seed_report(), {});
+  const std::string text = render_text(seed_report(), {.width = 120});
   // threads 2; running, searching, sleeping 0; parked 2; queued 3 + 1;
   // pending 67; completed 1880; spares 0. No worker in another state: no
   // OTHER column.
@@ -95,7 +96,7 @@ TEST(RenderTextTest, PoolOccupancyRow) {
   EXPECT_NE(text.find("\n  queued in 'global' by thread 'embed' (3)\n"), std::string::npos);
   auto report = seed_report();
   report.pools[0].workers[1].state = "stopped";
-  EXPECT_NE(render_text(report, {}).find("PARKED  OTHER  QUEUED"), std::string::npos);
+  EXPECT_NE(render_text(report, {.width = 120}).find("PARKED  OTHER  QUEUED"), std::string::npos);
 }
 
 // knot's own frames fold into one line per run; --full shows them.

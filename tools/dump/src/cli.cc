@@ -11,6 +11,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <ostream>
 #include <string>
@@ -68,6 +69,10 @@ int run_dump(int argc, const char* const* argv, std::ostream& out, std::ostream&
              const DumpEnvironment& env) {
   CLI::App app{"knot-dump: ask a live knot process for a report and show it (docs/tools.md)",
                "knot-dump"};
+  app.set_version_flag("--version", "knot-dump " KNOT_VERSION);
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "knot-dump: " + std::string(e.what()) + "\nRun 'knot-dump --help' for more.\n";
+  });
   std::string pid_text;
   double timeout_seconds = 10;
   std::string html_path;
@@ -78,6 +83,7 @@ int run_dump(int argc, const char* const* argv, std::ostream& out, std::ostream&
   std::string similarity_name = "exact";
   bool should_symbolize = false;
   std::string binaries_dir;
+  std::size_t width = 0;
   app.add_option("PID", pid_text, "the process to ask (it must run the knot watchdog)")->required();
   app.add_option("--timeout", timeout_seconds, "seconds to wait for the report (default 10)");
   auto* html =
@@ -93,6 +99,11 @@ int run_dump(int argc, const char* const* argv, std::ostream& out, std::ostream&
   app.add_option("--similarity", similarity_name,
                  "group threads by: exact stacks, same functions, same top frame")
       ->check(CLI::IsMember({"exact", "functions", "top"}));
+  app.add_option("--width", width,
+                 "fit the text to COLUMNS (at least 40; default: the terminal's width, else "
+                 "$COLUMNS, else 100)")
+      ->check(CLI::Range(std::size_t{1}, std::size_t{10000}))
+      ->option_text("COLUMNS");
   auto* symbolize_flag =
       app.add_flag("--symbolize", should_symbolize,
                    "resolve frames that have only an address, from the binaries (libdw)");
@@ -147,7 +158,7 @@ int run_dump(int argc, const char* const* argv, std::ostream& out, std::ostream&
     if (const std::string why = write_private_file(html_path, knot::view::render_html(report));
         !why.empty()) {
       err << "knot-dump: " << html_path << ": cannot write: " << why << '\n';
-      return kExitUsage;
+      return kExitFailure;
     }
     err << "knot-dump: wrote " << html_path << '\n';
   } else if (is_json) {
@@ -160,12 +171,13 @@ int run_dump(int argc, const char* const* argv, std::ostream& out, std::ostream&
                                                 env.out_is_terminal, env.no_color);
     render.full = is_full;
     render.similarity = *knot::view::parse_similarity(similarity_name);
+    render.width = width != 0 ? width : env.width;
     out << knot::view::render_text(report, render);
   }
   out.flush();
   if (!out) {
     err << "knot-dump: cannot write the output\n";
-    return kExitUsage;
+    return kExitFailure;
   }
   return kExitOk;
 }

@@ -6,7 +6,10 @@
 //   run_dump()       parse the arguments, ask the process, show the report
 #pragma once
 
+#include <cstddef>
 #include <iosfwd>
+
+#include "knot/view/terminal_width.h"
 
 namespace knot::dump {
 
@@ -16,6 +19,9 @@ struct DumpEnvironment {
   bool out_is_terminal = false;
   const char* no_color = nullptr;         // $NO_COLOR, nullptr when unset
   const char* xdg_runtime_dir = nullptr;  // $XDG_RUNTIME_DIR, nullptr when unset
+  // Columns for the text rendering unless --width says (main() passes
+  // knot::view::output_width() of stdout: the terminal's, $COLUMNS, 100).
+  std::size_t width = knot::view::kDefaultWidth;
 };
 
 // run_dump() runs knot-dump with `argv` (argv[0] is the program): asks the

@@ -40,7 +40,7 @@ bool is_permission_error(int os_error) {
 std::pair<int, std::string> listing_failure(const ReportFileError& e) {
   if (is_permission_error(e.os_error()))
     return {kExitPermission, std::string("permission denied: ") + e.what()};
-  return {kExitUnreadable, e.what()};
+  return {kExitFailure, e.what()};
 }
 
 // Listing is the report folder's files, or why it could not be listed. A
@@ -166,8 +166,8 @@ RequestOutcome request_report(const RequestOptions& options) {
       return fail(kExitPermission, {"permission denied: cannot send signal " +
                                     std::to_string(ad.signal) + " to " + process + owner});
     }
-    return fail(kExitUsage, {"cannot send signal " + std::to_string(ad.signal) + " to " + process +
-                             ": " + std::strerror(e)});
+    return fail(kExitFailure, {"cannot send signal " + std::to_string(ad.signal) + " to " +
+                               process + ": " + std::strerror(e)});
   }
 
   // 5. The answer.

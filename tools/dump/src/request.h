@@ -28,10 +28,12 @@
 
 namespace knot::dump {
 
-// Exit codes of knot-dump (1 and 2 mean what they mean for knot-view).
+// Exit codes of knot-dump (0, 1 and 2 mean what they mean for knot-view and
+// knot-embed: 2 is always a usage error).
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitUsage = 1;       // bad arguments, or the output could not be written
-inline constexpr int kExitUnreadable = 2;  // the report folder could not be read
+inline constexpr int kExitFailure = 1;     // the report folder could not be read, the signal not
+                                           // sent, or the output not written
+inline constexpr int kExitUsage = 2;       // bad arguments
 inline constexpr int kExitNoProcess = 3;   // no such process, or it exited while we waited
 inline constexpr int kExitNoWatchdog = 4;  // it does not advertise a (usable) knot watchdog
 inline constexpr int kExitPermission = 5;  // we may not signal it or read its files

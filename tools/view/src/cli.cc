@@ -1,6 +1,7 @@
 // knot-view's command line (cli.h): options, which reports to read, and
 // which renderer writes what where. Errors go to stderr as
-// "knot-view: <file>: <what>"; exit codes are in cli.h.
+// "knot-view: <file>: <what>", usage errors as "knot-view: <what>"; exit
+// codes are in cli.h.
 
 #include "knot/view/cli.h"
 
@@ -8,6 +9,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstddef>
 #include <fstream>
 #include <new>
 #include <optional>
@@ -41,12 +43,18 @@ struct Options {
   std::string binaries_dir;
   std::string similarity = "exact";
   std::string color = "auto";
+  std::size_t width = 0;  // 0: the caller's (the terminal's, $COLUMNS, 100)
 };
 
 class Cli {
  public:
-  Cli(std::ostream& out, std::ostream& err, bool out_is_terminal, const char* no_color_env)
-      : out_(out), err_(err), out_is_terminal_(out_is_terminal), no_color_env_(no_color_env) {}
+  Cli(std::ostream& out, std::ostream& err, bool out_is_terminal, const char* no_color_env,
+      std::size_t width)
+      : out_(out),
+        err_(err),
+        out_is_terminal_(out_is_terminal),
+        no_color_env_(no_color_env),
+        width_(width) {}
 
   int run(int argc, const char* const* argv) {
     CLI::App app{
@@ -54,9 +62,15 @@ class Cli {
         "--dot, --json). Several reports or a folder: a list, newest first.",
         "knot-view"};
     app.footer(
-        "Exit codes: 0 ok, 1 usage error or output not writable, 2 a report could not be read.\n"
+        "Exit codes: 0 ok, 1 a report could not be read or the output not written, 2 usage "
+        "error.\n"
         "Colour: on a terminal unless NO_COLOR is set; --color=always forces it.\n"
+        "Width: the terminal's, else $COLUMNS, else 100; --width sets it.\n"
         "Documentation: docs/tools.md");
+    app.set_version_flag("--version", "knot-view " KNOT_VERSION);
+    app.failure_message([](const CLI::App*, const CLI::Error& e) {
+      return "knot-view: " + std::string(e.what()) + "\nRun 'knot-view --help' for more.\n";
+    });
     app.add_option("reports", options_.inputs, "Report files (knot-*.json) or folders of them")
         ->required();
     auto* html = app.add_option("--html", options_.html_path,
@@ -76,6 +90,11 @@ class Cli {
     app.add_option("--color", options_.color, "Colour: auto, always or never")
         ->check(CLI::IsMember({"auto", "always", "never"}))
         ->capture_default_str();
+    app.add_option("--width", options_.width,
+                   "Fit the text to COLUMNS (at least 40; default: the terminal's width, else "
+                   "$COLUMNS, else 100)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{10000}))
+        ->type_name("COLUMNS");
     app.add_flag("--latest", options_.is_latest,
                  "Show only the newest report (by modification time) of those named");
     auto* symbolize_flag =
@@ -112,12 +131,12 @@ class Cli {
           const auto listed = knot::report::list_report_files(input);
           if (listed.empty()) {
             error(input + ": no knot-*.json reports in this folder");
-            code = kExitUnreadable;
+            code = kExitFailure;
           }
           files.insert(files.end(), listed.begin(), listed.end());
         } catch (const knot::report::ReportFileError& e) {
           error(e.what());
-          code = kExitUnreadable;
+          code = kExitFailure;
         }
       } else {
         const std::int64_t ns =
@@ -131,7 +150,7 @@ class Cli {
       return kExitUsage;
     }
     if (files.empty())
-      return code == kExitOk ? kExitUnreadable : code;
+      return code == kExitOk ? kExitFailure : code;
     if (!is_single)
       return std::max(code, show_list(files));
     if (options_.is_latest) {
@@ -178,7 +197,7 @@ class Cli {
     std::optional<Report> report = load(path, why);
     if (!report) {
       error(why);
-      return kExitUnreadable;
+      return kExitFailure;
     }
     if (options_.should_symbolize) {
       const SymbolizeResult result =
@@ -197,6 +216,7 @@ class Cli {
       render.color = use_color();
       render.full = options_.is_full;
       render.similarity = parse_similarity(options_.similarity).value_or(Similarity::kExact);
+      render.width = width();
       out_ << render_text(*report, render);
     }
     return kExitOk;
@@ -212,7 +232,7 @@ class Cli {
     file.close();
     if (!file) {
       error(path + ": cannot write the page");
-      return kExitUsage;
+      return kExitFailure;
     }
     err_ << "knot-view: wrote " << terminal_safe(path) << "\n";
     return kExitOk;
@@ -232,16 +252,18 @@ class Cli {
       entry.report = load(file.path, entry.error);
       if (!entry.report) {
         error(entry.error);
-        code = kExitUnreadable;
+        code = kExitFailure;
         // The list names the file in its own column.
         if (entry.error.starts_with(file.path + ": "))
           entry.error.erase(0, file.path.size() + 2);
       }
       entries.push_back(std::move(entry));
     }
-    out_ << render_list(entries, use_color());
+    out_ << render_list(entries, use_color(), width());
     return code;
   }
+
+  std::size_t width() const { return options_.width != 0 ? options_.width : width_; }
 
   bool use_color() const {
     const ColorMode mode = parse_color_mode(options_.color).value_or(ColorMode::kAuto);
@@ -259,21 +281,22 @@ class Cli {
   std::ostream& err_;
   bool out_is_terminal_;
   const char* no_color_env_;
+  std::size_t width_;
   Options options_;
 };
 
 }  // namespace
 
 int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
-            bool out_is_terminal, const char* no_color_env) {
+            bool out_is_terminal, const char* no_color_env, std::size_t width) {
   try {
-    return Cli(out, err, out_is_terminal, no_color_env).run(argc, argv);
+    return Cli(out, err, out_is_terminal, no_color_env, width).run(argc, argv);
   } catch (const std::bad_alloc&) {
     err << "knot-view: out of memory (is the report too large?)\n";
-    return kExitUnreadable;
+    return kExitFailure;
   } catch (const std::exception& e) {
     err << "knot-view: " << terminal_safe(e.what()) << "\n";
-    return kExitUnreadable;
+    return kExitFailure;
   }
 }
 

@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <ctime>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "knot/view/escape.h"
 #include "knot/view/palette.h"
 #include "knot/view/render.h"
 #include "text_format.h"
+#include "text_layout.h"
 
 namespace knot::view {
 
@@ -16,8 +18,12 @@ namespace {
 
 using Role = Palette::Role;
 
-constexpr std::size_t kMaxSummary = 80;
+using detail::display_width;
+
+constexpr std::size_t kMaxSummary = 80;  // in the one-line layout
 constexpr std::size_t kMaxCell = 40;
+constexpr std::size_t kSummaryColumn = 3;
+constexpr std::string_view kSummaryIndent = "  ";  // in the two-line layout
 
 // utc_time() is `ns` since the epoch as "YYYY-MM-DDTHH:MM:SSZ".
 std::string utc_time(std::int64_t ns) {
@@ -34,6 +40,7 @@ struct Row {
   double time = 0;  // seconds since the epoch, for sorting
   const ListEntry* entry = nullptr;
   std::vector<std::string> cells;  // time, kind, process, summary, file (terminal-safe)
+  std::string summary;             // the whole summary (cells[3] is cut)
 };
 
 Row make_row(const ListEntry& entry) {
@@ -62,16 +69,10 @@ Row make_row(const ListEntry& entry) {
   }
   row.cells = {terminal_safe(truncate_text(time, kMaxCell)),
                terminal_safe(truncate_text(kind, kMaxCell)),
-               terminal_safe(truncate_text(process, kMaxCell)),
-               terminal_safe(truncate_text(summary, kMaxSummary)),
+               terminal_safe(truncate_text(process, kMaxCell)), "",
                terminal_safe(detail::module_basename(entry.path))};
+  row.summary = std::move(summary);
   return row;
-}
-
-std::size_t display_width(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
 }
 
 Role kind_role(const ListEntry& entry) {
@@ -85,7 +86,7 @@ Role kind_role(const ListEntry& entry) {
 
 }  // namespace
 
-std::string render_list(const std::vector<ListEntry>& entries, bool color) {
+std::string render_list(const std::vector<ListEntry>& entries, bool color, std::size_t width) {
   const Palette palette(color);
   std::vector<Row> rows;
   rows.reserve(entries.size());
@@ -97,13 +98,31 @@ std::string render_list(const std::vector<ListEntry>& entries, bool color) {
     return a.entry->path < b.entry->path;
   });
 
-  const std::vector<std::string> header = {"TIME", "KIND", "PROCESS", "SUMMARY", "FILE"};
-  std::vector<std::size_t> widths;
-  for (const auto& title : header)
-    widths.push_back(title.size());
-  for (const auto& row : rows) {
-    for (std::size_t c = 0; c < row.cells.size(); ++c)
-      widths[c] = std::max(widths[c], display_width(row.cells[c]));
+  std::vector<std::string> header = {"TIME", "KIND", "PROCESS", "SUMMARY", "FILE"};
+  for (auto& row : rows)
+    row.cells[kSummaryColumn] = truncate_text(terminal_safe(row.summary), kMaxSummary);
+  auto column_widths = [&] {
+    std::vector<std::size_t> widths;
+    for (const auto& title : header)
+      widths.push_back(title.size());
+    for (const auto& row : rows) {
+      for (std::size_t c = 0; c < row.cells.size(); ++c)
+        widths[c] = std::max(widths[c], display_width(row.cells[c]));
+    }
+    return widths;
+  };
+  std::vector<std::size_t> widths = column_widths();
+  std::size_t table_width = 0;
+  for (std::size_t w : widths)
+    table_width += w + 2;
+  // Too wide for one line per report: the summary goes on a line of its own
+  // under its row, cut to the width.
+  const bool is_split = table_width - 2 > std::max(width, kMinWidth);
+  if (is_split) {
+    header.erase(header.begin() + kSummaryColumn);
+    for (auto& row : rows)
+      row.cells.erase(row.cells.begin() + kSummaryColumn);
+    widths = column_widths();
   }
   auto line = [&](const std::vector<std::string>& cells, const Row* row) {
     std::string out;
@@ -118,8 +137,14 @@ std::string render_list(const std::vector<ListEntry>& entries, bool color) {
     return out;
   };
   std::string out = palette.paint(Role::kMuted, line(header, nullptr)) + "\n";
-  for (const auto& row : rows)
+  for (const auto& row : rows) {
     out += line(row.cells, &row) + "\n";
+    if (is_split && !row.summary.empty()) {
+      // truncate_text() keeps `room` code points and adds "…".
+      const std::size_t room = std::max(width, kMinWidth) - kSummaryIndent.size() - 1;
+      out += std::string(kSummaryIndent) + truncate_text(terminal_safe(row.summary), room) + "\n";
+    }
+  }
   return out;
 }
 

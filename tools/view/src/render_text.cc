@@ -1,7 +1,8 @@
 // The terminal diagnosis (render.h: render_text). Sections in the order a
 // reader needs them: verdict, summary, cycle, pools, resources, threads,
 // then the narrative and advice. Every report string goes through
-// terminal_safe() before it is painted.
+// terminal_safe() before it is painted, and every line is fitted to the
+// width (text_layout.h) without cutting what it says.
 
 #include <algorithm>
 #include <string>
@@ -12,34 +13,38 @@
 #include "knot/view/render.h"
 #include "report_index.h"
 #include "text_format.h"
+#include "text_layout.h"
 
 namespace knot::view {
 
 namespace {
 
+using detail::display_width;
 using detail::FrameClass;
 using detail::ReportIndex;
+using detail::Span;
 using knot::report::Frame;
 using knot::report::Report;
 using knot::report::Thread;
 using Role = Palette::Role;
 
-constexpr std::size_t kWrapWidth = 98;
 constexpr std::size_t kMaxNamesPerGroup = 10;
 constexpr std::size_t kMaxWaitsPerGroup = 3;
 constexpr std::size_t kMaxFunctionLength = 300;
 constexpr std::size_t kMaxCellLength = 40;
-
-std::size_t display_width(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
+// Indentation: sections at 2, their details at 4, a frame's text at 6, and
+// the continuation of a broken frame at 8.
+constexpr std::string_view kFrameIndent = "      ";
+constexpr std::string_view kFrameContinuation = "        ";
 
 class TextRenderer {
  public:
   TextRenderer(const Report& report, const RenderOptions& options)
-      : report_(report), index_(report), options_(options), palette_(options.color) {}
+      : report_(report),
+        index_(report),
+        options_(options),
+        palette_(options.color),
+        width_(std::max(options.width, kMinWidth)) {}
 
   std::string render() {
     verdict();
@@ -53,6 +58,17 @@ class TextRenderer {
 
  private:
   static std::string safe(std::string_view text) { return terminal_safe(text); }
+
+  // wrap() appends `spans` as one paragraph fitted to the width.
+  void wrap(const std::vector<Span>& spans, std::string_view first_indent,
+            std::string_view indent) {
+    out_ += detail::wrap_spans(spans, width_, first_indent, indent, palette_);
+  }
+  // prose() appends plain text wrapped under `indent`.
+  void prose(std::string_view text, std::string_view indent) {
+    out_ += detail::wrap_text(text, text_width(indent), indent);
+  }
+  std::size_t text_width(std::string_view indent) const { return width_ - indent.size(); }
 
   void heading(std::string_view title) {
     out_ += '\n';
@@ -68,18 +84,17 @@ class TextRenderer {
     Role role = Role::kHeading;
     if (report_.verdict && report_.verdict->kind != "on_demand")
       role = report_.verdict->is_proven ? Role::kVerdictProven : Role::kVerdictSuspected;
-    out_ += palette_.paint(role, safe(detail::verdict_title(report_)));
-    if (const std::string detail = detail::verdict_detail(report_); !detail.empty())
-      out_ += " " + safe(detail);
-    out_ += '\n';
-    out_ += palette_.paint(Role::kMuted, safe(detail::process_line(report_.process))) + "\n";
+    wrap({{safe(detail::verdict_title(report_)), role},
+          {" " + safe(detail::verdict_detail(report_)), std::nullopt}},
+         "", "  ");
+    wrap({{safe(detail::process_line(report_.process)), Role::kMuted}}, "", "  ");
     std::string about = "report " + (report_.id.empty() ? std::string("(no id)") : report_.id);
     if (!report_.trigger.empty())
       about += ", trigger " + report_.trigger;
-    out_ += palette_.paint(Role::kMuted, safe(about)) + "\n";
+    wrap({{safe(about), Role::kMuted}}, "", "  ");
     if (!report_.summary.empty()) {
       out_ += '\n';
-      out_ += detail::wrap_text(safe(report_.summary), kWrapWidth + 2, "");
+      prose(safe(report_.summary), "");
     }
   }
 
@@ -91,12 +106,13 @@ class TextRenderer {
     if (index_.cycle_steps().empty())
       return;
     heading("Cycle");
-    out_ += "  " + palette_.paint(Role::kCycle, safe(index_.cycle_chain())) + "\n";
+    wrap({{safe(index_.cycle_chain()), Role::kCycle}}, "  ", "    ");
     for (const auto& [from, to] : index_.cycle_steps()) {
       const knot::report::Edge* edge = index_.edge_between(from, to);
       const std::string relation = edge != nullptr && !edge->label.empty() ? edge->label : "->";
-      out_ += "    " + safe(index_.node_label(from)) + " " + safe(relation) + " " +
-              safe(index_.node_label(to)) + "\n";
+      const std::string step =
+          safe(index_.node_label(from)) + " " + safe(relation) + " " + safe(index_.node_label(to));
+      wrap({{step, std::nullopt}}, "    ", "      ");
     }
   }
 
@@ -130,23 +146,55 @@ class TextRenderer {
     table(rows);
     for (const auto& pool : report_.pools) {
       if (const std::string line = detail::queued_by_line(pool, index_); !line.empty())
-        out_ += detail::wrap_text(safe(line), kWrapWidth, "  ");
+        wrap({{safe(line), std::nullopt}}, "  ", "    ");
     }
   }
 
   // table() writes rows with aligned columns: the first two left-aligned
   // (names), the rest right-aligned (numbers); the first row is the header.
+  // Too wide with two spaces between columns, it tries one; still too
+  // wide, it splits into several tables, each starting with the first
+  // column, so that no cell is ever cut.
   void table(const std::vector<std::vector<std::string>>& rows) {
     std::vector<std::size_t> widths(rows.front().size(), 0);
     for (const auto& row : rows) {
       for (std::size_t c = 0; c < row.size(); ++c)
         widths[c] = std::max(widths[c], display_width(row[c]));
     }
+    auto line_width = [&](const std::vector<std::size_t>& columns, std::size_t gap) {
+      std::size_t total = 0;
+      for (std::size_t c : columns)
+        total += gap + widths[c];
+      return total;  // the first gap is the table's indent, as wide as a gap
+    };
+    std::vector<std::size_t> all(widths.size());
+    for (std::size_t c = 0; c < all.size(); ++c)
+      all[c] = c;
+    if (line_width(all, 2) <= width_ || line_width(all, 1) + 1 <= width_) {
+      table_part(rows, widths, all, line_width(all, 2) <= width_ ? 2 : 1);
+      return;
+    }
+    std::vector<std::size_t> part = {0};
+    for (std::size_t c = 1; c < widths.size(); ++c) {
+      if (part.size() > 1 && line_width(part, 2) + 2 + widths[c] > width_) {
+        table_part(rows, widths, part, 2);
+        out_ += '\n';
+        part = {0};
+      }
+      part.push_back(c);
+    }
+    table_part(rows, widths, part, 2);
+  }
+
+  void table_part(const std::vector<std::vector<std::string>>& rows,
+                  const std::vector<std::size_t>& widths, const std::vector<std::size_t>& columns,
+                  std::size_t gap) {
     for (std::size_t r = 0; r < rows.size(); ++r) {
       std::string line;
-      for (std::size_t c = 0; c < rows[r].size(); ++c) {
+      for (std::size_t i = 0; i < columns.size(); ++i) {
+        const std::size_t c = columns[i];
         const std::string padding(widths[c] - display_width(rows[r][c]), ' ');
-        line += "  ";
+        line += i == 0 ? "  " : std::string(gap, ' ');
         line += c < 2 ? rows[r][c] + padding : padding + rows[r][c];
       }
       while (!line.empty() && line.back() == ' ')
@@ -161,13 +209,14 @@ class TextRenderer {
       return;
     heading(index_.cycle_steps().empty() ? "Resources waited on" : "Resources in the cycle");
     for (const auto* resource : focus) {
-      out_ += "  " + palette_.paint(Role::kName, safe(detail::resource_title(*resource))) +
-              palette_.paint(Role::kMuted, " (id " + std::to_string(resource->id) + ")") + "\n";
+      wrap({{safe(detail::resource_title(*resource)), Role::kName},
+            {" (id " + std::to_string(resource->id) + ")", Role::kMuted}},
+           "  ", "    ");
       std::string facts;
       for (const auto& fact : detail::resource_facts(*resource, index_))
         facts += (facts.empty() ? "" : ", ") + fact;
       if (!facts.empty())
-        out_ += detail::wrap_text(safe(facts), kWrapWidth - 4, "    ");
+        prose(safe(facts), "    ");
     }
   }
 
@@ -182,9 +231,12 @@ class TextRenderer {
     // Groups with a thread in the cycle come first.
     std::stable_partition(buckets.begin(), buckets.end(),
                           [&](const Bucket& b) { return bucket_in_cycle(b); });
-    heading("Threads: " + std::to_string(report_.threads.size()) + " in " +
-            std::to_string(buckets.size()) + (buckets.size() == 1 ? " group" : " groups") +
-            " (grouped by " + std::string(group_description()) + ")");
+    out_ += '\n';
+    wrap({{"Threads: " + std::to_string(report_.threads.size()) + " in " +
+               std::to_string(buckets.size()) + (buckets.size() == 1 ? " group" : " groups") +
+               " (grouped by " + std::string(group_description()) + ")",
+           Role::kHeading}},
+         "", "  ");
     for (const Bucket& bucket : buckets)
       group(bucket);
   }
@@ -217,18 +269,23 @@ class TextRenderer {
       names += (i == 0 ? "" : ", ") + detail::thread_display(*members[i]);
     if (members.size() > kMaxNamesPerGroup)
       names += " and " + std::to_string(members.size() - kMaxNamesPerGroup) + " more";
-    std::string count =
-        std::to_string(members.size()) + (members.size() == 1 ? " thread" : " threads");
-    if (bucket_in_cycle(bucket))
-      count += ", " + palette_.paint(Role::kCycle, "in the cycle");
-    out_ += "\n  " + palette_.paint(Role::kHeading, count) + ": " +
-            palette_.paint(Role::kName, safe(names)) + "\n";
+    std::vector<Span> header = {
+        {std::to_string(members.size()) + (members.size() == 1 ? " thread" : " threads"),
+         Role::kHeading}};
+    if (bucket_in_cycle(bucket)) {
+      header.back().text += ", ";
+      header.push_back({"in the cycle", Role::kCycle});
+    }
+    header.push_back({": ", std::nullopt});
+    header.push_back({safe(names), Role::kName});
+    out_ += '\n';
+    wrap(header, "  ", "    ");
 
     std::string state = detail::state_counts(members);
     if (bucket.min_wait_seconds && bucket.max_wait_seconds)
       state += ", waiting " +
                detail::format_wait_range(*bucket.min_wait_seconds, *bucket.max_wait_seconds);
-    out_ += "    " + safe(state) + "\n";
+    prose(safe(state), "    ");
 
     std::vector<std::string> waits;
     for (const Thread* thread : members) {
@@ -239,19 +296,16 @@ class TextRenderer {
         waits.push_back(std::move(phrase));
     }
     for (std::size_t i = 0; i < waits.size() && i < kMaxWaitsPerGroup; ++i)
-      out_ += "    " + safe(waits[i]) + "\n";
+      wrap({{safe(waits[i]), std::nullopt}}, "    ", "      ");
     if (waits.size() > kMaxWaitsPerGroup)
       out_ += "    and " + std::to_string(waits.size() - kMaxWaitsPerGroup) + " other waits\n";
 
     if (bucket.stack.empty()) {
       const std::string& source = members.front()->stack_source;
-      out_ += "      " +
-              palette_.paint(
-                  Role::kMuted,
-                  "(no stack" +
-                      (source.empty() || source == "none" ? std::string() : ": " + safe(source)) +
-                      ")") +
-              "\n";
+      wrap({{"(no stack" +
+                 (source.empty() || source == "none" ? std::string() : ": " + safe(source)) + ")",
+             Role::kMuted}},
+           kFrameIndent, kFrameContinuation);
       return;
     }
     stack(bucket.stack);
@@ -275,18 +329,42 @@ class TextRenderer {
     }
   }
 
+  // frame() writes "function  file:line  (module)" on one line when it
+  // fits; otherwise the function alone (broken over several lines if it is
+  // longer than one) and "file:line  (module)" on the next, deeper in.
   void frame(const Frame& f) {
     const FrameClass kind = detail::classify_frame(f);
     const bool is_user = kind == FrameClass::kUser;
-    std::string line = is_user ? "    > " : "      ";
-    line += palette_.paint(is_user ? Role::kUserFrame : Role::kQuietFrame,
-                           safe(truncate_text(detail::frame_function(f), kMaxFunctionLength)));
-    if (const std::string location = detail::frame_location(f); !location.empty())
-      line += "  " + palette_.paint(Role::kMuted, safe(location));
+    const Role role = is_user ? Role::kUserFrame : Role::kQuietFrame;
+    const std::string_view indent = is_user ? "    > " : kFrameIndent;
+    const std::string function = safe(truncate_text(detail::frame_function(f), kMaxFunctionLength));
+    std::string where = safe(detail::frame_location(f));
     if (!f.module.empty())
-      line +=
-          "  " + palette_.paint(Role::kMuted, "(" + safe(detail::module_basename(f.module)) + ")");
-    out_ += line + "\n";
+      where += (where.empty() ? "(" : "  (") + safe(detail::module_basename(f.module)) + ")";
+
+    const std::size_t one_line =
+        indent.size() + display_width(function) + (where.empty() ? 0 : 2 + display_width(where));
+    if (one_line <= width_) {
+      out_ += std::string(indent) + palette_.paint(role, function);
+      if (!where.empty())
+        out_ += "  " + palette_.paint(Role::kMuted, where);
+      out_ += '\n';
+      return;
+    }
+    const std::vector<std::string> pieces =
+        detail::break_text(function, text_width(indent), text_width(kFrameContinuation));
+    for (std::size_t i = 0; i < pieces.size(); ++i) {
+      // A piece that ends where a space was leaves the space out: it would
+      // only trail the line.
+      std::string_view piece = pieces[i];
+      while (piece.ends_with(' '))
+        piece.remove_suffix(1);
+      out_ +=
+          std::string(i == 0 ? indent : kFrameContinuation) + palette_.paint(role, piece) + "\n";
+    }
+    const std::size_t room = text_width(kFrameContinuation);
+    for (const std::string& piece : detail::break_text(where, room, room))
+      out_ += std::string(kFrameContinuation) + palette_.paint(Role::kMuted, piece) + "\n";
   }
 
   // ---------------------------------------------------------------------------
@@ -296,16 +374,12 @@ class TextRenderer {
   void story() {
     if (!report_.narrative.empty()) {
       heading("What happened");
-      out_ += detail::wrap_text(terminal_safe(report_.narrative, /*keep_newlines=*/true),
-                                kWrapWidth, "  ");
+      prose(terminal_safe(report_.narrative, /*keep_newlines=*/true), "  ");
     }
     if (!report_.advice.empty()) {
       heading("Advice");
-      for (const auto& advice : report_.advice) {
-        std::string item = detail::wrap_text(safe(advice), kWrapWidth - 2, "    ");
-        item.replace(0, 4, "  - ");
-        out_ += item;
-      }
+      for (const auto& advice : report_.advice)
+        wrap({{safe(advice), std::nullopt}}, "  - ", "    ");
     }
   }
 
@@ -313,6 +387,7 @@ class TextRenderer {
   ReportIndex index_;
   RenderOptions options_;
   Palette palette_;
+  std::size_t width_;
   std::string out_;
 };
 

@@ -44,12 +44,6 @@ bool starts_with_any(std::string_view text, std::initializer_list<std::string_vi
                      [&](std::string_view p) { return text.starts_with(p); });
 }
 
-std::size_t count_code_points(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
-}
-
 // read_digits() parses exactly `n` decimal digits at text[pos].
 std::optional<int> read_digits(std::string_view text, std::size_t& pos, std::size_t n) {
   if (pos + n > text.size())
@@ -328,43 +322,6 @@ std::string state_counts(const std::vector<const Thread*>& threads) {
     if (!out.empty())
       out += ", ";
     out += state + " " + std::to_string(count);
-  }
-  return out;
-}
-
-std::string wrap_text(std::string_view text, std::size_t width, std::string_view indent) {
-  std::string out;
-  std::size_t paragraph_start = 0;
-  while (paragraph_start <= text.size()) {
-    std::size_t paragraph_end = text.find('\n', paragraph_start);
-    if (paragraph_end == std::string_view::npos)
-      paragraph_end = text.size();
-    const std::string_view paragraph =
-        text.substr(paragraph_start, paragraph_end - paragraph_start);
-    std::string line;
-    std::size_t line_width = 0;
-    std::size_t pos = 0;
-    while (pos < paragraph.size()) {
-      const std::size_t space = std::min(paragraph.find(' ', pos), paragraph.size());
-      const std::string_view word = paragraph.substr(pos, space - pos);
-      pos = space + 1;
-      if (word.empty())
-        continue;
-      const std::size_t word_width = count_code_points(word);
-      if (line_width > 0 && line_width + 1 + word_width > width) {
-        out += std::string(indent) + line + "\n";
-        line.clear();
-        line_width = 0;
-      }
-      if (line_width > 0) {
-        line += ' ';
-        ++line_width;
-      }
-      line += word;
-      line_width += word_width;
-    }
-    out += std::string(indent) + line + "\n";
-    paragraph_start = paragraph_end + 1;
   }
   return out;
 }

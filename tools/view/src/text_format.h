@@ -1,7 +1,8 @@
 // The words the renderers share: durations, verdict titles, wait phrases,
-// frame parts, resource facts, pool occupancy, word wrapping. Every
-// function returns raw text built from the report; the caller escapes it
-// for its output (escape.h). Private to knot::view.
+// frame parts, resource facts, pool occupancy (fitting them into columns
+// is text_layout.h). Every function returns raw text built from the
+// report; the caller escapes it for its output (escape.h). Private to
+// knot::view.
 #pragma once
 
 #include <cstddef>
@@ -83,11 +84,6 @@ std::string queued_by_line(const knot::report::Pool& pool, const ReportIndex& in
 // state_counts() is "parked" for one state, else "parked 2, running 1"
 // over the bucket's threads.
 std::string state_counts(const std::vector<const knot::report::Thread*>& threads);
-
-// wrap_text() breaks `text` into lines of at most `width` code points
-// (longer words stay whole), each starting with `indent`; newlines in the
-// text start new paragraphs.
-std::string wrap_text(std::string_view text, std::size_t width, std::string_view indent);
 
 // parse_iso8601() reads "YYYY-MM-DDTHH:MM:SS[.fff][Z|+hh:mm]" to seconds
 // since the epoch; nullopt if it is not that.

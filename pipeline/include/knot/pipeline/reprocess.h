@@ -104,6 +104,11 @@ struct ReprocessOptions {
   // Called every progress_interval from a separate thread, and once at the end.
   std::function<void(const ReprocessProgress&)> on_progress;
   std::chrono::milliseconds progress_interval{500};
+  // Called once on the calling thread after every stage has ended (or
+  // failed) and before the pools stop: their workers are still alive, idle.
+  // knot-embed asks the watchdog for its --final-report here, so that the
+  // report shows the pools and their threads rather than an empty process.
+  std::function<void()> on_stages_done;
 };
 
 // StageTime is how long a stage spent working (not waiting), summed over

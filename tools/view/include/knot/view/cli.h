@@ -7,20 +7,26 @@
 // The options and their meaning are in docs/tools.md ("knot-view").
 #pragma once
 
+#include <cstddef>
 #include <iosfwd>
+
+#include "knot/view/terminal_width.h"
 
 namespace knot::view {
 
+// The exit codes, as knot-dump and knot-embed use them too: 2 is always a
+// usage error.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitUsage = 1;       // bad arguments, or the output could not be written
-inline constexpr int kExitUnreadable = 2;  // a report could not be read or is not a knot report
+inline constexpr int kExitFailure = 1;  // a report could not be read, or the output not written
+inline constexpr int kExitUsage = 2;    // bad arguments
 
 // run_cli() runs knot-view with `argv` (argv[0] is the program), writing
 // the rendering to `out` and errors ("knot-view: <file>: <what>") and
 // warnings to `err`. `out_is_terminal` and `no_color_env` (the NO_COLOR
-// variable, nullptr when unset) decide colour under --color=auto. Returns
-// the exit code; never throws.
+// variable, nullptr when unset) decide colour under --color=auto; the text
+// is fitted to `width` columns unless --width says otherwise (main() passes
+// output_width() of stdout). Returns the exit code; never throws.
 int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
-            bool out_is_terminal, const char* no_color_env);
+            bool out_is_terminal, const char* no_color_env, std::size_t width = kDefaultWidth);
 
 }  // namespace knot::view

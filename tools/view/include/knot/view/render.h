@@ -15,6 +15,7 @@
 // (missing sections, dangling ids, empty stacks).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -22,6 +23,7 @@
 
 #include "knot/report/report.h"
 #include "knot/view/aggregate.h"
+#include "knot/view/terminal_width.h"
 
 namespace knot::view {
 
@@ -29,6 +31,8 @@ struct RenderOptions {
   bool color = false;  // ANSI colour (palette.h decides when)
   bool full = false;   // show knot's own frames instead of folding them
   Similarity similarity = Similarity::kExact;
+  // Columns to fit (terminal_width.h); below kMinWidth counts as kMinWidth.
+  std::size_t width = kDefaultWidth;
 };
 
 // render_text() is the terminal diagnosis: the verdict (kind, proven or
@@ -37,6 +41,14 @@ struct RenderOptions {
 // threads grouped by stack (user frames marked with '>', runs of knot
 // frames folded into "… N knot frames" unless `full`), then the narrative
 // and the advice. Control characters are neutralized.
+//
+// Every line fits in `options.width` columns, and nothing is cut to get
+// there: prose wraps at spaces under its indentation; a table too wide
+// closes up its columns, then splits into several tables that each repeat
+// the POOL column; a frame too wide puts its file:line and module on the
+// next line, and a function name longer than a line (C++ templates) is
+// broken over several, preferably after a ',', '(', '<' or ':'. Only a
+// single word longer than a prose line is left wider (a path, say).
 std::string render_text(const knot::report::Report& report, const RenderOptions& options);
 
 // render_html() is one self-contained HTML page: inline CSS and script, the
@@ -65,7 +77,11 @@ struct ListEntry {
 // render_list() is a table of `entries` (time, kind, process, summary,
 // file), newest first: by the verdict's time where the report has one,
 // else by the file's modification time. Unreadable files are listed with
-// their error.
-std::string render_list(const std::vector<ListEntry>& entries, bool color);
+// their error. One line per report, the summary cut to 80 code points
+// (with "…"), when that fits in `width`; otherwise each summary goes on a
+// line of its own under its report, indented and cut to the width. The
+// file's name is never cut, even if the line is then wider.
+std::string render_list(const std::vector<ListEntry>& entries, bool color,
+                        std::size_t width = kDefaultWidth);
 
 }  // namespace knot::view
