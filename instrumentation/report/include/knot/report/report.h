@@ -26,6 +26,9 @@ namespace knot::report {
 // kSchema names this version of the format; readers refuse other majors.
 inline constexpr std::string_view kSchema = "knot.report/1";
 
+// Frame is one stack frame. A pc whose code was inlined gives several
+// Frames with the same pc: each inlined call (is_inlined), innermost
+// first, then the real function.
 struct Frame {
   std::uint64_t pc = 0;
   std::string module;        // path of the executable or library
@@ -35,6 +38,7 @@ struct Frame {
   std::string file;          // source file, empty if unknown
   int line = 0;              // 0 if unknown
   bool is_knot = false;      // a frame of knot itself (viewers fold these)
+  bool is_inlined = false;   // inlined into the next frame (same pc)
 };
 
 struct Process {
