@@ -191,6 +191,8 @@ class TextRenderer {
 
   std::string_view group_description() const {
     switch (options_.similarity) {
+      case Similarity::kSameUserFrames:
+        return "same user frames";
       case Similarity::kExact:
         return "identical stack";
       case Similarity::kSameFunctions:
@@ -242,6 +244,8 @@ class TextRenderer {
       out_ += "    " + safe(waits[i]) + "\n";
     if (waits.size() > kMaxWaitsPerGroup)
       out_ += "    and " + std::to_string(waits.size() - kMaxWaitsPerGroup) + " other waits\n";
+    if (const Frame* top = detail::first_user_frame(bucket.stack))
+      user_top(*top);
 
     if (bucket.stack.empty()) {
       const std::string& source = members.front()->stack_source;
@@ -257,35 +261,75 @@ class TextRenderer {
     stack(bucket.stack);
   }
 
+  // user_top() is the line that names where the user's code waits (or
+  // runs): the first user frame above the wait.
+  void user_top(const Frame& f) {
+    std::string line =
+        "    at " + palette_.paint(Role::kUserFrame,
+                                   safe(truncate_text(detail::frame_function(f, /*is_short=*/true),
+                                                      kMaxFunctionLength)));
+    if (const std::string location = detail::frame_location(f); !location.empty())
+      line += "  " + palette_.paint(Role::kMuted, safe(location));
+    out_ += line + "\n";
+  }
+
+  // stack() writes the frames, innermost first. Unless `full`, a run of
+  // knot's frames folds into one line, and so does a run of two or more
+  // inlined system frames (the C++ library's call plumbing that inline
+  // expansion brings: std::__invoke, std::thread::_Invoker, ...).
   void stack(const std::vector<Frame>& frames) {
     std::size_t i = 0;
     while (i < frames.size()) {
-      if (!options_.full && frames[i].is_knot) {
-        std::size_t run = 0;
-        while (i < frames.size() && frames[i].is_knot)
-          ++run, ++i;
-        out_ += "      " +
-                palette_.paint(Role::kQuietFrame, "… " + std::to_string(run) +
-                                                      (run == 1 ? " knot frame" : " knot frames")) +
-                "\n";
-        continue;
+      if (!options_.full) {
+        if (const std::size_t run = run_length(frames, i, is_knot); run > 0) {
+          fold(run, run == 1 ? "knot frame" : "knot frames");
+          i += run;
+          continue;
+        }
+        if (const std::size_t run = run_length(frames, i, is_inlined_system); run > 1) {
+          fold(run, "inlined system frames");
+          i += run;
+          continue;
+        }
       }
       frame(frames[i]);
       ++i;
     }
   }
 
+  static bool is_knot(const Frame& f) { return detail::is_knot_frame(f); }
+  static bool is_inlined_system(const Frame& f) {
+    return f.is_inlined && detail::classify_frame(f) == FrameClass::kSystem;
+  }
+
+  // run_length() is how many frames from `i` on satisfy `pred`.
+  static std::size_t run_length(const std::vector<Frame>& frames, std::size_t i,
+                                bool (*pred)(const Frame&)) {
+    std::size_t end = i;
+    while (end < frames.size() && pred(frames[end]))
+      ++end;
+    return end - i;
+  }
+
+  void fold(std::size_t run, std::string_view what) {
+    out_ +=
+        "      " +
+        palette_.paint(Role::kQuietFrame, "… " + std::to_string(run) + " " + std::string(what)) +
+        "\n";
+  }
+
   void frame(const Frame& f) {
     const FrameClass kind = detail::classify_frame(f);
     const bool is_user = kind == FrameClass::kUser;
     std::string line = is_user ? "    > " : "      ";
-    line += palette_.paint(is_user ? Role::kUserFrame : Role::kQuietFrame,
-                           safe(truncate_text(detail::frame_function(f), kMaxFunctionLength)));
+    line +=
+        palette_.paint(is_user ? Role::kUserFrame : Role::kQuietFrame,
+                       safe(truncate_text(detail::frame_function(f, /*is_short=*/!options_.full),
+                                          kMaxFunctionLength)));
     if (const std::string location = detail::frame_location(f); !location.empty())
       line += "  " + palette_.paint(Role::kMuted, safe(location));
-    if (!f.module.empty())
-      line +=
-          "  " + palette_.paint(Role::kMuted, "(" + safe(detail::module_basename(f.module)) + ")");
+    if (const std::string note = detail::frame_module_note(f); !note.empty())
+      line += "  " + palette_.paint(Role::kMuted, safe(note));
     out_ += line + "\n";
   }
 
