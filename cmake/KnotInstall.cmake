@@ -1,5 +1,5 @@
-# Installation: the package's three libraries (knot::runtime,
-# knot::report, knot::instrumentation) with their headers, a CMake package
+# Installation: the package's libraries (knot::runtime, knot::report,
+# knot::symbolize, knot::instrumentation) with their headers, a CMake package
 # (find_package(knot), then target_link_libraries(app PRIVATE
 # knot::instrumentation)), one pkg-config file per library, and the programs
 # (knot-view, knot-dump and knot-embed install themselves in their folders).
@@ -11,7 +11,7 @@
 
 include(CMakePackageConfigHelpers)
 
-set(KNOT_PACKAGE_LIBRARIES knot_runtime knot_report knot_instrumentation)
+set(KNOT_PACKAGE_LIBRARIES knot_runtime knot_report knot_symbolize knot_instrumentation)
 install(TARGETS ${KNOT_PACKAGE_LIBRARIES} EXPORT knotTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
@@ -20,6 +20,7 @@ install(DIRECTORY
   runtime/include/knot
   instrumentation/include/knot
   instrumentation/report/include/knot
+  instrumentation/symbolize/include/knot
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 
 install(EXPORT knotTargets

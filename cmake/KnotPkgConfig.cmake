@@ -3,10 +3,11 @@
 #
 #   knot-runtime.pc          -lknot_runtime (Boost.Context, threads)
 #   knot-report.pc           -lknot_report (nlohmann/json is header-only: nothing)
+#   knot-symbolize.pc        -lknot_symbolize (libdw, libelf, dl)
 #   knot-instrumentation.pc  -lknot_instrumentation, linked so that the
 #                            KNOT_WATCHDOG=1 and KNOT_TRACE starts come
 #                            with it, and knot-runtime, knot-report,
-#                            libunwind, libdw
+#                            knot-symbolize, libunwind
 #
 # No -std= in Cflags: C++20 is a minimum, and the headers say so with an
 # #error (knot/runtime/detail/cxx_standard.h) instead of overriding a
@@ -108,12 +109,16 @@ set(knot_anchors "")
 if(KNOT_STATIC)
   set(knot_anchors -Wl,--undefined=knot_watchdog_anchor -Wl,--undefined=knot_trace_anchor)
 endif()
+knot_pkg_config(FILE knot-symbolize LIBRARY knot_symbolize
+  DESCRIPTION "knot's symbolizer: functions, inlined calls and lines of program counters"
+  REQUIRES_PRIVATE libdw libelf
+  LIBS_PRIVATE ${knot_dl_libs})
 knot_pkg_config(FILE knot-instrumentation LIBRARY knot_instrumentation ALWAYS_LINKED
   DESCRIPTION "knot's watchdog, wait-for graph, stack capture and trace recorder"
-  REQUIRES knot-runtime knot-report
-  REQUIRES_PRIVATE libunwind libdw
+  REQUIRES knot-runtime knot-report knot-symbolize
+  REQUIRES_PRIVATE libunwind
   LIBS ${knot_anchors}
-  LIBS_PRIVATE -lgcc_s ${knot_dl_libs})
+  LIBS_PRIVATE -lgcc_s)
 knot_pkg_config(FILE knot
   DESCRIPTION "knot's runtime, as knot-runtime (the watchdog is knot-instrumentation)"
   REQUIRES knot-runtime)

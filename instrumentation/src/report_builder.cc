@@ -17,7 +17,15 @@ namespace {
 using report::Report;
 
 report::Frame to_report_frame(const Frame& f) {
-  return {f.pc, f.module, f.offset, f.build_id, f.function, f.file, f.line, f.is_knot};
+  return {.pc = f.pc,
+          .module = f.module,
+          .offset = f.offset,
+          .build_id = f.build_id,
+          .function = f.function,
+          .file = f.file,
+          .line = f.line,
+          .is_knot = f.is_knot,
+          .is_inlined = f.is_inlined};
 }
 
 std::vector<report::Frame> symbolized(Symbolizer* symbolizer,

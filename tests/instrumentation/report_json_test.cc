@@ -44,6 +44,9 @@ Report sample() {
                                    false, true, std::nullopt});
   t.task = TaskInfo{3.5, "off_cpu", "S", "futex_wait_queue", "pthread_mutex_lock", std::nullopt};
   t.stack_source = "wait_site";
+  t.stack.push_back({0x401000, "/usr/bin/knot-embed", 0x1000, "abcd",
+                     "embed_batch(Batch&)::{lambda(int)#1}::operator()(int) const",
+                     "pipeline/src/embed.cc", 44, false, true});
   t.stack.push_back({0x401000, "/usr/bin/knot-embed", 0x1000, "abcd", "embed_batch(Batch&)",
                      "pipeline/src/embed.cc", 42, false});
   r.threads.push_back(t);
@@ -111,7 +114,9 @@ TEST(ReportJsonTest, RoundTrip) {
   ASSERT_EQ(r.resources[0].holders.size(), 1u);
   EXPECT_EQ(r.resources[0].holders[0].basis, "used");
   EXPECT_EQ(r.graph.edges[2].basis, "inferred");
-  EXPECT_EQ(r.threads[0].stack[0].line, 42);
+  EXPECT_EQ(r.threads[0].stack[1].line, 42);
+  EXPECT_TRUE(r.threads[0].stack[0].is_inlined);
+  EXPECT_FALSE(r.threads[0].stack[1].is_inlined);
   EXPECT_EQ(r.threads[1].worker_index, std::optional<std::size_t>(0));
   EXPECT_EQ(r.resources[0].capacity, std::optional<std::size_t>(64));
   EXPECT_EQ(r.cycle.size(), 3u);
@@ -181,6 +186,17 @@ TEST(ReportJsonTest, NewerMinorWithUnknownFields) {
   ASSERT_TRUE(parsed.report.has_value());
   EXPECT_TRUE(parsed.diagnostics.empty());
   EXPECT_EQ(parsed.report->threads[0].tid, 7);
+}
+
+// A frame of a report older than inline expansion has no is_inlined: it
+// reads as a real frame, without a warning.
+TEST(ReportJsonTest, FrameWithoutIsInlined) {
+  auto parsed = parse(R"json({"schema": "knot.report/1",
+      "threads": [{"tid": 7, "stack": [{"pc": 1, "function": "f()", "is_knot": false}]}]})json");
+  ASSERT_TRUE(parsed.report.has_value());
+  EXPECT_TRUE(parsed.diagnostics.empty());
+  ASSERT_EQ(parsed.report->threads[0].stack.size(), 1u);
+  EXPECT_FALSE(parsed.report->threads[0].stack[0].is_inlined);
 }
 
 }  // namespace

@@ -84,7 +84,14 @@ Report full_report() {
   worker.wait = Wait{"channel_send", 77, "processed", true, 0.3};
   worker.holds = {};
   worker.stack_source = "signal";
-  worker.stack = {frame(0x403c00, "knot::Channel<Item>::send", "runtime/src/channel.cc", 88, true)};
+  // The user's lambda, inlined into knot's for_split at the same pc.
+  Frame lambda = frame(0x403d00, "stage_reprocess()::{lambda(unsigned long)#1}::operator()",
+                       "pipeline/src/reprocess.cc", 57, false);
+  lambda.is_inlined = true;
+  worker.stack = {frame(0x403c00, "knot::Channel<Item>::send", "runtime/src/channel.cc", 88, true),
+                  lambda,
+                  frame(0x403d00, "void knot::detail::for_split<unsigned long, F>(F&)",
+                        "runtime/include/knot/runtime/parallel_for.h", 47, true)};
   r.threads.push_back(worker);
 
   Resource channel;

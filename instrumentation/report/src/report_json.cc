@@ -30,7 +30,8 @@ json frame_json(const Frame& f) {
           {"function", f.function},
           {"file", f.file},
           {"line", f.line},
-          {"is_knot", f.is_knot}};
+          {"is_knot", f.is_knot},
+          {"is_inlined", f.is_inlined}};
 }
 
 template <class T>
@@ -225,6 +226,7 @@ Frame read_frame(Reader& r, const json& j, const std::string& p) {
   r.field(j, "file", f.file, p);
   r.field(j, "line", f.line, p);
   r.field(j, "is_knot", f.is_knot, p);
+  r.field(j, "is_inlined", f.is_inlined, p);  // absent before inline expansion: false
   return f;
 }
 

@@ -30,6 +30,9 @@ int main() {
   [[maybe_unused]] knot::PoolSnapshot pool_snapshot{.num_threads = 2};
   [[maybe_unused]] knot::WaitView wait{.is_timed = true};
   [[maybe_unused]] knot::ThreadView thread{.name = "main"};
+  [[maybe_unused]] knot::WaitFrame frame_view{.kind = knot::WaitKind::kScope};
+  [[maybe_unused]] knot::TaskMark task_mark{.num_started = 1};
+  [[maybe_unused]] knot::HandleHolder holder{.actor = 1};
   [[maybe_unused]] knot::RuntimeSnapshot snapshot{.wait_ends = 1};
   // knot::instrumentation.
   [[maybe_unused]] knot::instr::InstrumentationOptions instrumentation{.wait_site_stacks = false};
@@ -53,6 +56,9 @@ int main() {
   [[maybe_unused]] knot::report::Graph graph{.nodes = {}};
   [[maybe_unused]] knot::report::Node node{.id = "thread:1"};
   [[maybe_unused]] knot::report::Edge edge{.kind = "waits_for"};
+  [[maybe_unused]] knot::report::WaitFrame report_wait_frame{.kind = "join"};
+  [[maybe_unused]] knot::report::TaskInfo task_info{.cpu = "off_cpu"};
+  [[maybe_unused]] knot::report::Holder report_holder{.side = "recv"};
   [[maybe_unused]] knot::report::Diagnostic diagnostic{.message = "?"};
   [[maybe_unused]] knot::report::ParseResult parsed{.diagnostics = {}};
   [[maybe_unused]] knot::report::ReportFileEntry entry{.path = "report.json"};

@@ -25,6 +25,8 @@ using testing::thread;
 //   7     unsymbolized frames at offsets 0x100 and 0x200
 //   8     unsymbolized, same offsets as 7
 //   9     unsymbolized, another offset on top (0x300)
+//   10    other knot frames (a channel send), then f@10 <- main@5: the same
+//         user frames as 0
 std::vector<Thread> sample_threads() {
   auto unsymbolized = [](std::uint64_t offset) {
     knot::report::Frame f;
@@ -46,6 +48,10 @@ std::vector<Thread> sample_threads() {
       thread(8, "h", {unsymbolized(0x100), unsymbolized(0x200)}),
       thread(9, "i", {unsymbolized(0x100), unsymbolized(0x200)}),
       thread(10, "j", {unsymbolized(0x300), unsymbolized(0x200)}),
+      thread(11, "k",
+             {frame("knot::detail::Parker::park()", "parker.cc", 1, true),
+              frame("knot::Sender<int>::send(int)", "channel.h", 3, true),
+              frame("f()", "app.cc", 10), frame("main", "main.cc", 5)}),
   };
 }
 
@@ -73,15 +79,23 @@ TEST_P(AggregateLevelTest, GroupsAsExpected) {
 INSTANTIATE_TEST_SUITE_P(
     Levels, AggregateLevelTest,
     ::testing::Values(
+        // Only the user frames, with their lines: 10 joins 0 and 1 (its knot
+        // frames differ); 2 and 4 are at other lines of f.
+        GroupingCase{"SameUserFrames",
+                     Similarity::kSameUserFrames,
+                     {{0, 1, 10}, {5, 6}, {7, 8}, {2}, {3}, {4}, {9}}},
         // Lines matter: 2 is apart from 0 and 1; unsymbolized 7 and 8 match by offset.
-        GroupingCase{"Exact", Similarity::kExact, {{0, 1}, {5, 6}, {7, 8}, {2}, {3}, {4}, {9}}},
-        // Lines do not matter: 2 joins 0 and 1; 4 still differs (its knot frames).
+        GroupingCase{
+            "Exact", Similarity::kExact, {{0, 1}, {5, 6}, {7, 8}, {2}, {3}, {4}, {9}, {10}}},
+        // Lines do not matter: 2 joins 0 and 1; 4 and 10 still differ (knot frames).
         GroupingCase{"SameFunctions",
                      Similarity::kSameFunctions,
-                     {{0, 1, 2}, {5, 6}, {7, 8}, {3}, {4}, {9}}},
-        // Only the innermost user frame: 4 joins (f under knot frames); 9's top differs.
-        GroupingCase{
-            "SameTopFrame", Similarity::kSameTopFrame, {{0, 1, 2, 4}, {5, 6}, {7, 8}, {3}, {9}}}),
+                     {{0, 1, 2}, {5, 6}, {7, 8}, {3}, {4}, {9}, {10}}},
+        // Only the innermost user frame: 4 and 10 join (f under knot frames);
+        // 9's top differs.
+        GroupingCase{"SameTopFrame",
+                     Similarity::kSameTopFrame,
+                     {{0, 1, 2, 4, 10}, {5, 6}, {7, 8}, {3}, {9}}}),
     [](const auto& test_case) { return std::string(test_case.param.name); });
 
 // A thread made only of knot frames groups by its innermost frame.
@@ -93,6 +107,45 @@ TEST(AggregateTest, AllKnotFramesGroupByInnermost) {
              {frame("knot::park()", "p.cc", 1, true), frame("knot::other()", "w.cc", 3, true)}),
       thread(3, "c", {frame("knot::spin()", "s.cc", 1, true)})};
   EXPECT_EQ(groups_of(aggregate(threads, Similarity::kSameTopFrame)),
+            (std::vector<std::vector<std::size_t>>{{0, 1}, {2}}));
+}
+
+// Grouping by user frames ignores the system's frames and takes knot's
+// by the one rule: a knot::pipeline frame that an older report marked
+// is_knot is the user's, so it tells two threads apart.
+TEST(AggregateTest, UserFramesByTheRule) {
+  std::vector<Thread> threads = {
+      thread(1, "a",
+             {frame("knot::Latch::wait()", "latch.cc", 2, true),
+              frame("knot::pipeline::stage_reprocess()", "reprocess.cc", 40, true),
+              frame("std::__invoke<F>", "invoke.h", 61, false, "/usr/lib/libstdc++.so.6"),
+              frame("main", "main.cc", 5)}),
+      thread(2, "b",
+             {frame("knot::Latch::wait()", "latch.cc", 2, true),
+              frame("knot::pipeline::stage_reprocess()", "reprocess.cc", 40, true),
+              frame("main", "main.cc", 5)}),
+      thread(3, "c",
+             {frame("knot::Latch::wait()", "latch.cc", 2, true),
+              frame("knot::pipeline::stage_embed()", "embed.cc", 12, true),
+              frame("main", "main.cc", 5)})};
+  EXPECT_EQ(groups_of(aggregate(threads, Similarity::kSameUserFrames)),
+            (std::vector<std::vector<std::size_t>>{{0, 1}, {2}}));
+}
+
+// Threads without a user frame group only with identical stacks: two idle
+// workers do, a thread parked elsewhere in knot does not (though its
+// innermost frame is the same).
+TEST(AggregateTest, NoUserFramesGroupByWholeStack) {
+  std::vector<Thread> threads = {thread(1, "a",
+                                        {frame("knot::detail::sleep()", "s.cc", 1, true),
+                                         frame("knot::detail::Worker::main()", "w.cc", 2, true)}),
+                                 thread(2, "b",
+                                        {frame("knot::detail::sleep()", "s.cc", 1, true),
+                                         frame("knot::detail::Worker::main()", "w.cc", 2, true)}),
+                                 thread(3, "c",
+                                        {frame("knot::detail::sleep()", "s.cc", 1, true),
+                                         frame("knot::detail::wait_outside()", "w.cc", 9, true)})};
+  EXPECT_EQ(groups_of(aggregate(threads, Similarity::kSameUserFrames)),
             (std::vector<std::vector<std::size_t>>{{0, 1}, {2}}));
 }
 
@@ -133,10 +186,11 @@ TEST(AggregateTest, NoWaitsNoRangeAndEmptyInput) {
 
 // Level names round-trip; anything else is refused.
 TEST(AggregateTest, SimilarityNames) {
-  for (Similarity level :
-       {Similarity::kExact, Similarity::kSameFunctions, Similarity::kSameTopFrame}) {
+  for (Similarity level : {Similarity::kSameUserFrames, Similarity::kExact,
+                           Similarity::kSameFunctions, Similarity::kSameTopFrame}) {
     EXPECT_EQ(parse_similarity(similarity_name(level)), level);
   }
+  EXPECT_EQ(parse_similarity("user"), Similarity::kSameUserFrames);
   EXPECT_EQ(parse_similarity("functions"), Similarity::kSameFunctions);
   EXPECT_EQ(parse_similarity("top"), Similarity::kSameTopFrame);
   EXPECT_FALSE(parse_similarity("Exact"));

@@ -274,9 +274,15 @@ TEST_F(CliTest, Version) {
 TEST_F(CliTest, Width) {
   auto widest = [](const std::string& text) {
     std::size_t widest_line = 0;
-    for (std::size_t start = 0, end = 0; (end = text.find('\n', start)) != std::string::npos;
-         start = end + 1)
-      widest_line = std::max(widest_line, end - start);  // the seed report is ASCII
+    std::size_t columns = 0;
+    for (const char c : text) {
+      if (c == '\n') {
+        widest_line = std::max(widest_line, columns);
+        columns = 0;
+      } else if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) {
+        ++columns;  // one column per code point: the text holds "…" but no wide characters
+      }
+    }
     return widest_line;
   };
   const RunResult file = run({seed_path()});

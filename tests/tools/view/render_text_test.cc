@@ -115,13 +115,110 @@ TEST(RenderTextTest, FoldsKnotFramesUnlessFull) {
             std::string::npos);
 }
 
-// The user's frames are marked; system frames are not.
+// The user's frames are marked; system frames are not. The default view
+// elides parameter lists; --full shows them.
 TEST(RenderTextTest, MarksUserFrames) {
   const std::string text = render_text(seed_report(), {});
-  EXPECT_NE(text.find("\n    > reprocess_item(Article const&)  pipeline/src/reprocess.cc:57  "
+  EXPECT_NE(text.find("\n    > reprocess_item(\xe2\x80\xa6)  pipeline/src/reprocess.cc:57  "
+                      "(knot-embed)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("\n      start_thread  (libc.so.6)\n"), std::string::npos);
+  EXPECT_NE(render_text(seed_report(), {.full = true})
+                .find("\n    > reprocess_item(Article const&)  pipeline/src/reprocess.cc:57  "
                       "(knot-embed)\n"),
             std::string::npos);
-  EXPECT_NE(text.find("\n      start_thread  (libc.so.6)\n"), std::string::npos);
+}
+
+// Each group names the first user frame above its wait: where the user's
+// code waits.
+TEST(RenderTextTest, ShowsFirstUserFrameAboveTheWait) {
+  const std::string text = render_text(seed_report(), {});
+  EXPECT_NE(text.find("    waits to send into 'processed'\n"
+                      "    at reprocess_item(\xe2\x80\xa6)  pipeline/src/reprocess.cc:57\n"
+                      "      \xe2\x80\xa6 2 knot frames\n"),
+            std::string::npos)
+      << text;
+}
+
+// An inlined frame says so, next to its module.
+TEST(RenderTextTest, NotesInlinedFrames) {
+  knot::report::Report report;
+  auto lambda = frame("app::stage()::{lambda(int)#1}::operator()(int) const", "stage.cc", 12);
+  lambda.is_inlined = true;
+  report.threads = {thread(1, "w", {lambda, frame("app::stage()", "stage.cc", 10)}, 0.1)};
+  const std::string text = render_text(report, {});
+  EXPECT_NE(text.find("    > app::stage()::{lambda(int)#1}::operator()(\xe2\x80\xa6) const  "
+                      "stage.cc:12  (app, inlined)\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("    > app::stage()  stage.cc:10  (app)\n"), std::string::npos) << text;
+}
+
+// A run of inlined system frames (the C++ library's plumbing) folds unless
+// --full; a single one, or real ones, do not.
+TEST(RenderTextTest, FoldsInlinedSystemFramesUnlessFull) {
+  auto invoke = frame("std::__invoke<F>", "invoke.h", 96);
+  invoke.is_inlined = true;
+  auto invoke_impl = frame("std::__invoke_impl<void, F>", "invoke.h", 61);
+  invoke_impl.is_inlined = true;
+  knot::report::Report report;
+  report.threads = {thread(1, "w",
+                           {frame("app::run()", "run.cc", 3), invoke_impl, invoke,
+                            frame("std::thread::_State_impl<F>::_M_run()", "thread.h", 210)},
+                           0.1)};
+  const std::string folded = render_text(report, {});
+  EXPECT_NE(folded.find("      \xe2\x80\xa6 2 inlined system frames\n"
+                        "      std::thread::_State_impl<F>::_M_run()  thread.h:210  (app)\n"),
+            std::string::npos)
+      << folded;
+  const std::string full = render_text(report, {.full = true});
+  EXPECT_NE(full.find("      std::__invoke<F>  invoke.h:96  (app, inlined)\n"), std::string::npos)
+      << full;
+}
+
+// A report written before the rule marked knot::pipeline (a user of the
+// runtime) as knot's: knot-view applies the rule and shows it as the
+// user's (the seed's report showed no frame of stage 'reprocess').
+TEST(RenderTextTest, PipelineFramesAreTheUsers) {
+  knot::report::Report report;
+  report.threads = {thread(
+      1, "global-0",
+      {frame("knot::detail::park(void const*)", "parking_lot.cc", 95, true),
+       frame("knot::pipeline::detail::extract_batch(Batch const&)", "reprocess_stages.cc", 47,
+             true),
+       frame("void knot::detail::for_split<unsigned long, F>(F&)", "parallel_for.h", 42, true)},
+      0.1)};
+  const std::string text = render_text(report, {});
+  EXPECT_NE(text.find("    at knot::pipeline::detail::extract_batch(\xe2\x80\xa6)  "
+                      "reprocess_stages.cc:47\n"
+                      "      \xe2\x80\xa6 1 knot frame\n"
+                      "    > knot::pipeline::detail::extract_batch(\xe2\x80\xa6)  "
+                      "reprocess_stages.cc:47  (app)\n"
+                      "      \xe2\x80\xa6 1 knot frame\n"),
+            std::string::npos)
+      << text;
+}
+
+// By default threads group by their user frames: two workers parked at
+// one line of the user's code share a group though knot's frames between
+// differ; with exact stacks they do not.
+TEST(RenderTextTest, GroupsByUserFramesByDefault) {
+  knot::report::Report report;
+  report.threads = {
+      thread(1, "w1",
+             {frame("knot::detail::park()", "p.cc", 1, true), frame("produce()", "p.cc", 5)}, 0.1),
+      thread(2, "w2",
+             {frame("knot::detail::park()", "p.cc", 1, true),
+              frame("knot::detail::for_split()", "f.cc", 2, true), frame("produce()", "p.cc", 5)},
+             0.2)};
+  const std::string text = render_text(report, {});
+  EXPECT_NE(text.find("Threads: 2 in 1 group (grouped by same user frames)"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("2 threads: 'w1', 'w2'\n"), std::string::npos) << text;
+  EXPECT_NE(render_text(report, {.similarity = Similarity::kExact})
+                .find("Threads: 2 in 2 groups (grouped by identical stack)"),
+            std::string::npos);
 }
 
 // Threads parked at two lines of one function: two groups when exact, one

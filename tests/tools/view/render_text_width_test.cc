@@ -84,7 +84,7 @@ TEST(RenderTextWidthTest, PoolTableClosesUpThenSplits) {
 // "file:line  (module)" under it; a function longer than a line is broken
 // over several, and joined again it is the whole function.
 TEST(RenderTextWidthTest, LongFramesBreakWithoutLoss) {
-  const std::string text = render_text(seed_report(), {.width = 80});
+  const std::string text = render_text(seed_report(), {.full = true, .width = 80});
   EXPECT_NE(text.find("\n    > knot::pipeline::tokenize_batch(knot::pipeline::Batch&)\n"
                       "        pipeline/src/tokenize.cc:41  (knot-embed)\n"),
             std::string::npos)
@@ -98,7 +98,8 @@ TEST(RenderTextWidthTest, LongFramesBreakWithoutLoss) {
   ASSERT_LT(function.size(), 300u);
   knot::report::Report report;
   report.threads = {testing::thread(1, "t", {testing::frame(function, "x.cc", 3)}, 0.1)};
-  const std::vector<std::string> lines = lines_of(render_text(report, {.width = 60}));
+  const std::vector<std::string> lines =
+      lines_of(render_text(report, {.full = true, .width = 60}));
   std::string joined;
   bool is_in_frame = false;
   for (const std::string& line : lines) {

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "knot/report/report_json.h"
+#include "knot/symbolize/file_symbolizer.h"
 
 // Two functions whose addresses the frames are made of. The call in
 // symbolize_probe() is on kProbeCallLine; nothing is inlined.
@@ -37,14 +38,35 @@ __attribute__((noinline)) void* symbolize_probe(int n) {
 
 }  // namespace viewtest
 
-// A function of knot's namespace: resolved frames in it are marked is_knot.
-namespace knot::view_probe {
+// A function of knot's internal namespace: resolved frames in it are
+// marked is_knot (knot/symbolize/knot_frames.h).
+namespace knot::detail {
 __attribute__((noinline)) void* knot_probe() {
   void* ra = viewtest::return_address_probe();
   asm volatile("" : : "r"(ra) : "memory");
   return ra;
 }
-}  // namespace knot::view_probe
+// A knot template that calls the user's function, always inlined.
+template <class F>
+[[gnu::always_inline]] inline void* view_inline_run(F& f) {
+  return f();
+}
+}  // namespace knot::detail
+
+namespace viewtest {
+// inlined_probe() hands a lambda to the knot template above; both are
+// inlined into it, so its call of return_address_probe() is inside the
+// lambda inside knot::detail::view_inline_run().
+constexpr int kInlinedCallLine = __LINE__ + 3;
+__attribute__((noinline)) void* inlined_probe() {
+  auto user = [&]() __attribute__((always_inline)) {
+    return return_address_probe();
+  };
+  void* ra = knot::detail::view_inline_run(user);
+  asm volatile("" : : "r"(ra) : "memory");
+  return ra;
+}
+}  // namespace viewtest
 
 namespace knot::view {
 namespace {
@@ -52,6 +74,7 @@ namespace {
 namespace fs = std::filesystem;
 using knot::report::Frame;
 using knot::report::Report;
+using knot::symbolize::read_build_id;
 
 std::string self_path() {
   return fs::read_symlink("/proc/self/exe").string();
@@ -64,10 +87,11 @@ std::uint64_t offset_of(const void* address) {
          reinterpret_cast<std::uintptr_t>(info.dli_fbase);
 }
 
-// probe_report() is a report of one thread whose two frames are this
-// executable's return_address_probe() (innermost, an exact address) and the
-// call in symbolize_probe() (a return address), as a stripped production
-// run records them: module and offset only.
+// probe_report() is a report of one thread whose three frames are this
+// executable's return_address_probe() (innermost, an exact address, as a
+// signal's capture has it), the call in symbolize_probe() and the call in
+// knot_probe() (return addresses), as a stripped production run records
+// them: module and offset only.
 Report probe_report(const std::string& module, const std::string& build_id) {
   Frame top;
   top.module = module;
@@ -76,10 +100,11 @@ Report probe_report(const std::string& module, const std::string& build_id) {
   Frame caller = top;
   caller.offset = offset_of(viewtest::symbolize_probe(1));
   Frame knot_caller = top;
-  knot_caller.offset = offset_of(knot::view_probe::knot_probe());
+  knot_caller.offset = offset_of(knot::detail::knot_probe());
   Report report;
   report.threads.resize(1);
   report.threads[0].tid = 7;
+  report.threads[0].stack_source = "signal";
   report.threads[0].stack = {top, caller, knot_caller};
   return report;
 }
@@ -91,7 +116,7 @@ void expect_resolved(const Report& report) {
   EXPECT_TRUE(stack[1].file.ends_with("symbolize_test.cc")) << stack[1].file;
   EXPECT_EQ(stack[1].line, viewtest::kProbeCallLine);
   EXPECT_FALSE(stack[1].is_knot);
-  EXPECT_EQ(stack[2].function, "knot::view_probe::knot_probe()");
+  EXPECT_EQ(stack[2].function, "knot::detail::knot_probe()");
   EXPECT_TRUE(stack[2].is_knot);
 }
 
@@ -201,6 +226,39 @@ TEST_F(SymbolizeTest, LeavesOtherFramesAlone) {
   EXPECT_EQ(report.threads[0].stack[1].function, "already(known)");
   EXPECT_TRUE(report.threads[0].stack[1].file.empty());
   EXPECT_TRUE(report.threads[0].stack[2].function.empty());
+}
+
+// A frame in code that was inlined becomes one frame per inlined call:
+// the user's lambda (the user's frame), knot's template (knot's), then the
+// real function, all with the frame's pc and offset.
+TEST_F(SymbolizeTest, ExpandsInlinedCalls) {
+  Frame frame;
+  frame.pc = 0x1234;
+  frame.module = self_path();
+  frame.offset = offset_of(viewtest::inlined_probe());
+  Report report;
+  report.threads.resize(1);
+  report.threads[0].stack_source = "wait_site";
+  report.threads[0].stack = {frame};
+  const SymbolizeResult result = symbolize(report, {});
+  EXPECT_EQ(result.num_resolved, 1u);
+  const auto& stack = report.threads[0].stack;
+  ASSERT_EQ(stack.size(), 3u);
+  EXPECT_NE(stack[0].function.find("inlined_probe"), std::string::npos) << stack[0].function;
+  EXPECT_EQ(stack[0].line, viewtest::kInlinedCallLine);
+  EXPECT_TRUE(stack[0].is_inlined);
+  EXPECT_FALSE(stack[0].is_knot);
+  EXPECT_NE(stack[1].function.find("knot::detail::view_inline_run"), std::string::npos)
+      << stack[1].function;
+  EXPECT_TRUE(stack[1].is_inlined);
+  EXPECT_TRUE(stack[1].is_knot);
+  EXPECT_EQ(stack[2].function, "viewtest::inlined_probe()");
+  EXPECT_FALSE(stack[2].is_inlined);
+  EXPECT_FALSE(stack[2].is_knot);
+  for (const Frame& f : stack) {
+    EXPECT_EQ(f.pc, 0x1234u);
+    EXPECT_EQ(f.offset, frame.offset);
+  }
 }
 
 // Through the command line: knot-view --symbolize --binaries DIR --json

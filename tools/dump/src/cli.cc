@@ -80,7 +80,7 @@ int run_dump(int argc, const char* const* argv, std::ostream& out, std::ostream&
   bool is_dot = false;
   bool is_full = false;
   std::string color_name = "auto";
-  std::string similarity_name = "exact";
+  std::string similarity_name = "user";
   bool should_symbolize = false;
   std::string binaries_dir;
   std::size_t width = 0;
@@ -97,8 +97,9 @@ int run_dump(int argc, const char* const* argv, std::ostream& out, std::ostream&
   app.add_option("--color", color_name, "colour: auto (a terminal, no NO_COLOR), always, never")
       ->check(CLI::IsMember({"auto", "always", "never"}));
   app.add_option("--similarity", similarity_name,
-                 "group threads by: exact stacks, same functions, same top frame")
-      ->check(CLI::IsMember({"exact", "functions", "top"}));
+                 "group threads by: same user frames, exact stacks, same functions, same top "
+                 "frame")
+      ->check(CLI::IsMember({"user", "exact", "functions", "top"}));
   app.add_option("--width", width,
                  "fit the text to COLUMNS (at least 40; default: the terminal's width, else "
                  "$COLUMNS, else 100)")

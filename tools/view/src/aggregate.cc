@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "text_format.h"
+
 namespace knot::view {
 
 namespace {
@@ -31,18 +33,35 @@ void append_identity(std::string& key, const Frame& frame) {
   }
 }
 
+// append_exact() appends the identity of `frame` with its file and line.
+void append_exact(std::string& key, const Frame& frame) {
+  append_identity(key, frame);
+  key += kField;
+  key += frame.file;
+  key += kField;
+  key += std::to_string(frame.line);
+  key += kRecord;
+}
+
 std::string stack_key(const std::vector<Frame>& stack, Similarity level) {
   std::string key;
   switch (level) {
-    case Similarity::kExact:
+    case Similarity::kSameUserFrames: {
       for (const Frame& frame : stack) {
-        append_identity(key, frame);
-        key += kField;
-        key += frame.file;
-        key += kField;
-        key += std::to_string(frame.line);
-        key += kRecord;
+        if (detail::classify_frame(frame) == detail::FrameClass::kUser)
+          append_exact(key, frame);
       }
+      if (key.empty() && !stack.empty()) {
+        // No user frame: the whole stack, marked apart from user frames.
+        key += kRecord;
+        for (const Frame& frame : stack)
+          append_exact(key, frame);
+      }
+      break;
+    }
+    case Similarity::kExact:
+      for (const Frame& frame : stack)
+        append_exact(key, frame);
       break;
     case Similarity::kSameFunctions:
       for (const Frame& frame : stack) {
@@ -51,8 +70,8 @@ std::string stack_key(const std::vector<Frame>& stack, Similarity level) {
       }
       break;
     case Similarity::kSameTopFrame: {
-      const auto top =
-          std::find_if(stack.begin(), stack.end(), [](const Frame& f) { return !f.is_knot; });
+      const auto top = std::find_if(stack.begin(), stack.end(),
+                                    [](const Frame& f) { return !detail::is_knot_frame(f); });
       if (top != stack.end()) {
         append_identity(key, *top);
       } else if (!stack.empty()) {
@@ -72,6 +91,8 @@ void add_state(Bucket& bucket, const std::string& state) {
 }  // namespace
 
 std::optional<Similarity> parse_similarity(std::string_view name) {
+  if (name == "user")
+    return Similarity::kSameUserFrames;
   if (name == "exact")
     return Similarity::kExact;
   if (name == "functions")
@@ -83,6 +104,8 @@ std::optional<Similarity> parse_similarity(std::string_view name) {
 
 std::string_view similarity_name(Similarity level) {
   switch (level) {
+    case Similarity::kSameUserFrames:
+      return "user";
     case Similarity::kExact:
       return "exact";
     case Similarity::kSameFunctions:
@@ -90,7 +113,7 @@ std::string_view similarity_name(Similarity level) {
     case Similarity::kSameTopFrame:
       return "top";
   }
-  return "exact";
+  return "user";
 }
 
 std::vector<Bucket> aggregate(const std::vector<Thread>& threads, Similarity level) {

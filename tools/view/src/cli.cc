@@ -41,7 +41,7 @@ struct Options {
   bool is_latest = false;
   bool should_symbolize = false;
   std::string binaries_dir;
-  std::string similarity = "exact";
+  std::string similarity = "user";
   std::string color = "auto";
   std::size_t width = 0;  // 0: the caller's (the terminal's, $COLUMNS, 100)
 };
@@ -83,9 +83,10 @@ class Cli {
     dot->excludes(json);
     app.add_flag("--full", options_.is_full, "Show knot's own frames instead of folding them");
     app.add_option("--similarity", options_.similarity,
-                   "Group threads by: exact (identical stacks), functions (same functions, "
-                   "any line), top (same innermost non-knot frame)")
-        ->check(CLI::IsMember({"exact", "functions", "top"}))
+                   "Group threads by: user (same user frames; knot's own frames may differ), "
+                   "exact (identical stacks), functions (same functions, any line), top (same "
+                   "innermost non-knot frame)")
+        ->check(CLI::IsMember({"user", "exact", "functions", "top"}))
         ->capture_default_str();
     app.add_option("--color", options_.color, "Colour: auto, always or never")
         ->check(CLI::IsMember({"auto", "always", "never"}))
@@ -215,7 +216,8 @@ class Cli {
       RenderOptions render;
       render.color = use_color();
       render.full = options_.is_full;
-      render.similarity = parse_similarity(options_.similarity).value_or(Similarity::kExact);
+      render.similarity =
+          parse_similarity(options_.similarity).value_or(Similarity::kSameUserFrames);
       render.width = width();
       out_ << render_text(*report, render);
     }

@@ -61,6 +61,9 @@ details.group > summary { cursor: pointer; }
 .frame .function { font-weight: 600; }
 .frame.knot .function, .frame.system .function { font-weight: normal; color: var(--muted); }
 .frame .where { color: var(--muted); margin-left: 1.5em; }
+.user-top { margin: 0.2em 0; }
+.user-top .function { font: 600 12px/1.5 ui-monospace, Menlo, Consolas, monospace; }
+.user-top .where { color: var(--muted); margin-left: 1.5em; }
 details.knot-frames > summary { color: var(--muted); cursor: pointer; }
 .toolbar { margin: 0.5em 0; }
 .toolbar input { font: inherit; padding: 0.2em 0.5em; width: 22em; }
@@ -324,6 +327,12 @@ class HtmlRenderer {
         out_ += "<li>" + esc(wait) + "</li>";
       out_ += "</ul>\n";
     }
+    // Where the user's code waits: the first user frame above the wait.
+    if (const Frame* top = detail::first_user_frame(bucket.stack)) {
+      out_ += "<p class=\"user-top\">at <span class=\"function\">" +
+              esc(detail::frame_function(*top)) + "</span><span class=\"where\">" +
+              esc(detail::frame_location(*top)) + "</span></p>\n";
+    }
     if (members.size() > kMaxSummaryNames) {
       std::string all;
       for (const Thread* thread : members)
@@ -340,12 +349,12 @@ class HtmlRenderer {
       out_ += "<div class=\"muted\">(no stack)</div>\n";
     std::size_t i = 0;
     while (i < frames.size()) {
-      if (!frames[i].is_knot) {
+      if (!detail::is_knot_frame(frames[i])) {
         frame(frames[i++]);
         continue;
       }
       std::size_t end = i;
-      while (end < frames.size() && frames[end].is_knot)
+      while (end < frames.size() && detail::is_knot_frame(frames[end]))
         ++end;
       const std::size_t run = end - i;
       out_ += "<details class=\"knot-frames\"><summary>… " + std::to_string(run) +
@@ -361,11 +370,12 @@ class HtmlRenderer {
     static constexpr std::string_view kClassNames[] = {"user", "knot", "system"};
     const FrameClass kind = detail::classify_frame(f);
     std::string where = detail::frame_location(f);
-    if (!f.module.empty())
-      where += (where.empty() ? "(" : "  (") + detail::module_basename(f.module) + ")";
+    if (const std::string note = detail::frame_module_note(f); !note.empty())
+      where += (where.empty() ? "" : "  ") + note;
     out_ += "<div class=\"frame " + std::string(kClassNames[static_cast<int>(kind)]) +
-            "\"><span class=\"function\">" + esc(detail::frame_function(f)) +
-            "</span><span class=\"where\">" + esc(where) + "</span></div>\n";
+            (f.is_inlined ? " inlined" : "") + "\"><span class=\"function\">" +
+            esc(detail::frame_function(f)) + "</span><span class=\"where\">" + esc(where) +
+            "</span></div>\n";
   }
 
   // ---------------------------------------------------------------------------

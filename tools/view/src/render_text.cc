@@ -243,6 +243,8 @@ class TextRenderer {
 
   std::string_view group_description() const {
     switch (options_.similarity) {
+      case Similarity::kSameUserFrames:
+        return "same user frames";
       case Similarity::kExact:
         return "identical stack";
       case Similarity::kSameFunctions:
@@ -299,6 +301,8 @@ class TextRenderer {
       wrap({{safe(waits[i]), std::nullopt}}, "    ", "      ");
     if (waits.size() > kMaxWaitsPerGroup)
       out_ += "    and " + std::to_string(waits.size() - kMaxWaitsPerGroup) + " other waits\n";
+    if (const Frame* top = detail::first_user_frame(bucket.stack))
+      user_top(*top);
 
     if (bucket.stack.empty()) {
       const std::string& source = members.front()->stack_source;
@@ -311,37 +315,79 @@ class TextRenderer {
     stack(bucket.stack);
   }
 
+  // user_top() is the line that names where the user's code waits (or
+  // runs): the first user frame above the wait.
+  void user_top(const Frame& f) {
+    frame_lines("    at ", Role::kUserFrame,
+                safe(truncate_text(detail::frame_function(f, /*is_short=*/true),
+                                   kMaxFunctionLength)),
+                safe(detail::frame_location(f)));
+  }
+
+
+  // stack() writes the frames, innermost first. Unless `full`, a run of
+  // knot's frames folds into one line, and so does a run of two or more
+  // inlined system frames (the C++ library's call plumbing that inline
+  // expansion brings: std::__invoke, std::thread::_Invoker, ...).
   void stack(const std::vector<Frame>& frames) {
     std::size_t i = 0;
     while (i < frames.size()) {
-      if (!options_.full && frames[i].is_knot) {
-        std::size_t run = 0;
-        while (i < frames.size() && frames[i].is_knot)
-          ++run, ++i;
-        out_ += "      " +
-                palette_.paint(Role::kQuietFrame, "… " + std::to_string(run) +
-                                                      (run == 1 ? " knot frame" : " knot frames")) +
-                "\n";
-        continue;
+      if (!options_.full) {
+        if (const std::size_t run = run_length(frames, i, is_knot); run > 0) {
+          fold(run, run == 1 ? "knot frame" : "knot frames");
+          i += run;
+          continue;
+        }
+        if (const std::size_t run = run_length(frames, i, is_inlined_system); run > 1) {
+          fold(run, "inlined system frames");
+          i += run;
+          continue;
+        }
       }
       frame(frames[i]);
       ++i;
     }
   }
 
+  static bool is_knot(const Frame& f) { return detail::is_knot_frame(f); }
+  static bool is_inlined_system(const Frame& f) {
+    return f.is_inlined && detail::classify_frame(f) == FrameClass::kSystem;
+  }
+
+  // run_length() is how many frames from `i` on satisfy `pred`.
+  static std::size_t run_length(const std::vector<Frame>& frames, std::size_t i,
+                                bool (*pred)(const Frame&)) {
+    std::size_t end = i;
+    while (end < frames.size() && pred(frames[end]))
+      ++end;
+    return end - i;
+  }
+
+  void fold(std::size_t run, std::string_view what) {
+    out_ +=
+        std::string(kFrameIndent) +
+        palette_.paint(Role::kQuietFrame, "… " + std::to_string(run) + " " + std::string(what)) +
+        "\n";
+  }
+
   // frame() writes "function  file:line  (module)" on one line when it
   // fits; otherwise the function alone (broken over several lines if it is
   // longer than one) and "file:line  (module)" on the next, deeper in.
   void frame(const Frame& f) {
-    const FrameClass kind = detail::classify_frame(f);
-    const bool is_user = kind == FrameClass::kUser;
-    const Role role = is_user ? Role::kUserFrame : Role::kQuietFrame;
-    const std::string_view indent = is_user ? "    > " : kFrameIndent;
-    const std::string function = safe(truncate_text(detail::frame_function(f), kMaxFunctionLength));
+    const bool is_user = detail::classify_frame(f) == FrameClass::kUser;
     std::string where = safe(detail::frame_location(f));
-    if (!f.module.empty())
-      where += (where.empty() ? "(" : "  (") + safe(detail::module_basename(f.module)) + ")";
+    if (const std::string note = detail::frame_module_note(f); !note.empty())
+      where += (where.empty() ? "" : "  ") + safe(note);
+    frame_lines(is_user ? "    > " : kFrameIndent, is_user ? Role::kUserFrame : Role::kQuietFrame,
+                safe(truncate_text(detail::frame_function(f, /*is_short=*/!options_.full),
+                                   kMaxFunctionLength)),
+                where);
+  }
 
+  // frame_lines() writes one frame's function and where it is, fitted to
+  // the width as frame() says.
+  void frame_lines(std::string_view indent, Role role, const std::string& function,
+                   const std::string& where) {
     const std::size_t one_line =
         indent.size() + display_width(function) + (where.empty() ? 0 : 2 + display_width(where));
     if (one_line <= width_) {
@@ -366,6 +412,7 @@ class TextRenderer {
     for (const std::string& piece : detail::break_text(where, room, room))
       out_ += std::string(kFrameContinuation) + palette_.paint(Role::kMuted, piece) + "\n";
   }
+
 
   // ---------------------------------------------------------------------------
   // Narrative and advice

@@ -8,6 +8,9 @@
 #include <cstdio>
 #include <utility>
 
+#include "knot/symbolize/knot_frames.h"
+#include "knot/symbolize/names.h"
+
 namespace knot::view::detail {
 
 namespace {
@@ -183,14 +186,14 @@ std::string thread_display(const Thread& thread) {
 }
 
 FrameClass classify_frame(const Frame& frame) {
-  if (frame.is_knot)
+  if (is_knot_frame(frame))
     return FrameClass::kKnot;
   const std::string module = module_basename(frame.module);
   if (starts_with_any(frame.module, {"/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/"}) ||
       starts_with_any(module, {"libc.so", "libc-", "libstdc++", "libpthread", "ld-linux",
                                "libgcc_s", "libm.so", "linux-vdso"}))
     return FrameClass::kSystem;
-  const std::string_view function = qualified_function_name(frame.function);
+  const std::string_view function = knot::symbolize::qualified_name(frame.function);
   if (starts_with_any(function, {"std::", "__gnu_cxx::", "__libc_start", "__clone"}) ||
       function == "_start" || function == "start_thread" || function == "clone" ||
       function == "clone3")
@@ -198,17 +201,20 @@ FrameClass classify_frame(const Frame& frame) {
   return FrameClass::kUser;
 }
 
-std::string_view qualified_function_name(std::string_view function) {
-  const std::size_t space = function.find(' ');
-  const std::size_t bracket = function.find_first_of("<(");
-  if (space != std::string_view::npos && space < bracket)
-    return function.substr(space + 1);
-  return function;
+bool is_knot_frame(const Frame& frame) {
+  return knot::symbolize::is_knot_by_name(frame.function).value_or(frame.is_knot);
 }
 
-std::string frame_function(const Frame& frame) {
+const Frame* first_user_frame(const std::vector<Frame>& stack) {
+  const auto it = std::find_if(stack.begin(), stack.end(), [](const Frame& frame) {
+    return classify_frame(frame) == FrameClass::kUser;
+  });
+  return it != stack.end() ? &*it : nullptr;
+}
+
+std::string frame_function(const Frame& frame, bool is_short) {
   if (!frame.function.empty())
-    return frame.function;
+    return is_short ? knot::symbolize::elide_parameters(frame.function) : frame.function;
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "0x%llx",
                 static_cast<unsigned long long>(frame.module.empty() ? frame.pc : frame.offset));
@@ -219,6 +225,13 @@ std::string frame_location(const Frame& frame) {
   if (frame.file.empty())
     return "";
   return frame.line > 0 ? frame.file + ":" + std::to_string(frame.line) : frame.file;
+}
+
+std::string frame_module_note(const Frame& frame) {
+  std::string note = module_basename(frame.module);
+  if (frame.is_inlined)
+    note += note.empty() ? "inlined" : ", inlined";
+  return note.empty() ? "" : "(" + note + ")";
 }
 
 std::string module_basename(std::string_view path) {

@@ -47,14 +47,26 @@ std::string thread_display(const knot::report::Thread& thread);
 enum class FrameClass { kUser, kKnot, kSystem };
 FrameClass classify_frame(const knot::report::Frame& frame);
 
-// qualified_function_name() drops the return type that demangled template
-// functions carry: "void std::__invoke_impl<...>(...)" -> "std::__invoke...".
-std::string_view qualified_function_name(std::string_view function);
+// is_knot_frame() is whether a frame is knot's own by the one rule
+// (knot/symbolize/knot_frames.h): decided by the function's name where the
+// name can tell, else the report's is_knot (set where the declaring file
+// was known). So a report written before the rule, which marked every
+// "knot::" name, folds the same frames as a new one.
+bool is_knot_frame(const knot::report::Frame& frame);
 
-// frame_function() is the function, or "0x<offset>" for an unsymbolized frame.
-std::string frame_function(const knot::report::Frame& frame);
+// first_user_frame() is the innermost frame of `stack` that is the user's
+// (classify_frame()): where the user's code waits. Null when none is.
+const knot::report::Frame* first_user_frame(const std::vector<knot::report::Frame>& stack);
+
+// frame_function() is the function, or "0x<offset>" for an unsymbolized
+// frame; with `is_short`, its parameter lists are elided to "(…)"
+// (knot::symbolize::elide_parameters()).
+std::string frame_function(const knot::report::Frame& frame, bool is_short = false);
 // frame_location() is "file:line", "file" or "".
 std::string frame_location(const knot::report::Frame& frame);
+// frame_module_note() is "(module)", "(module, inlined)", "(inlined)" or "",
+// the module by its base name.
+std::string frame_module_note(const knot::report::Frame& frame);
 // module_basename() is the last path component of a module path.
 std::string module_basename(std::string_view path);
 

@@ -9,18 +9,18 @@
 //
 // Capture and symbolization are separate (as in abseil's stacktrace.h and
 // symbolize.h): this file only produces addresses; `Symbolizer`
-// (symbolizer.h) turns them into names later, off the signal path. The
-// handler/collector protocol, the signal choice and the races it handles are
-// described in instrumentation/src/README.md.
+// (symbolizer.h, knot::symbolize) turns them into names later, off the
+// signal path. The handler/collector protocol, the signal choice and the
+// races it handles are described in instrumentation/src/README.md.
 #pragma once
-
-#include "knot/runtime/detail/cxx_standard.h"
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <vector>
+
+#include "knot/symbolize/frame.h"
 
 namespace knot::instr {
 
@@ -47,17 +47,11 @@ inline constexpr std::size_t kMaxCaptureThreads = 512;
 // machine once the thread's cache is warm.
 std::size_t capture_current(std::uintptr_t* pcs, std::size_t max, std::size_t skip = 0) noexcept;
 
-// PcKind says what the first pc of a stack is. Every later pc is a return
-// address (it points after a call instruction).
-enum class PcKind : std::uint8_t {
-  // kReturnAddress: pcs[0] is a return address too (capture_current(), a
-  // thread capturing itself, and captures under ThreadSanitizer, whose
-  // deferred signal delivery hides the interrupted instruction).
-  kReturnAddress,
-  // kExact: pcs[0] is the instruction the thread was executing when the
-  // signal interrupted it.
-  kExact,
-};
+// PcKind says what the first pc of a stack is (kExact: the instruction a
+// signal interrupted; kReturnAddress otherwise). Every later pc is a
+// return address. It is the symbolizer's type (knot/symbolize/frame.h),
+// so that a captured stack goes to it as it is.
+using PcKind = knot::symbolize::PcKind;
 
 // CaptureStatus says what happened to one thread of a StackCapture::capture()
 // call. Every status is final for that call; the collector alone sets it.

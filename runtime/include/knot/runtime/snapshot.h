@@ -140,7 +140,7 @@ struct ThreadView {
   std::string stage{};        // innermost StageScope, or empty
   std::uint64_t pool_id = 0;  // the pool it is a worker of, or 0
   std::optional<std::size_t> worker_index{};
-  std::optional<WaitView> wait;     // set while it is parked (or in a blocking_region)
+  std::optional<WaitView> wait{};     // set while it is parked (or in a blocking_region)
   bool is_fiber = false;            // a fiber task of pool `pool_id`
   std::vector<WaitFrame> frames{};  // its helping waits, bottom first
   bool frames_complete = true;      // false: deeper than kMaxWaitFrames, or torn while read

@@ -36,6 +36,9 @@ namespace knot::report {
 inline constexpr std::string_view kSchema = "knot.report/1";
 inline constexpr std::string_view kWrittenSchema = "knot.report/1.1";
 
+// Frame is one stack frame. A pc whose code was inlined gives several
+// Frames with the same pc: each inlined call (is_inlined), innermost
+// first, then the real function.
 struct Frame {
   std::uint64_t pc = 0;
   std::string module{};      // path of the executable or library
@@ -45,6 +48,7 @@ struct Frame {
   std::string file{};        // source file, empty if unknown
   int line = 0;              // 0 if unknown
   bool is_knot = false;      // a frame of knot itself (viewers fold these)
+  bool is_inlined = false;   // inlined into the next frame (same pc)
 };
 
 struct Process {
@@ -120,10 +124,10 @@ struct WaitFrame {
 struct TaskInfo {
   double seconds = 0;      // at least this long (since the watchdog saw it start)
   std::string cpu{};       // on_cpu, off_cpu, unknown
-  std::string proc_state;  // the state letter of /proc/<pid>/task/<tid>/stat (R, S, D, ...)
+  std::string proc_state{};  // the state letter of /proc/<pid>/task/<tid>/stat (R, S, D, ...)
   std::string wchan{};     // the kernel function it sleeps in, if any
   std::string where{};     // the innermost function of its stack, if captured
-  std::optional<std::uint32_t> fiber;  // kFiber: the fiber task it runs (Thread::index)
+  std::optional<std::uint32_t> fiber{};  // kFiber: the fiber task it runs (Thread::index)
 };
 
 struct Thread {
@@ -148,9 +152,9 @@ struct Thread {
 // Holder: who holds one live handle of a channel side, or one shared hold
 // of a shared mutex, and how knot knows.
 struct Holder {
-  std::string side;      // send, recv (channels), read (shared mutexes)
+  std::string side{};      // send, recv (channels), read (shared mutexes)
   std::string holder{};  // "thread 'main'", "pool 'global'"
-  std::string basis;     // used (exact), created (a guess: not used yet), shared (a guess), held
+  std::string basis{};     // used (exact), created (a guess: not used yet), shared (a guess), held
 };
 
 struct Resource {
@@ -174,7 +178,7 @@ struct Resource {
   // "pool 'global'"), most recent first.
   std::vector<std::string> recent_senders{};
   std::vector<std::string> recent_receivers{};
-  std::vector<Holder> holders;        // live handles (channels), shared holds (shared mutexes)
+  std::vector<Holder> holders{};        // live handles (channels), shared holds (shared mutexes)
   std::size_t untracked_handles = 0;  // live handles knot does not follow one by one
   bool has_parked_writers = false;    // shared mutexes: a writer waits (readers queue behind it)
 };
@@ -191,9 +195,9 @@ struct Node {
 struct Edge {
   std::string from{};
   std::string to{};
-  std::string kind;     // "waits_for" (a thread on a resource) or "woken_by"
+  std::string kind{};     // "waits_for" (a thread on a resource) or "woken_by"
   std::string label{};  // "waits to send into", "drained only by", ...
-  std::string basis;    // "exact" or "inferred" (a guess); empty before 1.1
+  std::string basis{};    // "exact" or "inferred" (a guess); empty before 1.1
 };
 
 struct Graph {

@@ -5,7 +5,7 @@
 //   Similarity          how alike two stacks must be to share a bucket
 //   Bucket              threads with alike stacks, and what they share
 //   aggregate()         threads to buckets
-//   parse_similarity()  "exact" / "functions" / "top" to a Similarity
+//   parse_similarity()  "user" / "exact" / "functions" / "top" to a Similarity
 //
 // Pure functions of their input: no I/O, no global state.
 #pragma once
@@ -20,21 +20,30 @@
 
 namespace knot::view {
 
-// Similarity is the grouping level, from strictest to loosest.
+// Similarity is the grouping level. knot-view groups by kSameUserFrames
+// unless told otherwise.
 enum class Similarity {
+  // Same user frames: the frames that are neither knot's own nor the
+  // system's (detail::classify_frame(): the C and C++ runtime, thread
+  // start), with their modules, functions, files and lines. knot's frames
+  // between them may differ (a deeper parallel_for split, another kind of
+  // wait), so every worker that waits at one line of the user's code
+  // shares a group. Threads without a user frame (idle workers, knot's
+  // own threads) group only with identical stacks, as kExact.
+  kSameUserFrames,
   // Same frames: module, function, file and line (module and offset for
   // frames without a function).
   kExact,
   // Same sequence of functions (module and offset without one); the lines
   // may differ, so threads parked at two call sites of one function merge.
   kSameFunctions,
-  // Same top frame: the innermost frame that is not knot's own, i.e. the
-  // user's function where the thread waits or runs. Threads whose frames
-  // are all knot's group by their innermost frame.
+  // Same top frame: the innermost frame that is not knot's own (the
+  // user's function where the thread waits or runs, or a system one).
+  // Threads whose frames are all knot's group by their innermost frame.
   kSameTopFrame,
 };
 
-// parse_similarity() reads a level's command-line name: "exact",
+// parse_similarity() reads a level's command-line name: "user", "exact",
 // "functions" or "top"; nullopt for anything else.
 std::optional<Similarity> parse_similarity(std::string_view name);
 

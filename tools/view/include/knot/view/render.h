@@ -30,7 +30,7 @@ namespace knot::view {
 struct RenderOptions {
   bool color = false;  // ANSI colour (palette.h decides when)
   bool full = false;   // show knot's own frames instead of folding them
-  Similarity similarity = Similarity::kExact;
+  Similarity similarity = Similarity::kSameUserFrames;
   // Columns to fit (terminal_width.h); below kMinWidth counts as kMinWidth.
   std::size_t width = kDefaultWidth;
 };
@@ -38,9 +38,12 @@ struct RenderOptions {
 // render_text() is the terminal diagnosis: the verdict (kind, proven or
 // suspected, when, for how long), the summary, the cycle as a chain of
 // names, pool occupancy, the resources in the cycle with their facts, the
-// threads grouped by stack (user frames marked with '>', runs of knot
-// frames folded into "… N knot frames" unless `full`), then the narrative
-// and the advice. Control characters are neutralized.
+// threads grouped by `similarity` (by default, threads whose user frames
+// are the same share a group), each group with its waits, "at" the first
+// user frame above them (the user's code that waits) and its stack (user
+// frames marked with '>', inlined frames noted, runs of knot frames
+// folded into "… N knot frames" unless `full`), then the narrative and the
+// advice. Control characters are neutralized.
 //
 // Every line fits in `options.width` columns, and nothing is cut to get
 // there: prose wraps at spaces under its indentation; a table too wide

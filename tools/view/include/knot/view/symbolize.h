@@ -4,12 +4,12 @@
 //   SymbolizeOptions  where to look for binaries
 //   SymbolizeResult   how many frames were resolved, and why not the rest
 //   symbolize()       fills in function, file and line of address-only frames
-//   read_build_id()   the GNU build-id of an ELF file
 //
-// Uses elfutils' libdw offline (no process is attached): each module is
-// opened as a file, its symbol table gives the function and its DWARF the
-// file and line. Costs one module load per distinct binary (milliseconds to
-// a second for large debug files), then microseconds per frame.
+// Uses knot::symbolize's FileSymbolizer (libdw offline, no process is
+// attached), the symbolizer the watchdog uses on its own process: the same
+// names, inlined calls as frames of their own, and the same rule for
+// knot's frames. Costs one module load per distinct binary (milliseconds
+// to a second for large debug files), then microseconds per frame.
 #pragma once
 
 #include <cstddef>
@@ -41,14 +41,12 @@ struct SymbolizeResult {
 //      the frame has no build-id, a file with the module's base name;
 //   2. the module's own path, if its build-id matches (or none is recorded).
 // A binary whose build-id differs from the frame's is never used: it would
-// name the wrong functions. The innermost frame's offset is taken as exact,
-// every other one as a return address (the call is the byte before).
-// Frames resolved into namespace knot:: are marked is_knot. Never throws on
-// bad or missing binaries; they end up in `warnings`.
+// name the wrong functions. The innermost frame of a signal's capture
+// (stack_source "signal") is taken as the exact instruction, every other
+// one as a return address (the call is the byte before). A frame whose
+// address holds inlined code becomes several (is_inlined), and is_knot is
+// set by the rule of knot/symbolize/knot_frames.h. Never throws on bad or
+// missing binaries; they end up in `warnings`.
 SymbolizeResult symbolize(knot::report::Report& report, const SymbolizeOptions& options);
-
-// read_build_id() is the hex GNU build-id note of the ELF file at `path`;
-// empty if the file is unreadable, not ELF or has none.
-std::string read_build_id(const std::string& path);
 
 }  // namespace knot::view
