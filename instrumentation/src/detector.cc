@@ -71,7 +71,8 @@ std::vector<int> reached_dead(const WaitForGraph& g, const std::vector<int>& fro
 void present_cycle(const RuntimeSnapshot& s, const WaitForGraph& g, std::vector<int>& cycle) {
   auto is_thread = [&](int n) { return g.node(n).kind == NodeKind::kThread; };
   auto is_outside = [&](int n) {
-    return is_thread(n) && !thread_at(s, g.node(n)).worker_index && !thread_at(s, g.node(n)).is_fiber;
+    return is_thread(n) && !thread_at(s, g.node(n)).worker_index &&
+           !thread_at(s, g.node(n)).is_fiber;
   };
   auto first = std::find_if(cycle.begin(), cycle.end(), is_outside);
   if (first == cycle.end())
@@ -161,7 +162,8 @@ std::vector<Detector::Candidate> Detector::deadlocks(const RuntimeSnapshot& s,
         progress_text += wait_key(t, node) + (t.wait ? "=" + progress(*t.wait) : "") + ";";
       } else if (node.kind == NodeKind::kPool && node.pool >= 0) {
         progress_text +=
-            "p" + std::to_string(s.pools[static_cast<std::size_t>(node.pool)].tasks_completed()) + ";";
+            "p" + std::to_string(s.pools[static_cast<std::size_t>(node.pool)].tasks_completed()) +
+            ";";
       }
       if (mode == Mode::kInferred && node.has_inferred && !node.assumption.empty() &&
           std::find(f.assumptions.begin(), f.assumptions.end(), node.assumption) ==
@@ -171,7 +173,8 @@ std::vector<Detector::Candidate> Detector::deadlocks(const RuntimeSnapshot& s,
     }
     std::sort(f.threads.begin(), f.threads.end());
     c.fingerprint = c.key + "|" + progress_text;
-    c.must_last = mode == Mode::kInferred ? options_.inferred_threshold : std::chrono::nanoseconds(0);
+    c.must_last =
+        mode == Mode::kInferred ? options_.inferred_threshold : std::chrono::nanoseconds(0);
     f.age = newest == Clock::time_point::min() ? std::chrono::nanoseconds(0) : s.time - newest;
     out.push_back(std::move(c));
   }
@@ -235,9 +238,8 @@ std::vector<Detector::Candidate> Detector::long_tasks(const RuntimeSnapshot& s,
     if (node < 0 || g.node(node).top_frame >= 0)
       continue;
     TaskSeen seen{t.task.job, t.task.num_started, s.time};
-    if (auto it = tasks_.find(t.index);
-        it != tasks_.end() && it->second.job == seen.job &&
-        it->second.num_started == seen.num_started) {
+    if (auto it = tasks_.find(t.index); it != tasks_.end() && it->second.job == seen.job &&
+                                        it->second.num_started == seen.num_started) {
       seen.since = it->second.since;
     }
     still[t.index] = seen;
@@ -250,14 +252,23 @@ std::vector<Detector::Candidate> Detector::long_tasks(const RuntimeSnapshot& s,
     const ThreadState state = options_.thread_state != nullptr
                                   ? options_.thread_state(t.os_thread_id)
                                   : ThreadState::kUnknown;
-    std::vector<int> waiters = g.waiters_behind(node, state != ThreadState::kOffCpu);
-    if (waiters.empty())
+    std::vector<int> starved;
+    std::vector<int> waiters = g.waiters_behind(node, state != ThreadState::kOffCpu, &starved);
+    std::vector<std::uint64_t> starved_pools;
+    for (const int p : starved) {
+      const GraphNode& pool_node = g.node(p);
+      if (pool_node.pool >= 0 &&
+          s.pools[static_cast<std::size_t>(pool_node.pool)].queued_jobs() > 0)
+        starved_pools.push_back(s.pools[static_cast<std::size_t>(pool_node.pool)].id);
+    }
+    if (waiters.empty() && starved_pools.empty())
       continue;
     Candidate c;
     c.finding.kind = FindingKind::kLongTask;
     c.finding.certainty = Certainty::kSuspected;
     c.finding.task_thread = static_cast<int>(i);
     c.finding.task_state = state;
+    c.finding.starved_pools = std::move(starved_pools);
     c.finding.threads.push_back(static_cast<int>(i));
     for (const int w : waiters) {
       c.finding.waiters.push_back(g.node(w).thread);

@@ -56,13 +56,14 @@ struct Finding {
   // Deadlocks: the cycle's node indices, in order; warnings: the path from
   // the waiting pool or thread to what knot cannot see (may be empty).
   std::vector<int> cycle;
-  Mode mode = Mode::kProof;              // the liveness the cycle is dead in
-  std::vector<std::string> assumptions;  // inferred deadlocks: what they rest on
-  std::uint64_t pool_id = 0;             // pool exhaustion: the pool
-  int task_thread = -1;                  // long task: the thread running it
-  std::vector<int> waiters;              // long task: the threads that wait behind it
+  Mode mode = Mode::kProof;                  // the liveness the cycle is dead in
+  std::vector<std::string> assumptions;      // inferred deadlocks: what they rest on
+  std::uint64_t pool_id = 0;                 // pool exhaustion: the pool
+  int task_thread = -1;                      // long task: the thread running it
+  std::vector<int> waiters;                  // long task: the threads that wait behind it
+  std::vector<std::uint64_t> starved_pools;  // long task: pools whose queued tasks wait for it
   ThreadState task_state = ThreadState::kUnknown;  // long task: on or off CPU
-  std::chrono::nanoseconds age{0};       // how long the condition had existed
+  std::chrono::nanoseconds age{0};                 // how long the condition had existed
 
   bool is_proven() const noexcept { return certainty == Certainty::kProven; }
 };
@@ -93,8 +94,8 @@ class Detector {
  private:
   struct Candidate {
     Finding finding;
-    std::string key;          // identity: the cycle and its waits
-    std::string fingerprint;  // key plus the progress counters involved
+    std::string key;                        // identity: the cycle and its waits
+    std::string fingerprint;                // key plus the progress counters involved
     std::chrono::nanoseconds must_last{0};  // how long it must stay unchanged
   };
   struct TaskSeen {

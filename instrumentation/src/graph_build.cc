@@ -183,7 +183,7 @@ class GraphBuilder {
           seed(ctx, Seed::kRuns, "blocked in a blocking region (outside knot's view)");
           break;
         case Top::kRunning:
-          seed(ctx, Seed::kRuns, t.task.job != 0 ? "running a task" : "not in a wait");
+          add_running(ctx, t);
           break;
         case Top::kIdle:
           seed(ctx, Seed::kRuns, "idle worker");
@@ -193,6 +193,22 @@ class GraphBuilder {
           break;
       }
     }
+  }
+
+  // A running context runs; a running fiber task runs only as long as the
+  // worker thread that runs it does (a thread blocked outside knot blocks
+  // its fiber too).
+  void add_running(int ctx, const ThreadView& t) {
+    if (t.is_fiber) {
+      for (const ThreadView& host : s_.threads) {
+        if (!host.is_fiber && host.task.fiber == t.index && t.index != 0) {
+          g_.add_edge(ctx, find(thread_node_id(host)), true, Basis::kExact, "runs on",
+                      /*is_host=*/true);
+          return;
+        }
+      }
+    }
+    seed(ctx, Seed::kRuns, t.task.job != 0 ? "running a task" : "not in a wait");
   }
 
   void add_parked_wait(int ctx, const ThreadView& t, int thread) {
@@ -284,13 +300,11 @@ class GraphBuilder {
         seed(node, Seed::kUnknown, "no worker in the snapshot");
         continue;
       }
+      // Spares (kCompensate, kFiber) are among the workers while active: a
+      // spare starts only when a worker parks, so one that could still
+      // come is no free worker now.
       for (const WorkerView& w : p.workers)
         add_worker_waker(node, w);
-      if (p.policy != BlockingPolicy::kBlock && p.num_spares < p.max_spares) {
-        seed(node, Seed::kRuns,
-             "can start a spare (" + std::to_string(p.num_spares) + " of " +
-                 std::to_string(p.max_spares) + " in use)");
-      }
     }
   }
 
@@ -369,14 +383,16 @@ class GraphBuilder {
       add_handle_holder(node, h, recent, label, guesses);
     const std::size_t untracked = send ? f.untracked_receivers : f.untracked_senders;
     if (untracked > 0)
-      seed(node, Seed::kUnknown, std::to_string(untracked) + " " + handle + "s knot does not track");
+      seed(node, Seed::kUnknown,
+           std::to_string(untracked) + " " + handle + "s knot does not track");
     if (g_.successors(node).empty() && g_.node(node).seed == Seed::kNone)
       seed(node, Seed::kUnknown, std::string("no ") + handle + " knot can name");
     if (!guesses.empty()) {
       GraphNode& n = g_.nodes_[static_cast<std::size_t>(node)];
-      n.assumption = join_labels(guesses) + (guesses.size() == 1 ? " is the only " : " are the only ") +
-                     std::string(handle) + "s of " + n.label + " that can " +
-                     (send ? "drain it" : "feed it");
+      const bool one = guesses.size() == 1;
+      n.assumption = join_labels(guesses) + (one ? " holds the only " : " hold the only ") +
+                     std::string(handle) + (one ? "" : "s") + " that can " +
+                     (send ? "drain " : "feed ") + n.label;
     }
   }
 
@@ -404,9 +420,9 @@ class GraphBuilder {
       g_.add_edge(node, waker, false, Basis::kInferred, std::string(label) + " (assumed)");
       g_.nodes_[static_cast<std::size_t>(node)].has_inferred = true;
       const std::string who = g_.node(waker).label;
-      const std::string guess =
-          h.basis == HandleBasis::kCreated ? who + " (which made or moved a handle it has not used yet)"
-                                           : who + " (sharing one handle)";
+      const std::string guess = h.basis == HandleBasis::kCreated
+                                    ? who + " (which made or moved a handle it has not used yet)"
+                                    : who + " (sharing one handle)";
       if (std::find(guesses.begin(), guesses.end(), guess) == guesses.end())
         guesses.push_back(guess);
     }

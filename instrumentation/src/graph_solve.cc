@@ -15,7 +15,8 @@ int WaitForGraph::add_node(GraphNode node) {
   return static_cast<int>(nodes_.size()) - 1;
 }
 
-void WaitForGraph::add_edge(int from, int to, bool is_wait, Basis basis, std::string label) {
+void WaitForGraph::add_edge(int from, int to, bool is_wait, Basis basis, std::string label,
+                            bool is_host) {
   // One edge per pair: a second one (two handles held by one thread) adds
   // nothing to liveness; an exact edge replaces an inferred one.
   for (const int e : out_[static_cast<std::size_t>(from)]) {
@@ -29,7 +30,7 @@ void WaitForGraph::add_edge(int from, int to, bool is_wait, Basis basis, std::st
     }
   }
   out_[static_cast<std::size_t>(from)].push_back(static_cast<int>(edges_.size()));
-  edges_.push_back({from, to, is_wait, basis, std::move(label)});
+  edges_.push_back({from, to, is_wait, basis, std::move(label), is_host});
 }
 
 int WaitForGraph::find(const std::string& id) const {
@@ -116,22 +117,36 @@ std::vector<bool> WaitForGraph::propagate(Mode mode, int excluded,
   return alive;
 }
 
-std::vector<int> WaitForGraph::waiters_behind(int target, bool for_its_slot) const {
+std::vector<int> WaitForGraph::waiters_behind(int target, bool for_its_slot,
+                                              std::vector<int>* starved_pools) const {
+  // The fiber task a worker thread runs is part of it here: what waits for
+  // the task waits for the thread.
+  std::vector<int> targets{target};
+  for (const GraphEdge& e : edges_) {
+    if (e.is_host && e.to == target)
+      targets.push_back(e.from);
+  }
+  const auto is_target = [&](int n) {
+    return std::find(targets.begin(), targets.end(), n) != targets.end();
+  };
   std::vector<int> job_waiters;
   if (for_its_slot) {
     for (const GraphEdge& e : edges_) {
       const NodeKind from = node(e.from).kind;
-      if (e.to == target && (from == NodeKind::kThread || from == NodeKind::kScope))
+      if (is_target(e.to) && !is_target(e.from) &&
+          (from == NodeKind::kThread || from == NodeKind::kScope))
         job_waiters.push_back(e.from);
     }
   }
   const std::vector<bool> without = propagate(Mode::kKnown, target, job_waiters);
   std::vector<int> out;
   for (std::size_t i = 0; i < nodes_.size(); ++i) {
-    if (static_cast<int>(i) != target && nodes_[i].kind == NodeKind::kThread &&
-        nodes_[i].is_alive(Mode::kKnown) && !without[i]) {
+    if (is_target(static_cast<int>(i)) || !nodes_[i].is_alive(Mode::kKnown) || without[i])
+      continue;
+    if (nodes_[i].kind == NodeKind::kThread)
       out.push_back(static_cast<int>(i));
-    }
+    if (nodes_[i].kind == NodeKind::kPool && starved_pools != nullptr)
+      starved_pools->push_back(static_cast<int>(i));
   }
   return out;
 }
@@ -219,8 +234,8 @@ std::vector<int> WaitForGraph::cycle_from(int start, Mode mode) const {
       const GraphEdge* e = edge(cycle[k], cycle[(k + 1) % cycle.size()]);
       inferred += e != nullptr && e->basis == Basis::kInferred ? 1 : 0;
     }
-    const long score = (resources > 0 ? 1'000'000 : 0) - inferred * 1000 -
-                       static_cast<long>(cycle.size());
+    const long score =
+        (resources > 0 ? 1'000'000 : 0) - inferred * 1000 - static_cast<long>(cycle.size());
     if (score > best_score || (score == best_score && cycle < best)) {
       best_score = score;
       best = cycle;
@@ -236,7 +251,7 @@ std::vector<int> WaitForGraph::cycle_from(int start, Mode mode) const {
 std::vector<int> WaitForGraph::path_to_unknown(int start) const {
   const auto waits_on_unknown = [&](int x) {
     const GraphNode& n = node(x);
-    return !n.is_alive(Mode::kKnown) && n.is_alive(Mode::kInferred);
+    return !n.is_alive(Mode::kKnown) && n.is_alive(Mode::kProof);
   };
   if (!waits_on_unknown(start))
     return {};
@@ -248,7 +263,7 @@ std::vector<int> WaitForGraph::path_to_unknown(int start) const {
     const int x = work.front();
     work.pop_front();
     const GraphNode& n = node(x);
-    if (n.seed == Seed::kUnknown || n.unknown_members > 0) {
+    if (n.seed == Seed::kUnknown || n.unknown_members > 0 || n.has_inferred) {
       std::vector<int> path;
       for (int at = x; at != -1; at = parent[static_cast<std::size_t>(at)])
         path.push_back(at);

@@ -121,15 +121,39 @@ std::string Narrator::thread_list(const std::vector<int>& threads,
   for (const auto& [pool_id, names] : workers) {
     const PoolSnapshot* p = pool_by_id(pool_id);
     const std::string pool_name = p != nullptr ? quoted(p->name) : "#" + std::to_string(pool_id);
+    // Name a few; a pool of spares may have hundreds.
+    constexpr std::size_t kMaxNames = 8;
+    std::vector<std::string> shown(
+        names.begin(),
+        names.begin() + static_cast<std::ptrdiff_t>(std::min(names.size(), kMaxNames)));
+    if (names.size() > kMaxNames)
+      shown.push_back(std::to_string(names.size() - kMaxNames) + " more");
     parts.push_back(std::to_string(names.size()) + (names.size() == 1 ? " thread" : " threads") +
-                    " of pool " + pool_name + " (" + joined(names) + ")");
+                    " of pool " + pool_name + " (" + joined(shown) + ")");
   }
   return joined(parts);
 }
 
+// waiting_behind() says who waits behind a long task: threads, and tasks
+// queued in pools that have no other free worker.
+std::string Narrator::waiting_behind(const Finding& f) const {
+  std::vector<std::string> parts;
+  if (!f.waiters.empty())
+    parts.push_back(thread_list(f.waiters, {}));
+  for (const std::uint64_t id : f.starved_pools) {
+    const PoolSnapshot* p = pool_by_id(id);
+    if (p != nullptr)
+      parts.push_back(std::to_string(p->queued_jobs()) + " tasks queued in pool " +
+                      quoted(p->name));
+  }
+  if (parts.empty())
+    return "others wait";
+  const bool one = f.starved_pools.empty() && f.waiters.size() == 1;
+  return joined(parts) + (one ? " waits" : " wait");
+}
+
 std::string Narrator::buried_waits(const ThreadView& t, int top_frame) const {
-  const std::size_t end =
-      top_frame >= 0 ? static_cast<std::size_t>(top_frame) : t.frames.size();
+  const std::size_t end = top_frame >= 0 ? static_cast<std::size_t>(top_frame) : t.frames.size();
   std::vector<std::string> below;
   for (std::size_t i = 0; i < end && i < t.frames.size(); ++i)
     below.push_back(frame_text(t.frames[i], s_, s_.time));
@@ -173,9 +197,10 @@ std::string Narrator::thread_sentence(int a, int b) const {
         queued += ", " + std::to_string(own) + " of them its own";
       queued += ")";
     }
-    const bool install = t.wait ? t.wait->kind == WaitKind::kInstall
-                                : na.top_frame >= 0 && t.frames[static_cast<std::size_t>(
-                                                           na.top_frame)].kind == WaitKind::kInstall;
+    const bool install =
+        t.wait ? t.wait->kind == WaitKind::kInstall
+               : na.top_frame >= 0 &&
+                     t.frames[static_cast<std::size_t>(na.top_frame)].kind == WaitKind::kInstall;
     return subject +
            (install ? " waits for the closure it sent to " : " waits for tasks it submitted to ") +
            nb.label + queued;
@@ -277,8 +302,7 @@ std::string Narrator::summary(const Finding& f) const {
     case FindingKind::kLongTask: {
       const ThreadView& t = s_.threads[static_cast<std::size_t>(f.task_thread)];
       return "long task: " + thread_label(t) + " has run one task for " +
-             format_seconds(seconds(f.age)) + " while " + std::to_string(f.waiters.size()) +
-             (f.waiters.size() == 1 ? " thread waits" : " threads wait") + " behind it";
+             format_seconds(seconds(f.age)) + " while " + waiting_behind(f) + " behind it";
     }
     case FindingKind::kStall:
       return "stall: no progress in knot for " + format_seconds(seconds(f.age)) + ", " +
@@ -326,11 +350,13 @@ std::string Narrator::deadlock_story(const Finding& f) const {
                 : "The thread waits for a mutex it already holds lower on its own stack: it "
                   "locked it twice, directly or in a task it ran while it waited for other work. ";
   }
-  const std::string stuck = std::to_string(f.threads.size()) + " threads stuck for " +
-                            format_seconds(seconds(f.age));
+  const std::string stuck =
+      std::to_string(f.threads.size()) + " threads stuck for " + format_seconds(seconds(f.age));
   if (f.certainty == Certainty::kInferred) {
-    text += "If " + joined(f.assumptions) + ", none of them can ever be woken (inferred, not "
-            "proven: " + stuck + ").";
+    text += "If " + joined(f.assumptions) +
+            ", none of them can ever be woken (inferred, not "
+            "proven: " +
+            stuck + ").";
   } else {
     text += "None of them can ever be woken (proven: " + stuck + ").";
   }
@@ -350,8 +376,9 @@ std::string Narrator::exhaustion_story(const Finding& f) const {
   for (std::size_t i = 0; i < f.threads.size(); ++i) {
     const ThreadView& t = s_.threads[static_cast<std::size_t>(f.threads[i])];
     const int n = g_.find(thread_node_id(t));
-    std::string what = t.wait ? std::string(to_string(t.wait->kind)) + " on " + resource_label(*t.wait)
-                              : "a helping wait";
+    std::string what = t.wait
+                           ? std::string(to_string(t.wait->kind)) + " on " + resource_label(*t.wait)
+                           : "a helping wait";
     if (!t.wait && n >= 0 && node(n).top_frame >= 0)
       what = frame_text(t.frames[static_cast<std::size_t>(node(n).top_frame)], s_, s_.time);
     text += (i == 0 ? " " : "; ") + thread_label(t) + " in " + what;
@@ -377,11 +404,12 @@ std::string Narrator::long_task_story(const Finding& f, const report::TaskInfo* 
   }
   text += " has run the same task for at least " + format_seconds(seconds(f.age));
   if (task != nullptr && task->cpu == "off_cpu") {
-    text += ", blocked off CPU" + (task->wchan.empty() ? std::string() : " (in the kernel's " + task->wchan + ")");
+    text += ", blocked off CPU" +
+            (task->wchan.empty() ? std::string() : " (in the kernel's " + task->wchan + ")");
   } else if (task != nullptr && task->cpu == "on_cpu") {
     text += ", on CPU (computing or spinning)";
   }
-  text += ", while " + thread_list(f.waiters, {}) + " wait behind it.";
+  text += ", while " + waiting_behind(f) + " behind it.";
   const int n = g_.find(thread_node_id(t));
   const std::string buried = buried_waits(t, n >= 0 ? node(n).top_frame : -1);
   if (!buried.empty()) {
@@ -389,8 +417,9 @@ std::string Narrator::long_task_story(const Finding& f, const report::TaskInfo* 
             "): if it waits for something they hold (a lock, a once-flag), it never ends.";
   }
   if (task != nullptr && task->fiber) {
-    text += " A fiber task that blocks outside knot blocks its worker thread too: the pool "
-            "cannot run its other tasks there.";
+    text +=
+        " A fiber task that blocks outside knot blocks its worker thread too: the pool "
+        "cannot run its other tasks there.";
   }
   text += " Suspected: it may be slow, not stuck.";
   return text;

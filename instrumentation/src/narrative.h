@@ -43,6 +43,7 @@ class Narrator {
   std::string worker_stages(const PoolSnapshot& p) const;
   std::string wakers(int n) const;
   std::string thread_list(const std::vector<int>& threads, const std::vector<int>& except) const;
+  std::string waiting_behind(const Finding& f) const;
 
   // ---- sentences (narrative.cc) ----
   std::string sentence(int a, int b) const;

@@ -86,7 +86,8 @@ struct GraphEdge {
   int to = 0;
   bool is_wait = true;  // true: "waits_for"; false: "woken_by"
   Basis basis = Basis::kExact;
-  std::string label;  // "waits to send into", "drained by", ...
+  std::string label;     // "waits to send into", "drained by", ...
+  bool is_host = false;  // a running fiber task to the worker thread that runs it
 };
 
 class WaitForGraph {
@@ -106,9 +107,10 @@ class WaitForGraph {
   // a resource (the lock or channel that explains it) and exact edges.
   std::vector<int> cycle_from(int start, Mode mode = Mode::kProof) const;
 
-  // path_to_unknown() is, for a node alive under kInferred but dead under
-  // kKnown, a path of such nodes ending at one whose seed is kUnknown
-  // (what knot cannot see); empty if none.
+  // path_to_unknown() is, for a node alive under kProof but dead under
+  // kKnown, a path of such nodes ending at one that waits on what knot
+  // cannot see (a kUnknown seed, an unknown member, a guessed waker);
+  // empty if none.
   std::vector<int> path_to_unknown(int start) const;
 
   // waiters_behind() are the contexts alive under kKnown only because
@@ -116,8 +118,10 @@ class WaitForGraph {
   // they would wait forever. With `for_its_slot`, those that wait for the
   // tasks it runs are assumed to get them in the end: what remains waits
   // for its worker slot (a queued task) or for a lock it holds. Linear in
-  // the graph.
-  std::vector<int> waiters_behind(int target, bool for_its_slot) const;
+  // the graph. `starved_pools`, if given, receives the pools that would
+  // have no free worker left.
+  std::vector<int> waiters_behind(int target, bool for_its_slot,
+                                  std::vector<int>* starved_pools = nullptr) const;
 
   // successors() are the nodes `node` waits for or is woken by.
   std::vector<int> successors(int node) const;
@@ -130,7 +134,8 @@ class WaitForGraph {
  private:
   friend class GraphBuilder;
   int add_node(GraphNode node);
-  void add_edge(int from, int to, bool is_wait, Basis basis, std::string label);
+  void add_edge(int from, int to, bool is_wait, Basis basis, std::string label,
+                bool is_host = false);
   void solve();
   // propagate() is the liveness under `mode`, with node `excluded` (if not
   // -1) never alive; `also_alive` nodes are seeded too.

@@ -434,6 +434,7 @@ PoolSnapshot Registry::snapshot() const {
   s.injector_depth = injector_.size();
   s.pending_tasks = pending_.load(std::memory_order_relaxed);
   s.num_suspended = num_suspended_.load(std::memory_order_relaxed);
+  s.num_ready = num_ready_.load(std::memory_order_relaxed);
   s.is_shutting_down = is_shutting_down();
   for (const auto& [actor, count] : injector_.count_by_submitter())
     s.injected_by.push_back({actor, count});

@@ -113,7 +113,7 @@ std::size_t PoolSnapshot::count(WorkerState state) const noexcept {
 }
 
 std::size_t PoolSnapshot::queued_jobs() const noexcept {
-  std::size_t n = injector_depth;
+  std::size_t n = injector_depth + num_ready;
   for (const auto& w : workers)
     n += w.queue_depth;
   return n;

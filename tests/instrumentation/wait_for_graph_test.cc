@@ -91,8 +91,7 @@ class SnapshotBuilder {
   // A full channel send side whose receivers are held by `receivers`
   // (each used its handle: exact), or made by them and not used yet.
   ResourceFacts& send_full(std::uint32_t index, std::uintptr_t channel,
-                           std::vector<ActorId> receivers,
-                           HandleBasis basis = HandleBasis::kUsed) {
+                           std::vector<ActorId> receivers, HandleBasis basis = HandleBasis::kUsed) {
     ResourceFacts& f = wait(index, WaitKind::kChannelSend, channel, "c");
     f.capacity = 2;
     f.length = 2;
@@ -443,7 +442,7 @@ TEST(WaitForGraphTest, AScopeWaitsForEveryTaskThatRuns) {
   WaitForGraph g = WaitForGraph::build(b.get());
   EXPECT_TRUE(g.dead_threads().empty()) << "w1 runs, w2 waits for a running thread";
   b.wait(outside, WaitKind::kLatch, 0x200, "never").count = 1;  // nobody counts: unknown
-  b.send_full(w1, 0x300, {thread_actor(w0)});                    // w1 waits for the scope's owner
+  b.send_full(w1, 0x300, {thread_actor(w0)});                   // w1 waits for the scope's owner
   WaitForGraph h = WaitForGraph::build(b.get());
   EXPECT_EQ(dead_names(b, h), (std::vector<std::string>{"p-0", "p-1"}))
       << "one task of the scope is dead: so is the scope";
@@ -623,7 +622,7 @@ ThreadState on_cpu(std::int64_t) {
 // thread waits for its pool. Nobody waiting: no warning.
 TEST(DetectorTest, ALongTaskIsAWarningOnlyWhenSomeoneWaitsBehindIt) {
   SnapshotBuilder b;
-  b.pool(1, "p", 3);
+  b.pool(1, "p");
   const auto w0 = b.thread("p-0", 1);
   b.runs(w0, 0xE0);
   DetectorOptions o;

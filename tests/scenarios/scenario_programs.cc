@@ -27,19 +27,30 @@ int main(int argc, char** argv) {
   }
   knot::instr::WatchdogOptions options;
   options.interval = 20ms;
-  // Positive scenarios: warnings come quickly. Negative ones: the default
-  // thresholds, and warnings do not end the run (the test checks them).
-  if (!negative)
+  // Positive scenarios: warnings and inferred verdicts come quickly.
+  // Negative ones: the default thresholds, and warnings do not end the run
+  // (the test checks them).
+  if (!negative) {
     options.exhaustion_threshold = 200ms;
+    options.inferred_threshold = 300ms;
+    options.long_task_threshold = 300ms;
+  }
   options.stall_threshold = 3s;
   options.report_dir = argv[2];
-  options.answer_dump_signal = false;
-  options.callbacks.push_back([negative](const knot::report::Report& r, const std::string& path) {
-    std::printf("verdict %s %s\n", r.verdict ? r.verdict->kind.c_str() : "-", path.c_str());
-    std::fflush(stdout);
-    if (!negative || (r.verdict && r.verdict->is_proven))
-      std::_Exit(kVerdictExit);
-  });
+  // KNOT_SCENARIO_DUMP=1: answer knot-dump (to look into a run by hand).
+  options.answer_dump_signal = std::getenv("KNOT_SCENARIO_DUMP") != nullptr;
+  // KNOT_SCENARIO_UNTIL: a positive run ends at the first report of this
+  // kind (earlier warnings stay in the folder); unset, at the first one.
+  const char* until_env = std::getenv("KNOT_SCENARIO_UNTIL");
+  const std::string until = until_env != nullptr ? until_env : "";
+  options.callbacks.push_back(
+      [negative, until](const knot::report::Report& r, const std::string& path) {
+        std::printf("verdict %s %s\n", r.verdict ? r.verdict->kind.c_str() : "-", path.c_str());
+        std::fflush(stdout);
+        const bool is_awaited = until.empty() || (r.verdict && r.verdict->kind == until);
+        if ((!negative && is_awaited) || (negative && r.verdict && r.verdict->is_proven))
+          std::_Exit(kVerdictExit);
+      });
   knot::instr::start_watchdog(options);
   scenarios.at(argv[1])();
   knot::instr::stop_watchdog();

@@ -1,6 +1,8 @@
-// The shapes of the watchdog's scenario suite (shapes.h), one function
-// each. Positive shapes never return: they deadlock or exhaust a pool.
+// The first shapes of the watchdog's scenario suite (shapes.h): the
+// story's pipeline and the classic cycles through pools, channels and
+// locks. Positive shapes never return: they deadlock or exhaust a pool.
 #include "shapes.h"
+#include "shape_support.h"
 
 #include <atomic>
 #include <chrono>
@@ -18,28 +20,6 @@ namespace knot::scenarios {
 using namespace std::chrono_literals;
 
 namespace {
-
-// make_pool() builds a pool with the blocking policy named by
-// KNOT_SCENARIO_POLICY (block, compensate, fiber; default block).
-knot::ThreadPool make_pool(const char* name, std::size_t threads) {
-  knot::PoolOptions o;
-  o.name = name;
-  o.num_threads = threads;
-  const char* policy = std::getenv("KNOT_SCENARIO_POLICY");
-  if (policy != nullptr && std::string(policy) == "compensate")
-    o.policy = knot::BlockingPolicy::kCompensate;
-  if (policy != nullptr && std::string(policy) == "fiber")
-    o.policy = knot::BlockingPolicy::kFiber;
-  return knot::ThreadPool(o);
-}
-
-// Parks the calling thread for good (in a wait knot can see through: an
-// untimed latch nobody counts down is "a waker knot cannot see", alive).
-[[noreturn]] void wait_forever() {
-  knot::Latch never(1, "never");
-  never.wait();
-  std::abort();
-}
 
 // 1. The seed: stage 'reprocess' fills channel 'processed' from every
 // worker of pool 'global'; stage 'embed' drains it on its own thread and
@@ -120,6 +100,14 @@ void two_pools() {
         tx.send(i);
     });
   }
+  // The tasks hold the handles now; the main thread's would be receivers
+  // and senders knot must assume may still act.
+  {
+    auto drop_a_tx = std::move(a_tx);
+    auto drop_a_rx = std::move(a_rx);
+    auto drop_b_tx = std::move(b_tx);
+    auto drop_b_rx = std::move(b_rx);
+  }
   wait_forever();
 }
 
@@ -162,14 +150,16 @@ void channel_cycle() {
   auto r2l_rx = std::move(r2l_tx_and_r2l_rx.second);
   l2r_tx.send(0);
   r2l_tx.send(0);
-  std::thread left([tx = l2r_tx, rx = r2l_rx]() mutable {
+  // The stages take the handles: the main thread keeps none (a receiver it
+  // kept could drain a channel later, for all knot knows).
+  std::thread left([tx = std::move(l2r_tx), rx = std::move(r2l_rx)]() mutable {
     knot::this_thread::set_name("left");
     auto stage = knot::stage_scope("left");
     rx.recv();
     for (int i = 0; i < 10; ++i)
       tx.send(i);
   });
-  std::thread right([tx = r2l_tx, rx = l2r_rx]() mutable {
+  std::thread right([tx = std::move(r2l_tx), rx = std::move(l2r_rx)]() mutable {
     knot::this_thread::set_name("right");
     auto stage = knot::stage_scope("right");
     rx.recv();
@@ -217,122 +207,17 @@ void relock() {
   });
 }
 
-// ----------------------------------------------------------------------------
-// Negative scenarios: no verdict.
-
-// A slow but progressing pipeline: the consumer sleeps 500 ms per batch
-// while the producers' channel is full.
-void slow_pipeline() {
-  knot::ThreadPool pool = make_pool("p", 2);
-  auto tx_and_rx = knot::channel<int>(2, "batches");
-  auto tx = std::move(tx_and_rx.first);
-  auto rx = std::move(tx_and_rx.second);
-  std::thread consumer([rx = std::move(rx)]() mutable {
-    knot::this_thread::set_name("consumer");
-    while (rx.recv())
-      std::this_thread::sleep_for(500ms);
-  });
-  pool.install([&] {
-    knot::parallel_for(std::size_t{0}, std::size_t{6},
-                       [&](std::size_t i) { tx.send(static_cast<int>(i)); });
-  });
-  { auto drop = std::move(tx); }
-  consumer.join();
-}
-
-// A pool fully busy with CPU work for two seconds.
-void busy_pool() {
-  knot::ThreadPool pool = make_pool("p", 2);
-  const auto end = std::chrono::steady_clock::now() + 2s;
-  pool.install([&] {
-    knot::parallel_for(std::size_t{0}, std::size_t{2}, [&](std::size_t) {
-      volatile unsigned x = 0;
-      while (std::chrono::steady_clock::now() < end)
-        x = x + 1;
-    });
-  });
-}
-
-// Long timed waits: every worker waits two seconds on a latch with a timeout.
-void timed_waits() {
-  knot::ThreadPool pool = make_pool("p", 2);
-  knot::Latch never(1, "never");
-  pool.install([&] {
-    knot::parallel_for(std::size_t{0}, std::size_t{2},
-                       [&](std::size_t) { (void)never.wait_for(2s); });
-  });
-}
-
-// A channel whose receiver is a thread that never used knot before and is
-// alive (sleeping) while the pool's senders are blocked.
-void foreign_receiver() {
-  knot::ThreadPool pool = make_pool("p", 2);
-  auto tx_and_rx = knot::channel<int>(1, "to_foreign");
-  auto tx = std::move(tx_and_rx.first);
-  auto rx = std::move(tx_and_rx.second);
-  std::thread foreign([rx = std::move(rx)]() mutable {
-    std::this_thread::sleep_for(1500ms);
-    while (rx.recv()) {
-    }
-  });
-  pool.install([&] {
-    knot::parallel_for(std::size_t{0}, std::size_t{8},
-                       [&](std::size_t i) { tx.send(static_cast<int>(i)); });
-  });
-  { auto drop = std::move(tx); }
-  foreign.join();
-}
-
-// Pools idle for two seconds.
-void idle_pools() {
-  knot::ThreadPool a = make_pool("a", 2);
-  knot::ThreadPool b = make_pool("b", 2);
-  std::this_thread::sleep_for(2s);
-}
-
-// Heavy churn of short parks: two threads ping-pong through two channels
-// of capacity 1, so that nearly every transfer parks and unparks.
-void churn() {
-  const char* scale = std::getenv("KNOT_SCENARIO_CHURN");
-  const int rounds = scale != nullptr ? std::atoi(scale) : 1000000;
-  auto ping_tx_and_ping_rx = knot::channel<int>(1, "ping");
-  auto ping_tx = std::move(ping_tx_and_ping_rx.first);
-  auto ping_rx = std::move(ping_tx_and_ping_rx.second);
-  auto pong_tx_and_pong_rx = knot::channel<int>(1, "pong");
-  auto pong_tx = std::move(pong_tx_and_pong_rx.first);
-  auto pong_rx = std::move(pong_tx_and_pong_rx.second);
-  std::thread other([rx = std::move(ping_rx), tx = std::move(pong_tx)]() mutable {
-    while (auto v = rx.recv())
-      tx.send(*v);
-  });
-  for (int i = 0; i < rounds / 2; ++i) {
-    ping_tx.send(i);
-    pong_rx.recv();
-  }
-  { auto drop = std::move(ping_tx); }
-  other.join();
-}
-
 }  // namespace
 
-const std::map<std::string, void (*)()>& all() {
-  static const std::map<std::string, void (*)()> shapes = {
-      {"seed", seed},
-      {"queued_receiver", queued_receiver},
-      {"two_pools", two_pools},
-      {"pool_and_lock", pool_and_lock},
-      {"nested_latches", nested_latches},
-      {"channel_cycle", channel_cycle},
-      {"self_deadlock", self_deadlock},
-      {"relock", relock},
-      {"slow_pipeline", slow_pipeline},
-      {"busy_pool", busy_pool},
-      {"timed_waits", timed_waits},
-      {"foreign_receiver", foreign_receiver},
-      {"idle_pools", idle_pools},
-      {"churn", churn},
-  };
-  return shapes;
+void add_classic_shapes(Shapes& shapes) {
+  shapes["seed"] = seed;
+  shapes["queued_receiver"] = queued_receiver;
+  shapes["two_pools"] = two_pools;
+  shapes["pool_and_lock"] = pool_and_lock;
+  shapes["nested_latches"] = nested_latches;
+  shapes["channel_cycle"] = channel_cycle;
+  shapes["self_deadlock"] = self_deadlock;
+  shapes["relock"] = relock;
 }
 
 }  // namespace knot::scenarios

@@ -68,6 +68,7 @@ struct PoolSnapshot {
   std::size_t num_spares = 0;      // kCompensate, kFiber: spares in `workers` now
   std::size_t max_spares = 0;      // kCompensate, kFiber: the most spares it may use
   std::size_t num_suspended = 0;   // kFiber: tasks suspended in a wait now
+  std::size_t num_ready = 0;       // kFiber: woken tasks waiting for a worker to resume them
   std::size_t injector_depth = 0;  // jobs submitted from outside, not yet taken
   std::size_t pending_tasks = 0;   // spawned or injected jobs not finished
   bool is_shutting_down = false;
@@ -78,7 +79,7 @@ struct PoolSnapshot {
   // find_worker() is the worker (or spare) with this index, or null: idle
   // spares are left out, so a worker's index is not its position.
   const WorkerView* find_worker(std::size_t index) const noexcept;
-  std::size_t queued_jobs() const noexcept;  // injector plus every deque
+  std::size_t queued_jobs() const noexcept;  // injector, every deque and the ready fibers
   std::uint64_t tasks_completed() const noexcept;
 };
 
@@ -140,7 +141,7 @@ struct ThreadView {
   std::string stage{};        // innermost StageScope, or empty
   std::uint64_t pool_id = 0;  // the pool it is a worker of, or 0
   std::optional<std::size_t> worker_index{};
-  std::optional<WaitView> wait{};     // set while it is parked (or in a blocking_region)
+  std::optional<WaitView> wait{};   // set while it is parked (or in a blocking_region)
   bool is_fiber = false;            // a fiber task of pool `pool_id`
   std::vector<WaitFrame> frames{};  // its helping waits, bottom first
   bool frames_complete = true;      // false: deeper than kMaxWaitFrames, or torn while read
