@@ -18,8 +18,9 @@ Report sample() {
                "2026-11-28T21:00:00Z",
                "host-1",
                "0.1.0"};
-  r.verdict = Verdict{"deadlock", false, "2026-11-28T21:00:03Z", 0.21, "inferred",
-                      {"thread 'embed' is the only receiver of channel 'processed'"}};
+  r.verdict = Verdict{
+      "deadlock", false,      "2026-11-28T21:00:03Z",
+      0.21,       "inferred", {"thread 'embed' is the only receiver of channel 'processed'"}};
   Pool pool;
   pool.id = 1;
   pool.name = "global";
@@ -197,6 +198,24 @@ TEST(ReportJsonTest, FrameWithoutIsInlined) {
   EXPECT_TRUE(parsed.diagnostics.empty());
   ASSERT_EQ(parsed.report->threads[0].stack.size(), 1u);
   EXPECT_FALSE(parsed.report->threads[0].stack[0].is_inlined);
+}
+
+// A 1.0 verdict has no certainty: a proven one reads as proven, any other
+// as suspected, so that viewers never show a 1.0 warning as a proof.
+TEST(ReportJsonTest, VerdictWithoutCertainty) {
+  auto proven = parse(R"json({"schema": "knot.report/1",
+      "verdict": {"kind": "deadlock", "is_proven": true}})json");
+  ASSERT_TRUE(proven.report.has_value());
+  ASSERT_TRUE(proven.report->verdict.has_value());
+  EXPECT_EQ(proven.report->verdict->certainty, "proven");
+  auto warning = parse(R"json({"schema": "knot.report/1",
+      "verdict": {"kind": "pool_exhaustion", "is_proven": false}})json");
+  ASSERT_TRUE(warning.report.has_value());
+  EXPECT_EQ(warning.report->verdict->certainty, "suspected");
+  auto inferred = parse(R"json({"schema": "knot.report/1.1",
+      "verdict": {"kind": "deadlock", "is_proven": false, "certainty": "inferred"}})json");
+  ASSERT_TRUE(inferred.report.has_value());
+  EXPECT_EQ(inferred.report->verdict->certainty, "inferred");
 }
 
 }  // namespace

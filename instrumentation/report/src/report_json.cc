@@ -52,12 +52,8 @@ json wait_frame_json(const WaitFrame& f) {
 json task_json(const std::optional<TaskInfo>& t) {
   if (!t)
     return nullptr;
-  return {{"seconds", t->seconds},
-          {"cpu", t->cpu},
-          {"proc_state", t->proc_state},
-          {"wchan", t->wchan},
-          {"where", t->where},
-          {"fiber", optional_json(t->fiber)}};
+  return {{"seconds", t->seconds}, {"cpu", t->cpu},     {"proc_state", t->proc_state},
+          {"wchan", t->wchan},     {"where", t->where}, {"fiber", optional_json(t->fiber)}};
 }
 
 json thread_json(const Thread& t) {
@@ -269,7 +265,6 @@ int max_nesting(std::string_view text) {
   return deepest;
 }
 
-
 // ---- one reader per section of the document ----
 
 void read_process(Reader& r, const json& j, Process& out) {
@@ -295,6 +290,10 @@ void read_verdict(Reader& r, const json& j, std::optional<Verdict>& out) {
   read_strings(r, *it, "assumptions", "/verdict", v.assumptions);
   r.field(*it, "time", v.time, "/verdict");
   r.field(*it, "age_seconds", v.age_seconds, "/verdict");
+  // Before 1.1 a verdict had no certainty: is_proven said it all (only
+  // deadlocks were ever proven).
+  if (v.certainty.empty())
+    v.certainty = v.is_proven ? "proven" : "suspected";
   out = std::move(v);
 }
 
@@ -516,12 +515,10 @@ std::string to_json(const Report& report, int indent) {
                   {"knot_version", report.process.knot_version}};
   j["verdict"] = nullptr;
   if (report.verdict) {
-    j["verdict"] = {{"kind", report.verdict->kind},
-                    {"is_proven", report.verdict->is_proven},
-                    {"certainty", report.verdict->certainty},
-                    {"assumptions", report.verdict->assumptions},
-                    {"time", report.verdict->time},
-                    {"age_seconds", report.verdict->age_seconds}};
+    j["verdict"] = {
+        {"kind", report.verdict->kind},           {"is_proven", report.verdict->is_proven},
+        {"certainty", report.verdict->certainty}, {"assumptions", report.verdict->assumptions},
+        {"time", report.verdict->time},           {"age_seconds", report.verdict->age_seconds}};
   }
   j["pools"] = json::array();
   for (const auto& p : report.pools)
@@ -538,11 +535,8 @@ std::string to_json(const Report& report, int indent) {
         {{"id", n.id}, {"kind", n.kind}, {"label", n.label}, {"is_alive", n.is_alive}});
   }
   for (const auto& e : report.graph.edges) {
-    j["graph"]["edges"].push_back({{"from", e.from},
-                                   {"to", e.to},
-                                   {"kind", e.kind},
-                                   {"label", e.label},
-                                   {"basis", e.basis}});
+    j["graph"]["edges"].push_back(
+        {{"from", e.from}, {"to", e.to}, {"kind", e.kind}, {"label", e.label}, {"basis", e.basis}});
   }
   j["cycle"] = report.cycle;
   j["summary"] = report.summary;
