@@ -18,7 +18,9 @@ struct Narrator::Shape {
   int shared = -1;   // a side of a shared mutex
   int latch = -1;
   int outside = -1;  // a thread outside any pool
-  int helper = -1;   // a thread whose top wait is a helping install on another pool
+  // a worker whose top wait is a helping install on another pool, above an
+  // earlier wait of its own (a task it took while helping)
+  int helper = -1;
 };
 
 Narrator::Shape Narrator::shape_of(const Finding& f) const {
@@ -31,7 +33,7 @@ Narrator::Shape Narrator::shape_of(const Finding& f) const {
       const ThreadView& t = thread(n);
       if (!t.worker_index && !t.is_fiber)
         shape.outside = n;
-      if (!t.wait && x.top_frame >= 0 &&
+      if (!t.wait && x.top_frame > 0 &&
           t.frames[static_cast<std::size_t>(x.top_frame)].kind == WaitKind::kInstall &&
           t.worker_index) {
         shape.helper = n;
@@ -67,7 +69,8 @@ std::vector<std::string> Narrator::advice(const Finding& f, const report::TaskIn
   latch_advice(shape, out);
   if (f.certainty == Certainty::kInferred) {
     out.push_back(
-        "This rests on what knot saw so far (" + std::string(f.assumptions.empty() ? "" : f.assumptions.front()) +
+        "This rests on what knot saw so far (" +
+        std::string(f.assumptions.empty() ? "" : f.assumptions.front()) +
         "). If another thread will still do it, that thread is invisible to knot: let it use its "
         "handle or the primitive once early, or name it with knot::this_thread::set_name().");
   }
@@ -105,8 +108,7 @@ void Narrator::lock_advice(const Shape& shape, const Finding& f,
       continue;
     const GraphEdge* held = nullptr;
     for (const GraphEdge& e : g_.edges()) {
-      if (e.to == n && (e.from == lock || g_.node(e.from).label == node(lock).label) &&
-          !e.is_wait)
+      if (e.to == n && (e.from == lock || g_.node(e.from).label == node(lock).label) && !e.is_wait)
         held = &e;
     }
     if (held == nullptr)
@@ -118,11 +120,12 @@ void Narrator::lock_advice(const Shape& shape, const Finding& f,
   }
   const std::string name = node(lock).label;
   if (f.kind == FindingKind::kSelfDeadlock) {
-    out.push_back("Do not wait for tasks (join, scope, install, parallel algorithms) while holding " +
-                  name + (across.empty() ? "" : " (held across " + across + ")") +
-                  ": a worker that waits runs other tasks on top of its stack, and one of them "
-                  "locked it again. Release the lock before the parallel call, or run that call "
-                  "inside knot::isolate() so the worker only runs its own subtasks.");
+    out.push_back(
+        "Do not wait for tasks (join, scope, install, parallel algorithms) while holding " + name +
+        (across.empty() ? "" : " (held across " + across + ")") +
+        ": a worker that waits runs other tasks on top of its stack, and one of them "
+        "locked it again. Release the lock before the parallel call, or run that call "
+        "inside knot::isolate() so the worker only runs its own subtasks.");
     return;
   }
   if (shape.shared >= 0 && holder_text.size() > 0) {
@@ -178,16 +181,17 @@ void Narrator::channel_advice(const Shape& shape, std::vector<std::string>& out)
   const std::string filler = stages.empty() ? "the tasks that fill " + channel
                                             : stages.substr(10, stages.size() - 11) +
                                                   " (the tasks that fill " + channel + ")";
-  out.push_back("Run " + filler + " on a pool of its own (ThreadPool::install), so that " +
-                pool_node.label + " keeps workers free for the tasks of " +
-                (shape.outside >= 0 ? node(shape.outside).label : std::string("the draining stage")) +
-                ".");
+  out.push_back(
+      "Run " + filler + " on a pool of its own (ThreadPool::install), so that " + pool_node.label +
+      " keeps workers free for the tasks of " +
+      (shape.outside >= 0 ? node(shape.outside).label : std::string("the draining stage")) + ".");
   // Compensation starts a spare per blocked worker, and every spare takes
   // another task that blocks on the same channel: it only postpones this.
   out.push_back("Or use BlockingPolicy::kFiber: a task that waits on " + channel +
                 " suspends and gives its worker back, however many wait (docs/policies.md). "
                 "kCompensate is no fix here: each spare it starts takes another task that blocks "
-                "on " + channel + ", up to its limit" +
+                "on " +
+                channel + ", up to its limit" +
                 (p != nullptr && p->policy == BlockingPolicy::kCompensate
                      ? " (" + std::to_string(p->num_spares) + " spares in use now)"
                      : std::string()) +
@@ -204,18 +208,21 @@ void Narrator::latch_advice(const Shape& shape, std::vector<std::string>& out) c
   std::size_t waiting = 0;
   for (const ThreadView& t : s_.threads) {
     if (t.wait && t.wait->kind == WaitKind::kLatch &&
-        t.wait->resource == s_.threads[static_cast<std::size_t>(node(shape.latch).described_by)].wait->resource)
+        t.wait->resource ==
+            s_.threads[static_cast<std::size_t>(node(shape.latch).described_by)].wait->resource)
       ++waiting;
   }
   const std::size_t needed = waiting + static_cast<std::size_t>(f != nullptr ? f->count : 0);
-  out.push_back(node(shape.latch).label + " is a rendezvous of " + std::to_string(needed) +
-                " participants, but " + node(shape.pool).label + " has " +
-                std::to_string(p != nullptr ? p->num_threads : 0) + " workers and " +
-                std::to_string(waiting) +
-                " of them wait in it: the others are queued behind them. Give it a pool of at "
-                "least " + std::to_string(needed) +
-                " workers, or use kFiber (waiting tasks give their workers back), or wait with a "
-                "scope instead of a latch.");
+  out.push_back(
+      node(shape.latch).label + " is a rendezvous of " + std::to_string(needed) +
+      " participants, but " + node(shape.pool).label + " has " +
+      std::to_string(p != nullptr ? p->num_threads : 0) + " workers and " +
+      std::to_string(waiting) +
+      " of them wait in it: the others are queued behind them. Give it a pool of at "
+      "least " +
+      std::to_string(needed) +
+      " workers, or use kFiber: a task waiting in it suspends and gives its worker back, so "
+      "queued participants can run.");
 }
 
 void Narrator::long_task_advice(const Finding& f, const report::TaskInfo* task,
@@ -223,9 +230,10 @@ void Narrator::long_task_advice(const Finding& f, const report::TaskInfo* task,
   const ThreadView& t = s_.threads[static_cast<std::size_t>(f.task_thread)];
   const std::string where = task != nullptr && !task->where.empty() ? " (" + task->where + ")" : "";
   if (task != nullptr && task->fiber) {
-    out.push_back("Under kFiber, block only in knot's primitives (knot::Mutex, channels, "
-                  "latches), which suspend the task; wrap any other blocking call" + where +
-                  " in knot::blocking_region() so the pool lends a spare thread meanwhile.");
+    out.push_back(
+        "Under kFiber, block only in knot's primitives (knot::Mutex, channels, "
+        "latches), which suspend the task; wrap any other blocking call" +
+        where + " in knot::blocking_region() so the pool lends a spare thread meanwhile.");
     return;
   }
   if (task != nullptr && task->cpu == "off_cpu") {

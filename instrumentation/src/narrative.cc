@@ -29,19 +29,6 @@ std::string fullness(const ResourceFacts& f) {
   return " (" + std::to_string(f.length) + "/" + std::to_string(*f.capacity) + " full)";
 }
 
-std::string frame_text(const WaitFrame& f, const RuntimeSnapshot& s,
-                       std::chrono::steady_clock::time_point now) {
-  std::string pool = "pool #" + std::to_string(f.pool_id);
-  for (const PoolSnapshot& p : s.pools) {
-    if (p.id == f.pool_id)
-      pool = "pool " + quoted(p.name);
-  }
-  std::string what = f.kind == WaitKind::kJoin    ? "a join in "
-                     : f.kind == WaitKind::kScope ? "a scope in "
-                                                  : "an install on ";
-  return what + pool + " (" + format_seconds(seconds(now - f.since)) + ")";
-}
-
 }  // namespace
 
 // ============================================================================
@@ -152,11 +139,23 @@ std::string Narrator::waiting_behind(const Finding& f) const {
   return joined(parts) + (one ? " waits" : " wait");
 }
 
+std::string Narrator::frame_text(const WaitFrame& f) const {
+  std::string pool = "pool #" + std::to_string(f.pool_id);
+  if (const PoolSnapshot* p = pool_by_id(f.pool_id))
+    pool = "pool " + quoted(p->name);
+  std::string what = f.kind == WaitKind::kJoin    ? "a join in "
+                     : f.kind == WaitKind::kScope ? "a scope in "
+                                                  : "an install on ";
+  std::string where = f.site != 0 && name_site_ ? name_site_(f.site) : std::string();
+  return what + pool + " (" + format_seconds(seconds(s_.time - f.since)) +
+         (where.empty() ? "" : ", in " + where) + ")";
+}
+
 std::string Narrator::buried_waits(const ThreadView& t, int top_frame) const {
   const std::size_t end = top_frame >= 0 ? static_cast<std::size_t>(top_frame) : t.frames.size();
   std::vector<std::string> below;
   for (std::size_t i = 0; i < end && i < t.frames.size(); ++i)
-    below.push_back(frame_text(t.frames[i], s_, s_.time));
+    below.push_back(frame_text(t.frames[i]));
   return joined(below);
 }
 
@@ -380,7 +379,7 @@ std::string Narrator::exhaustion_story(const Finding& f) const {
                            ? std::string(to_string(t.wait->kind)) + " on " + resource_label(*t.wait)
                            : "a helping wait";
     if (!t.wait && n >= 0 && node(n).top_frame >= 0)
-      what = frame_text(t.frames[static_cast<std::size_t>(node(n).top_frame)], s_, s_.time);
+      what = frame_text(t.frames[static_cast<std::size_t>(node(n).top_frame)]);
     text += (i == 0 ? " " : "; ") + thread_label(t) + " in " + what;
   }
   text += ".";

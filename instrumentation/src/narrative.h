@@ -10,7 +10,10 @@
 // Also tells on-demand reports (no finding).
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "detector.h"
@@ -20,9 +23,14 @@
 
 namespace knot::instr {
 
+// SiteNamer names the code at a return address, "build_index (index.cc:42)",
+// or returns "" when it cannot.
+using SiteNamer = std::function<std::string(std::uintptr_t)>;
+
 class Narrator {
  public:
-  Narrator(const RuntimeSnapshot& s, const WaitForGraph& g) : s_(s), g_(g) {}
+  Narrator(const RuntimeSnapshot& s, const WaitForGraph& g, SiteNamer name_site = {})
+      : s_(s), g_(g), name_site_(std::move(name_site)) {}
 
   std::string summary(const Finding& f) const;
   std::string narrative(const Finding& f, const report::TaskInfo* task) const;
@@ -30,8 +38,11 @@ class Narrator {
   std::string on_demand(const std::string& reason, std::string& summary_out) const;
 
   // buried_waits() describes the waits under a thread's top, bottom first:
-  // "install on pool 'inner' (1.2 s)"; empty when it has none.
+  // "an install on pool 'inner' (1.2 s, in build_index (index.cc:42))";
+  // empty when it has none.
   std::string buried_waits(const ThreadView& t, int top_frame) const;
+  // frame_text() describes one helping wait, as buried_waits() does.
+  std::string frame_text(const WaitFrame& f) const;
 
  private:
   // ---- facts ----
@@ -67,6 +78,7 @@ class Narrator {
 
   const RuntimeSnapshot& s_;
   const WaitForGraph& g_;
+  SiteNamer name_site_;
 };
 
 }  // namespace knot::instr

@@ -4,7 +4,9 @@
 #include "report_builder.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
+#include <string_view>
 #include <utility>
 
 #include "graph_labels.h"
@@ -42,6 +44,49 @@ std::vector<report::Frame> symbolized(Symbolizer* symbolizer,
   for (const Frame& f : symbolizer->symbolize(pcs, first))
     out.push_back(to_report_frame(f));
   return out;
+}
+
+// site_frame() is the frame of the code that called a wait, at a return
+// address: knot's templates are inlined into the caller, so of the inlined
+// chain at that address, the first frame that is not knot's own.
+std::optional<report::Frame> site_frame(Symbolizer* symbolizer, std::uintptr_t site) {
+  const std::vector<report::Frame> frames = symbolized(symbolizer, {site}, PcKind::kReturnAddress);
+  if (frames.empty())
+    return std::nullopt;
+  for (const report::Frame& f : frames) {
+    if (!f.is_knot)
+      return f;
+  }
+  return frames.front();
+}
+
+// site_name() is "function (file.cc:42)", or "" when the frame is unknown.
+std::string site_name(const report::Frame& f) {
+  if (f.function.empty())
+    return "";
+  // Drop the parameter list (the last balanced parentheses) and a trailing
+  // " const": "main::{lambda()#1}::operator()() const" names
+  // "main::{lambda()#1}::operator()".
+  std::string name = f.function;
+  constexpr std::string_view kConst = " const";
+  if (name.size() > kConst.size() && name.ends_with(kConst))
+    name.resize(name.size() - kConst.size());
+  if (!name.empty() && name.back() == ')') {
+    int depth = 0;
+    for (std::size_t i = name.size(); i-- > 0;) {
+      depth += name[i] == ')' ? 1 : name[i] == '(' ? -1 : 0;
+      if (depth == 0) {
+        if (i > 0)
+          name.resize(i);
+        break;
+      }
+    }
+  }
+  if (f.file.empty())
+    return name;
+  const auto slash = f.file.find_last_of('/');
+  return name + " (" + (slash == std::string::npos ? f.file : f.file.substr(slash + 1)) + ":" +
+         std::to_string(f.line) + ")";
 }
 
 std::string policy_name(BlockingPolicy policy) {
@@ -120,8 +165,8 @@ report::Pool pool_section(const PoolSnapshot& p, const RuntimeSnapshot& s) {
   for (const QueuedBy& q : p.injected_by)
     pool.queued_by.push_back({actor_label(q.submitter, s), q.count});
   for (const WorkerView& w : p.workers) {
-    pool.workers.push_back({w.index, w.os_thread_id, std::string(to_string(w.state)),
-                            w.queue_depth, w.tasks_completed});
+    pool.workers.push_back({w.index, w.os_thread_id, std::string(to_string(w.state)), w.queue_depth,
+                            w.tasks_completed});
   }
   return pool;
 }
@@ -130,8 +175,8 @@ report::Pool pool_section(const PoolSnapshot& p, const RuntimeSnapshot& s) {
 void add_holders(report::Resource& res, const WaitView& w, const RuntimeSnapshot& s) {
   const ResourceFacts& f = w.facts;
   if (res.kind == "channel") {
-    for (const auto& [side, holders] : {std::pair{"send", &f.sender_handles},
-                                        std::pair{"recv", &f.receiver_handles}}) {
+    for (const auto& [side, holders] :
+         {std::pair{"send", &f.sender_handles}, std::pair{"recv", &f.receiver_handles}}) {
       for (const HandleHolder& h : *holders) {
         if (h.basis != HandleBasis::kNone)
           res.holders.push_back({side, actor_label(h.actor, s), basis_name(h.basis)});
@@ -225,11 +270,8 @@ std::vector<report::WaitFrame> wait_stack_of(const ThreadView& t, const GraphNod
     w.seconds = seconds(c.snapshot->time - f.since);
     w.is_isolated = f.is_isolated;
     w.is_top = node != nullptr && node->top_frame == static_cast<int>(i);
-    if (f.site != 0) {
-      const auto frames = symbolized(c.symbolizer, {f.site}, PcKind::kReturnAddress);
-      if (!frames.empty())
-        w.site = frames.front();
-    }
+    if (f.site != 0)
+      w.site = site_frame(c.symbolizer, f.site);
     out.push_back(std::move(w));
   }
   return out;
@@ -258,8 +300,9 @@ void stack_of(const ThreadView& t, const ReportContext& c, report::Thread& th) {
   }
 }
 
-report::Thread thread_section(const ThreadView& t, const ReportContext& c,
-                              const std::unordered_map<std::int64_t, std::vector<std::uint64_t>>& holds) {
+report::Thread thread_section(
+    const ThreadView& t, const ReportContext& c,
+    const std::unordered_map<std::int64_t, std::vector<std::uint64_t>>& holds) {
   const RuntimeSnapshot& s = *c.snapshot;
   report::Thread th;
   th.index = t.index;
@@ -284,8 +327,8 @@ report::Thread thread_section(const ThreadView& t, const ReportContext& c,
   if (t.wait) {
     const WaitView& w = *t.wait;
     th.wait = report::Wait{std::string(to_string(w.kind)),
-                           is_pool_wait(w.kind) ? w.facts.pool_id : w.resource, w.name,
-                           w.is_timed, seconds(s.time - w.since)};
+                           is_pool_wait(w.kind) ? w.facts.pool_id : w.resource, w.name, w.is_timed,
+                           seconds(s.time - w.since)};
   }
   const int n = c.graph->find(thread_node_id(t));
   th.wait_stack = wait_stack_of(t, n >= 0 ? &c.graph->node(n) : nullptr, c);
@@ -357,7 +400,10 @@ report::Report build_report(const ReportContext& c) {
     r.threads.push_back(thread_section(t, c, holds));
   graph_section(g, r);
 
-  const Narrator narrator(s, g);
+  const Narrator narrator(s, g, [&c](std::uintptr_t site) {
+    const std::optional<report::Frame> f = site_frame(c.symbolizer, site);
+    return f ? site_name(*f) : std::string();
+  });
   if (c.finding == nullptr) {
     r.narrative = narrator.on_demand(c.reason, r.summary);
     return r;

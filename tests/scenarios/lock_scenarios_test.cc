@@ -68,6 +68,10 @@ TEST_P(LockScenarioTest, LockHeldAcrossAJoinWhoseStolenHalfWantsIt) {
 TEST_P(LockScenarioTest, LockHeldAcrossAnInstallOnAnotherPool) {
   Report r = expect("nested_install");
   EXPECT_TRUE(contains(cycle_labels(r), "mutex 'driver'")) << r.summary;
+  // The advice names the lock and the user's code that holds it across the
+  // install (the first frame that is not knot's).
+  EXPECT_TRUE(any_advice(r, "mutex 'driver'"));
+  EXPECT_TRUE(any_advice(r, "shapes_nesting.cc:")) << r.advice.front();
 }
 
 // rayon #446, #819: while its install waits, the worker took another task
@@ -80,7 +84,12 @@ TEST_P(LockScenarioTest, AnInstallBuriedUnderAnother) {
     EXPECT_TRUE(mentions(r.narrative, "Under that wait")) << r.narrative;
     const report::Thread* worker = thread_named(r, "outer-0");
     ASSERT_NE(worker, nullptr);
-    EXPECT_EQ(worker->wait_stack.size(), 2u);
+    ASSERT_EQ(worker->wait_stack.size(), 2u);
+    for (const report::WaitFrame& f : worker->wait_stack) {
+      ASSERT_TRUE(f.site.has_value());
+      EXPECT_FALSE(f.site->is_knot) << f.site->function;
+      EXPECT_TRUE(mentions(f.site->file, "shapes_nesting.cc")) << f.site->file;
+    }
     EXPECT_TRUE(any_advice(r, "knot::isolate()"));
   }
 }
