@@ -143,63 +143,10 @@ class TextRenderer {
       for (auto& row : rows)
         row.erase(row.begin() + kOtherColumn);
     }
-    table(rows);
+    out_ += detail::layout_table(rows, width_, palette_);
     for (const auto& pool : report_.pools) {
       if (const std::string line = detail::queued_by_line(pool, index_); !line.empty())
         wrap({{safe(line), std::nullopt}}, "  ", "    ");
-    }
-  }
-
-  // table() writes rows with aligned columns: the first two left-aligned
-  // (names), the rest right-aligned (numbers); the first row is the header.
-  // Too wide with two spaces between columns, it tries one; still too
-  // wide, it splits into several tables, each starting with the first
-  // column, so that no cell is ever cut.
-  void table(const std::vector<std::vector<std::string>>& rows) {
-    std::vector<std::size_t> widths(rows.front().size(), 0);
-    for (const auto& row : rows) {
-      for (std::size_t c = 0; c < row.size(); ++c)
-        widths[c] = std::max(widths[c], display_width(row[c]));
-    }
-    auto line_width = [&](const std::vector<std::size_t>& columns, std::size_t gap) {
-      std::size_t total = 0;
-      for (std::size_t c : columns)
-        total += gap + widths[c];
-      return total;  // the first gap is the table's indent, as wide as a gap
-    };
-    std::vector<std::size_t> all(widths.size());
-    for (std::size_t c = 0; c < all.size(); ++c)
-      all[c] = c;
-    if (line_width(all, 2) <= width_ || line_width(all, 1) + 1 <= width_) {
-      table_part(rows, widths, all, line_width(all, 2) <= width_ ? 2 : 1);
-      return;
-    }
-    std::vector<std::size_t> part = {0};
-    for (std::size_t c = 1; c < widths.size(); ++c) {
-      if (part.size() > 1 && line_width(part, 2) + 2 + widths[c] > width_) {
-        table_part(rows, widths, part, 2);
-        out_ += '\n';
-        part = {0};
-      }
-      part.push_back(c);
-    }
-    table_part(rows, widths, part, 2);
-  }
-
-  void table_part(const std::vector<std::vector<std::string>>& rows,
-                  const std::vector<std::size_t>& widths, const std::vector<std::size_t>& columns,
-                  std::size_t gap) {
-    for (std::size_t r = 0; r < rows.size(); ++r) {
-      std::string line;
-      for (std::size_t i = 0; i < columns.size(); ++i) {
-        const std::size_t c = columns[i];
-        const std::string padding(widths[c] - display_width(rows[r][c]), ' ');
-        line += i == 0 ? "  " : std::string(gap, ' ');
-        line += c < 2 ? rows[r][c] + padding : padding + rows[r][c];
-      }
-      while (!line.empty() && line.back() == ' ')
-        line.pop_back();
-      out_ += (r == 0 ? palette_.paint(Role::kMuted, line) : line) + "\n";
     }
   }
 
@@ -318,12 +265,11 @@ class TextRenderer {
   // user_top() is the line that names where the user's code waits (or
   // runs): the first user frame above the wait.
   void user_top(const Frame& f) {
-    frame_lines("    at ", Role::kUserFrame,
-                safe(truncate_text(detail::frame_function(f, /*is_short=*/true),
-                                   kMaxFunctionLength)),
-                safe(detail::frame_location(f)));
+    frame_lines(
+        "    at ", Role::kUserFrame,
+        safe(truncate_text(detail::frame_function(f, /*is_short=*/true), kMaxFunctionLength)),
+        safe(detail::frame_location(f)));
   }
-
 
   // stack() writes the frames, innermost first. Unless `full`, a run of
   // knot's frames folds into one line, and so does a run of two or more
@@ -412,7 +358,6 @@ class TextRenderer {
     for (const std::string& piece : detail::break_text(where, room, room))
       out_ += std::string(kFrameContinuation) + palette_.paint(Role::kMuted, piece) + "\n";
   }
-
 
   // ---------------------------------------------------------------------------
   // Narrative and advice
