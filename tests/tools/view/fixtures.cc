@@ -38,6 +38,14 @@ Report seed_report() {
   return load_report("seed_deadlock.json");
 }
 
+Report inferred_report() {
+  return load_report("inferred_deadlock.json");
+}
+
+Report long_task_report() {
+  return load_report("long_task.json");
+}
+
 Frame frame(const std::string& function, const std::string& file, int line, bool is_knot,
             const std::string& module) {
   Frame f;

@@ -23,6 +23,22 @@ knot::report::Report load_report(const std::string& name);
 // the full channel 'processed', which only 'embed' drains).
 knot::report::Report seed_report();
 
+// inferred_report() is data/inferred_deadlock.json (schema 1.1): thread
+// 'collector' installs on pool 'global', whose 2 workers are parked sending
+// into the full channel 'results', which only 'collector' can drain if the
+// receive handle it made and never used is the only one: an inferred
+// deadlock with one assumption and one inferred edge. It also has wait
+// stacks ('collector': an install, the top wait; 'global-0': a join under
+// its send), channel holders on every basis (used, created, shared) and an
+// untracked handle, and a shared mutex 'config' that 'global-1' holds in
+// shared mode while thread 'main' queues as a writer.
+knot::report::Report inferred_report();
+
+// long_task_report() is data/long_task.json (schema 1.1): worker 'io-0'
+// of pool 'io' has run one task for 4.2 s, off CPU in io_schedule, while
+// thread 'main' joins on the pool; no cycle.
+knot::report::Report long_task_report();
+
 // frame() is a symbolized frame of module "/opt/app/bin/app" (or `module`).
 knot::report::Frame frame(const std::string& function, const std::string& file = "app.cc",
                           int line = 1, bool is_knot = false,

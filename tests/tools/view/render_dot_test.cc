@@ -24,7 +24,8 @@ std::size_t unescaped_quotes(const std::string& line) {
   return quotes;
 }
 
-// The seed's graph: every node and edge, the cycle's in red with class "cycle".
+// The seed's graph: every node and edge, the cycle's in red with class
+// "cycle"; "can be woken by" edges have hollow arrowheads.
 TEST(RenderDotTest, SeedGraph) {
   const std::string dot = render_dot(testing::seed_report());
   EXPECT_NE(dot.find("digraph knot {"), std::string::npos);
@@ -34,7 +35,7 @@ TEST(RenderDotTest, SeedGraph) {
   EXPECT_NE(dot.find("  \"thread:101\" -> \"pool:1\" [label=\"waits in join on\", class=\"cycle\""),
             std::string::npos);
   EXPECT_NE(dot.find("  \"resource:7:send\" -> \"thread:101\" [label=\"is drained only by\", "
-                     "style=dashed, class=\"cycle\""),
+                     "arrowhead=empty, class=\"cycle\""),
             std::string::npos);
   EXPECT_NE(dot.find("  \"thread:201\" -> \"resource:7:send\" [label=\"waits to send into\"];\n"),
             std::string::npos);
@@ -73,7 +74,7 @@ TEST(RenderDotTest, HostileReportStaysWellFormed) {
     EXPECT_EQ(line.find('\x1b'), std::string::npos);
   }
   // header comment, digraph, 3 defaults, 24 nodes, 24 edges, closing brace
-  EXPECT_EQ(num_lines, 1u + 1 + 3 + 24 + 24 + 1);
+  EXPECT_EQ(num_lines, 2u + 1 + 3 + 24 + 24 + 1);
 }
 
 }  // namespace

@@ -47,7 +47,8 @@ const std::set<std::string> kAllowedTags = {
     "/thead",   "tbody",   "/tbody", "tr",      "/tr",      "th",      "/th",      "td",
     "/td",      "ul",      "/ul",    "li",      "/li",      "em",      "/em",      "strong",
     "/strong",  "span",    "/span",  "details", "/details", "summary", "/summary", "input",
-    "button",   "/button", "footer", "/footer", "script",   "/script", "",  // a '<' in our script
+    "button",   "/button", "footer", "/footer", "script",   "/script", "ol",       "/ol",
+    "",  // a '<' in our script
 };
 
 // The page needs nothing from outside: no URL, no external reference.

@@ -53,6 +53,26 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, ScenarioGoldenTest,
                                            "compensate_two_pools", "fiber_two_pools",
                                            "fiber_relock"));
 
+// Hand-made reports of schema 1.1 (fixtures.h): an inferred deadlock with
+// wait stacks and holders, and a long task. Rendered as the scenarios are,
+// compared with data/<name>.golden.txt (KNOT_VIEW_UPDATE_GOLDEN=1 rewrites).
+class HandMadeGoldenTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(HandMadeGoldenTest, MatchesGolden) {
+  const std::string name = GetParam();
+  const knot::report::Report report = testing::load_report(name + ".json");
+  const std::string text =
+      render_text(report, {}) + "\n--- --similarity functions --full\n" +
+      render_text(report, {.full = true, .similarity = Similarity::kSameFunctions});
+  const std::string golden_path = testing::test_data_path(name + ".golden.txt");
+  if (std::getenv("KNOT_VIEW_UPDATE_GOLDEN") != nullptr)
+    std::ofstream(golden_path, std::ios::binary) << text;
+  EXPECT_EQ(text, testing::read_file(golden_path)) << name;
+}
+
+INSTANTIATE_TEST_SUITE_P(V1_1, HandMadeGoldenTest,
+                         ::testing::Values("inferred_deadlock", "long_task"));
+
 // The verdict comes first, then the summary, the cycle as a chain of names,
 // pools, resources, thread groups, narrative and advice, in that order.
 TEST(RenderTextTest, SectionsInOrder) {
@@ -254,7 +274,8 @@ TEST(RenderTextTest, ColorOnlyWhenAsked) {
   RenderOptions color;
   color.color = true;
   const std::string text = render_text(seed_report(), color);
-  EXPECT_EQ(text.rfind("\x1b[1;31mDEADLOCK\x1b[0m", 0), 0u);
+  // The certainty is painted with the kind (render_certainty_test.cc).
+  EXPECT_EQ(text.rfind("\x1b[1;31mDEADLOCK (proven)\x1b[0m", 0), 0u);
   EXPECT_NE(text.find("\x1b[31mthread 'embed' -> pool 'global'"), std::string::npos);
 }
 

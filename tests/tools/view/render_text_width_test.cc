@@ -34,7 +34,8 @@ std::size_t code_points(std::string_view text) {
 // Every line of every golden report fits, plainly and with --full
 // --similarity functions (the longest frames), from the narrowest width up.
 TEST(RenderTextWidthTest, NoLineWiderThanTheWidth) {
-  std::vector<knot::report::Report> reports = {seed_report()};
+  std::vector<knot::report::Report> reports = {seed_report(), testing::inferred_report(),
+                                               testing::long_task_report()};
   for (const char* name :
        {"seed", "queued_receiver", "two_pools", "pool_and_lock", "nested_latches", "channel_cycle",
         "self_deadlock", "compensate_two_pools", "fiber_two_pools", "fiber_relock"})
@@ -98,8 +99,7 @@ TEST(RenderTextWidthTest, LongFramesBreakWithoutLoss) {
   ASSERT_LT(function.size(), 300u);
   knot::report::Report report;
   report.threads = {testing::thread(1, "t", {testing::frame(function, "x.cc", 3)}, 0.1)};
-  const std::vector<std::string> lines =
-      lines_of(render_text(report, {.full = true, .width = 60}));
+  const std::vector<std::string> lines = lines_of(render_text(report, {.full = true, .width = 60}));
   std::string joined;
   bool is_in_frame = false;
   for (const std::string& line : lines) {

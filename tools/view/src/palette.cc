@@ -13,6 +13,8 @@ std::string_view sgr(Palette::Role role) {
       return "\x1b[1m";
     case Palette::Role::kVerdictProven:
       return "\x1b[1;31m";
+    case Palette::Role::kVerdictInferred:
+      return "\x1b[1;35m";
     case Palette::Role::kVerdictSuspected:
       return "\x1b[1;33m";
     case Palette::Role::kCycle:

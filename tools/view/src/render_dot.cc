@@ -2,9 +2,14 @@
 // lays out this same text, so the two never disagree. Labels are escaped
 // with dot_escape() and cut to a length that keeps the drawing readable;
 // node ids are quoted strings, so any id is a valid one.
+//
+// An edge's line says how knot knows it: solid for exact, dashed (and
+// labelled "inferred") for a guess. Its arrowhead says what it is: filled
+// for "waits for", hollow for "can be woken by".
 
 #include <string>
 
+#include "certainty.h"
 #include "knot/view/escape.h"
 #include "knot/view/render.h"
 #include "report_index.h"
@@ -35,7 +40,8 @@ std::string_view shape_of(std::string_view kind) {
 std::string render_dot(const knot::report::Report& report) {
   const detail::ReportIndex index(report);
   std::string out =
-      "// knot wait-for graph: red nodes and edges form the cycle, filled nodes are dead.\n"
+      "// knot wait-for graph: red nodes and edges form the cycle, filled nodes are dead;\n"
+      "// dashed edges are inferred (guesses), solid ones exact; hollow arrowheads: woken by.\n"
       "digraph knot {\n"
       "  graph [fontname=\"Helvetica,Arial,sans-serif\", fontsize=12, nodesep=0.4, "
       "ranksep=0.5];\n"
@@ -59,12 +65,23 @@ std::string render_dot(const knot::report::Report& report) {
   }
   for (const auto& edge : report.graph.edges) {
     const bool in_cycle = index.is_cycle_edge(edge);
-    out += "  " + quote(edge.from) + " -> " + quote(edge.to) +
-           " [label=" + quote(truncate_text(edge.label, kMaxEdgeLabel));
+    const std::string basis = detail::edge_basis_label(edge);
+    std::string label = truncate_text(edge.label, kMaxEdgeLabel);
+    if (!basis.empty())
+      label += (label.empty() ? "" : "\n") + truncate_text(basis, kMaxEdgeLabel);
+    out += "  " + quote(edge.from) + " -> " + quote(edge.to) + " [label=" + quote(label);
     if (edge.kind == "woken_by")
+      out += ", arrowhead=empty";
+    if (!basis.empty())
       out += ", style=dashed";
+    if (in_cycle || !basis.empty()) {
+      const std::string classes = std::string(in_cycle ? "cycle" : "") +
+                                  (in_cycle && !basis.empty() ? " " : "") +
+                                  (basis.empty() ? "" : "inferred");
+      out += ", class=\"" + classes + "\"";
+    }
     if (in_cycle) {
-      out += ", class=\"cycle\", color=\"" + std::string(kCycleColor) + "\", fontcolor=\"" +
+      out += ", color=\"" + std::string(kCycleColor) + "\", fontcolor=\"" +
              std::string(kCycleColor) + "\", penwidth=2.5";
     }
     out += "];\n";

@@ -10,11 +10,13 @@
 #include <string>
 #include <vector>
 
+#include "certainty.h"
 #include "graphviz_svg.h"
 #include "knot/view/escape.h"
 #include "knot/view/render.h"
 #include "report_index.h"
 #include "text_format.h"
+#include "thread_facts.h"
 
 namespace knot::view {
 
@@ -34,12 +36,25 @@ constexpr std::size_t kMaxTableEdges = 2000;
 constexpr std::size_t kMaxSummaryNames = 10;
 
 constexpr std::string_view kStyle = R"css(
-:root { --cycle: #c62828; --muted: #666; --line: #ddd; --dead: #fdecea; }
+:root { --cycle: #c62828; --inferred: #7b1fa2; --suspected: #b26a00; --muted: #666;
+        --line: #ddd; --dead: #fdecea; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
        margin: 0 auto; max-width: 1200px; padding: 1em 2em; color: #222; }
 h1 { font-size: 1.5em; margin: 0.2em 0; }
 h1.proven { color: var(--cycle); }
-h1.suspected { color: #b26a00; }
+h1.inferred { color: var(--inferred); }
+h1.suspected { color: var(--suspected); }
+.certainty { border-radius: 4px; padding: 0 0.4em; font-size: 0.6em; vertical-align: middle;
+             color: white; background: var(--muted); }
+.certainty.proven { background: var(--cycle); }
+.certainty.inferred { background: var(--inferred); }
+.certainty.suspected { background: var(--suspected); }
+.assumptions { border-left: 4px solid var(--inferred); background: #f6eef8;
+               padding: 0.3em 0.8em; margin: 0.4em 0; }
+.assumptions ul { margin: 0.2em 0; }
+.basis { color: var(--inferred); font-style: italic; }
+.facts { margin: 0.2em 0; padding-left: 1.2em; }
+.facts .site { color: var(--muted); font: 12px/1.5 ui-monospace, Menlo, Consolas, monospace; }
 h2 { font-size: 1.15em; border-bottom: 1px solid var(--line); padding-bottom: 0.2em;
      margin-top: 1.6em; }
 .muted { color: var(--muted); }
@@ -133,18 +148,42 @@ class HtmlRenderer {
 
  private:
   void header() {
-    std::string verdict_class = "snapshot";
-    if (report_.verdict && report_.verdict->kind != "on_demand")
-      verdict_class = report_.verdict->is_proven ? "proven" : "suspected";
-    out_ += "<header>\n<h1 id=\"verdict\" class=\"" + verdict_class + "\">" +
-            esc(detail::verdict_title(report_)) + " <small>" +
-            esc(detail::verdict_detail(report_)) + "</small></h1>\n";
+    const detail::Certainty certainty =
+        report_.verdict ? detail::verdict_certainty(*report_.verdict) : detail::Certainty::kNone;
+    const std::string kind = detail::certainty_class(certainty);
+    out_ += "<header>\n<h1 id=\"verdict\" class=\"" + kind + "\">" +
+            esc(detail::verdict_title(report_));
+    if (report_.verdict) {
+      out_ += " <span class=\"certainty " + kind + "\" id=\"certainty\">" +
+              esc(detail::certainty_label(*report_.verdict)) + "</span>";
+      const std::string timing = detail::verdict_timing(*report_.verdict);
+      if (!timing.empty())
+        out_ += " <small>" + esc(timing) + "</small>";
+    }
+    out_ += "</h1>\n";
+    assumptions(certainty);
     out_ += "<p class=\"muted\">" + esc(detail::process_line(report_.process)) + "<br>report " +
             esc(report_.id) + (report_.trigger.empty() ? "" : ", trigger " + esc(report_.trigger)) +
             "</p>\n";
     if (!report_.summary.empty())
       out_ += "<p class=\"summary\" id=\"summary\">" + esc(report_.summary) + "</p>\n";
     out_ += "</header>\n";
+  }
+
+  // assumptions() lists, next to the verdict, what an inferred verdict
+  // rests on (or that the report names nothing).
+  void assumptions(detail::Certainty certainty) {
+    if (!report_.verdict)
+      return;
+    const auto& list = report_.verdict->assumptions;
+    if (list.empty() && certainty != detail::Certainty::kInferred)
+      return;
+    out_ += "<div class=\"assumptions\" id=\"assumptions\"><strong>Assumes:</strong><ul>";
+    if (list.empty())
+      out_ += "<li class=\"muted\">(the report names no assumption)</li>";
+    for (const auto& assumption : list)
+      out_ += "<li>" + esc(assumption) + "</li>";
+    out_ += "</ul></div>\n";
   }
 
   // ---------------------------------------------------------------------------
@@ -165,8 +204,9 @@ class HtmlRenderer {
       if (layout.svg) {
         out_ += "<div class=\"graph\" id=\"graph\">\n" + *layout.svg + "\n</div>\n";
         out_ +=
-            "<p class=\"legend\">Red: the cycle. Filled: cannot make progress. Solid arrows: "
-            "waits for; dashed: can be woken by.</p>\n</section>\n";
+            "<p class=\"legend\">Red: the cycle. Filled: cannot make progress. Solid lines: "
+            "exact; dashed lines, labelled inferred: a guess the verdict rests on. Filled "
+            "arrowheads: waits for; hollow: can be woken by.</p>\n</section>\n";
         return;
       }
       why_table = "The graph could not be drawn (" + layout.error + "); its edges:";
@@ -179,19 +219,27 @@ class HtmlRenderer {
   void edge_table() {
     out_ +=
         "<table id=\"edges\"><thead><tr><th class=\"text\">from</th><th class=\"text\">"
-        "relation</th><th class=\"text\">to</th></tr></thead><tbody>\n";
+        "relation</th><th class=\"text\">to</th><th class=\"text\">basis</th></tr></thead>"
+        "<tbody>\n";
     const auto& edges = report_.graph.edges;
     for (std::size_t i = 0; i < edges.size() && i < kMaxTableEdges; ++i) {
       const auto& edge = edges[i];
       out_ += std::string(index_.is_cycle_edge(edge) ? "<tr class=\"cycle\">" : "<tr>") +
               "<td class=\"text\">" + esc(index_.node_label(edge.from)) +
               "</td><td class=\"text\">" + esc(edge.label.empty() ? edge.kind : edge.label) +
-              "</td><td class=\"text\">" + esc(index_.node_label(edge.to)) + "</td></tr>\n";
+              "</td><td class=\"text\">" + esc(index_.node_label(edge.to)) + "</td>" +
+              basis_cell(edge) + "</tr>\n";
     }
     out_ += "</tbody></table>\n";
     if (edges.size() > kMaxTableEdges)
       out_ += "<p class=\"muted\">and " + std::to_string(edges.size() - kMaxTableEdges) +
               " more edges</p>\n";
+  }
+
+  static std::string basis_cell(const knot::report::Edge& edge) {
+    const std::string basis = detail::edge_basis_label(edge);
+    return basis.empty() ? "<td class=\"text\">exact</td>"
+                         : "<td class=\"text basis\">" + esc(basis) + "</td>";
   }
 
   // ---------------------------------------------------------------------------
@@ -206,8 +254,11 @@ class HtmlRenderer {
     for (const auto& [from, to] : index_.cycle_steps()) {
       const knot::report::Edge* edge = index_.edge_between(from, to);
       const std::string relation = edge != nullptr && !edge->label.empty() ? edge->label : "->";
+      const std::string basis = edge != nullptr ? detail::edge_basis_label(*edge) : "";
       out_ += "<li>" + esc(index_.node_label(from)) + " <em>" + esc(relation) + "</em> " +
-              esc(index_.node_label(to)) + "</li>\n";
+              esc(index_.node_label(to)) +
+              (basis.empty() ? "" : " <span class=\"basis\">[" + esc(basis) + "]</span>") +
+              "</li>\n";
     }
     out_ += "</ul>\n</section>\n";
   }
@@ -257,7 +308,15 @@ class HtmlRenderer {
         facts += (facts.empty() ? "" : ", ") + fact;
       out_ += "<li><strong>" + esc(detail::resource_title(*resource)) +
               "</strong> <span class=\"muted\">(id " + std::to_string(resource->id) + ")</span>" +
-              (facts.empty() ? "" : ": " + esc(facts)) + "</li>\n";
+              (facts.empty() ? "" : ": " + esc(facts));
+      const std::vector<std::string> holders = detail::resource_holders(*resource);
+      if (!holders.empty()) {
+        out_ += "<ul class=\"holders\">";
+        for (const auto& line : holders)
+          out_ += "<li>" + esc(line) + "</li>";
+        out_ += "</ul>";
+      }
+      out_ += "</li>\n";
     }
     out_ += "</ul>\n</section>\n";
   }
@@ -270,6 +329,9 @@ class HtmlRenderer {
     if (report_.threads.empty())
       return;
     std::vector<Bucket> buckets = aggregate(report_.threads, Similarity::kExact);
+    // The cycle's groups first, then the long task's, as in the text.
+    std::stable_partition(buckets.begin(), buckets.end(),
+                          [&](const Bucket& b) { return bucket_runs_long_task(b); });
     std::stable_partition(buckets.begin(), buckets.end(),
                           [&](const Bucket& b) { return bucket_in_cycle(b); });
     out_ += "<section id=\"threads\">\n<h2>Threads: " + std::to_string(report_.threads.size()) +
@@ -291,6 +353,11 @@ class HtmlRenderer {
     });
   }
 
+  bool bucket_runs_long_task(const Bucket& bucket) const {
+    return std::any_of(bucket.threads.begin(), bucket.threads.end(),
+                       [&](std::size_t i) { return report_.threads[i].task.has_value(); });
+  }
+
   void group(const Bucket& bucket) {
     std::vector<const Thread*> members;
     for (std::size_t i : bucket.threads)
@@ -310,8 +377,11 @@ class HtmlRenderer {
     out_ += std::string("<details class=\"group") + (in_cycle ? " in-cycle\" open>" : "\">") +
             "<summary><strong>" + std::to_string(members.size()) +
             (members.size() == 1 ? " thread" : " threads") + "</strong> " +
-            (in_cycle ? "<span class=\"badge\">in the cycle</span> " : "") + esc(names) +
-            " <span class=\"muted\">" + esc(state) + "</span></summary>\n";
+            (in_cycle ? "<span class=\"badge\">in the cycle</span> " : "") +
+            (bucket_runs_long_task(bucket)
+                 ? "<span class=\"certainty suspected\">running the long task</span> "
+                 : "") +
+            esc(names) + " <span class=\"muted\">" + esc(state) + "</span></summary>\n";
 
     std::vector<std::string> waits;
     for (const Thread* thread : members) {
@@ -327,6 +397,10 @@ class HtmlRenderer {
         out_ += "<li>" + esc(wait) + "</li>";
       out_ += "</ul>\n";
     }
+    for (const Thread* thread : members) {
+      if (detail::has_thread_facts(*thread))
+        thread_facts(*thread, members.size() > 1);
+    }
     // Where the user's code waits: the first user frame above the wait.
     if (const Frame* top = detail::first_user_frame(bucket.stack)) {
       out_ += "<p class=\"user-top\">at <span class=\"function\">" +
@@ -341,6 +415,34 @@ class HtmlRenderer {
     }
     stack(bucket.stack);
     out_ += "</details>\n";
+  }
+
+  // thread_facts() is a list of what one thread holds, the task it runs
+  // and its helping waits, innermost first, each with the code that
+  // called it; headed by the thread's name in a group of several.
+  void thread_facts(const Thread& thread, bool is_named) {
+    if (is_named)
+      out_ += "<p class=\"facts-of\">" + esc(detail::thread_display(thread)) + ":</p>\n";
+    out_ += "<ul class=\"facts\">";
+    for (const auto& phrase : detail::holds_phrases(thread, index_))
+      out_ += "<li>" + esc(phrase) + "</li>";
+    if (thread.task)
+      out_ += "<li class=\"task\">" + esc(detail::task_phrase(*thread.task, index_)) + "</li>";
+    if (!thread.wait_stack.empty()) {
+      out_ += "<li>wait stack, innermost first:<ol class=\"wait-stack\">";
+      for (const auto* frame : detail::top_first(thread.wait_stack)) {
+        out_ += "<li>" + esc(detail::wait_frame_phrase(*frame, index_));
+        if (frame->site) {
+          const std::string where = detail::frame_location(*frame->site);
+          out_ += "<br><span class=\"site\">at " +
+                  esc(detail::frame_function(*frame->site, /*is_short=*/true)) +
+                  (where.empty() ? "" : "  " + esc(where)) + "</span>";
+        }
+        out_ += "</li>";
+      }
+      out_ += "</ol></li>";
+    }
+    out_ += "</ul>\n";
   }
 
   void stack(const std::vector<Frame>& frames) {

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "certainty.h"
 #include "knot/view/escape.h"
 #include "knot/view/palette.h"
 #include "knot/view/render.h"
@@ -55,8 +56,14 @@ Row make_row(const ListEntry& entry) {
     const auto& report = *entry.report;
     kind =
         report.verdict ? (report.verdict->kind.empty() ? "?" : report.verdict->kind) : "snapshot";
-    if (report.verdict && !report.verdict->is_proven && report.verdict->kind != "on_demand")
-      kind += " (suspected)";
+    // Only a proven verdict goes unmarked (certainty.h).
+    if (report.verdict) {
+      const detail::Certainty certainty = detail::verdict_certainty(*report.verdict);
+      if (certainty == detail::Certainty::kInferred)
+        kind += " (inferred)";
+      if (certainty == detail::Certainty::kSuspected)
+        kind += " (" + detail::certainty_label(*report.verdict) + ")";
+    }
     if (report.verdict) {
       if (const auto parsed = detail::parse_iso8601(report.verdict->time)) {
         row.time = *parsed;
@@ -81,7 +88,7 @@ Role kind_role(const ListEntry& entry) {
   const auto& verdict = entry.report->verdict;
   if (!verdict || verdict->kind == "on_demand")
     return Role::kMuted;
-  return verdict->is_proven ? Role::kVerdictProven : Role::kVerdictSuspected;
+  return detail::verdict_role(detail::verdict_certainty(*verdict));
 }
 
 }  // namespace

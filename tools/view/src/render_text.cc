@@ -8,12 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "certainty.h"
 #include "knot/view/escape.h"
 #include "knot/view/palette.h"
 #include "knot/view/render.h"
 #include "report_index.h"
 #include "text_format.h"
 #include "text_layout.h"
+#include "thread_facts.h"
 
 namespace knot::view {
 
@@ -30,6 +32,8 @@ using Role = Palette::Role;
 
 constexpr std::size_t kMaxNamesPerGroup = 10;
 constexpr std::size_t kMaxWaitsPerGroup = 3;
+// Threads of a group whose wait stacks, tasks and holds are shown.
+constexpr std::size_t kMaxThreadFactsPerGroup = 3;
 constexpr std::size_t kMaxFunctionLength = 300;
 constexpr std::size_t kMaxCellLength = 40;
 // Indentation: sections at 2, their details at 4, a frame's text at 6, and
@@ -81,12 +85,22 @@ class TextRenderer {
   // ---------------------------------------------------------------------------
 
   void verdict() {
-    Role role = Role::kHeading;
-    if (report_.verdict && report_.verdict->kind != "on_demand")
-      role = report_.verdict->is_proven ? Role::kVerdictProven : Role::kVerdictSuspected;
-    wrap({{safe(detail::verdict_title(report_)), role},
-          {" " + safe(detail::verdict_detail(report_)), std::nullopt}},
-         "", "  ");
+    const detail::Certainty certainty =
+        report_.verdict ? detail::verdict_certainty(*report_.verdict) : detail::Certainty::kNone;
+    const Role role = detail::verdict_role(certainty);
+    // The certainty is painted with the title: an inferred verdict never
+    // shows a proven one's colour, and its words say so without colour.
+    const std::string detail = safe(detail::verdict_detail(report_));
+    const std::size_t close = detail.find(')');
+    if (report_.verdict && detail.starts_with('(') && close != std::string::npos) {
+      wrap({{safe(detail::verdict_title(report_)), role},
+            {" " + detail.substr(0, close + 1), role},
+            {detail.substr(close + 1), std::nullopt}},
+           "", "  ");
+    } else {
+      wrap({{safe(detail::verdict_title(report_)), role}, {" " + detail, std::nullopt}}, "", "  ");
+    }
+    assumptions(certainty);
     wrap({{safe(detail::process_line(report_.process)), Role::kMuted}}, "", "  ");
     std::string about = "report " + (report_.id.empty() ? std::string("(no id)") : report_.id);
     if (!report_.trigger.empty())
@@ -96,6 +110,21 @@ class TextRenderer {
       out_ += '\n';
       prose(safe(report_.summary), "");
     }
+  }
+
+  // assumptions() lists what an inferred verdict rests on, under it. An
+  // inferred verdict whose report names none says so rather than nothing.
+  void assumptions(detail::Certainty certainty) {
+    if (!report_.verdict)
+      return;
+    const auto& list = report_.verdict->assumptions;
+    if (list.empty() && certainty != detail::Certainty::kInferred)
+      return;
+    wrap({{"Assumes:", Role::kVerdictInferred}}, "  ", "    ");
+    if (list.empty())
+      wrap({{"(the report names no assumption)", Role::kMuted}}, "  - ", "    ");
+    for (const auto& assumption : list)
+      wrap({{safe(assumption), std::nullopt}}, "  - ", "    ");
   }
 
   // ---------------------------------------------------------------------------
@@ -112,7 +141,12 @@ class TextRenderer {
       const std::string relation = edge != nullptr && !edge->label.empty() ? edge->label : "->";
       const std::string step =
           safe(index_.node_label(from)) + " " + safe(relation) + " " + safe(index_.node_label(to));
-      wrap({{step, std::nullopt}}, "    ", "      ");
+      std::vector<Span> spans = {{step, std::nullopt}};
+      // A guessed step says so: the cycle holds only if the guess does.
+      if (const std::string basis = edge != nullptr ? detail::edge_basis_label(*edge) : "";
+          !basis.empty())
+        spans.push_back({" [" + safe(basis) + "]", Role::kVerdictInferred});
+      wrap(spans, "    ", "      ");
     }
   }
 
@@ -143,63 +177,10 @@ class TextRenderer {
       for (auto& row : rows)
         row.erase(row.begin() + kOtherColumn);
     }
-    table(rows);
+    out_ += detail::layout_table(rows, width_, palette_);
     for (const auto& pool : report_.pools) {
       if (const std::string line = detail::queued_by_line(pool, index_); !line.empty())
         wrap({{safe(line), std::nullopt}}, "  ", "    ");
-    }
-  }
-
-  // table() writes rows with aligned columns: the first two left-aligned
-  // (names), the rest right-aligned (numbers); the first row is the header.
-  // Too wide with two spaces between columns, it tries one; still too
-  // wide, it splits into several tables, each starting with the first
-  // column, so that no cell is ever cut.
-  void table(const std::vector<std::vector<std::string>>& rows) {
-    std::vector<std::size_t> widths(rows.front().size(), 0);
-    for (const auto& row : rows) {
-      for (std::size_t c = 0; c < row.size(); ++c)
-        widths[c] = std::max(widths[c], display_width(row[c]));
-    }
-    auto line_width = [&](const std::vector<std::size_t>& columns, std::size_t gap) {
-      std::size_t total = 0;
-      for (std::size_t c : columns)
-        total += gap + widths[c];
-      return total;  // the first gap is the table's indent, as wide as a gap
-    };
-    std::vector<std::size_t> all(widths.size());
-    for (std::size_t c = 0; c < all.size(); ++c)
-      all[c] = c;
-    if (line_width(all, 2) <= width_ || line_width(all, 1) + 1 <= width_) {
-      table_part(rows, widths, all, line_width(all, 2) <= width_ ? 2 : 1);
-      return;
-    }
-    std::vector<std::size_t> part = {0};
-    for (std::size_t c = 1; c < widths.size(); ++c) {
-      if (part.size() > 1 && line_width(part, 2) + 2 + widths[c] > width_) {
-        table_part(rows, widths, part, 2);
-        out_ += '\n';
-        part = {0};
-      }
-      part.push_back(c);
-    }
-    table_part(rows, widths, part, 2);
-  }
-
-  void table_part(const std::vector<std::vector<std::string>>& rows,
-                  const std::vector<std::size_t>& widths, const std::vector<std::size_t>& columns,
-                  std::size_t gap) {
-    for (std::size_t r = 0; r < rows.size(); ++r) {
-      std::string line;
-      for (std::size_t i = 0; i < columns.size(); ++i) {
-        const std::size_t c = columns[i];
-        const std::string padding(widths[c] - display_width(rows[r][c]), ' ');
-        line += i == 0 ? "  " : std::string(gap, ' ');
-        line += c < 2 ? rows[r][c] + padding : padding + rows[r][c];
-      }
-      while (!line.empty() && line.back() == ' ')
-        line.pop_back();
-      out_ += (r == 0 ? palette_.paint(Role::kMuted, line) : line) + "\n";
     }
   }
 
@@ -217,6 +198,8 @@ class TextRenderer {
         facts += (facts.empty() ? "" : ", ") + fact;
       if (!facts.empty())
         prose(safe(facts), "    ");
+      for (const auto& holders : detail::resource_holders(*resource))
+        prose(safe(holders), "    ");
     }
   }
 
@@ -228,7 +211,9 @@ class TextRenderer {
     if (report_.threads.empty())
       return;
     std::vector<Bucket> buckets = aggregate(report_.threads, options_.similarity);
-    // Groups with a thread in the cycle come first.
+    // Groups with a thread in the cycle come first, then the long task's.
+    std::stable_partition(buckets.begin(), buckets.end(),
+                          [&](const Bucket& b) { return bucket_runs_long_task(b); });
     std::stable_partition(buckets.begin(), buckets.end(),
                           [&](const Bucket& b) { return bucket_in_cycle(b); });
     out_ += '\n';
@@ -261,6 +246,13 @@ class TextRenderer {
     });
   }
 
+  // bucket_runs_long_task() is true for a group with a thread whose task
+  // the report describes (a long task's).
+  bool bucket_runs_long_task(const Bucket& bucket) const {
+    return std::any_of(bucket.threads.begin(), bucket.threads.end(),
+                       [&](std::size_t i) { return report_.threads[i].task.has_value(); });
+  }
+
   void group(const Bucket& bucket) {
     std::vector<const Thread*> members;
     for (std::size_t i : bucket.threads)
@@ -277,6 +269,10 @@ class TextRenderer {
     if (bucket_in_cycle(bucket)) {
       header.back().text += ", ";
       header.push_back({"in the cycle", Role::kCycle});
+    }
+    if (bucket_runs_long_task(bucket)) {
+      header.back().text += ",";
+      header.push_back({" running the long task", Role::kVerdictSuspected});
     }
     header.push_back({": ", std::nullopt});
     header.push_back({safe(names), Role::kName});
@@ -301,6 +297,7 @@ class TextRenderer {
       wrap({{safe(waits[i]), std::nullopt}}, "    ", "      ");
     if (waits.size() > kMaxWaitsPerGroup)
       out_ += "    and " + std::to_string(waits.size() - kMaxWaitsPerGroup) + " other waits\n";
+    thread_facts(members);
     if (const Frame* top = detail::first_user_frame(bucket.stack))
       user_top(*top);
 
@@ -315,15 +312,60 @@ class TextRenderer {
     stack(bucket.stack);
   }
 
+  // thread_facts() writes, for the group's threads that have them (at
+  // most kMaxThreadFactsPerGroup), what they hold, the task they run and
+  // their helping waits, innermost first, each with the code that called
+  // it. In a group of several threads, each thread's facts start with its
+  // name.
+  void thread_facts(const std::vector<const Thread*>& members) {
+    std::size_t shown = 0;
+    std::size_t more = 0;
+    for (const Thread* thread : members) {
+      if (!detail::has_thread_facts(*thread))
+        continue;
+      if (shown == kMaxThreadFactsPerGroup) {
+        ++more;
+        continue;
+      }
+      ++shown;
+      std::string_view indent = "    ";
+      if (members.size() > 1) {
+        wrap({{safe(detail::thread_display(*thread)) + ":", Role::kName}}, "    ", "      ");
+        indent = "      ";
+      }
+      const std::string deeper = std::string(indent) + "  ";
+      for (const auto& phrase : detail::holds_phrases(*thread, index_))
+        wrap({{safe(phrase), std::nullopt}}, indent, deeper);
+      if (thread->task)
+        wrap({{safe(detail::task_phrase(*thread->task, index_)), std::nullopt}}, indent, deeper);
+      if (thread->wait_stack.empty())
+        continue;
+      wrap({{"wait stack, innermost first:", Role::kMuted}}, indent, deeper);
+      for (const auto* frame : detail::top_first(thread->wait_stack)) {
+        wrap({{safe(detail::wait_frame_phrase(*frame, index_)), std::nullopt}}, deeper,
+             deeper + "  ");
+        if (frame->site)
+          frame_lines(deeper + "  at ", Role::kQuietFrame,
+                      safe(truncate_text(detail::frame_function(*frame->site, /*is_short=*/true),
+                                         kMaxFunctionLength)),
+                      safe(detail::frame_location(*frame->site)), deeper + "    ");
+      }
+    }
+    if (more > 0)
+      wrap({{"and " + std::to_string(more) + (more == 1 ? " other thread" : " other threads") +
+                 " with helping waits, a task or holds",
+             Role::kMuted}},
+           "    ", "      ");
+  }
+
   // user_top() is the line that names where the user's code waits (or
   // runs): the first user frame above the wait.
   void user_top(const Frame& f) {
-    frame_lines("    at ", Role::kUserFrame,
-                safe(truncate_text(detail::frame_function(f, /*is_short=*/true),
-                                   kMaxFunctionLength)),
-                safe(detail::frame_location(f)));
+    frame_lines(
+        "    at ", Role::kUserFrame,
+        safe(truncate_text(detail::frame_function(f, /*is_short=*/true), kMaxFunctionLength)),
+        safe(detail::frame_location(f)));
   }
-
 
   // stack() writes the frames, innermost first. Unless `full`, a run of
   // knot's frames folds into one line, and so does a run of two or more
@@ -385,9 +427,9 @@ class TextRenderer {
   }
 
   // frame_lines() writes one frame's function and where it is, fitted to
-  // the width as frame() says.
+  // the width as frame() says; continuation lines start with `continuation`.
   void frame_lines(std::string_view indent, Role role, const std::string& function,
-                   const std::string& where) {
+                   const std::string& where, std::string_view continuation = kFrameContinuation) {
     const std::size_t one_line =
         indent.size() + display_width(function) + (where.empty() ? 0 : 2 + display_width(where));
     if (one_line <= width_) {
@@ -398,21 +440,19 @@ class TextRenderer {
       return;
     }
     const std::vector<std::string> pieces =
-        detail::break_text(function, text_width(indent), text_width(kFrameContinuation));
+        detail::break_text(function, text_width(indent), text_width(continuation));
     for (std::size_t i = 0; i < pieces.size(); ++i) {
       // A piece that ends where a space was leaves the space out: it would
       // only trail the line.
       std::string_view piece = pieces[i];
       while (piece.ends_with(' '))
         piece.remove_suffix(1);
-      out_ +=
-          std::string(i == 0 ? indent : kFrameContinuation) + palette_.paint(role, piece) + "\n";
+      out_ += std::string(i == 0 ? indent : continuation) + palette_.paint(role, piece) + "\n";
     }
-    const std::size_t room = text_width(kFrameContinuation);
+    const std::size_t room = text_width(continuation);
     for (const std::string& piece : detail::break_text(where, room, room))
-      out_ += std::string(kFrameContinuation) + palette_.paint(Role::kMuted, piece) + "\n";
+      out_ += std::string(continuation) + palette_.paint(Role::kMuted, piece) + "\n";
   }
-
 
   // ---------------------------------------------------------------------------
   // Narrative and advice

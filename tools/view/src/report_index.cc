@@ -178,6 +178,15 @@ std::vector<const Resource*> ReportIndex::focus_resources() const {
     if (thread.wait && (!has_cycle || is_thread_in_cycle(thread)))
       add(thread.wait->resource);
   }
+  // What the cycle's threads hold: others wait behind it.
+  for (const auto& thread : report_.threads) {
+    if (!has_cycle || !is_thread_in_cycle(thread))
+      continue;
+    for (const std::uint64_t id : thread.holds)
+      add(id);
+    for (const std::uint64_t id : thread.holds_shared)
+      add(id);
+  }
   return out;
 }
 

@@ -68,8 +68,9 @@ class ReportIndex {
   // edge_between() is the first graph edge from `from` to `to`, if any.
   const knot::report::Edge* edge_between(std::string_view from, std::string_view to) const;
 
-  // focus_resources() are the resources in the cycle, in cycle order; when
-  // there is no cycle, the resources some thread waits on.
+  // focus_resources() are the resources in the cycle, in cycle order, then
+  // those the cycle's threads wait on, then those they hold (exclusively
+  // or shared); when there is no cycle, the resources some thread waits on.
   std::vector<const knot::report::Resource*> focus_resources() const;
 
  private:

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "certainty.h"
 #include "knot/symbolize/knot_frames.h"
 #include "knot/symbolize/names.h"
 
@@ -115,21 +116,20 @@ std::string verdict_title(const Report& report) {
   return title;
 }
 
+std::string verdict_timing(const knot::report::Verdict& verdict) {
+  std::string timing;
+  if (!verdict.time.empty())
+    timing = "at " + verdict.time;
+  if (verdict.age_seconds > 0)
+    timing += (timing.empty() ? "for " : ", for ") + format_seconds(verdict.age_seconds);
+  return timing;
+}
+
 std::string verdict_detail(const Report& report) {
   if (!report.verdict)
     return "";
-  const auto& verdict = *report.verdict;
-  std::string detail;
-  if (verdict.kind == "on_demand") {
-    detail = "(on request)";
-  } else {
-    detail = verdict.is_proven ? "(proven)" : "(suspected)";
-  }
-  if (!verdict.time.empty())
-    detail += " at " + verdict.time;
-  if (verdict.age_seconds > 0)
-    detail += ", for " + format_seconds(verdict.age_seconds);
-  return detail;
+  const std::string timing = verdict_timing(*report.verdict);
+  return "(" + certainty_label(*report.verdict) + ")" + (timing.empty() ? "" : " " + timing);
 }
 
 std::string process_line(const knot::report::Process& process) {
@@ -271,11 +271,14 @@ std::vector<std::string> resource_facts(const Resource& resource, const ReportIn
   } else if (resource.kind == "latch") {
     facts.push_back("count " + std::to_string(resource.count));
   } else if (resource.kind == "mutex" || resource.kind == "shared_mutex") {
+    const bool is_read_held = resource.kind == "shared_mutex" && resource.num_readers > 0;
     facts.push_back(resource.owner_tid != 0 || resource.owner_fiber != 0
                         ? "held by " + index.owner_name(resource)
-                        : "not held");
+                        : (is_read_held ? "not held exclusively" : "not held"));
     if (resource.kind == "shared_mutex")
       facts.push_back(plural(resource.num_readers, "reader", "readers"));
+    if (resource.has_parked_writers)
+      facts.push_back("a writer is queued (new readers wait behind it)");
   } else if (resource.kind == "pool") {
     if (const Pool* pool = index.pool_by_id(resource.pool_id)) {
       const PoolOccupancy occupancy = pool_occupancy(*pool);
@@ -284,7 +287,66 @@ std::vector<std::string> resource_facts(const Resource& resource, const ReportIn
       facts.push_back(std::to_string(occupancy.queued) + " queued");
     }
   }
+  if (resource.untracked_handles > 0)
+    facts.push_back(plural(resource.untracked_handles, "handle", "handles") +
+                    " knot does not track");
   return facts;
+}
+
+std::vector<std::string> resource_holders(const Resource& resource) {
+  struct Entry {
+    const knot::report::Holder* holder;
+    std::size_t count;
+  };
+  // Sides in order of first appearance, each with its distinct (holder,
+  // basis) pairs counted: a pool's workers hold one handle each.
+  std::vector<std::pair<std::string, std::vector<Entry>>> sides;
+  for (const auto& holder : resource.holders) {
+    auto side = std::find_if(sides.begin(), sides.end(),
+                             [&](const auto& s) { return s.first == holder.side; });
+    if (side == sides.end())
+      side = sides.insert(sides.end(), {holder.side, {}});
+    auto entry = std::find_if(side->second.begin(), side->second.end(), [&](const Entry& e) {
+      return e.holder->holder == holder.holder && e.holder->basis == holder.basis;
+    });
+    if (entry == side->second.end()) {
+      side->second.push_back({&holder, 1});
+    } else {
+      ++entry->count;
+    }
+  }
+  std::vector<std::string> lines;
+  for (const auto& [side, entries] : sides) {
+    std::string line = side == "send"   ? "send handles held by "
+                       : side == "recv" ? "receive handles held by "
+                       : side == "read" ? "held in shared mode by "
+                                        : (side.empty() ? "held" : side + " held") + " by ";
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const auto& [holder, count] = entries[i];
+      std::vector<std::string> notes;
+      if (count > 1)
+        notes.push_back(std::to_string(count) + (side == "read" ? " holds" : " handles"));
+      if (const std::string basis = holder_basis_note(holder->basis); !basis.empty())
+        notes.push_back(basis);
+      line += (i == 0 ? "" : ", ") + (holder->holder.empty() ? "?" : holder->holder);
+      if (!notes.empty())
+        line += " (" + join(notes, ", ", notes.size()) + ")";
+    }
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+std::string holder_basis_note(std::string_view basis) {
+  if (basis == "used")
+    return "used";
+  if (basis == "created")
+    return "guess: created, not used yet";
+  if (basis == "shared")
+    return "guess: a shared handle";
+  if (basis == "held" || basis.empty())
+    return "";
+  return "basis " + std::string(basis);
 }
 
 PoolOccupancy pool_occupancy(const Pool& pool) {

@@ -27,9 +27,13 @@ std::string format_wait_range(double min_seconds, double max_seconds);
 // the report has no verdict).
 std::string verdict_title(const knot::report::Report& report);
 
-// verdict_detail() is "(proven) at <time>, for <age>" or "(suspected) ...";
+// verdict_detail() is "(proven) at <time>, for <age>", "(inferred, not
+// proven) ...", "(suspected) ..." (certainty_label() in certainty.h);
 // empty without a verdict.
 std::string verdict_detail(const knot::report::Report& report);
+// verdict_timing() is "at <time>, for <age>", either part left out when
+// the report lacks it.
+std::string verdict_timing(const knot::report::Verdict& verdict);
 
 // process_line() is "process 4242 /usr/bin/app --flag on host 'h', knot 0.1.0".
 std::string process_line(const knot::report::Process& process);
@@ -76,6 +80,16 @@ std::string resource_title(const knot::report::Resource& resource);
 // per element: "full, 64 of 64", "2 senders", "lately sent by pool 'g'"...
 std::vector<std::string> resource_facts(const knot::report::Resource& resource,
                                         const ReportIndex& index);
+// resource_holders() says who holds the resource, one line per side:
+// "send handles held by pool 'p' (2 handles, used), thread 'main' (guess:
+// created, not used yet)", "held in shared mode by thread 'r'"; the same
+// holder on the same basis is counted, not repeated. Empty when the
+// report names no holder (always, before schema 1.1).
+std::vector<std::string> resource_holders(const knot::report::Resource& resource);
+// holder_basis_note() is how knot knows of a holder, in words: "used"
+// (exact), "guess: created, not used yet", "guess: a shared handle"; ""
+// for "held" (a shared hold, exact) and no basis.
+std::string holder_basis_note(std::string_view basis);
 
 // PoolOccupancy counts a pool's workers by state.
 struct PoolOccupancy {

@@ -121,6 +121,27 @@ void add_range(LinePainter& line, const Word& word, std::size_t from, std::size_
   }
 }
 
+// table_part() writes `columns` of `rows`, `gap` spaces apart.
+std::string table_part(const std::vector<std::vector<std::string>>& rows,
+                       const std::vector<std::size_t>& widths,
+                       const std::vector<std::size_t>& columns, std::size_t gap,
+                       const Palette& palette) {
+  std::string out;
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    std::string line;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      const std::size_t c = columns[i];
+      const std::string padding(widths[c] - display_width(rows[r][c]), ' ');
+      line += i == 0 ? "  " : std::string(gap, ' ');
+      line += c < 2 ? rows[r][c] + padding : padding + rows[r][c];
+    }
+    while (!line.empty() && line.back() == ' ')
+      line.pop_back();
+    out += (r == 0 ? palette.paint(Palette::Role::kMuted, line) : line) + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 std::size_t display_width(std::string_view text) {
@@ -191,6 +212,38 @@ std::string wrap_spans(const std::vector<Span>& spans, std::size_t columns,
   }
   end_line();
   return out;
+}
+
+std::string layout_table(const std::vector<std::vector<std::string>>& rows, std::size_t width,
+                         const Palette& palette) {
+  if (rows.empty())
+    return "";
+  std::vector<std::size_t> widths(rows.front().size(), 0);
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < row.size() && c < widths.size(); ++c)
+      widths[c] = std::max(widths[c], display_width(row[c]));
+  }
+  auto line_width = [&](const std::vector<std::size_t>& columns, std::size_t gap) {
+    std::size_t total = 0;
+    for (std::size_t c : columns)
+      total += gap + widths[c];
+    return total;  // the first gap is the table's indent, as wide as a gap
+  };
+  std::vector<std::size_t> all(widths.size());
+  for (std::size_t c = 0; c < all.size(); ++c)
+    all[c] = c;
+  if (line_width(all, 2) <= width || line_width(all, 1) + 1 <= width)
+    return table_part(rows, widths, all, line_width(all, 2) <= width ? 2 : 1, palette);
+  std::string out;
+  std::vector<std::size_t> part = {0};
+  for (std::size_t c = 1; c < widths.size(); ++c) {
+    if (part.size() > 1 && line_width(part, 2) + 2 + widths[c] > width) {
+      out += table_part(rows, widths, part, 2, palette) + "\n";
+      part = {0};
+    }
+    part.push_back(c);
+  }
+  return out + table_part(rows, widths, part, 2, palette);
 }
 
 std::vector<std::string> break_text(std::string_view text, std::size_t first_width,

@@ -46,6 +46,16 @@ std::string wrap_spans(const std::vector<Span>& spans, std::size_t columns,
                        std::string_view first_indent, std::string_view indent,
                        const Palette& palette);
 
+// layout_table() lays `rows` out as aligned columns, indented by two
+// spaces: the first two columns left-aligned (names), the rest
+// right-aligned (numbers); the first row is the header, painted muted.
+// Too wide for `width` with two spaces between columns, it tries one;
+// still too wide, it splits into several tables (separated by an empty
+// line), each starting with the first column, so that no cell is ever
+// cut. Cells must be terminal-safe. Every line ends with '\n'.
+std::string layout_table(const std::vector<std::vector<std::string>>& rows, std::size_t width,
+                         const Palette& palette);
+
 // break_text() cuts `text` into pieces of at most `first_width` code points
 // (the first) and `width` (the others), preferring to cut after a space,
 // ',', '(', '<', '/' or ':' in the second half of a piece, else anywhere

@@ -36,6 +36,7 @@ class Palette {
   enum class Role {
     kHeading,           // section titles
     kVerdictProven,     // a proven verdict (red)
+    kVerdictInferred,   // an inferred verdict, an inferred edge (magenta)
     kVerdictSuspected,  // a warning (yellow)
     kCycle,             // the cycle's chain and its members (red)
     kName,              // a user-given name of a thread, pool or resource

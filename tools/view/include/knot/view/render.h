@@ -35,15 +35,22 @@ struct RenderOptions {
   std::size_t width = kDefaultWidth;
 };
 
-// render_text() is the terminal diagnosis: the verdict (kind, proven or
-// suspected, when, for how long), the summary, the cycle as a chain of
-// names, pool occupancy, the resources in the cycle with their facts, the
+// render_text() is the terminal diagnosis: the verdict (kind, how sure:
+// proven, "inferred, not proven" or suspected, when, for how long; an
+// inferred verdict's assumptions under it, after "Assumes:"), the
+// summary, the cycle as a chain of names (a step on an inferred edge
+// marked "[inferred]"), pool occupancy, the resources in the cycle with
+// their facts and holders (each holder's basis: used, or a guess), the
 // threads grouped by `similarity` (by default, threads whose user frames
-// are the same share a group), each group with its waits, "at" the first
-// user frame above them (the user's code that waits) and its stack (user
+// are the same share a group), each group with its waits, what its
+// threads hold, the long task one runs and their wait stacks (helping
+// waits, innermost first, each with its call site), "at" the first user
+// frame above them (the user's code that waits) and its stack (user
 // frames marked with '>', inlined frames noted, runs of knot frames
 // folded into "… N knot frames" unless `full`), then the narrative and the
-// advice. Control characters are neutralized.
+// advice. Control characters are neutralized. A verdict is proven only
+// when the report says so in both `certainty` and `is_proven` (a report
+// older than schema 1.1: `is_proven`).
 //
 // Every line fits in `options.width` columns, and nothing is cut to get
 // there: prose wraps at spaces under its indentation; a table too wide
@@ -55,15 +62,21 @@ struct RenderOptions {
 std::string render_text(const knot::report::Report& report, const RenderOptions& options);
 
 // render_html() is one self-contained HTML page: inline CSS and script, the
-// wait-for graph as inline SVG laid out by Graphviz (a table of edges if
-// the layout fails or the graph is too large), the cycle highlighted, pool
-// occupancy, thread groups with foldable stacks and a filter box. It refers
-// to no external resource at all, and a Content-Security-Policy forbids
-// fetching any.
+// verdict with a badge of its certainty (its own colour each) and an
+// inferred verdict's assumptions next to it, the wait-for graph as inline
+// SVG laid out by Graphviz (a table of edges with their basis if the
+// layout fails or the graph is too large), the cycle highlighted, pool
+// occupancy, resources with their holders, thread groups with what they
+// hold, their long task and wait stacks, foldable stacks and a filter
+// box. It refers to no external resource at all, and a
+// Content-Security-Policy forbids fetching any.
 std::string render_html(const knot::report::Report& report);
 
 // render_dot() is the wait-for graph in Graphviz's language; the cycle's
-// nodes and edges are red and carry class "cycle", dead nodes are filled.
+// nodes and edges are red and carry class "cycle", dead nodes are filled;
+// inferred edges are dashed, labelled "inferred" and carry class
+// "inferred" (exact ones are solid); "woken by" edges have hollow
+// arrowheads.
 std::string render_dot(const knot::report::Report& report);
 
 // render_json() is knot::report::to_json(report) with a final newline.
@@ -78,12 +91,12 @@ struct ListEntry {
 };
 
 // render_list() is a table of `entries` (time, kind, process, summary,
-// file), newest first: by the verdict's time where the report has one,
-// else by the file's modification time. Unreadable files are listed with
-// their error. One line per report, the summary cut to 80 code points
-// (with "…"), when that fits in `width`; otherwise each summary goes on a
-// line of its own under its report, indented and cut to the width. The
-// file's name is never cut, even if the line is then wider.
+// file; the kind marked "(inferred)" or "(suspected)" unless the verdict
+// is proven, and painted by its certainty), newest first: by the verdict's time where the report
+// has one, else by the file's modification time. Unreadable files are listed with their error. One
+// line per report, the summary cut to 80 code points (with "…"), when that fits in `width`;
+// otherwise each summary goes on a line of its own under its report, indented and cut to the width.
+// The file's name is never cut, even if the line is then wider.
 std::string render_list(const std::vector<ListEntry>& entries, bool color,
                         std::size_t width = kDefaultWidth);
 
