@@ -179,9 +179,11 @@ Watchdog::Watchdog(WatchdogOptions options) : options_(std::move(options)) {
     dir = env != nullptr && *env != '\0' ? env : "knot-reports";
   }
   report_dir_ = absolute(dir);
-  if (::mkdir(report_dir_.c_str(), 0700) != 0 && errno != EEXIST) {
-    throw Error(std::error_code(errno, std::generic_category()),
-                "knot watchdog: cannot create the report folder " + report_dir_);
+  try {
+    report::create_report_dir(report_dir_);
+  } catch (const report::ReportFileError& e) {
+    throw Error(std::error_code(e.os_error(), std::generic_category()),
+                std::string("knot watchdog: ") + e.what());
   }
   struct stat st {};
   if (::lstat(report_dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {

@@ -59,6 +59,27 @@ TEST_F(ReportFileTest, WritesPrivatelyAndReadsBack) {
   EXPECT_EQ(parsed.report->summary, sample("t-1").summary);
 }
 
+// A report folder whose parents are missing is made whole, every new level
+// private; a file in the way is a clear error.
+TEST_F(ReportFileTest, CreatesMissingParentsPrivately) {
+  const std::string nested = dir_ + "/a/b/c";
+  std::string path = write_report_file(nested + "/", sample("t-2"));
+  EXPECT_EQ(fs::path(path).parent_path(), fs::path(nested));
+  for (const std::string& level : {dir_ + "/a", dir_ + "/a/b", nested}) {
+    struct stat st {};
+    ASSERT_EQ(::stat(level.c_str(), &st), 0) << level;
+    EXPECT_EQ(st.st_mode & 0777, 0700u) << level;
+  }
+  std::ofstream(dir_ + "/file") << "x";
+  try {
+    create_report_dir(dir_ + "/file/sub");
+    ADD_FAILURE() << "a file in the path was accepted";
+  } catch (const ReportFileError& e) {
+    EXPECT_EQ(e.path(), dir_ + "/file/sub");
+    EXPECT_NE(std::string(e.what()).find("cannot create the report folder"), std::string::npos);
+  }
+}
+
 TEST_F(ReportFileTest, NeverOverwritesAndLeavesNoTemporaries) {
   std::string a = write_report_file(dir_, sample("same"));
   std::string b = write_report_file(dir_, sample("same"));

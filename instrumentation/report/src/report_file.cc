@@ -62,8 +62,7 @@ std::string file_safe(std::string_view s) {
 // open_dir() creates `dir` (0700) if missing and opens it without following
 // a link in its last component.
 int open_dir(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-    throw ReportFileError(dir, "cannot create the report folder", errno);
+  create_report_dir(dir);
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     const int e = errno;
@@ -125,6 +124,22 @@ std::string write_temp(int dir_fd, const std::string& dir, std::string_view text
 }
 
 }  // namespace
+
+void create_report_dir(const std::string& dir) {
+  if (dir.empty())
+    throw ReportFileError(dir, "the report folder's name is empty", 0);
+  // Each prefix that ends before a '/' (and the whole path), in order.
+  for (std::size_t end = dir.find('/', 1);; end = dir.find('/', end + 1)) {
+    const std::string part = dir.substr(0, end);
+    if (!part.empty() && part.back() != '/' && ::mkdir(part.c_str(), 0700) != 0 &&
+        errno != EEXIST) {
+      throw ReportFileError(part, "cannot create the report folder", errno);
+    }
+    if (end == std::string::npos)
+      break;
+  }
+}
+
 
 ReportFileError::ReportFileError(const std::string& path, const std::string& what, int os_error)
     : std::runtime_error(path + ": " + what + (os_error != 0 ? ": " + os_reason(os_error) : "")),

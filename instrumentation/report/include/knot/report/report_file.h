@@ -39,8 +39,13 @@ class ReportFileError : public std::runtime_error {
 // "knot-<verdict kind or 'snapshot'>-<id>.json" (the id made file-safe).
 std::string report_file_name(const Report& report);
 
-// write_report_file() writes `report` into `dir` (created with mode 0700 if
-// missing; a `dir` that is a symbolic link is refused) and returns the new
+// create_report_dir() creates `dir` and any missing parents, each with mode
+// 0700 (as `mkdir -p` would, but private); a folder that exists is left as
+// it is. Throws ReportFileError naming the component that failed.
+void create_report_dir(const std::string& dir);
+
+// write_report_file() writes `report` into `dir` (created as by
+// create_report_dir() if missing; a `dir` that is a symbolic link is refused) and returns the new
 // file's path. Never overwrites: if the name is taken it appends "-2",
 // "-3", ... Throws ReportFileError on any failure, leaving nothing behind.
 std::string write_report_file(const std::string& dir, const Report& report);
