@@ -14,6 +14,7 @@ namespace knot::instr {
 struct Narrator::Shape {
   int pool = -1;     // a pool on the cycle
   int channel = -1;  // a channel side
+  int drainer = -1;  // the context the channel side waits for, next on the cycle
   int mutex = -1;    // an exclusive mutex
   int shared = -1;   // a side of a shared mutex
   int latch = -1;
@@ -44,8 +45,13 @@ Narrator::Shape Narrator::shape_of(const Finding& f) const {
     const ResourceFacts* f_ = facts(n);
     const bool shared = f_ != nullptr && f_->is_shared_mutex;
     if ((x.wait_kind == WaitKind::kChannelSend || x.wait_kind == WaitKind::kChannelRecv) &&
-        shape.channel < 0)
+        shape.channel < 0) {
       shape.channel = n;
+      const auto at = std::find(f.cycle.begin(), f.cycle.end(), n);
+      const int after = std::next(at) == f.cycle.end() ? f.cycle.front() : *std::next(at);
+      if (node(after).kind == NodeKind::kThread)
+        shape.drainer = after;
+    }
     if (x.wait_kind == WaitKind::kMutex && !shared)
       shape.mutex = n;
     if (shared || x.wait_kind == WaitKind::kSharedMutex)
@@ -169,6 +175,21 @@ void Narrator::channel_advice(const Shape& shape, std::vector<std::string>& out)
     return;
   const std::string channel = node(shape.channel).label;
   if (shape.pool < 0) {
+    const int drainer = shape.drainer;
+    const bool drainer_on_channel = drainer >= 0 && thread(drainer).wait &&
+                                    (thread(drainer).wait->kind == WaitKind::kChannelSend ||
+                                     thread(drainer).wait->kind == WaitKind::kChannelRecv);
+    if (drainer >= 0 && !drainer_on_channel) {
+      const bool send = node(shape.channel).wait_kind == WaitKind::kChannelSend;
+      out.push_back(node(drainer).label + (send ? " drains " : " feeds ") + channel +
+                    " only after its wait for the tasks that " + (send ? "fill" : "drain") +
+                    " it returns, and they cannot finish first. " +
+                    (send ? "Receive while they run (on another thread, or as a task of the same "
+                            "scope), or let the channel hold everything they send (a larger "
+                            "capacity, or unbounded_channel)."
+                          : "Send before waiting, or from another thread or task."));
+      return;
+    }
     out.push_back(
         "The threads in this cycle each wait on the other's channel: give one direction an "
         "unbounded channel, or send with try_send()/send_for() and drain the other channel "

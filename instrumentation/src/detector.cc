@@ -182,8 +182,8 @@ std::vector<Detector::Candidate> Detector::deadlocks(const RuntimeSnapshot& s,
 }
 
 // exhaustions(): a pool whose every worker waits, with tasks queued, where
-// nothing knot sees as alive can free a worker (only what it cannot see),
-// for longer than the threshold. A pool whose workers wait on a running
+// nothing knot sees as alive can free a worker (only what it cannot see,
+// not what it guessed), for longer than the threshold. A pool whose workers wait on a running
 // thread (a slow consumer) is not exhausted: it is slow.
 std::vector<Detector::Candidate> Detector::exhaustions(const RuntimeSnapshot& s,
                                                        const WaitForGraph& g) const {
@@ -193,7 +193,9 @@ std::vector<Detector::Candidate> Detector::exhaustions(const RuntimeSnapshot& s,
     if (node < 0 || pool.workers.empty() || pool.queued_jobs() == 0)
       continue;
     const GraphNode& p = g.node(node);
-    if (p.is_alive(Mode::kKnown) || !p.is_alive(Mode::kProof))
+    // Dead on guesses knot named (kInferred): that is an inferred deadlock,
+    // reported as such once it lasts, not a second report of the same.
+    if (p.is_alive(Mode::kKnown) || !p.is_alive(Mode::kProof) || !p.is_alive(Mode::kInferred))
       continue;
     Candidate c;
     c.finding.kind = FindingKind::kPoolExhaustion;

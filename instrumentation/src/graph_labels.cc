@@ -22,8 +22,8 @@ std::string quoted(const std::string& name) {
 }
 
 bool is_pool_wait(WaitKind kind) noexcept {
-  return kind == WaitKind::kJoin || kind == WaitKind::kInstall ||
-         kind == WaitKind::kPoolShutdown || kind == WaitKind::kScope;
+  return kind == WaitKind::kJoin || kind == WaitKind::kInstall || kind == WaitKind::kPoolShutdown ||
+         kind == WaitKind::kScope;
 }
 
 std::string thread_node_id(const ThreadView& thread) {

@@ -60,6 +60,9 @@ std::optional<report::Frame> site_frame(Symbolizer* symbolizer, std::uintptr_t s
   return frames.front();
 }
 
+// SiteFrames: the frame that tells each wait site, by its return address.
+using SiteFrames = std::unordered_map<std::uint64_t, report::Frame>;
+
 // site_name() is "function (file.cc:42)", or "" when the frame is unknown.
 std::string site_name(const report::Frame& f) {
   if (f.function.empty())
@@ -300,9 +303,31 @@ void stack_of(const ThreadView& t, const ReportContext& c, report::Thread& th) {
   }
 }
 
+// outward_sites(): a wait whose site is still knot's code (a template that
+// was not inlined into the caller, such as ThreadPool::install<F>) is
+// told at the first frame outside knot above it on the thread's stack, when
+// the stack holds that site. `sites` receives each site's frame by its
+// address, for the narrative.
+void outward_sites(report::Thread& th, SiteFrames& sites) {
+  for (report::WaitFrame& w : th.wait_stack) {
+    if (!w.site)
+      continue;
+    const std::uint64_t pc = w.site->pc;
+    if (w.site->is_knot) {
+      const auto at = std::find_if(th.stack.begin(), th.stack.end(),
+                                   [&](const report::Frame& f) { return f.pc == pc; });
+      const auto user =
+          std::find_if(at, th.stack.end(), [](const report::Frame& f) { return !f.is_knot; });
+      if (user != th.stack.end())
+        w.site = *user;
+    }
+    sites.emplace(pc, *w.site);
+  }
+}
+
 report::Thread thread_section(
     const ThreadView& t, const ReportContext& c,
-    const std::unordered_map<std::int64_t, std::vector<std::uint64_t>>& holds) {
+    const std::unordered_map<std::int64_t, std::vector<std::uint64_t>>& holds, SiteFrames& sites) {
   const RuntimeSnapshot& s = *c.snapshot;
   report::Thread th;
   th.index = t.index;
@@ -333,6 +358,7 @@ report::Thread thread_section(
   const int n = c.graph->find(thread_node_id(t));
   th.wait_stack = wait_stack_of(t, n >= 0 ? &c.graph->node(n) : nullptr, c);
   stack_of(t, c, th);
+  outward_sites(th, sites);
   return th;
 }
 
@@ -396,13 +422,15 @@ report::Report build_report(const ReportContext& c) {
     r.pools.push_back(pool_section(p, s));
   std::unordered_map<std::int64_t, std::vector<std::uint64_t>> holds;
   resources_section(s, r, holds);
+  SiteFrames sites;
   for (const ThreadView& t : s.threads)
-    r.threads.push_back(thread_section(t, c, holds));
+    r.threads.push_back(thread_section(t, c, holds, sites));
   graph_section(g, r);
 
-  const Narrator narrator(s, g, [&c](std::uintptr_t site) {
-    const std::optional<report::Frame> f = site_frame(c.symbolizer, site);
-    return f ? site_name(*f) : std::string();
+  // Wait sites as the thread sections told them, with their stacks.
+  const Narrator narrator(s, g, [&sites](std::uintptr_t site) {
+    auto it = sites.find(site);
+    return it != sites.end() ? site_name(it->second) : std::string();
   });
   if (c.finding == nullptr) {
     r.narrative = narrator.on_demand(c.reason, r.summary);

@@ -13,8 +13,8 @@
 #include <string_view>
 #include <utility>
 
-#include "trace_data.h"
 #include "graph_labels.h"
+#include "trace_data.h"
 
 #ifndef KNOT_VERSION
 #define KNOT_VERSION "unknown"

@@ -563,6 +563,33 @@ TEST(DetectorTest, AnInferredDeadlockWaitsForItsThresholdAndNamesItsAssumption) 
   EXPECT_NE(findings[0].assumptions[0].find("thread 'embed'"), std::string::npos);
 }
 
+// A pool dead on a named guess (workers on a latch only 'main' counted
+// down, 'main' waiting for the pool) is one inferred deadlock once it
+// lasts, not first a pool exhaustion warning and then a deadlock.
+TEST(DetectorTest, AGuessIsOneInferredDeadlockNotAlsoAnExhaustion) {
+  SnapshotBuilder b;
+  b.pool(1, "p", 1);
+  const auto w0 = b.thread("p-0", 1);
+  const auto main_thread = b.thread("main");
+  ResourceFacts& latch = b.wait(w0, WaitKind::kLatch, 0x300, "ready");
+  latch.count = 1;
+  latch.recent_counters = {thread_actor(main_thread)};
+  b.wait(main_thread, WaitKind::kInstall, 0x5000, "p").pool_id = 1;
+  DetectorOptions o;
+  o.exhaustion_threshold = 0s;
+  o.inferred_threshold = 1s;
+  Detector d(o);
+  std::vector<Finding> all;
+  for (int i = 0; i < 200; ++i) {
+    for (Finding& f : d.observe(b.get(), WaitForGraph::build(b.get())))
+      all.push_back(std::move(f));
+    b.get().time += 10ms;
+  }
+  ASSERT_EQ(all.size(), 1u);
+  EXPECT_EQ(all[0].kind, FindingKind::kDeadlock);
+  EXPECT_EQ(all[0].certainty, Certainty::kInferred);
+}
+
 TEST(DetectorTest, PoolExhaustionIsAWarningAfterItsThreshold) {
   SnapshotBuilder b;
   b.pool(1, "p", 2);
