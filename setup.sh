@@ -8,7 +8,8 @@
 #                     stalled pipeline's deadlock caught and reported; output
 #                     in out/)
 #   ./setup.sh test   install what is missing, build everything, run the
-#                     whole test suite (plain, ThreadSanitizer, ASan+UBSan,
+#                     whole test suite (plain, then the scenario and stress
+#                     suites beside two busy loops, ThreadSanitizer, ASan+UBSan,
 #                     install test of a static and of a shared build, browser
 #                     test, and a bounded libFuzzer run)
 #
@@ -124,8 +125,29 @@ main_job() {
   "$ROOT/pipeline/run_main_job.sh" "$ROOT/build" "$ROOT/out"
 }
 
+# run_loaded(): the scenario and stress suites again, beside two processes
+# that keep both cores busy: verdicts and assertions must not depend on the
+# machine being idle. The loops are ended by their ids, however the run ends.
+run_loaded() {
+  step "running the scenario and stress suites again beside two busy loops"
+  local loops=()
+  for _ in 1 2; do
+    bash -c 'while :; do :; done' &
+    loops+=($!)
+  done
+  trap 'kill "${loops[@]}" 2>/dev/null || true' EXIT
+  local status=0
+  (cd "$ROOT/build" && ctest --output-on-failure -j "$JOBS" --timeout 900 -L 'scenario|stress') ||
+    status=$?
+  kill "${loops[@]}" 2>/dev/null || true
+  wait "${loops[@]}" 2>/dev/null || true
+  trap - EXIT
+  return "$status"
+}
+
 test_all() {
   run_ctest build "RelWithDebInfo"
+  run_loaded
 
   # The package as shared libraries: a build of the libraries and the
   # programs only (no test suite, examples or benchmarks), where ctest runs

@@ -332,9 +332,13 @@ std::vector<Finding> Detector::confirm(std::vector<Candidate> candidates, Clock:
 }
 
 std::vector<Finding> Detector::check_stall(const RuntimeSnapshot& s, bool any_deadlock) {
+  // Progress: waits that ended, tasks completed, and tasks started (a
+  // kFiber pool may start thousands of tasks that each suspend at once).
   std::uint64_t progress_now = s.wait_ends;
   for (const PoolSnapshot& p : s.pools)
     progress_now += p.tasks_completed();
+  for (const ThreadView& t : s.threads)
+    progress_now += t.task.num_started;
   if (!has_progress_ || progress_now != last_progress_) {
     has_progress_ = true;
     last_progress_ = progress_now;

@@ -708,6 +708,13 @@ TEST(DetectorTest, StallNeedsEveryThreadWaitingAndNoProgress) {
   // Progress resets it; a running thread outside any wait prevents it.
   b.get().wait_ends = 1;
   EXPECT_TRUE(observe_at(8s).empty());
+  // So does a task started, even one that suspended at once (kFiber).
+  EXPECT_TRUE(observe_at(12s).empty());
+  auto findings_again = observe_at(14s);
+  ASSERT_EQ(findings_again.size(), 1u) << "stalled again after the progress";
+  b.at(w0).task.num_started = 7;
+  EXPECT_TRUE(observe_at(15s).empty());
+  EXPECT_TRUE(observe_at(19s).empty()) << "4 s since the start, threshold 5 s";
   b.thread("busy");
   EXPECT_TRUE(observe_at(20s).empty());
 }

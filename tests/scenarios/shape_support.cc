@@ -1,10 +1,12 @@
 // shape_support.h, and the registry of every shape (shapes.h).
 
 #include "shape_support.h"
-#include "shapes.h"
 
+#include <chrono>
 #include <cstdlib>
 #include <string>
+
+#include "shapes.h"
 
 namespace knot::scenarios {
 
@@ -15,8 +17,12 @@ knot::ThreadPool make_pool(const char* name, std::size_t threads) {
   o.name = name;
   o.num_threads = threads;
   const char* policy = std::getenv("KNOT_SCENARIO_POLICY");
-  if (policy != nullptr && std::string(policy) == "compensate")
+  if (policy != nullptr && std::string(policy) == "compensate") {
     o.policy = knot::BlockingPolicy::kCompensate;
+    // Idle spares stay for the whole scenario: a verdict must not depend
+    // on whether one has retired yet (an idle spare is a free worker).
+    o.spare_keep_alive = std::chrono::minutes(10);
+  }
   if (policy != nullptr && std::string(policy) == "fiber")
     o.policy = knot::BlockingPolicy::kFiber;
   return knot::ThreadPool(o);
