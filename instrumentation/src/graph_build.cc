@@ -420,9 +420,12 @@ class GraphBuilder {
       g_.add_edge(node, waker, false, Basis::kInferred, std::string(label) + " (assumed)");
       g_.nodes_[static_cast<std::size_t>(node)].has_inferred = true;
       const std::string who = g_.node(waker).label;
-      const std::string guess = h.basis == HandleBasis::kCreated
-                                    ? who + " (which made or moved a handle it has not used yet)"
-                                    : who + " (sharing one handle)";
+      const std::string guess =
+          h.basis == HandleBasis::kCreated
+              ? who +
+                    " (or whoever it handed the handle to: it made or moved it, and "
+                    "nobody has used it since)"
+              : who + " (sharing one handle)";
       if (std::find(guesses.begin(), guesses.end(), guess) == guesses.end())
         guesses.push_back(guess);
     }

@@ -19,7 +19,8 @@ TEST(InferredScenarioTest, AReceiverNotUsedYet) {
   EXPECT_TRUE(contains(cycle, "pool 'p'")) << r.summary;
   EXPECT_TRUE(contains(cycle, "channel 'results'")) << r.summary;
   ASSERT_EQ(r.verdict->assumptions.size(), 1u);
-  EXPECT_TRUE(mentions(r.verdict->assumptions[0], "has not used yet")) << r.verdict->assumptions[0];
+  EXPECT_TRUE(mentions(r.verdict->assumptions[0], "nobody has used it since"))
+      << r.verdict->assumptions[0];
   EXPECT_TRUE(mentions(r.narrative, "If ")) << r.narrative;
   EXPECT_TRUE(mentions(r.summary, "(inferred)")) << r.summary;
 }
