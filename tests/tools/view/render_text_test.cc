@@ -51,7 +51,9 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, ScenarioGoldenTest,
                          ::testing::Values("seed", "queued_receiver", "two_pools", "pool_and_lock",
                                            "nested_latches", "channel_cycle", "self_deadlock",
                                            "compensate_two_pools", "fiber_two_pools",
-                                           "fiber_relock"));
+                                           "fiber_relock", "unreceived_channel",
+                                           "block_shared_reentry", "block_nested_install_buried",
+                                           "block_foreign_mutex"));
 
 // Hand-made reports of schema 1.1 (fixtures.h): an inferred deadlock with
 // wait stacks and holders, and a long task. Rendered as the scenarios are,

@@ -38,7 +38,9 @@ TEST(RenderTextWidthTest, NoLineWiderThanTheWidth) {
                                                testing::long_task_report()};
   for (const char* name :
        {"seed", "queued_receiver", "two_pools", "pool_and_lock", "nested_latches", "channel_cycle",
-        "self_deadlock", "compensate_two_pools", "fiber_two_pools", "fiber_relock"})
+        "self_deadlock", "compensate_two_pools", "fiber_two_pools", "fiber_relock",
+        "unreceived_channel", "block_shared_reentry", "block_nested_install_buried",
+        "block_foreign_mutex"})
     reports.push_back(testing::load_report(std::string("scenarios/") + name + ".json"));
   for (const auto& report : reports) {
     for (std::size_t width : {40u, 57u, 80u, 100u, 132u}) {

@@ -18,7 +18,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(git -C "$here" rev-parse --show-toplevel)
 reports="$1/tests/scenarios/reports"
 shapes="seed queued_receiver two_pools pool_and_lock nested_latches channel_cycle self_deadlock
-compensate_two_pools fiber_two_pools fiber_relock"
+compensate_two_pools fiber_two_pools fiber_relock unreceived_channel block_shared_reentry
+block_nested_install_buried block_foreign_mutex"
 if [ $# -gt 1 ]; then
   shapes="${*:2}"
 fi
