@@ -247,15 +247,15 @@ std::vector<Detector::Candidate> Detector::long_tasks(const RuntimeSnapshot& s,
     still[t.index] = seen;
     if (s.time - seen.since < options_.long_task_threshold)
       continue;
-    // Blocked off CPU (a foreign lock, a sleep, a once-flag): anyone who
-    // waits for it is stuck behind it. Computing on CPU: only those that
-    // need its worker slot or a lock it holds (its own waiters get it in
-    // the end, as from any long computation).
+    // Whoever waits behind it: for its result, for its worker slot (tasks
+    // queued in a pool with no free worker left), or for a lock it holds.
+    // On CPU (a computation, or a loop that never ends) or off CPU (a
+    // foreign lock, a sleep, a once-flag) only changes what the report says.
     const ThreadState state = options_.thread_state != nullptr
                                   ? options_.thread_state(t.os_thread_id)
                                   : ThreadState::kUnknown;
     std::vector<int> starved;
-    std::vector<int> waiters = g.waiters_behind(node, state != ThreadState::kOffCpu, &starved);
+    std::vector<int> waiters = g.waiters_behind(node, /*for_its_slot=*/false, &starved);
     std::vector<std::uint64_t> starved_pools;
     for (const int p : starved) {
       const GraphNode& pool_node = g.node(p);

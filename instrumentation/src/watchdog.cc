@@ -45,6 +45,7 @@
 #include "report_builder.h"
 #include "signal_name.h"
 #include "wait_for_graph.h"
+#include "watchdog_start.h"
 
 namespace {
 
@@ -443,18 +444,49 @@ void report_at_exit() {
   stop_watchdog();
 }
 
-}  // namespace
+// Whether the running watchdog is the one KNOT_WATCHDOG=1 started (under
+// g_lifecycle): a program's own start_watchdog() replaces it.
+bool g_started_by_environment = false;
 
-void start_watchdog(const WatchdogOptions& options) {
-  std::lock_guard<std::mutex> lock(g_lifecycle);
-  if (instance())
-    throw Error(Errc::kInvalidOption, "knot watchdog: already running");
+void start_locked(const WatchdogOptions& options, bool by_environment) {
   auto w = std::make_unique<Watchdog>(options);
   w->start();
   instance() = std::move(w);
+  g_started_by_environment = by_environment;
   static std::once_flag at_exit;
   std::call_once(at_exit, [] { std::atexit(&report_at_exit); });
 }
+
+}  // namespace
+
+void start_watchdog(const WatchdogOptions& options) {
+  std::unique_ptr<Watchdog> replaced;
+  {
+    std::lock_guard<std::mutex> lock(g_lifecycle);
+    if (instance() && !g_started_by_environment)
+      throw Error(Errc::kInvalidOption, "knot watchdog: already running");
+    replaced = std::move(instance());
+  }
+  // The program's own options win over KNOT_WATCHDOG=1's: stop that one
+  // (outside the lock, which its thread may take) and start this one.
+  if (replaced)
+    replaced->stop();
+  std::lock_guard<std::mutex> lock(g_lifecycle);
+  if (instance())
+    throw Error(Errc::kInvalidOption, "knot watchdog: already running");
+  start_locked(options, false);
+}
+
+namespace detail {
+
+void start_watchdog_from_environment() {
+  std::lock_guard<std::mutex> lock(g_lifecycle);
+  if (instance())
+    throw Error(Errc::kInvalidOption, "knot watchdog: already running");
+  start_locked(options_from_environment(), true);
+}
+
+}  // namespace detail
 
 void stop_watchdog() {
   std::unique_ptr<Watchdog> w;

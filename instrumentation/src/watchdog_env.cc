@@ -11,6 +11,7 @@
 #include "env_number.h"
 #include "knot/instrumentation/watchdog.h"
 #include "knot/runtime/error.h"
+#include "watchdog_start.h"
 
 // Referenced by the link option that knot::instrumentation carries, so that
 // this object (and with it the KNOT_WATCHDOG start below, and the watchdog)
@@ -60,7 +61,7 @@ struct AutoStart {
     if (v == nullptr || std::strcmp(v, "1") != 0)
       return;
     try {
-      start_watchdog(options_from_environment());
+      detail::start_watchdog_from_environment();
     } catch (const std::exception& e) {
       std::fprintf(stderr, "knot: KNOT_WATCHDOG=1 but the watchdog cannot start: %s\n", e.what());
     }

@@ -27,6 +27,18 @@ void add(std::atomic<std::int64_t>& counter, std::int64_t n) {
 // piece is split further whenever it is stolen, which balances items of very
 // different sizes), each result sent into "processed" by the worker that made
 // it. A worker blocks in send while "processed" is full.
+// page_stage() is the stage name of one page's extraction: "extract " and
+// its path, control characters shown as '?' (file names are untrusted and
+// reports reach terminals).
+std::string page_stage(const std::string& path) {
+  std::string name = "extract " + path;
+  for (char& c : name) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      c = '?';
+  }
+  return name;
+}
+
 void extract_batch(StageContext& ctx, const ItemBatch& batch,
                    const Sender<Processed>& processed_tx) {
   const bool force = ctx.options->force;
@@ -38,7 +50,13 @@ void extract_batch(StageContext& ctx, const ItemBatch& batch,
       if (ctx.cancelled.load(std::memory_order_relaxed)) {
         return;
       }
-      Processed p = extract_one(batch[i], ctx.model_id, force);
+      Processed p;
+      {
+        // The page is the stage while it is extracted: a long-task report
+        // names it (docs/pipeline.md, "Failure behaviour").
+        auto page = knot::stage_scope(page_stage(batch[i].source_path));
+        p = extract_one(batch[i], ctx.model_id, force);
+      }
       add(ctx.counters.extracted, 1);
       add(ctx.counters.bytes, static_cast<std::int64_t>(batch[i].raw_html.size()));
       if (!p.result.warning.empty()) {

@@ -2,18 +2,28 @@
 // nothing calls the watchdog; KNOT_WATCHDOG=1 in the environment must start
 // it anyway (watchdog_test.cc runs this program). Without the watchdog it
 // gives up after 60 s and exits 1. With the argument "exit" it only runs a
-// little work on a pool and exits 0 (for KNOT_REPORT_AT_EXIT).
+// little work on a pool and exits 0 (for KNOT_REPORT_AT_EXIT). With "own" it
+// starts a watchdog of its own, reporting into $OWN_REPORT_DIR, asks it for
+// a report and exits 0 (a program's own start replaces KNOT_WATCHDOG=1's).
 #include <chrono>
 #include <cstdlib>
 #include <string>
 #include <thread>
 
+#include "knot/instrumentation/watchdog.h"
 #include "knot/runtime.h"
 
 int main(int argc, char** argv) {
   if (argc == 2 && std::string(argv[1]) == "exit") {
     knot::ThreadPool pool(knot::PoolOptions{.num_threads = 2, .name = "short"});
     return pool.install([] { return knot::join([] { return 0; }, [] { return 0; }).first; });
+  }
+  if (argc == 2 && std::string(argv[1]) == "own") {
+    knot::instr::WatchdogOptions options;
+    const char* dir = std::getenv("OWN_REPORT_DIR");
+    options.report_dir = dir != nullptr ? dir : "own-reports";
+    knot::instr::start_watchdog(options);
+    return knot::instr::request_report("own") ? 0 : 1;
   }
   auto a_tx_and_a_rx = knot::channel<int>(1, "to_pong");
   auto a_tx = std::move(a_tx_and_a_rx.first);

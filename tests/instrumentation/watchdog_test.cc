@@ -264,6 +264,19 @@ TEST_F(WatchdogTest, AbortActionAborts) {
   EXPECT_NE(err.find("None of them can ever be woken"), std::string::npos) << err;
 }
 
+// KNOT_WATCHDOG=1 starts a watchdog before main(); a program that starts
+// its own then gets its own, with its options (not "already running").
+TEST_F(WatchdogTest, AProgramsOwnStartReplacesTheEnvironmentsWatchdog) {
+  std::string err;
+  const int status = run_env_program(
+      {"KNOT_WATCHDOG=1", "KNOT_REPORT_DIR=" + dir_ + "/by-env", "OWN_REPORT_DIR=" + dir_ + "/own"},
+      &err, "own");
+  ASSERT_TRUE(WIFEXITED(status)) << err;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << err;
+  EXPECT_EQ(knot::report::list_report_files(dir_ + "/own").size(), 1u) << err;
+  EXPECT_TRUE(knot::report::list_report_files(dir_ + "/by-env").empty());
+}
+
 TEST_F(WatchdogTest, ReportAtExit) {
   std::string err;
   const int status = run_env_program(

@@ -79,7 +79,8 @@ WatchdogOptions options_from_environment();
 
 // start_watchdog() enables the instrumentation and starts the watchdog
 // thread. Throws knot::Error if it is already running or the report folder
-// cannot be created.
+// cannot be created. A watchdog that KNOT_WATCHDOG=1 started is replaced:
+// the program's own options win.
 void start_watchdog(const WatchdogOptions& options = options_from_environment());
 
 // stop_watchdog() stops the watchdog thread and waits for it. No-op when
