@@ -266,6 +266,16 @@ void Narrator::long_task_advice(const Finding& f, const report::TaskInfo* task,
                   "lend a spare.");
     return;
   }
+  if (f.starved_pools.empty()) {
+    const std::string in =
+        task != nullptr && !task->where.empty() ? " The task is in " + task->where + "." : "";
+    out.push_back(
+        "What waits behind " + thread_label(t) + " waits for the task's own result." + in +
+        " If the task loops forever (on a flag another task would set, on a lock), that is the "
+        "hang; if its work is only long, split it into smaller tasks, or raise "
+        "KNOT_WATCHDOG_LONG_TASK_MS.");
+    return;
+  }
   out.push_back(thread_label(t) + " keeps its worker" + where +
                 " while others wait for a free one: split the work into smaller tasks, yield "
                 "between steps, or run it on a pool of its own.");
