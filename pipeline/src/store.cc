@@ -73,35 +73,69 @@ bool permissions_forbid_writing(const std::filesystem::path& path) {
   return (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0;
 }
 
-void create_or_check_schema(Store::Impl& impl) {
-  detail::Database& db = *impl.db;
-  std::int64_t version = 0;
+// SchemaState is what a database says about its schema, read without
+// writing anything.
+struct SchemaState {
+  std::int64_t version = 0;      // PRAGMA user_version
+  std::int64_t num_objects = 0;  // rows of sqlite_master
+  bool has_knot_tables = false;  // items, sources, runs and meta all exist
+};
+
+SchemaState read_schema_state(detail::Database& db) {
+  SchemaState state;
   {
     detail::Statement stmt(db, "PRAGMA user_version");
     if (stmt.step()) {
-      version = stmt.column_int(0);
+      state.version = stmt.column_int(0);
     }
   }
-  if (version == kSchemaVersion) {
-    return;
+  {
+    detail::Statement stmt(db,
+                           "SELECT count(*), coalesce(sum(type = 'table' AND name IN "
+                           "('items', 'sources', 'runs', 'meta')), 0) FROM sqlite_master");
+    if (stmt.step()) {
+      state.num_objects = stmt.column_int(0);
+      state.has_knot_tables = stmt.column_int(1) == 4;
+    }
   }
-  if (version > kSchemaVersion) {
-    throw StoreError(StoreErrc::kSchema, "database '" + impl.path.string() +
-                                             "' has schema version " + std::to_string(version) +
+  return state;
+}
+
+// check_schema_state() throws unless `state` is knot-embed's schema (of
+// this or an older version) or an empty database.
+void check_schema_state(const SchemaState& state, const std::filesystem::path& path) {
+  if (state.version > kSchemaVersion && state.has_knot_tables) {
+    throw StoreError(StoreErrc::kSchema, "database '" + path.string() + "' has schema version " +
+                                             std::to_string(state.version) +
                                              ", newer than this knot-embed understands (" +
                                              std::to_string(kSchemaVersion) + ")");
   }
-  std::int64_t num_tables = 0;
-  {
-    detail::Statement stmt(db, "SELECT count(*) FROM sqlite_master");
-    if (stmt.step()) {
-      num_tables = stmt.column_int(0);
-    }
+  const bool is_empty = state.version == 0 && state.num_objects == 0;
+  const bool is_knot = state.version >= 1 && state.has_knot_tables;
+  if (!is_empty && !is_knot) {
+    throw StoreError(StoreErrc::kCorrupt,
+                     "database '" + path.string() +
+                         "' is an SQLite database but not a knot-embed one (it has other tables "
+                         "or no knot-embed schema version); it was left unchanged");
   }
-  if (num_tables != 0) {
-    throw StoreError(StoreErrc::kCorrupt, "database '" + impl.path.string() +
-                                              "' is an SQLite database but not a knot-embed one "
-                                              "(it has tables and no knot-embed schema version)");
+}
+
+// probe_existing() checks the schema of an existing file through a
+// read-only connection, before anything (WAL mode, the schema) could be
+// written to a file that is not knot-embed's.
+void probe_existing(const std::filesystem::path& path, std::chrono::milliseconds busy_timeout) {
+  detail::Database probe(path.string(), SQLITE_OPEN_READONLY, busy_timeout);
+  check_schema_state(read_schema_state(probe), path);
+}
+
+void create_or_check_schema(Store::Impl& impl) {
+  detail::Database& db = *impl.db;
+  // Checked again on the connection that will write: the file may have
+  // changed since the read-only probe.
+  const SchemaState state = read_schema_state(db);
+  check_schema_state(state, impl.path);
+  if (state.version == kSchemaVersion) {
+    return;
   }
   if (impl.is_read_only) {
     throw StoreError(
@@ -140,6 +174,9 @@ Store Store::open(const std::filesystem::path& path, const OpenOptions& options)
   }
   if (exists && !std::filesystem::is_regular_file(path, ec)) {
     throw StoreError(StoreErrc::kCorrupt, "database '" + path.string() + "' is not a regular file");
+  }
+  if (exists) {
+    probe_existing(path, options.busy_timeout);
   }
   impl->is_read_only = exists && permissions_forbid_writing(path);
   int flags = impl->is_read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;

@@ -285,5 +285,45 @@ TEST(StoreTest, CorruptedOrForeignFile) {
       StoreErrc::kCorrupt, [&] { Store::open(dir / "folder.db"); }, "not a regular file");
 }
 
+// Regression (#16 item 8): opening someone else's SQLite database, even to
+// read statistics, switched it to WAL before the schema check refused it.
+// The schema is now checked read-only first: a file that is not knot's is
+// refused and left byte for byte as it was, journal mode included, with no
+// -wal or -shm beside it. Also a file that borrows knot's user_version.
+TEST(StoreTest, ForeignDatabaseIsRefusedUnchanged) {
+  TempDir dir;
+  struct Foreign {
+    const char* name;
+    const char* sql;
+  };
+  const Foreign cases[] = {
+      {"tables.db", "CREATE TABLE t(x); INSERT INTO t VALUES(1);"},
+      {"same-version.db", "CREATE TABLE t(x); PRAGMA user_version = 1;"},
+  };
+  for (const Foreign& f : cases) {
+    SCOPED_TRACE(f.name);
+    const std::filesystem::path path = dir / f.name;
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, f.sql, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    const std::string before = testing::read_file(path);
+    for (bool create : {false, true}) {
+      expect_error(
+          StoreErrc::kCorrupt, [&] { Store::open(path, {.create = create}); }, "not a knot-embed");
+    }
+    EXPECT_TRUE(testing::read_file(path) == before) << "the file's bytes changed";
+    EXPECT_FALSE(std::filesystem::exists(dir / (std::string(f.name) + "-wal")));
+    EXPECT_FALSE(std::filesystem::exists(dir / (std::string(f.name) + "-shm")));
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "delete");
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+  }
+}
+
 }  // namespace
 }  // namespace knot::pipeline
