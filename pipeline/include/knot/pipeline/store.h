@@ -68,7 +68,7 @@ struct OpenOptions {
 
 // Document is one HTML file as ingest read it.
 struct Document {
-  std::string source_path;  // absolute, as the item's key
+  std::string source_path;  // canonical (ingest resolves links), as the item's key
   std::string raw_html;
   std::string content_hash;
 };
