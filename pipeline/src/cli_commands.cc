@@ -98,13 +98,12 @@ int run_ingest(const IngestArgs& args) {
   try {
     // When none of the paths exists there is nothing to ingest: fail before
     // the database is opened, so that none is created.
-    const bool has_input = std::any_of(args.paths.begin(), args.paths.end(), [](const auto& p) {
-      std::error_code ec;
-      return std::filesystem::exists(p, ec);
-    });
+    const bool has_input = std::any_of(args.paths.begin(), args.paths.end(),
+                                       [](const auto& p) { return argument_problem(p).empty(); });
     if (!has_input) {
       for (const std::string& path : args.paths) {
-        std::fprintf(stderr, "knot-embed ingest: %s: no such file or folder\n", path.c_str());
+        std::fprintf(stderr, "knot-embed ingest: %s: %s\n", path.c_str(),
+                     argument_problem(path).c_str());
       }
       std::error_code ec;
       std::fprintf(
@@ -119,6 +118,13 @@ int run_ingest(const IngestArgs& args) {
     IngestReport report = ingest(store, paths, options);
     for (const std::string& missing : report.missing) {
       std::fprintf(stderr, "knot-embed ingest: %s: no such file or folder\n", missing.c_str());
+    }
+    for (const SkippedFile& s : report.unusable) {
+      std::fprintf(stderr, "knot-embed ingest: %s: %s\n", s.path.c_str(), s.reason.c_str());
+    }
+    for (const SkippedFile& s : report.unreadable_folders) {
+      std::fprintf(stderr, "knot-embed ingest: cannot read folder %s: %s\n", s.path.c_str(),
+                   s.reason.c_str());
     }
     for (const SkippedFile& s : report.skipped) {
       std::fprintf(stderr, "knot-embed ingest: skipped %s: %s\n", s.path.c_str(), s.reason.c_str());
@@ -137,6 +143,8 @@ int run_ingest(const IngestArgs& args) {
       json.add("skipped", static_cast<std::int64_t>(report.skipped.size()));
       json.add("warnings", static_cast<std::int64_t>(report.warnings.size()));
       json.add("missing", static_cast<std::int64_t>(report.missing.size()));
+      json.add("unusable", static_cast<std::int64_t>(report.unusable.size()));
+      json.add("unreadable_folders", static_cast<std::int64_t>(report.unreadable_folders.size()));
       std::printf("%s\n", json.str().c_str());
     } else {
       std::printf(
@@ -146,7 +154,11 @@ int run_ingest(const IngestArgs& args) {
           args.common.db.c_str(), report.added, report.updated, report.unchanged,
           report.skipped.size(), report.warnings.size());
     }
-    return report.missing.empty() ? kExitOk : kExitFailure;
+    // A bad argument fails the command; unreadable folders fail it only
+    // when nothing at all could be read.
+    const bool read_nothing = report.files_seen == 0 && !report.unreadable_folders.empty();
+    return report.missing.empty() && report.unusable.empty() && !read_nothing ? kExitOk
+                                                                              : kExitFailure;
   } catch (const std::exception& e) {
     return fail("ingest", args.common, e);
   }

@@ -3,7 +3,6 @@
 #include "hnsw_file.h"
 
 #include <cstdint>
-#include <cstring>
 #include <vector>
 
 #include "knot/pipeline/hash.h"
@@ -41,10 +40,11 @@ struct GraphHeader {
       offset_data;
   std::int32_t max_level;
   std::uint32_t entry_point;
-  std::uint64_t max_m, max_m0, m;
+  std::uint64_t max_m, max_m0;
 };
 constexpr std::size_t kGraphHeaderBytes = 96;
-constexpr std::uint64_t kMaxLevel = 64;  // hnswlib's levels are ~log_M(n): far below
+static_assert(sizeof(std::size_t) == 8, "hnswlib's header is read as 64-bit fields");
+constexpr std::uint64_t kMaxLevel = 64;      // hnswlib's levels are ~log_M(n): far below
 constexpr std::uint64_t kMaxLinks = 0xffff;  // a list's count is an unsigned short
 
 // links_ok() checks one link list at `at`: at most `max_links` neighbours,
@@ -134,7 +134,6 @@ std::string check_hnsw_graph(std::string_view graph, std::size_t dimensions, std
   h.entry_point = static_cast<std::uint32_t>(get_le(graph, 52, 4));
   h.max_m = get_le(graph, 56, 8);
   h.max_m0 = get_le(graph, 64, 8);
-  h.m = get_le(graph, 72, 8);
   if (h.count != count || h.max_elements < count) {
     return "element count " + std::to_string(h.count) + ", expected " + std::to_string(count);
   }
@@ -155,7 +154,7 @@ std::string check_hnsw_graph(std::string_view graph, std::size_t dimensions, std
     return "entry point " + std::to_string(h.entry_point) + " outside " + std::to_string(count) +
            " elements";
   }
-  // count * size_data_per_element cannot overflow: both are bounded above.
+  // No overflow: count is the table's, size_data_per_element is bounded above.
   const std::uint64_t level0_bytes = count * h.size_data_per_element;
   if (level0_bytes > graph.size() - kGraphHeaderBytes) {
     return "level 0 runs past the end";
@@ -192,8 +191,7 @@ std::string check_hnsw_graph(std::string_view graph, std::size_t dimensions, std
     }
     for (std::uint32_t level = 1; level <= levels[i]; ++level) {
       if (!links_ok(graph, upper_at[i] + (level - 1) * upper_links, h.max_m, level, levels)) {
-        return "element " + std::to_string(i) + " has a bad link on level " +
-               std::to_string(level);
+        return "element " + std::to_string(i) + " has a bad link on level " + std::to_string(level);
       }
     }
   }

@@ -3,11 +3,19 @@
 #include "knot/pipeline/hnsw_index.h"
 
 #include <hnswlib/hnswlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
+
+#include "hnsw_file.h"
+#include "knot/report/report_file.h"
 
 namespace knot::pipeline {
 
@@ -20,6 +28,76 @@ constexpr std::string_view kDimensionsKey = "hnsw.dimensions";
 constexpr std::string_view kCountKey = "hnsw.count";
 constexpr std::string_view kGenerationKey = "hnsw.generation";
 constexpr std::string_view kFileBytesKey = "hnsw.file_bytes";
+
+// MemFile is an anonymous in-memory file: hnswlib saves to and loads from
+// a path only, and "/proc/self/fd/N" of a memfd is a path whose bytes are
+// exactly the ones verified, with no window for the disk file to change.
+class MemFile {
+ public:
+  MemFile() : fd_(::memfd_create("knot-hnsw", MFD_CLOEXEC)) {
+    if (fd_ < 0) {
+      throw std::system_error(errno, std::generic_category(), "memfd_create for the HNSW index");
+    }
+  }
+  ~MemFile() { ::close(fd_); }
+  MemFile(const MemFile&) = delete;
+  MemFile& operator=(const MemFile&) = delete;
+
+  std::string path() const { return "/proc/self/fd/" + std::to_string(fd_); }
+
+  void write_all(std::string_view bytes) {
+    while (!bytes.empty()) {
+      ssize_t n = ::write(fd_, bytes.data(), bytes.size());
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        throw std::system_error(errno, std::generic_category(), "writing the HNSW graph");
+      }
+      bytes.remove_prefix(static_cast<std::size_t>(n));
+    }
+  }
+
+  // read_all() reads the whole file from its start (hnswlib wrote it
+  // through its own descriptor, so this one's offset is still 0).
+  std::string read_all() const {
+    std::string out;
+    char buffer[1 << 16];
+    for (off_t at = 0;;) {
+      ssize_t n = ::pread(fd_, buffer, sizeof buffer, at);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n < 0) {
+        throw std::system_error(errno, std::generic_category(), "reading the HNSW graph");
+      }
+      if (n == 0) {
+        return out;
+      }
+      out.append(buffer, static_cast<std::size_t>(n));
+      at += n;
+    }
+  }
+
+ private:
+  int fd_;
+};
+
+// read_whole_file() is the file's bytes, or nullopt if it cannot be read.
+std::optional<std::string> read_whole_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::error_code ec;
+  const std::uintmax_t size = fs::file_size(path, ec);
+  if (!in || ec) {
+    return std::nullopt;
+  }
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(bytes.size())) ||
+      in.peek() != std::ifstream::traits_type::eof()) {
+    return std::nullopt;  // shorter or longer than it was a moment ago
+  }
+  return bytes;
+}
 
 }  // namespace
 
@@ -76,14 +154,24 @@ HnswIndex HnswIndex::open(Store& store, std::string_view model_id, std::size_t d
 
   std::string reason = staleness(store, model_id, dimensions);
   if (reason.empty()) {
-    std::size_t count = static_cast<std::size_t>(store.count_vectors(model_id));
-    if (count > 0) {
-      impl->index = std::make_unique<hnswlib::HierarchicalNSW<float>>(
-          impl->space.get(), impl->info.path.string(), false, count);
+    // Only a file that verifies reaches hnswlib, whose loader trusts it.
+    const std::size_t count = static_cast<std::size_t>(store.count_vectors(model_id));
+    const detail::HnswFileRecord expected{std::string(model_id), dimensions, count};
+    std::optional<std::string> file = read_whole_file(impl->info.path);
+    std::string_view graph;
+    std::string why = file ? detail::verify_hnsw_file(*file, expected, graph) : "unreadable";
+    if (why.empty()) {
+      if (count > 0) {
+        MemFile verified;
+        verified.write_all(graph);
+        impl->index = std::make_unique<hnswlib::HierarchicalNSW<float>>(
+            impl->space.get(), verified.path(), false, count);
+      }
+      impl->info.size = count;
+      impl->info.is_persisted = true;
+      return HnswIndex(std::move(impl));
     }
-    impl->info.size = count;
-    impl->info.is_persisted = true;
-    return HnswIndex(std::move(impl));
+    reason = "index file does not verify (" + why + ")";
   }
 
   // Rebuild. The generation is read before the vectors: a write that lands
@@ -104,20 +192,27 @@ HnswIndex HnswIndex::open(Store& store, std::string_view model_id, std::size_t d
   if (store.is_read_only()) {
     return HnswIndex(std::move(impl));
   }
-  fs::path tmp = impl->info.path;
-  tmp += ".tmp";
-  std::error_code ec;
+  // hnswlib's saveIndex() checks nothing: it saves into memory, and the
+  // graph is walked before it is sealed and written (privately, through a
+  // temporary file renamed over the old one: report_file.h).
+  const std::string where = "cannot write the HNSW index '" + impl->info.path.string() + "': ";
+  std::string graph;
   if (impl->index) {
-    impl->index->saveIndex(tmp.string());
-  } else {
-    fs::remove(tmp, ec);
-    std::ofstream(tmp, std::ios::binary | std::ios::trunc).flush();  // an empty index
+    MemFile saved;
+    impl->index->saveIndex(saved.path());
+    graph = saved.read_all();
   }
-  fs::rename(tmp, impl->info.path, ec);
-  if (ec) {
-    throw std::runtime_error("cannot write the HNSW index '" + impl->info.path.string() +
-                             "': " + ec.message());
+  if (std::string bad = detail::check_hnsw_graph(graph, dimensions, vectors.size()); !bad.empty()) {
+    throw std::runtime_error(where + "the saved graph is incomplete (" + bad + ")");
   }
+  const std::string file = detail::seal_hnsw_file(
+      graph, detail::HnswFileRecord{std::string(model_id), dimensions, vectors.size()});
+  try {
+    knot::report::write_private_file(impl->info.path.string(), file);
+  } catch (const knot::report::ReportFileError& e) {
+    throw std::runtime_error(where + e.what());
+  }
+  std::error_code ec;
   std::uintmax_t bytes = fs::file_size(impl->info.path, ec);
   std::vector<std::pair<std::string, std::string>> meta = {
       {std::string(kModelKey), std::string(model_id)},

@@ -10,6 +10,7 @@
 #include <set>
 #include <system_error>
 #include <unordered_map>
+#include <vector>
 
 #include "knot/pipeline/hash.h"
 #include "knot/pipeline/utf8.h"
@@ -32,35 +33,88 @@ bool has_wanted_extension(const fs::path& path, const IngestOptions& options) {
          options.extensions.end();
 }
 
-// collect() adds the files `arg` names to `files` (sorted, deduplicated).
-void collect(const fs::path& arg, const IngestOptions& options, std::set<fs::path>& files,
-             IngestReport& report) {
+// canonical_key() is the key a file is stored under: its canonical path
+// (links and "..", "." resolved), so that one file reached through a
+// symbolic link or another spelling is one item. Empty if it cannot be
+// resolved (it vanished, or a link in its path loops).
+std::optional<fs::path> canonical_key(const fs::path& path) {
   std::error_code ec;
-  fs::file_status status = fs::status(arg, ec);
-  if (ec || !fs::exists(status)) {
-    report.missing.push_back(arg.string());
-    return;
-  }
-  if (!fs::is_directory(status)) {
-    files.insert(fs::absolute(arg).lexically_normal());
-    return;
-  }
-  fs::recursive_directory_iterator it(arg, fs::directory_options::skip_permission_denied, ec);
+  fs::path key = fs::canonical(path, ec);
   if (ec) {
-    report.skipped.push_back({arg.string(), "unreadable folder: " + ec.message()});
-    return;
+    return std::nullopt;
   }
-  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) {
-      report.skipped.push_back({arg.string(), "folder walk stopped: " + ec.message()});
-      break;
+  return key;
+}
+
+// walk() adds the wanted files under folder `root` to `files`. Links to
+// folders are not followed (so no loop can form); a folder that cannot be
+// listed is recorded in report.unreadable_folders and the walk goes on.
+void walk(const fs::path& root, const IngestOptions& options, std::set<fs::path>& files,
+          IngestReport& report) {
+  std::vector<fs::path> folders = {root};
+  while (!folders.empty()) {
+    fs::path folder = std::move(folders.back());
+    folders.pop_back();
+    std::error_code ec;
+    fs::directory_iterator it(folder, ec);
+    for (; !ec && it != fs::directory_iterator(); it.increment(ec)) {
+      std::error_code entry_ec;
+      if (it->is_directory(entry_ec) && !it->is_symlink(entry_ec)) {
+        folders.push_back(it->path());
+      } else if (it->is_regular_file(entry_ec) && has_wanted_extension(it->path(), options)) {
+        if (std::optional<fs::path> key = canonical_key(it->path())) {
+          files.insert(*key);
+        }
+      }
     }
-    std::error_code entry_ec;
-    if (it->is_regular_file(entry_ec) && has_wanted_extension(it->path(), options)) {
-      files.insert(fs::absolute(it->path()).lexically_normal());
+    if (ec) {
+      report.unreadable_folders.push_back({folder.string(), ec.message()});
     }
   }
 }
+
+// collect() adds the files `arg` names to `files` (sorted, deduplicated).
+void collect(const fs::path& arg, const IngestOptions& options, std::set<fs::path>& files,
+             IngestReport& report) {
+  std::string problem = argument_problem(arg);
+  if (problem == kNoSuchPath) {
+    report.missing.push_back(arg.string());
+    return;
+  }
+  if (!problem.empty()) {
+    report.unusable.push_back({arg.string(), problem});
+    return;
+  }
+  std::error_code ec;
+  if (!fs::is_directory(arg, ec)) {
+    if (std::optional<fs::path> key = canonical_key(arg)) {
+      files.insert(*key);
+    } else {
+      report.unusable.push_back({arg.string(), "cannot resolve its path"});
+    }
+    return;
+  }
+  walk(arg, options, files, report);
+}
+
+}  // namespace
+
+std::string argument_problem(const fs::path& path) {
+  std::error_code ec;
+  fs::file_status status = fs::status(path, ec);
+  if (!ec && fs::exists(status)) {
+    return "";
+  }
+  if (ec.value() == ELOOP) {
+    return "symlink loop";
+  }
+  if (!ec || ec.value() == ENOENT || ec.value() == ENOTDIR) {
+    return std::string(kNoSuchPath);
+  }
+  return ec.message();
+}
+
+namespace {
 
 // read_document() reads and checks one file; empty on a skip (recorded).
 std::optional<Document> read_document(const fs::path& path, const IngestOptions& options,

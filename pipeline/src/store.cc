@@ -1,12 +1,18 @@
 // Store: opening the database, its schema and versioning, the runs table,
 // meta values and statistics. Item operations are in store_items.cc.
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "knot/pipeline/store.h"
 #include "sqlite.h"
@@ -65,6 +71,65 @@ INSERT INTO meta(key, value) VALUES('embeddings_generation', '0');
 PRAGMA user_version = 1;
 )sql";
 
+// Version 2: each run records the process that runs it (its pid and when
+// that process started), so that a run whose process is gone can be told
+// from one still running (mark_interrupted_runs()).
+constexpr std::string_view kMigrateV1ToV2 = R"sql(
+ALTER TABLE runs ADD COLUMN pid INTEGER;
+ALTER TABLE runs ADD COLUMN process_start TEXT;
+PRAGMA user_version = 2;
+)sql";
+
+// ---- Process identity ---------------------------------------------------------
+
+// boot_id() is this boot's id (a pid is only meaningful within one boot).
+const std::string& boot_id() {
+  static const std::string id = [] {
+    std::ifstream in("/proc/sys/kernel/random/boot_id");
+    std::string line;
+    std::getline(in, line);
+    return line;
+  }();
+  return id;
+}
+
+// process_start() is "<boot id>:<start time in clock ticks>" for `pid`, or
+// empty when /proc does not say. Two processes that share a pid never
+// share this (a pid is reused only after its process is gone).
+std::string process_start(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  std::getline(in, stat);
+  // The command name (field 2) may hold spaces and parentheses: count the
+  // fields after its last ')'. Field 3 is the state, field 22 the start time.
+  const std::size_t close = stat.rfind(')');
+  if (close == std::string::npos || boot_id().empty()) {
+    return "";
+  }
+  std::istringstream fields(stat.substr(close + 1));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) {
+      return boot_id() + ":" + field;
+    }
+  }
+  return "";
+}
+
+// is_process_gone() is true when the process recorded as (`pid`,
+// `started`) no longer runs: no process has that pid, or the one that has
+// it started at another time (or in another boot). Unknown stays running.
+bool is_process_gone(std::int64_t pid, const std::string& started) {
+  if (pid <= 0 || started.empty()) {
+    return false;  // recorded by knot-embed before version 2: cannot tell
+  }
+  if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+    return true;
+  }
+  const std::string now = process_start(static_cast<pid_t>(pid));
+  return !now.empty() && now != started;
+}
+
 bool permissions_forbid_writing(const std::filesystem::path& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
@@ -73,44 +138,131 @@ bool permissions_forbid_writing(const std::filesystem::path& path) {
   return (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0;
 }
 
-void create_or_check_schema(Store::Impl& impl) {
-  detail::Database& db = *impl.db;
-  std::int64_t version = 0;
+// SchemaState is what a database says about its schema, read without
+// writing anything.
+struct SchemaState {
+  std::int64_t version = 0;      // PRAGMA user_version
+  std::int64_t num_objects = 0;  // rows of sqlite_master
+  bool has_knot_tables = false;  // items, sources, runs and meta all exist
+};
+
+SchemaState read_schema_state(detail::Database& db) {
+  SchemaState state;
   {
     detail::Statement stmt(db, "PRAGMA user_version");
     if (stmt.step()) {
-      version = stmt.column_int(0);
+      state.version = stmt.column_int(0);
     }
   }
-  if (version == kSchemaVersion) {
-    return;
+  {
+    detail::Statement stmt(db,
+                           "SELECT count(*), coalesce(sum(type = 'table' AND name IN "
+                           "('items', 'sources', 'runs', 'meta')), 0) FROM sqlite_master");
+    if (stmt.step()) {
+      state.num_objects = stmt.column_int(0);
+      state.has_knot_tables = stmt.column_int(1) == 4;
+    }
   }
-  if (version > kSchemaVersion) {
-    throw StoreError(StoreErrc::kSchema, "database '" + impl.path.string() +
-                                             "' has schema version " + std::to_string(version) +
+  return state;
+}
+
+// check_schema_state() throws unless `state` is knot-embed's schema (of
+// this or an older version) or an empty database.
+void check_schema_state(const SchemaState& state, const std::filesystem::path& path) {
+  if (state.version > kSchemaVersion && state.has_knot_tables) {
+    throw StoreError(StoreErrc::kSchema, "database '" + path.string() + "' has schema version " +
+                                             std::to_string(state.version) +
                                              ", newer than this knot-embed understands (" +
                                              std::to_string(kSchemaVersion) + ")");
   }
-  std::int64_t num_tables = 0;
-  {
-    detail::Statement stmt(db, "SELECT count(*) FROM sqlite_master");
-    if (stmt.step()) {
-      num_tables = stmt.column_int(0);
-    }
+  const bool is_empty = state.version == 0 && state.num_objects == 0;
+  const bool is_knot = state.version >= 1 && state.has_knot_tables;
+  if (!is_empty && !is_knot) {
+    throw StoreError(StoreErrc::kCorrupt,
+                     "database '" + path.string() +
+                         "' is an SQLite database but not a knot-embed one (it has other tables "
+                         "or no knot-embed schema version); it was left unchanged");
   }
-  if (num_tables != 0) {
-    throw StoreError(StoreErrc::kCorrupt, "database '" + impl.path.string() +
-                                              "' is an SQLite database but not a knot-embed one "
-                                              "(it has tables and no knot-embed schema version)");
+}
+
+// probe_existing() checks the schema of an existing file through a
+// read-only connection, before anything (WAL mode, the schema) could be
+// written to a file that is not knot-embed's.
+void probe_existing(const std::filesystem::path& path, std::chrono::milliseconds busy_timeout) {
+  detail::Database probe(path.string(), SQLITE_OPEN_READONLY, busy_timeout);
+  check_schema_state(read_schema_state(probe), path);
+}
+
+void create_or_check_schema(Store::Impl& impl) {
+  detail::Database& db = *impl.db;
+  // Checked again on the connection that will write: the file may have
+  // changed since the read-only probe.
+  const SchemaState state = read_schema_state(db);
+  check_schema_state(state, impl.path);
+  impl.schema_version = state.version;
+  if (state.version == kSchemaVersion) {
+    return;
   }
   if (impl.is_read_only) {
+    if (state.version != 0) {
+      return;  // an older knot schema, read as it is (nothing needs the new columns)
+    }
     throw StoreError(
         StoreErrc::kReadOnly,
         "database '" + impl.path.string() + "' is empty and read-only: cannot create the schema");
   }
   detail::Transaction tx(db);
-  db.exec(kSchemaV1);
+  // Read again under the write lock: another process may have created or
+  // upgraded the schema since.
+  std::int64_t version = read_schema_state(db).version;
+  if (version == 0) {
+    db.exec(kSchemaV1);
+    version = 1;
+  }
+  if (version == 1) {
+    db.exec(kMigrateV1ToV2);
+  }
   tx.commit();
+  impl.schema_version = kSchemaVersion;
+}
+
+// mark_interrupted_runs() marks the runs whose process is gone (killed, or
+// ended without recording an outcome) "interrupted", best effort: a locked
+// or read-only database leaves them, and stats() still shows them so.
+void mark_interrupted_runs(Store::Impl& impl) {
+  if (impl.is_read_only || impl.schema_version < 2) {
+    return;
+  }
+  std::vector<std::int64_t> gone;
+  {
+    detail::Statement stmt(*impl.db,
+                           "SELECT id, pid, process_start FROM runs WHERE status = 'running'");
+    while (stmt.step()) {
+      if (is_process_gone(stmt.column_int(1), stmt.column_optional_text(2).value_or(""))) {
+        gone.push_back(stmt.column_int(0));
+      }
+    }
+  }
+  if (gone.empty()) {
+    return;
+  }
+  try {
+    detail::Transaction tx(*impl.db);
+    detail::Statement stmt(*impl.db,
+                           "UPDATE runs SET status = 'interrupted', finished_at = ?1 "
+                           "WHERE id = ?2 AND status = 'running'");
+    const std::string now = now_iso8601();
+    for (std::int64_t id : gone) {
+      stmt.reset();
+      stmt.bind_text(1, now).bind_int(2, id);
+      stmt.run();
+    }
+    tx.commit();
+  } catch (const StoreError& e) {
+    if (e.code() != StoreErrc::kLocked && e.code() != StoreErrc::kReadOnly) {
+      throw;
+    }
+  }
 }
 
 RunRecord read_run(const detail::Statement& stmt) {
@@ -141,6 +293,9 @@ Store Store::open(const std::filesystem::path& path, const OpenOptions& options)
   if (exists && !std::filesystem::is_regular_file(path, ec)) {
     throw StoreError(StoreErrc::kCorrupt, "database '" + path.string() + "' is not a regular file");
   }
+  if (exists) {
+    probe_existing(path, options.busy_timeout);
+  }
   impl->is_read_only = exists && permissions_forbid_writing(path);
   int flags = impl->is_read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
   if (options.create && !impl->is_read_only) {
@@ -163,6 +318,7 @@ Store Store::open(const std::filesystem::path& path, const OpenOptions& options)
     cap.run();
   }
   create_or_check_schema(*impl);
+  mark_interrupted_runs(*impl);
   return Store(std::move(impl));
 }
 
@@ -193,9 +349,11 @@ void Store::require_writable(std::string_view command) const {
 std::int64_t Store::begin_run(const RunRecord& run) {
   detail::Transaction tx(*impl_->db);
   detail::Statement stmt(*impl_->db,
-                         "INSERT INTO runs(command, mode, started_at, status) VALUES(?, ?, ?, ?)");
+                         "INSERT INTO runs(command, mode, started_at, status, pid, process_start) "
+                         "VALUES(?, ?, ?, ?, ?, ?)");
   stmt.bind_text(1, run.command).bind_text(2, run.mode).bind_text(3, run.started_at);
   stmt.bind_text(4, run.status.empty() ? "running" : run.status);
+  stmt.bind_int(5, ::getpid()).bind_text(6, process_start(::getpid()));
   stmt.run();
   std::int64_t id = impl_->db->last_insert_rowid();
   tx.commit();
@@ -298,10 +456,17 @@ StoreStats Store::stats(std::string_view current_model, int extractor_version) c
   }
   {
     detail::Statement stmt(db,
-                           "SELECT id, command, mode, started_at, finished_at, status, items, "
-                           "embedded, warnings, duration_s FROM runs ORDER BY id DESC LIMIT 1");
+                           std::string("SELECT id, command, mode, started_at, finished_at, "
+                                       "status, items, embedded, warnings, duration_s, ") +
+                               (impl_->schema_version >= 2 ? "pid, process_start" : "NULL, NULL") +
+                               " FROM runs ORDER BY id DESC LIMIT 1");
     if (stmt.step()) {
       stats.last_run = read_run(stmt);
+      // A read-only store cannot record it; say it all the same.
+      if (stats.last_run->status == "running" &&
+          is_process_gone(stmt.column_int(10), stmt.column_optional_text(11).value_or(""))) {
+        stats.last_run->status = "interrupted";
+      }
     }
   }
   return stats;

@@ -2,6 +2,7 @@
 // statistics) and store_items.cc (documents, items, vectors).
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 
@@ -13,6 +14,7 @@ namespace knot::pipeline {
 struct Store::Impl {
   std::filesystem::path path;
   bool is_read_only = false;
+  std::int64_t schema_version = 0;  // as found; kSchemaVersion once writable
   std::unique_ptr<detail::Database> db;
 };
 

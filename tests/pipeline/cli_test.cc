@@ -2,6 +2,8 @@
 // PID if it overstays): the whole flow on the fixture corpus, exit codes and
 // messages for a missing database, an unsupported policy, a usage error, a
 // corrupted file, and --json output.
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -197,6 +199,44 @@ TEST(CliTest, IngestOfNothingCreatesNoDatabase) {
   EXPECT_TRUE(contains(r.err, "is unchanged")) << r.err;
   ASSERT_TRUE(std::filesystem::exists(db));
   EXPECT_EQ(std::filesystem::file_size(db), size);
+}
+
+// Regression (#16 item 7): a symbolic link loop named on the command line
+// was reported as "no such file or folder"; a folder that cannot be listed
+// was skipped silently with "0 files" and exit 0. Now the loop is named, each
+// unreadable folder is named, and reading nothing at all exits 1. Root's
+// permission bypass is dropped in the child (run_child's obey_permissions).
+TEST(CliTest, IngestNamesLoopsAndUnreadableFolders) {
+  TempDir dir;
+  const std::string db = (dir / "a.db").string();
+  std::filesystem::create_symlink(dir / "loop", dir / "loop");
+  const std::string loop = (dir / "loop").string();
+  auto r = run_child({kEmbed, "ingest", loop, "--db", db}, dir.path(), seconds(30));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(contains(r.err, loop + ": symlink loop")) << r.err;
+  EXPECT_FALSE(contains(r.err, "no such file")) << r.err;
+
+  testing::write_file(dir / "closed" / "a.html", "<p>a</p>");
+  const std::string closed = (dir / "closed").string();
+  ::chmod(closed.c_str(), 0);
+  r = run_child({kEmbed, "ingest", closed, "--db", db}, dir.path(), seconds(30), {},
+                /*obey_permissions=*/true);
+  ::chmod(closed.c_str(), 0700);
+  if (r.exit_code == testing::kCannotObeyPermissions) {
+    GTEST_SKIP() << "root's permission bypass cannot be dropped here";
+  }
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_TRUE(contains(r.err, "cannot read folder " + closed)) << r.err;
+
+  // Something readable beside it: the folder is still named, the exit is 0.
+  testing::write_file(dir / "open" / "b.html", "<html><body><p>b</p></body></html>");
+  ::chmod(closed.c_str(), 0);
+  r = run_child({kEmbed, "ingest", closed, (dir / "open").string(), "--db", db}, dir.path(),
+                seconds(30), {}, /*obey_permissions=*/true);
+  ::chmod(closed.c_str(), 0700);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "cannot read folder " + closed)) << r.err;
+  EXPECT_TRUE(contains(r.out, "1 added")) << r.out;
 }
 
 // A file that is not a database: exit 1 and a message naming it.

@@ -2,6 +2,8 @@
 // and bad input (empty, binary, huge, invalid UTF-8, missing paths).
 #include "knot/pipeline/ingest.h"
 
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include "knot/pipeline/utf8.h"
@@ -47,7 +49,7 @@ TEST(IngestTest, ChangedFileIsUpdated) {
   EXPECT_EQ(again.added, 1u);
   EXPECT_EQ(again.unchanged, 29u);
   auto after = store.content_hashes();
-  std::string key = std::filesystem::absolute(changed).lexically_normal().string();
+  std::string key = std::filesystem::canonical(changed).string();
   EXPECT_NE(before.at(key), after.at(key));
   EXPECT_EQ(store.count_items(), 31);
 }
@@ -107,6 +109,85 @@ TEST(IngestTest, ReadOnlyDatabaseFailsClearly) {
     EXPECT_NE(std::string(e.what()).find("ingest"), std::string::npos) << e.what();
   }
   EXPECT_EQ(store.count_items(), 0);
+}
+
+// Regression (#16 item 7): the same file reached through a symbolic link
+// (to it, or to its folder) or another spelling was stored once per path,
+// and search showed it twice. Files are keyed by their canonical path.
+TEST(IngestTest, FileReachedThroughLinksIsStoredOnce) {
+  TempDir dir;
+  namespace fs = std::filesystem;
+  testing::write_file(dir / "real" / "a.html", "<html><body><p>alpha</p></body></html>");
+  fs::create_directory_symlink(dir / "real", dir / "link");
+  fs::create_symlink(dir / "real" / "a.html", dir / "real" / "alias.html");
+  Store store = Store::open(dir / "a.db", {.create = true});
+  std::vector<fs::path> paths = {dir / "real", dir / "link" / "a.html",
+                                 dir / "real" / ".." / "real" / "a.html", dir / "link"};
+  IngestReport report = ingest(store, paths);
+  EXPECT_EQ(report.files_seen, 1u);
+  EXPECT_EQ(store.count_items(), 1);
+  auto hashes = store.content_hashes();
+  ASSERT_EQ(hashes.size(), 1u);
+  EXPECT_EQ(hashes.begin()->first, fs::canonical(dir / "real" / "a.html").string());
+  // Again through the link alone: the same item, unchanged.
+  std::vector<fs::path> again = {dir / "link" / "alias.html"};
+  EXPECT_EQ(ingest(store, again).unchanged, 1u);
+  EXPECT_EQ(store.count_items(), 1);
+}
+
+// Regression (#16 item 7): a symbolic link loop named as an argument was
+// reported as "no such file or folder".
+TEST(IngestTest, SymlinkLoopArgumentIsNamed) {
+  TempDir dir;
+  std::filesystem::create_symlink(dir / "loop", dir / "loop");
+  EXPECT_EQ(argument_problem(dir / "loop"), "symlink loop");
+  EXPECT_EQ(argument_problem(dir / "none"), kNoSuchPath);
+  Store store = Store::open(dir / "a.db", {.create = true});
+  std::vector<std::filesystem::path> paths = {dir / "loop"};
+  IngestReport report = ingest(store, paths);
+  EXPECT_TRUE(report.missing.empty());
+  ASSERT_EQ(report.unusable.size(), 1u);
+  EXPECT_EQ(report.unusable[0].reason, "symlink loop");
+}
+
+// Regression (#16 item 7): a folder that cannot be listed was skipped
+// silently. As root the test drops root's permission bypass for its own
+// thread (DacBypassOff), so mode 000 binds it too; where even that is not
+// possible the test is skipped rather than passing vacuously.
+TEST(IngestTest, UnreadableFolderIsReported) {
+  TempDir dir;
+  namespace fs = std::filesystem;
+  testing::write_file(dir / "in" / "ok.html", "<html><body><p>ok</p></body></html>");
+  testing::write_file(dir / "in" / "locked" / "hidden.html", "<p>hidden</p>");
+  testing::write_file(dir / "closed" / "also.html", "<p>also</p>");
+  Store store = Store::open(dir / "a.db", {.create = true});
+  ::chmod((dir / "in" / "locked").c_str(), 0);
+  ::chmod((dir / "closed").c_str(), 0);
+  IngestReport mixed;
+  IngestReport closed;
+  {
+    testing::DacBypassOff bypass_off;
+    std::error_code ec;
+    fs::directory_iterator probe(dir / "closed", ec);
+    if (!ec) {
+      ::chmod((dir / "in" / "locked").c_str(), 0700);
+      ::chmod((dir / "closed").c_str(), 0700);
+      GTEST_SKIP() << "a folder of mode 000 is readable here (root's bypass could not be dropped)";
+    }
+    std::vector<fs::path> paths = {dir / "in"};
+    mixed = ingest(store, paths);
+    std::vector<fs::path> only_closed = {dir / "closed"};
+    closed = ingest(store, only_closed);
+  }
+  ::chmod((dir / "in" / "locked").c_str(), 0700);
+  ::chmod((dir / "closed").c_str(), 0700);
+  EXPECT_EQ(mixed.files_seen, 1u);
+  ASSERT_EQ(mixed.unreadable_folders.size(), 1u);
+  EXPECT_EQ(mixed.unreadable_folders[0].path, (dir / "in" / "locked").string());
+  EXPECT_FALSE(mixed.unreadable_folders[0].reason.empty());
+  EXPECT_EQ(closed.files_seen, 0u);
+  ASSERT_EQ(closed.unreadable_folders.size(), 1u);
+  EXPECT_EQ(closed.unreadable_folders[0].path, (dir / "closed").string());
 }
 
 // UTF-8 validation and repair, table-driven.

@@ -5,7 +5,10 @@
 #pragma once
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <signal.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -119,6 +122,75 @@ class RenamedEmbedder : public text::Embedder {
   std::unique_ptr<text::Embedder> inner_;
 };
 
+// ---- Permission bits that bind root too ------------------------------------
+//
+// Tests run as root in CI, and root reads a folder of mode 000 through
+// CAP_DAC_OVERRIDE / CAP_DAC_READ_SEARCH. Without those two capabilities
+// root obeys permission bits like anyone else, so an "unreadable folder"
+// stays unreadable. Capabilities are per thread: DacBypassOff affects only
+// the test's own thread, and only while it lives.
+
+inline constexpr int kDacCaps[] = {CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH};
+
+// DacBypassOff clears the two capabilities from this thread's effective set
+// and restores them when destroyed. is_active() is false if that failed
+// (then permission bits may not bind root: skip).
+class DacBypassOff {
+ public:
+  DacBypassOff() {
+    header_.version = _LINUX_CAPABILITY_VERSION_3;
+    header_.pid = 0;
+    if (::syscall(SYS_capget, &header_, saved_) != 0) {
+      return;
+    }
+    __user_cap_data_struct data[2] = {saved_[0], saved_[1]};
+    for (int cap : kDacCaps) {
+      data[cap / 32].effective &= ~(1u << (cap % 32));
+    }
+    is_active_ = ::syscall(SYS_capset, &header_, data) == 0;
+  }
+  ~DacBypassOff() {
+    if (is_active_) {
+      ::syscall(SYS_capset, &header_, saved_);
+    }
+  }
+  DacBypassOff(const DacBypassOff&) = delete;
+  DacBypassOff& operator=(const DacBypassOff&) = delete;
+
+  bool is_active() const { return is_active_; }
+
+ private:
+  __user_cap_header_struct header_{};
+  __user_cap_data_struct saved_[2]{};
+  bool is_active_ = false;
+};
+
+// drop_dac_bypass_for_exec() removes the two capabilities for good, from
+// the bounding and inheritable sets too, so that a program this process
+// then execs (even as root) has them not. For a forked child only.
+inline bool drop_dac_bypass_for_exec() {
+  if (::geteuid() != 0) {
+    return true;
+  }
+  __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+  __user_cap_data_struct data[2]{};
+  if (::syscall(SYS_capget, &header, data) != 0) {
+    return false;
+  }
+  for (int cap : kDacCaps) {
+    if (::prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
+      return false;
+    }
+    data[cap / 32].effective &= ~(1u << (cap % 32));
+    data[cap / 32].inheritable &= ~(1u << (cap % 32));
+  }
+  return ::syscall(SYS_capset, &header, data) == 0;
+}
+
+// kCannotObeyPermissions is run_child()'s exit code when obey_permissions
+// was asked and the capabilities could not be dropped (skip the test).
+inline constexpr int kCannotObeyPermissions = 125;
+
 struct ChildResult {
   int exit_code = -1;  // -1 when killed by a signal or timed out
   bool timed_out = false;
@@ -128,10 +200,12 @@ struct ChildResult {
 
 // run_child() runs `argv` (argv[0] a path) with stdout and stderr captured
 // in files under `dir`. If it runs past `limit`, it is killed (SIGKILL, by
-// its PID) and reaped, and timed_out is set.
+// its PID) and reaped, and timed_out is set. With `obey_permissions` the
+// child runs without root's permission bypass (drop_dac_bypass_for_exec()).
 inline ChildResult run_child(const std::vector<std::string>& argv, const fs::path& dir,
                              std::chrono::milliseconds limit,
-                             const std::vector<std::string>& env = {}) {
+                             const std::vector<std::string>& env = {},
+                             bool obey_permissions = false) {
   static int counter = 0;
   ++counter;
   fs::path out_path = dir / ("child-" + std::to_string(counter) + ".out");
@@ -147,6 +221,9 @@ inline ChildResult run_child(const std::vector<std::string>& argv, const fs::pat
     ::dup2(err, STDERR_FILENO);
     for (const std::string& kv : env) {
       ::putenv(const_cast<char*>(kv.c_str()));
+    }
+    if (obey_permissions && !drop_dac_bypass_for_exec()) {
+      ::_exit(kCannotObeyPermissions);
     }
     std::vector<char*> args;
     for (const std::string& a : argv) {

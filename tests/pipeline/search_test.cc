@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "common/deadline.h"
+#include "knot/pipeline/hash.h"
 #include "knot/pipeline/hnsw_index.h"
 #include "knot/pipeline/ingest.h"
 #include "knot/pipeline/reprocess.h"
@@ -142,6 +143,101 @@ TEST_F(SearchTest, HnswIndexIsReusedWhileCurrentAndRebuiltWhenStale) {
   hits = search_hnsw(store, *embedder_, "telescope", 3, &info);
   EXPECT_TRUE(info.was_rebuilt);
   EXPECT_EQ(file_name(hits[0]), "01-astronomy.html");
+}
+
+// Regression (#16 item 2): an index file of the right size but damaged
+// contents used to be loaded, and the next search crashed (an entry point
+// of 0x7fffffff at offset 52) or failed for good ("Index seems to be
+// corrupted"). Each damage is caught by the file's checksum: the index is
+// rebuilt, saying why, and the search answers as before.
+TEST_F(SearchTest, CorruptedHnswIndexIsRebuiltNotLoaded) {
+  knot::testing::Deadline deadline(std::chrono::seconds(120));
+  TempDir dir;
+  std::filesystem::path db = dir / "c.db";
+  {
+    Store store = Store::open(db, {.create = true});
+    std::vector<std::filesystem::path> paths = {testing::corpus_dir()};
+    ingest(store, paths);
+  }
+  ReprocessOptions options;
+  options.threads = 2;
+  reprocess(db, *embedder_, options);
+  Store store = Store::open(db);
+  HnswIndexInfo info;
+  search_hnsw(store, *embedder_, "telescope", 3, &info);
+  ASSERT_TRUE(info.was_rebuilt);
+  const std::filesystem::path index_path = HnswIndex::path_for(db);
+  const std::string good = testing::read_file(index_path);
+  ASSERT_GT(good.size(), 200u);
+
+  struct Damage {
+    const char* name;
+    std::size_t offset;
+    std::string bytes;
+    bool is_resealed = false;  // checksum recomputed: a forgery, caught by the layout walk
+  };
+  const std::string entry_point("\xff\xff\xff\x7f", 4);  // 0x7fffffff, little-endian
+  const Damage damages[] = {
+      {"entry point 0x7fffffff at offset 52", 52, entry_point},
+      {"one byte in the middle", good.size() / 2, std::string(1, '\x5a')},
+      {"the last byte", good.size() - 1, std::string(1, '\x00')},
+      {"a link list count", good.size() / 3, std::string("\xff\xff\xff\xff", 4)},
+      {"forged entry point with a valid checksum", 52, entry_point, true},
+      {"forged neighbour with a valid checksum", 96 + 4, std::string("\x00\x00\x00\x70", 4), true},
+  };
+  for (const Damage& d : damages) {
+    SCOPED_TRACE(d.name);
+    std::string bad = good;
+    bad.replace(d.offset, d.bytes.size(), d.bytes);
+    if (bad == good) {
+      bad[d.offset] = static_cast<char>(bad[d.offset] ^ 0x01);
+    }
+    if (d.is_resealed) {  // the checksum is the last 16 characters (hnsw_file.h)
+      bad.replace(bad.size() - 16, 16,
+                  content_hash(std::string_view(bad).substr(0, bad.size() - 16)));
+    }
+    testing::write_file(index_path, bad);
+    ASSERT_EQ(std::filesystem::file_size(index_path), good.size());
+    std::vector<SearchHit> hits = search_hnsw(store, *embedder_, "telescope", 3, &info);
+    EXPECT_TRUE(info.was_rebuilt);
+    EXPECT_NE(info.rebuild_reason.find("does not verify"), std::string::npos)
+        << info.rebuild_reason;
+    if (d.is_resealed) {
+      EXPECT_NE(info.rebuild_reason.find("graph layout"), std::string::npos) << info.rebuild_reason;
+    }
+    ASSERT_FALSE(hits.empty());
+    EXPECT_EQ(file_name(hits[0]), "01-astronomy.html");
+    // The rebuilt file verifies: the next search loads it.
+    search_hnsw(store, *embedder_, "telescope", 3, &info);
+    EXPECT_FALSE(info.was_rebuilt) << info.rebuild_reason;
+  }
+}
+
+// The index file is written privately (0600) through a temporary file that
+// does not outlive the save.
+TEST_F(SearchTest, HnswIndexFileIsPrivateAndLeavesNoTemporary) {
+  knot::testing::Deadline deadline(std::chrono::seconds(60));
+  TempDir dir;
+  std::filesystem::path db = dir / "p.db";
+  {
+    Store store = Store::open(db, {.create = true});
+    std::vector<std::filesystem::path> paths = {testing::corpus_dir()};
+    ingest(store, paths);
+  }
+  ReprocessOptions options;
+  options.threads = 2;
+  reprocess(db, *embedder_, options);
+  Store store = Store::open(db);
+  HnswIndexInfo info;
+  search_hnsw(store, *embedder_, "telescope", 3, &info);
+  ASSERT_TRUE(info.is_persisted);
+  namespace fs = std::filesystem;
+  EXPECT_EQ(fs::status(HnswIndex::path_for(db)).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  for (const auto& entry : fs::directory_iterator(dir.path())) {
+    const std::string name = entry.path().filename().string();
+    EXPECT_EQ(name.find("tmp"), std::string::npos) << name;
+  }
 }
 
 // A query without words is a usage error.

@@ -3,8 +3,11 @@
 // (missing, read-only, locked, full, corrupted, foreign, newer schema).
 #include "knot/pipeline/store.h"
 
+#include <signal.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -283,6 +286,142 @@ TEST(StoreTest, CorruptedOrForeignFile) {
   std::filesystem::create_directory(dir / "folder.db");
   expect_error(
       StoreErrc::kCorrupt, [&] { Store::open(dir / "folder.db"); }, "not a regular file");
+}
+
+// Regression (#16 item 8): opening someone else's SQLite database, even to
+// read statistics, switched it to WAL before the schema check refused it.
+// The schema is now checked read-only first: a file that is not knot's is
+// refused and left byte for byte as it was, journal mode included, with no
+// -wal or -shm beside it. Also a file that borrows knot's user_version.
+TEST(StoreTest, ForeignDatabaseIsRefusedUnchanged) {
+  TempDir dir;
+  struct Foreign {
+    const char* name;
+    const char* sql;
+  };
+  const Foreign cases[] = {
+      {"tables.db", "CREATE TABLE t(x); INSERT INTO t VALUES(1);"},
+      {"same-version.db", "CREATE TABLE t(x); PRAGMA user_version = 1;"},
+  };
+  for (const Foreign& f : cases) {
+    SCOPED_TRACE(f.name);
+    const std::filesystem::path path = dir / f.name;
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, f.sql, nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    const std::string before = testing::read_file(path);
+    for (bool create : {false, true}) {
+      expect_error(
+          StoreErrc::kCorrupt, [&] { Store::open(path, {.create = create}); }, "not a knot-embed");
+    }
+    EXPECT_TRUE(testing::read_file(path) == before) << "the file's bytes changed";
+    EXPECT_FALSE(std::filesystem::exists(dir / (std::string(f.name) + "-wal")));
+    EXPECT_FALSE(std::filesystem::exists(dir / (std::string(f.name) + "-shm")));
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &stmt, nullptr);
+    ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "delete");
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+  }
+}
+
+// Regression (#16 item 6): a killed reprocess left its run "running" for
+// ever. A run whose process is gone is marked "interrupted" when the store
+// is next opened for writing, and stats() shows it so even read-only. A run
+// of a live process stays "running"; so a pid reused by another process
+// (recorded start time differs) does not keep a dead run alive.
+TEST(StoreTest, RunsOfDeadProcessesAreInterrupted) {
+  TempDir dir;
+  const std::filesystem::path path = dir / "a.db";
+  { Store create = Store::open(path, {.create = true}); }
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    // The child records a run and is killed before it can finish it.
+    try {
+      Store store = Store::open(path);
+      store.begin_run(
+          RunRecord{.command = "reprocess", .mode = "separate", .started_at = now_iso8601()});
+    } catch (...) {
+      ::_exit(1);
+    }
+    ::raise(SIGKILL);
+    ::_exit(2);
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the child failed before recording its run";
+
+  {
+    // Read-only: shown as interrupted, not changed.
+    ::chmod(path.c_str(), 0444);
+    Store reader = Store::open(path);
+    ASSERT_TRUE(reader.is_read_only());
+    EXPECT_EQ(reader.stats("m", 1).last_run->status, "interrupted");
+    ::chmod(path.c_str(), 0644);
+  }
+  Store store = Store::open(path);
+  std::optional<RunRecord> last = store.stats("m", 1).last_run;
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(last->status, "interrupted");
+  EXPECT_FALSE(last->finished_at.empty());
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  sqlite3_prepare_v2(db, "SELECT status FROM runs WHERE id = 1", -1, &stmt, nullptr);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "interrupted");
+  sqlite3_finalize(stmt);
+
+  // This process's own run is alive: it stays running across opens.
+  std::int64_t own = store.begin_run(
+      RunRecord{.command = "reprocess", .mode = "shared", .started_at = now_iso8601()});
+  { Store again = Store::open(path); }
+  EXPECT_EQ(Store::open(path).stats("m", 1).last_run->status, "running");
+
+  // Same pid, another start time: the pid was reused, the run's process is gone.
+  std::string sql =
+      "UPDATE runs SET process_start = 'another-boot:1' WHERE id = " + std::to_string(own);
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  EXPECT_EQ(Store::open(path).stats("m", 1).last_run->status, "interrupted");
+}
+
+// A database of schema version 1 (before runs recorded their process) is
+// upgraded in place when opened for writing, its rows kept.
+TEST(StoreTest, SchemaVersionOneIsUpgraded) {
+  TempDir dir;
+  const std::filesystem::path path = dir / "v1.db";
+  {
+    Store store = Store::open(path, {.create = true});
+    std::vector<Document> docs = {doc("/a.html", "A")};
+    store.upsert_documents(docs);
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db,
+                   "ALTER TABLE runs DROP COLUMN pid; ALTER TABLE runs DROP COLUMN "
+                   "process_start; INSERT INTO runs(command, mode, started_at, status) "
+                   "VALUES('reprocess', 'separate', 'x', 'running'); PRAGMA user_version = 1;",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(db);
+  ::chmod(path.c_str(), 0444);
+  {
+    Store reader = Store::open(path);  // read-only: read as version 1
+    EXPECT_EQ(reader.count_items(), 1);
+    EXPECT_EQ(reader.stats("m", 1).last_run->status, "running");  // cannot tell: left
+  }
+  ::chmod(path.c_str(), 0644);
+  Store store = Store::open(path);
+  EXPECT_EQ(store.count_items(), 1);
+  std::int64_t id = store.begin_run(
+      RunRecord{.command = "reprocess", .mode = "separate", .started_at = now_iso8601()});
+  EXPECT_EQ(id, 2);
 }
 
 }  // namespace

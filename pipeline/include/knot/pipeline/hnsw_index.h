@@ -13,10 +13,14 @@
 // table it does not reflect. Inner-product space over L2-normalized vectors:
 // the score is the cosine similarity, as in exact search.
 //
-// Saving writes a temporary file and renames it, then updates the meta
-// values: a crash in between leaves a stale record, hence a rebuild, never a
-// wrong answer. Building inserts sequentially, so a rebuilt index is the
-// same for the same table.
+// The file carries what it was built from (model, dimensions, item count)
+// and a checksum (src/hnsw_file.h); open() hands hnswlib only a file that
+// verifies, so a damaged file is rebuilt (rebuild_reason says why), never
+// loaded. Saving checks the graph hnswlib saved, writes the file privately
+// (0600) to a temporary file and renames it, then updates the meta values:
+// a crash in between leaves a stale record, hence a rebuild, never a wrong
+// answer. Building inserts sequentially, so a rebuilt index is the same for
+// the same table.
 #pragma once
 
 #include <cstddef>

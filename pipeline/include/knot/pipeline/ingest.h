@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "knot/pipeline/store.h"
@@ -48,10 +49,26 @@ struct IngestReport {
   std::vector<SkippedFile> skipped;
   // Arguments that do not exist.
   std::vector<std::string> missing;
+  // Arguments that exist but cannot be used: "symlink loop", "Permission
+  // denied" (a folder above them cannot be searched), ...
+  std::vector<SkippedFile> unusable;
+  // Folders that could not be listed (the reason is the OS's): the files
+  // in them were not seen.
+  std::vector<SkippedFile> unreadable_folders;
 };
 
+// kNoSuchPath is argument_problem()'s answer for a path that does not exist.
+inline constexpr std::string_view kNoSuchPath = "no such file or folder";
+
+// argument_problem() says why `path` cannot be ingested: "" when it
+// exists, kNoSuchPath, "symlink loop", or the OS's reason. Any thread.
+std::string argument_problem(const std::filesystem::path& path);
+
 // ingest() walks `paths` (files, or folders walked recursively without
-// following links to folders) into `store`. Throws StoreError if the store
+// following links to folders) into `store`. Each file is keyed by its
+// canonical path, so a file reached through a symbolic link, or named twice,
+// is stored once. A folder that cannot be listed is reported in
+// `unreadable_folders`, never skipped silently. Throws StoreError if the store
 // cannot be written (read-only, locked past the busy timeout, full): the
 // batch in flight is rolled back, earlier batches stay.
 IngestReport ingest(Store& store, const std::vector<std::filesystem::path>& paths,

@@ -12,7 +12,7 @@
 // database after the busy timeout, a full disk, a read-only file) rolls it
 // back and throws StoreError, so nothing half-written is left behind.
 //
-// The schema (PRAGMA user_version 1) is in docs/pipeline.md.
+// The schema (PRAGMA user_version 2) is in docs/pipeline.md.
 #pragma once
 
 #include <chrono>
@@ -52,7 +52,7 @@ class StoreError : public std::runtime_error {
 };
 
 // kSchemaVersion is the PRAGMA user_version this code writes and reads.
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 
 struct OpenOptions {
   // create: make the file (and the schema) if it does not exist. Without it
@@ -68,7 +68,7 @@ struct OpenOptions {
 
 // Document is one HTML file as ingest read it.
 struct Document {
-  std::string source_path;  // absolute, as the item's key
+  std::string source_path;  // canonical (ingest resolves links), as the item's key
   std::string raw_html;
   std::string content_hash;
 };
@@ -115,7 +115,10 @@ struct RunRecord {
   std::string mode{};     // "separate", "shared", ...
   std::string started_at{};
   std::string finished_at{};
-  std::string status{};  // "running", "ok", "failed", "deadlock"
+  // "running", "ok", "failed", "deadlock", or "interrupted": its process
+  // is gone without recording an outcome (killed); marked when a writable
+  // Store opens, and shown so by stats() even on a read-only one.
+  std::string status{};
   std::int64_t items = 0;
   std::int64_t embedded = 0;
   std::int64_t warnings = 0;
@@ -150,7 +153,11 @@ struct ItemInfo {
 class Store {
  public:
   // open() opens (or, with options.create, creates) the database at `path`,
-  // sets WAL mode and the busy timeout, and creates or checks the schema. A
+  // sets WAL mode and the busy timeout, and creates or checks the schema
+  // (upgrading an older knot-embed schema). An existing file's schema is
+  // checked through a read-only connection first: a file that is not
+  // knot-embed's is refused (kCorrupt) without a byte changed. Runs whose
+  // process is gone are marked "interrupted". A
   // file whose permission bits allow no writing is opened read-only (even
   // for root): writes then fail with kReadOnly before they change anything.
   // Throws StoreError.
@@ -187,7 +194,8 @@ class Store {
 
   // ---- Runs ---------------------------------------------------------------
 
-  // begin_run() inserts `run` (status "running") and returns its id.
+  // begin_run() inserts `run` (status "running", with this process's pid
+  // and start time) and returns its id.
   std::int64_t begin_run(const RunRecord& run);
   // finish_run() updates run `run.id` with its outcome.
   void finish_run(const RunRecord& run);
