@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "knot/escape/escape.h"
 #include "knot/report/report_file.h"
-#include "knot/view/escape.h"
 #include "knot/view/palette.h"
 #include "knot/view/render.h"
 #include "knot/view/symbolize.h"
@@ -236,7 +236,7 @@ class Cli {
       error(path + ": cannot write the page");
       return kExitFailure;
     }
-    err_ << "knot-view: wrote " << terminal_safe(path) << "\n";
+    err_ << "knot-view: wrote " << escape::terminal_safe(path) << "\n";
     return kExitOk;
   }
 
@@ -273,10 +273,10 @@ class Cli {
   }
 
   void error(const std::string& message) {
-    err_ << "knot-view: " << terminal_safe(message) << "\n";
+    err_ << "knot-view: " << escape::terminal_safe(message) << "\n";
   }
   void warning(const std::string& message) {
-    err_ << "knot-view: warning: " << terminal_safe(message) << "\n";
+    err_ << "knot-view: warning: " << escape::terminal_safe(message) << "\n";
   }
 
   std::ostream& out_;
@@ -297,7 +297,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     err << "knot-view: out of memory (is the report too large?)\n";
     return kExitFailure;
   } catch (const std::exception& e) {
-    err << "knot-view: " << terminal_safe(e.what()) << "\n";
+    err << "knot-view: " << escape::terminal_safe(e.what()) << "\n";
     return kExitFailure;
   }
 }
