@@ -229,11 +229,12 @@ class Cli {
       out_ << text;
       return kExitOk;
     }
-    std::ofstream file(path, std::ios::binary | std::ios::trunc);
-    file << text;
-    file.close();
-    if (!file) {
-      error(path + ": cannot write the page");
+    // A rendering is as private as the report (0600), written atomically,
+    // and a link planted at `path` is replaced, never followed.
+    try {
+      knot::report::write_private_file(path, text);
+    } catch (const knot::report::ReportFileError& e) {
+      error(path + ": cannot write the page: " + e.what());
       return kExitFailure;
     }
     err_ << "knot-view: wrote " << escape::terminal_safe(path) << "\n";
