@@ -37,6 +37,7 @@
 #include "knot/instrumentation/stack_capture.h"
 #include "knot/instrumentation/symbolizer.h"
 #include "knot/instrumentation/trace.h"
+#include "knot/report/advertisement.h"
 #include "knot/report/report_file.h"
 #include "knot/runtime/detail/watchdog_presence.h"
 #include "knot/runtime/error.h"
@@ -90,6 +91,8 @@ class Watchdog {
     wake();
   }
   int dump_signal() const noexcept { return dump_signal_; }
+  // withdraw_advertisement() removes the advertisement once; lock-free.
+  void withdraw_advertisement() noexcept;
 
   // write_on_demand() takes a snapshot and writes an on-demand report.
   std::optional<std::string> write_on_demand(const std::string& trigger, const std::string& reason);
@@ -104,7 +107,6 @@ class Watchdog {
                                    const Finding* f, const std::string& trigger,
                                    const std::string& reason, report::Report* out);
   void advertise();
-  void withdraw_advertisement() noexcept;
 
   WatchdogOptions options_;
   std::string report_dir_;
@@ -115,7 +117,11 @@ class Watchdog {
   std::atomic<int> dump_requests_{0};
   std::atomic<std::uint64_t> sequence_{0};
   std::thread thread_;
+  // Written by advertise() before the thread starts, then only read.
   std::string advert_path_;
+  // Whether advert_path_ is still to be removed; the exchange that takes it
+  // to false does the one unlink (stop() and withdraw can race).
+  std::atomic<bool> is_advertised_{false};
   struct sigaction previous_action_ {};
   bool has_handler_ = false;
   // Serializes report building (the symbolizer and the capture are not
@@ -191,6 +197,18 @@ Watchdog::Watchdog(WatchdogOptions options) : options_(std::move(options)) {
     throw Error(Errc::kInvalidOption,
                 "knot watchdog: the report folder is not a folder (or is a link): " + report_dir_);
   }
+  // Reports are private; a folder others can write to lets them plant or
+  // swap files, and knot-dump refuses it (report_dir_problem()).
+  try {
+    if (const auto problem = report::report_dir_problem(report_dir_, ::geteuid())) {
+      std::fprintf(stderr, "knot watchdog: warning: report folder %s: %s (knot-dump refuses it)\n",
+                   report_dir_.c_str(), problem->c_str());
+    }
+  } catch (const report::ReportFileError&) {
+    // Just created; a folder that vanished fails at the first report.
+  }
+  // What a writer killed mid-write left here (#16 item 6).
+  report::sweep_stale_temporaries(report_dir_);
   dump_signal_ = SIGRTMIN + 4;
   if (const char* env = std::getenv("KNOT_DUMP_SIGNAL"); env != nullptr && *env != '\0') {
     auto parsed = parse_signal(env);
@@ -375,58 +393,34 @@ void Watchdog::handle(const RuntimeSnapshot& s, const WaitForGraph& g, const Fin
   // A trace in progress would be lost by the exit below, which runs no
   // exit handler: write it now, with the deadlocked waits unfinished.
   stop_trace_before_exit();
+  withdraw_advertisement();  // neither exit below runs a handler
   std::fflush(stderr);
   if (options_.action == WatchdogAction::kAbort)
     std::abort();
   std::_Exit(options_.exit_code);
 }
 
-// The advertisement knot-dump reads (watchdog.h).
+// The advertisement knot-dump reads (knot/report/advertisement.h). Before
+// writing ours, the folder is swept of those that dead processes left.
 void Watchdog::advertise() {
-  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
-  const std::string dir = xdg != nullptr && *xdg != '\0'
-                              ? std::string(xdg) + "/knot"
-                              : "/tmp/knot-" + std::to_string(::getuid());
-  if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-    return;
-  struct stat st {};
-  // Only a folder of our own that no one else can write: never follow a
-  // link someone planted in /tmp.
-  if (::lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::getuid() ||
-      (st.st_mode & 0077) != 0) {
-    std::fprintf(stderr, "knot watchdog: not advertising for knot-dump: %s is not private\n",
-                 dir.c_str());
-    return;
-  }
-  const std::string path = dir + "/" + std::to_string(::getpid()) + ".json";
-  const std::string tmp = path + ".tmp";
-  ::unlink(tmp.c_str());
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return;
-  std::string escaped;
-  for (char c : report_dir_) {
-    if (c == '"' || c == '\\')
-      escaped.push_back('\\');
-    escaped.push_back(c);
-  }
-  const std::string text =
-      "{\"schema\": \"knot.watchdog/1\", \"pid\": " + std::to_string(::getpid()) +
-      ", \"report_dir\": \"" + escaped + "\", \"signal\": " + std::to_string(dump_signal_) +
-      ", \"start_time\": \"" + process_info().start_time + "\"}\n";
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  ::close(fd);
-  if (ok && ::rename(tmp.c_str(), path.c_str()) == 0) {
-    advert_path_ = path;
-  } else {
-    ::unlink(tmp.c_str());
+  const std::string dir = report::advertisement_dir(std::getenv("XDG_RUNTIME_DIR"), ::getuid());
+  report::Advertisement ad;
+  ad.pid = ::getpid();
+  ad.report_dir = report_dir_;
+  ad.signal = dump_signal_;
+  ad.start_time = process_info().start_time;
+  try {
+    advert_path_ = report::write_advertisement(dir, ad);
+    is_advertised_.store(true, std::memory_order_release);
+    report::sweep_stale_advertisements(dir);
+  } catch (const report::ReportFileError& e) {
+    std::fprintf(stderr, "knot watchdog: not advertising for knot-dump: %s\n", e.what());
   }
 }
 
 void Watchdog::withdraw_advertisement() noexcept {
-  if (!advert_path_.empty())
+  if (is_advertised_.exchange(false, std::memory_order_acq_rel))
     ::unlink(advert_path_.c_str());
-  advert_path_.clear();
 }
 
 std::unique_ptr<Watchdog>& instance() {
@@ -500,6 +494,11 @@ void stop_watchdog() {
 
 bool watchdog_running() noexcept {
   return g_watchdog.load(std::memory_order_acquire) != nullptr;
+}
+
+void withdraw_advertisement() noexcept {
+  if (Watchdog* w = g_watchdog.load(std::memory_order_acquire))
+    w->withdraw_advertisement();
 }
 
 std::optional<std::string> request_report(const std::string& reason) {

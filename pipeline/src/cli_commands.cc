@@ -10,9 +10,11 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 #include "cli_commands.h"
 #include "json_out.h"
+#include "knot/escape/escape.h"
 #include "knot/pipeline/hnsw_index.h"
 #include "knot/pipeline/ingest.h"
 #include "knot/pipeline/reprocess.h"
@@ -28,6 +30,13 @@
 namespace knot::pipeline::detail {
 
 namespace {
+
+// safe() is untrusted text (a file or folder name met while ingesting, a
+// page's title, an error naming either) made fit for a terminal: control
+// characters shown as escapes (knot::escape, every program's sanitizer).
+std::string safe(std::string_view text) {
+  return knot::escape::terminal_safe(text);
+}
 
 constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
@@ -47,24 +56,24 @@ int fail(std::string_view command, const CommonArgs& common, const std::exceptio
     if (store_error->code() == StoreErrc::kMissing) {
       std::fprintf(stderr,
                    "knot-embed %s: %s; create it with `knot-embed ingest PATH... --db %s`\n",
-                   cmd.c_str(), e.what(), common.db.c_str());
+                   cmd.c_str(), safe(e.what()).c_str(), safe(common.db).c_str());
       return kExitUsage;
     }
-    std::fprintf(stderr, "knot-embed %s: %s\n", cmd.c_str(), e.what());
+    std::fprintf(stderr, "knot-embed %s: %s\n", cmd.c_str(), safe(e.what()).c_str());
     return kExitFailure;
   }
   if (const auto* knot_error = dynamic_cast<const knot::Error*>(&e)) {
-    std::fprintf(stderr, "knot-embed %s: %s\n", cmd.c_str(), knot_error->what());
+    std::fprintf(stderr, "knot-embed %s: %s\n", cmd.c_str(), safe(knot_error->what()).c_str());
     return knot_error->code() == knot::make_error_code(knot::Errc::kNotSupported) ||
                    knot_error->code() == knot::make_error_code(knot::Errc::kInvalidOption)
                ? kExitUsage
                : kExitFailure;
   }
   if (dynamic_cast<const std::invalid_argument*>(&e) != nullptr) {
-    std::fprintf(stderr, "knot-embed %s: %s\n", cmd.c_str(), e.what());
+    std::fprintf(stderr, "knot-embed %s: %s\n", cmd.c_str(), safe(e.what()).c_str());
     return kExitUsage;
   }
-  std::fprintf(stderr, "knot-embed %s: error: %s\n", cmd.c_str(), e.what());
+  std::fprintf(stderr, "knot-embed %s: error: %s\n", cmd.c_str(), safe(e.what()).c_str());
   return kExitFailure;
 }
 
@@ -102,7 +111,7 @@ int run_ingest(const IngestArgs& args) {
                                        [](const auto& p) { return argument_problem(p).empty(); });
     if (!has_input) {
       for (const std::string& path : args.paths) {
-        std::fprintf(stderr, "knot-embed ingest: %s: %s\n", path.c_str(),
+        std::fprintf(stderr, "knot-embed ingest: %s: %s\n", safe(path).c_str(),
                      argument_problem(path).c_str());
       }
       std::error_code ec;
@@ -117,21 +126,24 @@ int run_ingest(const IngestArgs& args) {
     options.max_file_bytes = static_cast<std::uintmax_t>(args.max_file_bytes);
     IngestReport report = ingest(store, paths, options);
     for (const std::string& missing : report.missing) {
-      std::fprintf(stderr, "knot-embed ingest: %s: no such file or folder\n", missing.c_str());
+      std::fprintf(stderr, "knot-embed ingest: %s: no such file or folder\n",
+                   safe(missing).c_str());
     }
     for (const SkippedFile& s : report.unusable) {
-      std::fprintf(stderr, "knot-embed ingest: %s: %s\n", s.path.c_str(), s.reason.c_str());
+      std::fprintf(stderr, "knot-embed ingest: %s: %s\n", safe(s.path).c_str(),
+                   safe(s.reason).c_str());
     }
     for (const SkippedFile& s : report.unreadable_folders) {
-      std::fprintf(stderr, "knot-embed ingest: cannot read folder %s: %s\n", s.path.c_str(),
-                   s.reason.c_str());
+      std::fprintf(stderr, "knot-embed ingest: cannot read folder %s: %s\n", safe(s.path).c_str(),
+                   safe(s.reason).c_str());
     }
     for (const SkippedFile& s : report.skipped) {
-      std::fprintf(stderr, "knot-embed ingest: skipped %s: %s\n", s.path.c_str(), s.reason.c_str());
+      std::fprintf(stderr, "knot-embed ingest: skipped %s: %s\n", safe(s.path).c_str(),
+                   safe(s.reason).c_str());
     }
     for (const SkippedFile& s : report.warnings) {
-      std::fprintf(stderr, "knot-embed ingest: warning: %s: %s\n", s.path.c_str(),
-                   s.reason.c_str());
+      std::fprintf(stderr, "knot-embed ingest: warning: %s: %s\n", safe(s.path).c_str(),
+                   safe(s.reason).c_str());
     }
     if (args.common.json) {
       JsonObject json;
@@ -299,7 +311,8 @@ int run_search(const SearchArgs& args) {
     }
     if (info && info->was_rebuilt) {
       std::fprintf(stderr, "knot-embed search: rebuilt the HNSW index %s (%zu vectors): %s%s\n",
-                   info->path.c_str(), info->size, info->rebuild_reason.c_str(),
+                   safe(info->path.string()).c_str(), info->size,
+                   safe(info->rebuild_reason).c_str(),
                    info->is_persisted ? "" : " (database read-only: not saved)");
     }
     if (args.common.json) {
@@ -327,7 +340,8 @@ int run_search(const SearchArgs& args) {
     int rank = 1;
     for (const SearchHit& h : hits) {
       std::printf("%3d. %.4f  %s\n       %s\n", rank++, static_cast<double>(h.score),
-                  h.title.empty() ? "(untitled)" : h.title.c_str(), h.source_path.c_str());
+                  h.title.empty() ? "(untitled)" : safe(h.title).c_str(),
+                  safe(h.source_path).c_str());
     }
     return kExitOk;
   } catch (const std::exception& e) {

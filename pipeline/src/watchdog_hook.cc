@@ -72,6 +72,7 @@ void on_verdict(const report::Report& r, const std::string& path) {
     }
   }
   instr::stop_trace_before_exit();  // KNOT_TRACE: the timeline up to the deadlock
+  instr::withdraw_advertisement();  // _Exit runs no handler: knot-dump's file goes now
   std::_Exit(kExitDeadlock);
 }
 

@@ -3,6 +3,7 @@
 // (in a child process) KNOT_WATCHDOG=1 with the exit and abort actions.
 #include "knot/instrumentation/watchdog.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -11,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -20,6 +22,7 @@
 #include <thread>
 
 #include "common/deadline.h"
+#include "knot/report/advertisement.h"
 #include "knot/report/report_file.h"
 #include "knot/runtime.h"
 
@@ -128,9 +131,12 @@ TEST_F(WatchdogTest, DumpSignalWritesAReportAndTheAdvertisementNamesTheFolder) {
   ASSERT_TRUE(in.good()) << advert;
   std::stringstream text;
   text << in.rdbuf();
-  EXPECT_NE(text.str().find("\"report_dir\": \"" + dir_ + "/reports\""), std::string::npos)
-      << text.str();
-  EXPECT_NE(text.str().find("\"signal\": " + std::to_string(SIGRTMIN + 4)), std::string::npos);
+  std::string why;
+  const auto ad = knot::report::parse_advertisement(text.str(), why);
+  ASSERT_TRUE(ad.has_value()) << why << "\n" << text.str();
+  EXPECT_EQ(ad->report_dir, dir_ + "/reports");
+  EXPECT_EQ(ad->signal, SIGRTMIN + 4);
+  EXPECT_EQ(ad->pid, ::getpid());
 
   ASSERT_EQ(::kill(::getpid(), SIGRTMIN + 4), 0);
   knot::testing::Deadline deadline(20s);
@@ -144,6 +150,32 @@ TEST_F(WatchdogTest, DumpSignalWritesAReportAndTheAdvertisementNamesTheFolder) {
   EXPECT_EQ(parsed.report->trigger, "signal");
   stop_watchdog();
   EXPECT_FALSE(fs::exists(advert));
+}
+
+// A tab in the report folder's name (#16 item 5: the hand-written JSON
+// escaped only quote and backslash) still gives an advertisement that
+// parses, naming that folder.
+TEST_F(WatchdogTest, AdvertisementOfAFolderNameWithATabParses) {
+  const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+  const std::string saved_xdg = xdg != nullptr ? xdg : "";
+  ASSERT_EQ(::mkdir((dir_ + "/xdg").c_str(), 0700), 0);
+  ::setenv("XDG_RUNTIME_DIR", (dir_ + "/xdg").c_str(), 1);
+  WatchdogOptions o = options();
+  o.report_dir = dir_ + "/tab\there";
+  start_watchdog(o);
+  if (xdg != nullptr) {
+    ::setenv("XDG_RUNTIME_DIR", saved_xdg.c_str(), 1);
+  } else {
+    ::unsetenv("XDG_RUNTIME_DIR");
+  }
+  std::ifstream in(dir_ + "/xdg/knot/" + std::to_string(::getpid()) + ".json");
+  ASSERT_TRUE(in.good());
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string why;
+  const auto ad = knot::report::parse_advertisement(text.str(), why);
+  ASSERT_TRUE(ad.has_value()) << why << "\n" << text.str();
+  EXPECT_EQ(ad->report_dir, dir_ + "/tab\there");
 }
 
 TEST_F(WatchdogTest, RefusesALinkedReportFolder) {
@@ -251,6 +283,90 @@ TEST_F(WatchdogTest, ExitActionWritesTheTraceInProgress) {
   EXPECT_NE(text.str().find("channel_send 'to_pong'"), std::string::npos);
   EXPECT_NE(text.str().find("channel_send 'to_ping'"), std::string::npos);
   EXPECT_NE(text.str().find("\"unfinished\":true"), std::string::npos);
+}
+
+// The exit action leaves by _Exit, which runs no exit handler: the
+// advertisement is withdrawn first (#16 item 6: knot-embed's deadlock
+// exits left theirs behind).
+TEST_F(WatchdogTest, ExitActionWithdrawsTheAdvertisement) {
+  const std::string xdg = dir_ + "/xdg";
+  ASSERT_EQ(::mkdir(xdg.c_str(), 0700), 0);
+  std::string err;
+  const int status = run_env_program(
+      {"KNOT_WATCHDOG=1", "KNOT_WATCHDOG_INTERVAL_MS=20", "KNOT_REPORT_DIR=" + dir_ + "/exit",
+       "KNOT_WATCHDOG_ACTION=exit", "KNOT_WATCHDOG_EXIT_CODE=42", "XDG_RUNTIME_DIR=" + xdg},
+      &err);
+  ASSERT_TRUE(WIFEXITED(status)) << err;
+  EXPECT_EQ(WEXITSTATUS(status), 42) << err;
+  ASSERT_TRUE(fs::is_directory(xdg + "/knot")) << err;  // it did advertise
+  EXPECT_TRUE(fs::is_empty(xdg + "/knot")) << err;
+}
+
+// dead_pid() is the pid of a child that has exited and been reaped.
+pid_t dead_pid() {
+  const pid_t child = ::fork();
+  if (child == 0)
+    ::_exit(0);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return child;
+}
+
+// plant_old() writes a small file at `path` dated ten minutes back.
+void plant_old(const std::string& path) {
+  std::ofstream(path) << "{}";
+  timespec times[2] = {};
+  ::clock_gettime(CLOCK_REALTIME, &times[0]);
+  times[0].tv_sec -= 600;
+  times[1] = times[0];
+  ASSERT_EQ(::utimensat(AT_FDCWD, path.c_str(), times, 0), 0);
+}
+
+// At start the watchdog removes what dead processes of this user left
+// (#16 item 6): their advertisements and their report temporaries. A live
+// process's advertisement stays.
+TEST_F(WatchdogTest, StartSweepsWhatDeadProcessesLeft) {
+  const std::string xdg = dir_ + "/xdg";
+  const std::string reports = dir_ + "/swept";
+  ASSERT_EQ(::mkdir(xdg.c_str(), 0700), 0);
+  ASSERT_EQ(::mkdir((xdg + "/knot").c_str(), 0700), 0);
+  ASSERT_EQ(::mkdir(reports.c_str(), 0700), 0);
+  const std::string dead = std::to_string(dead_pid());
+  const std::string live = std::to_string(::getpid());
+  plant_old(xdg + "/knot/" + dead + ".json");
+  plant_old(xdg + "/knot/" + live + ".json");
+  plant_old(reports + "/.knot-report-" + dead + "-0123456789ab.tmp");
+  plant_old(reports + "/.knot-report-" + live + "-0123456789ab.tmp");
+  std::string err;
+  const int status = run_env_program(
+      {"KNOT_WATCHDOG=1", "KNOT_REPORT_DIR=" + reports, "XDG_RUNTIME_DIR=" + xdg}, &err, "exit");
+  ASSERT_TRUE(WIFEXITED(status)) << err;
+  EXPECT_FALSE(fs::exists(xdg + "/knot/" + dead + ".json")) << err;
+  EXPECT_FALSE(fs::exists(reports + "/.knot-report-" + dead + "-0123456789ab.tmp")) << err;
+  EXPECT_TRUE(fs::exists(xdg + "/knot/" + live + ".json")) << err;
+  EXPECT_TRUE(fs::exists(reports + "/.knot-report-" + live + "-0123456789ab.tmp")) << err;
+}
+
+// A report folder others may write to gets one warning line at start
+// (#16 item 3: knot-dump refuses it); a sticky one of our own does not.
+TEST_F(WatchdogTest, WarnsAboutAReportFolderOthersCanWrite) {
+  const std::string open = dir_ + "/open";
+  const std::string sticky = dir_ + "/sticky";
+  ASSERT_EQ(::mkdir(open.c_str(), 0700), 0);
+  ASSERT_EQ(::chmod(open.c_str(), 0777), 0);
+  ASSERT_EQ(::mkdir(sticky.c_str(), 0700), 0);
+  ASSERT_EQ(::chmod(sticky.c_str(), 01777), 0);
+  std::string err;
+  int status = run_env_program({"KNOT_WATCHDOG=1", "KNOT_REPORT_DIR=" + open}, &err, "exit");
+  ASSERT_TRUE(WIFEXITED(status)) << err;
+  EXPECT_NE(err.find("knot watchdog: warning: report folder " + open +
+                     ": others may write to it (mode 0777, not sticky)"),
+            std::string::npos)
+      << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  status = run_env_program({"KNOT_WATCHDOG=1", "KNOT_REPORT_DIR=" + sticky}, &err, "exit");
+  ASSERT_TRUE(WIFEXITED(status)) << err;
+  EXPECT_EQ(err.find("warning"), std::string::npos) << err;
 }
 
 TEST_F(WatchdogTest, AbortActionAborts) {

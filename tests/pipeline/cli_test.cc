@@ -239,6 +239,45 @@ TEST(CliTest, IngestNamesLoopsAndUnreadableFolders) {
   EXPECT_TRUE(contains(r.out, "1 added")) << r.out;
 }
 
+// File names and titles are untrusted: terminal escapes in them reach
+// neither stderr (ingest's skipped and missing files) nor stdout (search
+// hits), only their visible escapes do (#16 item 4).
+TEST(CliTest, ControlCharactersInNamesAreNotPrinted) {
+  TempDir dir;
+  const std::string db = (dir / "esc.db").string();
+  const std::string hostile = "\x1b]0;pwned\x07\x1b[2J";
+  const std::filesystem::path pages = dir / "pages";
+  std::filesystem::create_directory(pages);
+  testing::write_file(pages / ("moons" + hostile + ".html"),
+                      "<html><head><title>Moons" + hostile +
+                          "</title></head><body><article><p>The moons of Jupiter seen through a "
+                          "small telescope: Io, Europa, Ganymede and Callisto.</p></article>"
+                          "</body></html>");
+  testing::write_file(pages / ("big" + hostile + ".html"), std::string(4096, 'x'));
+  auto no_raw_controls = [&](const std::string& text) {
+    return text.find('\x1b') == std::string::npos && text.find('\x07') == std::string::npos;
+  };
+  auto r = run_child({kEmbed, "ingest", pages.string(), (dir / ("gone" + hostile)).string(), "--db",
+                      db, "--max-file-bytes", "1024"},
+                     dir.path(), seconds(60));
+  EXPECT_TRUE(contains(r.err, "skipped")) << r.err;
+  EXPECT_TRUE(contains(r.err, "big\\x1b]0;pwned\\x07\\x1b[2J.html")) << r.err;
+  EXPECT_TRUE(contains(r.err, "gone\\x1b]0;pwned")) << r.err;
+  EXPECT_TRUE(no_raw_controls(r.err)) << r.err;
+  EXPECT_TRUE(no_raw_controls(r.out)) << r.out;
+
+  r = run_child({kEmbed, "reprocess", "--db", db, "--threads", "2", "--report-dir",
+                 (dir / "reports").string()},
+                dir.path(), seconds(90));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = run_child({kEmbed, "search", "moons of Jupiter", "--db", db, "-k", "3"}, dir.path(),
+                seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "moons\\x1b]0;pwned\\x07\\x1b[2J.html")) << r.out;
+  EXPECT_TRUE(no_raw_controls(r.out)) << r.out;
+  EXPECT_TRUE(no_raw_controls(r.err)) << r.err;
+}
+
 // A file that is not a database: exit 1 and a message naming it.
 TEST(CliTest, CorruptedDatabaseIsReported) {
   TempDir dir;

@@ -51,10 +51,16 @@ TEST_F(SharedDeadlockTest, SharedPoolsDeadlockIsReported) {
   std::string reports = (dir_ / "reports").string();
   // KNOT_TRACE records the run; knot-embed writes it before exiting 3.
   std::string trace = (dir_ / "trace.json").string();
-  auto r = run_child({"/usr/bin/env", "KNOT_TRACE=" + trace, kEmbed, "reprocess", "--db", db_,
-                      "--pools", "shared", "--channel-capacity", "2", "--threads", "2",
-                      "--embed-batch", "16", "--force", "--report-dir", reports},
-                     dir_.path(), seconds(60));
+  // Its own runtime folder, to see that the advertisement goes with it.
+  const std::filesystem::path xdg = dir_ / "xdg";
+  std::filesystem::create_directory(xdg);
+  std::filesystem::permissions(xdg, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace);
+  auto r =
+      run_child({"/usr/bin/env", "KNOT_TRACE=" + trace, "XDG_RUNTIME_DIR=" + xdg.string(), kEmbed,
+                 "reprocess", "--db", db_, "--pools", "shared", "--channel-capacity", "2",
+                 "--threads", "2", "--embed-batch", "16", "--force", "--report-dir", reports},
+                dir_.path(), seconds(60));
   ASSERT_FALSE(r.timed_out) << "knot-embed hung instead of reporting the deadlock\n" << r.err;
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_TRUE(contains(r.err, "the watchdog found a deadlock")) << r.err;
@@ -73,6 +79,10 @@ TEST_F(SharedDeadlockTest, SharedPoolsDeadlockIsReported) {
   std::string timeline = testing::read_file(trace);
   EXPECT_TRUE(contains(timeline, "channel_send 'processed'")) << timeline.substr(0, 400);
   EXPECT_TRUE(contains(timeline, "\"unfinished\":true")) << timeline.substr(0, 400);
+  // The deadlock exit (_Exit) left no knot-dump advertisement behind (#16
+  // item 6: 125 stale files after a day).
+  ASSERT_TRUE(std::filesystem::is_directory(xdg / "knot")) << r.err;  // it did advertise
+  EXPECT_TRUE(std::filesystem::is_empty(xdg / "knot")) << r.err;
 
   auto stats = run_child({kEmbed, "stats", "--db", db_, "--json"}, dir_.path(), seconds(30));
   EXPECT_TRUE(contains(stats.out, "\"status\": \"deadlock\"")) << stats.out;

@@ -6,12 +6,17 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <cstdint>
+#include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <string>
 #include <string_view>
@@ -100,7 +105,10 @@ std::string random_suffix() {
 // throws; `noun` says what is written ("report", "file").
 std::string write_temp(int dir_fd, const std::string& dir, std::string_view text,
                        const char* noun) {
-  const std::string tmp_name = ".knot-" + std::string(noun) + "-" + random_suffix() + ".tmp";
+  // The writer's pid in the name lets a later process prove the file stale
+  // once that writer is gone (sweep_stale_temporaries()).
+  const std::string tmp_name = ".knot-" + std::string(noun) + "-" + std::to_string(::getpid()) +
+                               "-" + random_suffix() + ".tmp";
   const std::string tmp_path = dir + "/" + tmp_name;
   Fd fd(::openat(dir_fd, tmp_name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                  0600));
@@ -139,7 +147,6 @@ void create_report_dir(const std::string& dir) {
       break;
   }
 }
-
 
 ReportFileError::ReportFileError(const std::string& path, const std::string& what, int os_error)
     : std::runtime_error(path + ": " + what + (os_error != 0 ? ": " + os_reason(os_error) : "")),
@@ -210,8 +217,12 @@ ParseResult read_report_file(const std::string& path, std::uint64_t max_bytes) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (fd.get() < 0)
     throw ReportFileError(path, "cannot open the report", errno);
+  return read_report_fd(fd.get(), path, max_bytes);
+}
+
+ParseResult read_report_fd(int fd, const std::string& path, std::uint64_t max_bytes) {
   struct stat st {};
-  if (::fstat(fd.get(), &st) != 0)
+  if (::fstat(fd, &st) != 0)
     throw ReportFileError(path, "cannot read the report's size", errno);
   if (!S_ISREG(st.st_mode))
     throw ReportFileError(path, "not a regular file");
@@ -222,7 +233,7 @@ ParseResult read_report_file(const std::string& path, std::uint64_t max_bytes) {
   std::string text(static_cast<std::size_t>(st.st_size), '\0');
   std::size_t done = 0;
   while (done < text.size()) {
-    ssize_t n = ::read(fd.get(), text.data() + done, text.size() - done);
+    ssize_t n = ::read(fd, text.data() + done, text.size() - done);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0)
@@ -233,6 +244,79 @@ ParseResult read_report_file(const std::string& path, std::uint64_t max_bytes) {
   }
   text.resize(done);
   return parse(text);
+}
+
+std::optional<std::string> report_dir_problem(const std::string& dir, uid_t owner) {
+  constexpr mode_t kOthersWrite = S_IWGRP | S_IWOTH;
+  auto mode_text = [](mode_t mode) {
+    char buffer[16];
+    std::snprintf(buffer, sizeof buffer, "%04o", static_cast<unsigned>(mode & 07777));
+    return std::string(buffer);
+  };
+  struct stat st {};
+  if (::lstat(dir.c_str(), &st) != 0)
+    throw ReportFileError(dir, "cannot look at the report folder", errno);
+  if (S_ISLNK(st.st_mode))
+    return "it is a symbolic link";
+  if (!S_ISDIR(st.st_mode))
+    return "it is not a folder";
+  if (st.st_uid != owner && st.st_uid != 0) {
+    return "it is owned by uid " + std::to_string(st.st_uid) + ", not by uid " +
+           std::to_string(owner) + " or root";
+  }
+  if ((st.st_mode & kOthersWrite) != 0 && (st.st_mode & S_ISVTX) == 0)
+    return "others may write to it (mode " + mode_text(st.st_mode) + ", not sticky)";
+  // The folders above: one that others may write to (and is not sticky)
+  // lets them rename this one away and put their own in its place.
+  for (std::size_t slash = dir.rfind('/'); slash != std::string::npos && slash > 0;
+       slash = dir.rfind('/', slash - 1)) {
+    const std::string above = dir.substr(0, slash);
+    struct stat up {};
+    if (::stat(above.c_str(), &up) == 0 && (up.st_mode & kOthersWrite) != 0 &&
+        (up.st_mode & S_ISVTX) == 0) {
+      return "others may write to the folder above it, " + above + " (mode " +
+             mode_text(up.st_mode) + ", not sticky)";
+    }
+  }
+  return std::nullopt;
+}
+
+std::size_t sweep_stale_temporaries(const std::string& dir, std::int64_t min_age_seconds) {
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr)
+    return 0;
+  std::size_t removed = 0;
+  const std::time_t now = std::time(nullptr);
+  while (const dirent* e = ::readdir(d)) {
+    // ".knot-<what>-<pid>-<12 hex>.tmp": the pid is the field before the
+    // random suffix.
+    const std::string_view name = e->d_name;
+    constexpr std::size_t kSuffix = 1 + 12 + 4;  // "-" + random + ".tmp"
+    if (!name.starts_with(".knot-") || !name.ends_with(".tmp") || name.size() < 6 + kSuffix + 2)
+      continue;
+    const std::string_view head = name.substr(0, name.size() - kSuffix);
+    const std::size_t dash = head.rfind('-');
+    if (dash == std::string_view::npos || dash < 6 || name[head.size()] != '-')
+      continue;
+    const std::string_view digits = head.substr(dash + 1);
+    long pid = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+    if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty() ||
+        digits.front() == '0' || pid <= 0 || pid > INT32_MAX || pid == ::getpid()) {
+      continue;
+    }
+    struct stat st {};
+    if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_uid != ::geteuid() || now - st.st_mtim.tv_sec < min_age_seconds) {
+      continue;
+    }
+    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
+      continue;  // alive, or not ours to ask: not provably gone
+    if (::unlinkat(::dirfd(d), e->d_name, 0) == 0)
+      ++removed;
+  }
+  ::closedir(d);
+  return removed;
 }
 
 std::vector<ReportFileEntry> list_report_files(const std::string& dir) {

@@ -27,6 +27,11 @@
 //                          this pid that predates the request
 //   --public               make the advertisement and the report folder
 //                          readable by others (the permission test)
+//   --report-dir-mode M    create the report folder at start with mode M
+//                          (octal: 0777 open to all, 01777 sticky)
+//   --answer-owner UID     give each answer to user UID (chown: root only),
+//                          as if another user had forged it
+//   --answer-age SECONDS   backdate each answer (written "before" the request)
 //   --once                 write one answer now and exit (no advertisement)
 //   --lifetime SECONDS     exit after this long (default 60)
 #include <dlfcn.h>
@@ -64,6 +69,9 @@ struct Options {
   bool is_public = false;
   bool is_once = false;
   long lifetime = 60;
+  long report_dir_mode = -1;
+  long answer_owner = -1;
+  long answer_age = 0;
 };
 
 [[noreturn]] void die(const std::string& what) {
@@ -102,6 +110,12 @@ Options parse_options(int argc, char** argv) {
       o.is_preexisting = true;
     } else if (arg == "--public") {
       o.is_public = true;
+    } else if (arg == "--report-dir-mode") {
+      o.report_dir_mode = std::strtol(value().c_str(), nullptr, 8);
+    } else if (arg == "--answer-owner") {
+      o.answer_owner = std::atol(value().c_str());
+    } else if (arg == "--answer-age") {
+      o.answer_age = std::atol(value().c_str());
     } else if (arg == "--once") {
       o.is_once = true;
     } else if (arg == "--lifetime") {
@@ -219,11 +233,27 @@ Report make_report(long pid, const std::string& kind, int sequence, const std::s
   return r;
 }
 
-void write_report(const Options& o, const Report& r) {
+std::string write_report(const Options& o, const Report& r) {
   try {
-    write_report_file(o.report_dir, r);
+    return write_report_file(o.report_dir, r);
   } catch (const ReportFileError& e) {
     die(e.what());
+  }
+}
+
+// bend_answer() applies --answer-owner and --answer-age to a written answer.
+void bend_answer(const Options& o, const std::string& path) {
+  if (o.answer_owner >= 0 && ::lchown(path.c_str(), static_cast<uid_t>(o.answer_owner),
+                                      static_cast<gid_t>(o.answer_owner)) != 0) {
+    die(path + ": chown: " + std::strerror(errno));
+  }
+  if (o.answer_age > 0) {
+    timespec times[2] = {};
+    ::clock_gettime(CLOCK_REALTIME, &times[0]);
+    times[0].tv_sec -= o.answer_age;
+    times[1] = times[0];
+    if (::utimensat(AT_FDCWD, path.c_str(), times, AT_SYMLINK_NOFOLLOW) != 0)
+      die(path + ": " + std::strerror(errno));
   }
 }
 
@@ -294,6 +324,11 @@ int main(int argc, char** argv) {
     ::mkdir(o.report_dir.c_str(), 0755);
     ::chmod(o.report_dir.c_str(), 0755);
   }
+  if (o.report_dir_mode >= 0) {
+    ::mkdir(o.report_dir.c_str(), 0700);
+    if (::chmod(o.report_dir.c_str(), static_cast<mode_t>(o.report_dir_mode)) != 0)
+      die(o.report_dir + ": " + std::strerror(errno));
+  }
   if (o.is_once) {
     write_report(o, make_report(pid, "on_demand", 1, "answer 1"));
     return 0;
@@ -347,6 +382,7 @@ int main(int argc, char** argv) {
       write_report(o, make_report(pid + 100000, "on_demand", answers, "decoy: another process"));
       write_report(o, make_report(pid, "deadlock", answers, "decoy: a deadlock report"));
     }
-    write_report(o, make_report(pid, "on_demand", answers, "answer " + std::to_string(answers)));
+    bend_answer(o, write_report(o, make_report(pid, "on_demand", answers,
+                                               "answer " + std::to_string(answers))));
   }
 }

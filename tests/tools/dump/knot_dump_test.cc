@@ -319,6 +319,24 @@ TEST_F(KnotDumpTest, HtmlWritesAPrivatePage) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
 }
 
+// A link planted at the --html path is replaced, never followed: the file
+// it points to is untouched (#16 item 10, as for knot-view).
+TEST_F(KnotDumpTest, HtmlDoesNotFollowALinkAtThePath) {
+  Deadline deadline(30s);
+  ChildProcess& fake = start_fake();
+  const std::string victim = root_ + "/victim.txt";
+  std::ofstream(victim) << "keep";
+  const std::string page = root_ + "/page.html";
+  fs::create_symlink(victim, page);
+  const DumpResult r = dump({std::to_string(fake.pid()), "--html", page});
+  ASSERT_EQ(r.code, 0) << describe(r);
+  std::ifstream in(victim);
+  std::stringstream text;
+  text << in.rdbuf();
+  EXPECT_EQ(text.str(), "keep");
+  EXPECT_FALSE(fs::is_symlink(page));
+}
+
 // --dot prints the wait-for graph.
 TEST_F(KnotDumpTest, DotPrintsTheGraph) {
   Deadline deadline(30s);
@@ -339,6 +357,70 @@ TEST_F(KnotDumpTest, SilentProcessTimesOut) {
   EXPECT_NE(r.err.find("did not answer within 0.5 s"), std::string::npos) << describe(r);
   EXPECT_GE(r.elapsed, 500ms);
   EXPECT_LT(r.elapsed, 5s);
+}
+
+// ============================================================================
+// Hostile report folders (#16 item 3) and hostile names (#16 item 4)
+// ============================================================================
+
+// A report folder anyone may write to is refused before the signal: a
+// report there could be another user's forgery. Exit 1, nothing sent.
+TEST_F(KnotDumpTest, ReportFolderOthersCanWriteIsRefused) {
+  Deadline deadline(30s);
+  ChildProcess& fake = start_fake({"--report-dir-mode", "0777"});
+  const DumpResult r = dump({std::to_string(fake.pid()), "--timeout", "5"});
+  EXPECT_EQ(r.code, 1) << describe(r);
+  EXPECT_NE(r.err.find("refusing the report folder " + reports_ +
+                       ": others may write to it (mode 0777, not sticky)"),
+            std::string::npos)
+      << describe(r);
+  EXPECT_EQ(num_reports(), 0u);  // the fake was never asked
+}
+
+// A sticky folder of the target's own (others may add files, but not
+// replace its files) is accepted.
+TEST_F(KnotDumpTest, StickyReportFolderOfTheOwnerIsAccepted) {
+  Deadline deadline(30s);
+  ChildProcess& fake = start_fake({"--report-dir-mode", "01777"});
+  const DumpResult r = dump({std::to_string(fake.pid()), "--json"});
+  EXPECT_EQ(r.code, 0) << describe(r);
+}
+
+// A new on-demand report of the right pid that another user owns (a
+// forgery planted after the request) is skipped: the request times out
+// and says why.
+TEST_F(KnotDumpTest, ReportOwnedByAnotherUserIsSkipped) {
+  if (::geteuid() != 0)
+    GTEST_SKIP() << "needs root, to give a report to another user";
+  Deadline deadline(30s);
+  ChildProcess& fake = start_fake({"--answer-owner", std::to_string(kNobody)});
+  const DumpResult r = dump({std::to_string(fake.pid()), "--timeout", "1"});
+  EXPECT_EQ(r.code, 6) << describe(r);
+  EXPECT_NE(r.err.find("owned by uid 65534, not by the process's owner"), std::string::npos)
+      << describe(r);
+  EXPECT_EQ(r.out, "");
+}
+
+// A report dated before the request is not its answer.
+TEST_F(KnotDumpTest, ReportWrittenBeforeTheRequestIsSkipped) {
+  Deadline deadline(30s);
+  ChildProcess& fake = start_fake({"--answer-age", "3600"});
+  const DumpResult r = dump({std::to_string(fake.pid()), "--timeout", "1"});
+  EXPECT_EQ(r.code, 6) << describe(r);
+  EXPECT_NE(r.err.find("written before the request"), std::string::npos) << describe(r);
+}
+
+// Terminal escapes in an advertised report folder's name are shown as
+// escapes, never sent to the terminal.
+TEST_F(KnotDumpTest, EscapesInTheReportFolderAreNotPrinted) {
+  Deadline deadline(30s);
+  reports_ = root_ + "/r\x1b]0;pwned\x07\x1b[2J";
+  ChildProcess& fake = start_fake({"--mode", "ignore"});
+  const DumpResult r = dump({std::to_string(fake.pid()), "--timeout", "0.3"});
+  EXPECT_EQ(r.code, 6) << describe(r);
+  EXPECT_EQ(r.err.find('\x1b'), std::string::npos) << describe(r);
+  EXPECT_EQ(r.err.find('\x07'), std::string::npos) << describe(r);
+  EXPECT_NE(r.err.find("r\\x1b]0;pwned\\x07\\x1b[2J"), std::string::npos) << describe(r);
 }
 
 // A process that exits when asked: exit 3 as soon as it is gone, well

@@ -218,6 +218,26 @@ TEST_F(CliTest, Html) {
             std::string::npos);
 }
 
+// --html -o FILE keeps the report's privacy (0600) and does not follow a
+// link planted at FILE: the link is replaced, its target untouched (#16
+// item 10: the page was written through the link, mode 0644).
+TEST_F(CliTest, HtmlIsPrivateAndDoesNotFollowALink) {
+  const fs::path victim = dir_ / "victim.txt";
+  std::ofstream(victim) << "keep";
+  const fs::path page = dir_ / "linked.html";
+  fs::create_symlink(victim, page);
+  const mode_t old_umask = ::umask(022);
+  const RunResult r = run({seed_path(), "--html", page.string()});
+  ::umask(old_umask);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(testing::read_file(victim.string()), "keep");
+  EXPECT_FALSE(fs::is_symlink(page));
+  struct stat st {};
+  ASSERT_EQ(::stat(page.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_EQ(testing::read_file(page.string()).rfind("<!DOCTYPE html>", 0), 0u);
+}
+
 // ---------------------------------------------------------------------------
 // Usage errors: exit 2
 // ---------------------------------------------------------------------------

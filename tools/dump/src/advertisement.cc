@@ -10,13 +10,12 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <nlohmann/json.hpp>
 
 namespace knot::dump {
 
 namespace {
 
-using nlohmann::json;
+using knot::report::kMaxAdvertisementBytes;
 
 // ReadOutcome is one file's raw text, or why it could not be had.
 struct ReadOutcome {
@@ -71,63 +70,19 @@ std::chrono::system_clock::time_point modified(const struct stat& st) {
 
 }  // namespace
 
-std::optional<Advertisement> parse_advertisement(std::string_view text, pid_t pid,
-                                                 std::string& why) {
-  const json j = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    why = "not a JSON object";
-    return std::nullopt;
-  }
-  const auto schema = j.find("schema");
-  const std::string known(kAdvertisementSchema);
-  if (schema == j.end() || !schema->is_string()) {
-    why = "no \"schema\" field";
-    return std::nullopt;
-  }
-  const std::string version = schema->get<std::string>();
-  if (version != known && version.rfind(known + ".", 0) != 0) {
-    why = "schema \"" + version + "\", not " + known;
-    return std::nullopt;
-  }
-  Advertisement ad;
-  const auto file_pid = j.find("pid");
-  if (file_pid == j.end() || !file_pid->is_number_integer()) {
-    why = "no integer \"pid\" field";
-    return std::nullopt;
-  }
-  if (file_pid->get<std::int64_t>() != pid) {
-    why = "it names pid " + std::to_string(file_pid->get<std::int64_t>()) + ", not " +
-          std::to_string(pid);
-    return std::nullopt;
-  }
-  ad.pid = pid;
-  const auto dir = j.find("report_dir");
-  if (dir == j.end() || !dir->is_string() || dir->get<std::string>().empty() ||
-      dir->get<std::string>().front() != '/') {
-    why = "\"report_dir\" is not an absolute path";
-    return std::nullopt;
-  }
-  ad.report_dir = dir->get<std::string>();
-  const auto sig = j.find("signal");
-  if (sig == j.end() || !sig->is_number_integer() || sig->get<std::int64_t>() < 1 ||
-      sig->get<std::int64_t>() > SIGRTMAX) {
-    why = "\"signal\" is not a signal number (1.." + std::to_string(SIGRTMAX) + ")";
-    return std::nullopt;
-  }
-  ad.signal = sig->get<int>();
-  return ad;
-}
-
 std::vector<std::string> advertisement_paths(pid_t pid, std::optional<uid_t> owner,
                                              const char* xdg_runtime_dir) {
-  const std::string name = "/" + std::to_string(pid) + ".json";
-  const std::string uid = std::to_string(owner.value_or(::getuid()));
+  using knot::report::advertisement_dir;
+  using knot::report::advertisement_path;
+  const uid_t uid = owner.value_or(::getuid());
   std::vector<std::string> paths;
   if (xdg_runtime_dir != nullptr && *xdg_runtime_dir != '\0')
-    paths.push_back(std::string(xdg_runtime_dir) + "/knot" + name);
-  if (owner)
-    paths.push_back("/run/user/" + uid + "/knot" + name);
-  paths.push_back("/tmp/knot-" + uid + name);
+    paths.push_back(advertisement_path(advertisement_dir(xdg_runtime_dir, uid), pid));
+  if (owner) {
+    const std::string run_user = "/run/user/" + std::to_string(uid);
+    paths.push_back(advertisement_path(advertisement_dir(run_user.c_str(), uid), pid));
+  }
+  paths.push_back(advertisement_path(advertisement_dir(nullptr, uid), pid));
   std::vector<std::string> unique;
   for (auto& p : paths) {
     if (std::find(unique.begin(), unique.end(), p) == unique.end())
@@ -142,7 +97,7 @@ FindResult find_advertisement(pid_t pid, std::optional<uid_t> owner,
   FindResult first_problem;  // kMissing until a file is found
   auto note = [&](FindResult::Status status, const std::string& path, const std::string& why) {
     if (first_problem.status == FindResult::Status::kMissing)
-      first_problem = {status, {}, path + ": " + why};
+      first_problem = {status, {}, {}, path + ": " + why};
   };
   for (const std::string& path : advertisement_paths(pid, owner, xdg_runtime_dir)) {
     ReadOutcome file = read_file(path);
@@ -171,13 +126,17 @@ FindResult find_advertisement(pid_t pid, std::optional<uid_t> owner,
       continue;
     }
     std::string why;
-    auto ad = parse_advertisement(file.text, pid, why);
+    auto ad = knot::report::parse_advertisement(file.text, why);
     if (!ad) {
       note(FindResult::Status::kUnusable, path, why);
       continue;
     }
-    ad->path = path;
-    return {FindResult::Status::kFound, std::move(*ad), ""};
+    if (ad->pid != pid) {
+      note(FindResult::Status::kUnusable, path,
+           "it names pid " + std::to_string(ad->pid) + ", not " + std::to_string(pid));
+      continue;
+    }
+    return {FindResult::Status::kFound, std::move(*ad), path, ""};
   }
   return first_problem;
 }

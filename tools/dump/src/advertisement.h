@@ -1,22 +1,13 @@
-// The watchdog's advertisement: how knot-dump learns that a process runs a
-// knot watchdog, where it writes reports and which signal asks for one.
+// Finding a watchdog's advertisement for knot-dump. The file itself (its
+// fields, its JSON, where a process writes it) is defined once, in
+// knot/report/advertisement.h; this is the reader's search and checks.
 //
-//   Advertisement            pid, report folder, signal (a parsed file)
-//   parse_advertisement()    the file's JSON to an Advertisement, checked
 //   advertisement_paths()    where a process's advertisement may be
 //   find_advertisement()     the first usable one, or why there is none
 //
-// The protocol (instrumentation/include/knot/instrumentation/watchdog.h):
-// while it runs, the watchdog keeps `$XDG_RUNTIME_DIR/knot/<pid>.json` (or,
-// without XDG_RUNTIME_DIR, `/tmp/knot-<uid>/<pid>.json`), mode 0600,
-//
-//   {"schema": "knot.watchdog/1", "pid": 4242,
-//    "report_dir": "/abs/path", "signal": 38}
-//
-// and removes it when it stops. A file left behind by a crashed process
-// whose pid was reused is recognized as stale: it is older than the
-// process. Unknown fields are ignored; minor versions ("knot.watchdog/1.N")
-// are accepted. Nothing here sends a signal.
+// A file left behind by a crashed process whose pid was reused is
+// recognized as stale: it is older than the process. Nothing here sends a
+// signal.
 #pragma once
 
 #include <sys/types.h>
@@ -24,29 +15,13 @@
 #include <chrono>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
+
+#include "knot/report/advertisement.h"
 
 namespace knot::dump {
 
-inline constexpr std::string_view kAdvertisementSchema = "knot.watchdog/1";
-
-// kMaxAdvertisementBytes caps what is read of an advertisement file.
-inline constexpr std::size_t kMaxAdvertisementBytes = 64 * 1024;
-
-// Advertisement is one parsed, checked advertisement file.
-struct Advertisement {
-  std::string path;  // the file it was read from
-  pid_t pid = 0;
-  std::string report_dir;  // absolute
-  int signal = 0;          // 1..SIGRTMAX
-};
-
-// parse_advertisement() reads the JSON `text` of an advertisement expected
-// to be process `pid`'s. On failure returns nullopt and sets `why` ("pid
-// 41 in the file, not 42", "report_dir is not an absolute path", ...).
-std::optional<Advertisement> parse_advertisement(std::string_view text, pid_t pid,
-                                                 std::string& why);
+using knot::report::Advertisement;
 
 // advertisement_paths() lists, without duplicates, where process `pid`'s
 // advertisement may be: `$XDG_RUNTIME_DIR/knot` of this environment
@@ -56,8 +31,8 @@ std::optional<Advertisement> parse_advertisement(std::string_view text, pid_t pi
 std::vector<std::string> advertisement_paths(pid_t pid, std::optional<uid_t> owner,
                                              const char* xdg_runtime_dir);
 
-// FindResult is find_advertisement()'s answer: the advertisement, or why
-// there is none.
+// FindResult is find_advertisement()'s answer: the advertisement and its
+// file, or why there is none.
 struct FindResult {
   enum class Status {
     kFound,             // `advertisement` is usable
@@ -67,6 +42,7 @@ struct FindResult {
   };
   Status status = Status::kMissing;
   Advertisement advertisement;
+  std::string path;    // for kFound: the file it was read from
   std::string detail;  // for kUnusable and kPermissionDenied: "<path>: <why>"
 };
 
@@ -74,8 +50,9 @@ struct FindResult {
 // first usable file. A file is usable if it is a regular file (links are
 // not followed) owned by the process's owner (when known), written no
 // earlier than the process started (`started`, when known, with a second
-// of slack for clock granularity), and parses. When none is usable, the
-// first problem found is returned.
+// of slack for clock granularity), parses (report::parse_advertisement())
+// and names `pid`. When none is usable, the first problem found is
+// returned.
 FindResult find_advertisement(pid_t pid, std::optional<uid_t> owner,
                               std::optional<std::chrono::system_clock::time_point> started,
                               const char* xdg_runtime_dir);

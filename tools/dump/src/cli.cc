@@ -3,19 +3,17 @@
 
 #include "cli.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
-#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstddef>
-#include <cstring>
 #include <ostream>
 #include <string>
+#include <string_view>
 
+#include "knot/escape/escape.h"
+#include "knot/report/report_file.h"
 #include "knot/view/palette.h"
 #include "knot/view/render.h"
 #include "knot/view/symbolize.h"
@@ -42,25 +40,12 @@ std::optional<pid_t> parse_pid(const std::string& text) {
   return static_cast<pid_t>(value);
 }
 
-// write_private_file() writes `text` to `path` (created with mode 0600,
-// like the report it comes from); returns an error text or "".
-std::string write_private_file(const std::string& path, const std::string& text) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return std::strerror(errno);
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      const int e = errno;
-      ::close(fd);
-      return std::strerror(e);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return ::close(fd) == 0 ? "" : std::strerror(errno);
+// line() is one line for stderr: "knot-dump: " and `text` with every
+// control character shown as an escape (the text holds paths and names
+// from files other users may have written: an advertisement's report
+// folder, a report's diagnostics).
+std::string line(std::string_view text) {
+  return "knot-dump: " + knot::escape::terminal_safe(text) + "\n";
 }
 
 }  // namespace
@@ -121,7 +106,7 @@ int run_dump(int argc, const char* const* argv, std::ostream& out, std::ostream&
 
   const auto pid = parse_pid(pid_text);
   if (!pid) {
-    err << "knot-dump: '" << pid_text << "' is not a process id (1.." << kMaxPid << ")\n";
+    err << line("'" + pid_text + "' is not a process id (1.." + std::to_string(kMaxPid) + ")");
     return kExitUsage;
   }
   if (!(timeout_seconds > 0 && timeout_seconds <= kMaxTimeoutSeconds)) {
@@ -136,13 +121,13 @@ int run_dump(int argc, const char* const* argv, std::ostream& out, std::ostream&
   options.xdg_runtime_dir = env.xdg_runtime_dir;
   RequestOutcome outcome = request_report(options);
   if (!outcome.report) {
-    for (const std::string& line : outcome.errors)
-      err << "knot-dump: " << line << '\n';
+    for (const std::string& error : outcome.errors)
+      err << line(error);
     return outcome.exit_code;
   }
   for (const auto& d : outcome.diagnostics)
-    err << "knot-dump: " << outcome.path << ": warning: " << d.path << ": " << d.message << '\n';
-  err << "knot-dump: process " << *pid << " wrote " << outcome.path << '\n';
+    err << line(outcome.path + ": warning: " + d.path + ": " + d.message);
+  err << line("process " + std::to_string(*pid) + " wrote " + outcome.path);
 
   knot::report::Report& report = *outcome.report;
   if (should_symbolize) {
@@ -150,18 +135,21 @@ int run_dump(int argc, const char* const* argv, std::ostream& out, std::ostream&
     // leaves address-only frames, which the debug binaries here resolve.
     const knot::view::SymbolizeResult result =
         knot::view::symbolize(report, knot::view::SymbolizeOptions{.binaries_dir = binaries_dir});
-    for (const std::string& line : result.warnings)
-      err << "knot-dump: warning: " << line << '\n';
+    for (const std::string& warning : result.warnings)
+      err << line("warning: " + warning);
   }
   if (html->count() > 0 && html_path == "-") {
     out << knot::view::render_html(report);
   } else if (html->count() > 0) {
-    if (const std::string why = write_private_file(html_path, knot::view::render_html(report));
-        !why.empty()) {
-      err << "knot-dump: " << html_path << ": cannot write: " << why << '\n';
+    // Private like the report it renders, atomically, and never through a
+    // link planted at the path (write_private_file replaces it instead).
+    try {
+      knot::report::write_private_file(html_path, knot::view::render_html(report));
+    } catch (const knot::report::ReportFileError& e) {
+      err << line(std::string("cannot write the page: ") + e.what());
       return kExitFailure;
     }
-    err << "knot-dump: wrote " << html_path << '\n';
+    err << line("wrote " + html_path);
   } else if (is_json) {
     out << knot::view::render_json(report);
   } else if (is_dot) {

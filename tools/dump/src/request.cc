@@ -3,7 +3,11 @@
 
 #include "request.h"
 
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -61,11 +65,77 @@ Listing list_reports(const std::string& dir) {
   }
 }
 
+// folder_refusal() is why knot-dump will not take reports from `dir` for a
+// process of user `owner` (report_dir_problem(): others could plant or
+// swap files there), or "" if it will. A folder that does not exist yet is
+// no reason: it is checked again at each poll, once it exists.
+std::string folder_refusal(const std::string& dir, uid_t owner) {
+  std::optional<std::string> problem;
+  try {
+    problem = knot::report::report_dir_problem(dir, owner);
+  } catch (const ReportFileError& e) {
+    if (e.os_error() == ENOENT)
+      return "";
+    return std::string("cannot check the report folder: ") + e.what();
+  }
+  if (!problem)
+    return "";
+  return "refusing the report folder " + dir + ": " + *problem +
+         "; a report there could be forged by another user";
+}
+
+// coarse_now() is the clock the kernel stamps files with (the coarse
+// realtime clock): a file written after this call has a time no earlier.
+timespec coarse_now() {
+  timespec now{};
+  ::clock_gettime(CLOCK_REALTIME_COARSE, &now);
+  return now;
+}
+
+bool is_before(const timespec& a, const timespec& b) {
+  return a.tv_sec != b.tv_sec ? a.tv_sec < b.tv_sec : a.tv_nsec < b.tv_nsec;
+}
+
+// FileCheck is the answer's file, opened without following a link and
+// checked, or why it was refused.
+struct FileCheck {
+  int fd = -1;
+  std::string why;
+};
+
+// open_answer() opens `path` (O_NOFOLLOW) and accepts it only if it is a
+// regular file owned by `owner` and written no earlier than `asked`.
+FileCheck open_answer(const std::string& path, uid_t owner, const timespec& asked) {
+  FileCheck check;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    check.why = errno == ELOOP ? "a symbolic link" : std::strerror(errno);
+    return check;
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    check.why = std::strerror(errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    check.why = "not a regular file";
+  } else if (st.st_uid != owner) {
+    check.why = "owned by uid " + std::to_string(st.st_uid) + ", not by the process's owner (uid " +
+                std::to_string(owner) + ")";
+  } else if (is_before(st.st_mtim, asked)) {
+    check.why = "written before the request";
+  } else {
+    check.fd = fd;
+    return check;
+  }
+  ::close(fd);
+  return check;
+}
+
 // Waiter looks at the reports that appear after the signal, in the order
 // they appeared, and keeps the reasons it skipped any.
 class Waiter {
  public:
-  Waiter(pid_t pid, std::set<std::string> seen) : pid_(pid), seen_(std::move(seen)) {}
+  Waiter(pid_t pid, uid_t owner, timespec asked, std::set<std::string> seen)
+      : pid_(pid), owner_(owner), asked_(asked), seen_(std::move(seen)) {}
 
   // take_answer() reads each new report in `listing` (newest first, as
   // list_report_files gives them) and moves the first that answers the
@@ -74,13 +144,20 @@ class Waiter {
     for (auto it = listing.rbegin(); it != listing.rend(); ++it) {
       if (!seen_.insert(it->path).second)
         continue;
+      const FileCheck file = open_answer(it->path, owner_, asked_);
+      if (file.fd < 0) {
+        skipped_.push_back("skipped " + it->path + ": " + file.why);
+        continue;
+      }
       knot::report::ParseResult parsed;
       try {
-        parsed = knot::report::read_report_file(it->path);
+        parsed = knot::report::read_report_fd(file.fd, it->path);
       } catch (const ReportFileError& e) {
+        ::close(file.fd);
         skipped_.push_back(std::string("skipped ") + e.what());
         continue;
       }
+      ::close(file.fd);
       if (!parsed.report) {
         const std::string why =
             parsed.diagnostics.empty() ? "unreadable" : parsed.diagnostics.front().message;
@@ -106,6 +183,8 @@ class Waiter {
 
  private:
   pid_t pid_;
+  uid_t owner_;
+  timespec asked_;
   std::set<std::string> seen_;
   std::vector<std::string> skipped_;
 };
@@ -146,7 +225,15 @@ RequestOutcome request_report(const RequestOptions& options) {
   }
   const Advertisement& ad = found.advertisement;
 
-  // 3. The reports already there.
+  // 3. The folder, trusted only if no one but the process's owner can put
+  // files there, and the reports already there.
+  if (!probe.uid) {
+    return fail(kExitFailure, {"cannot tell who owns " + process +
+                               " (/proc), so cannot tell its reports from forged ones"});
+  }
+  const uid_t owner = *probe.uid;
+  if (std::string why = folder_refusal(ad.report_dir, owner); !why.empty())
+    return fail(kExitFailure, {why});
   Listing before = list_reports(ad.report_dir);
   if (before.error) {
     const auto [code, message] = listing_failure(*before.error);
@@ -156,27 +243,30 @@ RequestOutcome request_report(const RequestOptions& options) {
   for (const auto& entry : before.entries)
     seen.insert(entry.path);
 
-  // 4. The signal.
+  // 4. The signal. Only a report written after this moment answers it.
+  const timespec asked = coarse_now();
   if (::kill(pid, ad.signal) != 0) {
     const int e = errno;
     if (e == ESRCH)
       return fail(kExitNoProcess, {process + " exited before it could be asked"});
     if (e == EPERM) {
-      std::string owner = probe.uid ? " (owned by uid " + std::to_string(*probe.uid) + ")" : "";
+      const std::string owned_by = " (owned by uid " + std::to_string(owner) + ")";
       return fail(kExitPermission, {"permission denied: cannot send signal " +
-                                    std::to_string(ad.signal) + " to " + process + owner});
+                                    std::to_string(ad.signal) + " to " + process + owned_by});
     }
     return fail(kExitFailure, {"cannot send signal " + std::to_string(ad.signal) + " to " +
                                process + ": " + std::strerror(e)});
   }
 
   // 5. The answer.
-  Waiter waiter(pid, std::move(seen));
+  Waiter waiter(pid, owner, asked, std::move(seen));
   const auto deadline = Clock::now() + options.timeout;
   for (;;) {
     // Whether it lives is read before the folder: a process that wrote its
     // answer and then exited still counts as having answered.
     const auto status = probe_process(pid).status;
+    if (std::string why = folder_refusal(ad.report_dir, owner); !why.empty())
+      return fail(kExitFailure, {why});
     Listing now = list_reports(ad.report_dir);
     if (now.error) {
       const auto [code, message] = listing_failure(*now.error);

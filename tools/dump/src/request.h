@@ -8,12 +8,16 @@
 // The steps (docs/tools.md, "knot-dump"):
 //   1. the process must exist                      else kExitNoProcess
 //   2. it must advertise a knot watchdog           else kExitNoWatchdog
-//   3. note the reports already in its folder
+//   3. refuse a report folder that others could write to (or swap; report::
+//      report_dir_problem())                       else kExitFailure;
+//      note the reports already in it
 //   4. send the advertised signal                  EPERM: kExitPermission
 //   5. poll the folder for a new report of kind "on_demand" whose
 //      process.pid is the target's, until the timeout   else kExitTimeout
 // Reports of other kinds or other processes that appear meanwhile are
-// skipped. If the process exits while we wait, that is kExitNoProcess.
+// skipped, and so is any file that is a link, is not owned by the
+// process's owner, or was written before the signal was sent. If the
+// process exits while we wait, that is kExitNoProcess.
 #pragma once
 
 #include <sys/types.h>
@@ -31,8 +35,9 @@ namespace knot::dump {
 // Exit codes of knot-dump (0, 1 and 2 mean what they mean for knot-view and
 // knot-embed: 2 is always a usage error).
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;     // the report folder could not be read, the signal not
-                                           // sent, or the output not written
+inline constexpr int kExitFailure = 1;     // the report folder could not be read or is not
+                                           // trusted, the signal not sent, or the output
+                                           // not written
 inline constexpr int kExitUsage = 2;       // bad arguments
 inline constexpr int kExitNoProcess = 3;   // no such process, or it exited while we waited
 inline constexpr int kExitNoWatchdog = 4;  // it does not advertise a (usable) knot watchdog

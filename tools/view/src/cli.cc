@@ -17,8 +17,8 @@
 #include <string>
 #include <vector>
 
+#include "knot/escape/escape.h"
 #include "knot/report/report_file.h"
-#include "knot/view/escape.h"
 #include "knot/view/palette.h"
 #include "knot/view/render.h"
 #include "knot/view/symbolize.h"
@@ -229,14 +229,15 @@ class Cli {
       out_ << text;
       return kExitOk;
     }
-    std::ofstream file(path, std::ios::binary | std::ios::trunc);
-    file << text;
-    file.close();
-    if (!file) {
-      error(path + ": cannot write the page");
+    // A rendering is as private as the report (0600), written atomically,
+    // and a link planted at `path` is replaced, never followed.
+    try {
+      knot::report::write_private_file(path, text);
+    } catch (const knot::report::ReportFileError& e) {
+      error(path + ": cannot write the page: " + e.what());
       return kExitFailure;
     }
-    err_ << "knot-view: wrote " << terminal_safe(path) << "\n";
+    err_ << "knot-view: wrote " << escape::terminal_safe(path) << "\n";
     return kExitOk;
   }
 
@@ -273,10 +274,10 @@ class Cli {
   }
 
   void error(const std::string& message) {
-    err_ << "knot-view: " << terminal_safe(message) << "\n";
+    err_ << "knot-view: " << escape::terminal_safe(message) << "\n";
   }
   void warning(const std::string& message) {
-    err_ << "knot-view: warning: " << terminal_safe(message) << "\n";
+    err_ << "knot-view: warning: " << escape::terminal_safe(message) << "\n";
   }
 
   std::ostream& out_;
@@ -297,7 +298,7 @@ int run_cli(int argc, const char* const* argv, std::ostream& out, std::ostream& 
     err << "knot-view: out of memory (is the report too large?)\n";
     return kExitFailure;
   } catch (const std::exception& e) {
-    err << "knot-view: " << terminal_safe(e.what()) << "\n";
+    err << "knot-view: " << escape::terminal_safe(e.what()) << "\n";
     return kExitFailure;
   }
 }

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "certainty.h"
-#include "knot/view/escape.h"
+#include "knot/escape/escape.h"
 #include "knot/view/render.h"
 #include "report_index.h"
 
@@ -24,7 +24,7 @@ constexpr std::string_view kCycleColor = "#c62828";
 constexpr std::string_view kDeadFill = "#fdecea";
 
 std::string quote(std::string_view text) {
-  return "\"" + dot_escape(text) + "\"";
+  return "\"" + escape::dot_escape(text) + "\"";
 }
 
 std::string_view shape_of(std::string_view kind) {
@@ -51,7 +51,7 @@ std::string render_dot(const knot::report::Report& report) {
       "fontcolor=\"#333333\"];\n";
   for (const auto& node : report.graph.nodes) {
     const bool in_cycle = index.is_cycle_node(node.id);
-    const std::string label = truncate_text(index.node_label(node.id), kMaxNodeLabel);
+    const std::string label = escape::truncate_text(index.node_label(node.id), kMaxNodeLabel);
     out += "  " + quote(node.id) + " [label=" + quote(label) +
            ", shape=" + std::string(shape_of(node.kind));
     out += node.is_alive
@@ -66,9 +66,9 @@ std::string render_dot(const knot::report::Report& report) {
   for (const auto& edge : report.graph.edges) {
     const bool in_cycle = index.is_cycle_edge(edge);
     const std::string basis = detail::edge_basis_label(edge);
-    std::string label = truncate_text(edge.label, kMaxEdgeLabel);
+    std::string label = escape::truncate_text(edge.label, kMaxEdgeLabel);
     if (!basis.empty())
-      label += (label.empty() ? "" : "\n") + truncate_text(basis, kMaxEdgeLabel);
+      label += (label.empty() ? "" : "\n") + escape::truncate_text(basis, kMaxEdgeLabel);
     out += "  " + quote(edge.from) + " -> " + quote(edge.to) + " [label=" + quote(label);
     if (edge.kind == "woken_by")
       out += ", arrowhead=empty";

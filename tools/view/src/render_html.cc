@@ -12,7 +12,7 @@
 
 #include "certainty.h"
 #include "graphviz_svg.h"
-#include "knot/view/escape.h"
+#include "knot/escape/escape.h"
 #include "knot/view/render.h"
 #include "report_index.h"
 #include "text_format.h"
@@ -107,7 +107,7 @@ constexpr std::string_view kScript = R"js(
 )js";
 
 std::string esc(std::string_view text) {
-  return html_escape(text);
+  return escape::html_escape(text);
 }
 
 std::string make_nonce() {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "certainty.h"
-#include "knot/view/escape.h"
+#include "knot/escape/escape.h"
 #include "knot/view/palette.h"
 #include "knot/view/render.h"
 #include "text_format.h"
@@ -74,10 +74,10 @@ Row make_row(const ListEntry& entry) {
     process = (name.empty() ? "pid" : name) + " [" + std::to_string(report.process.pid) + "]";
     summary = report.summary;
   }
-  row.cells = {terminal_safe(truncate_text(time, kMaxCell)),
-               terminal_safe(truncate_text(kind, kMaxCell)),
-               terminal_safe(truncate_text(process, kMaxCell)), "",
-               terminal_safe(detail::module_basename(entry.path))};
+  row.cells = {escape::terminal_safe(escape::truncate_text(time, kMaxCell)),
+               escape::terminal_safe(escape::truncate_text(kind, kMaxCell)),
+               escape::terminal_safe(escape::truncate_text(process, kMaxCell)), "",
+               escape::terminal_safe(detail::module_basename(entry.path))};
   row.summary = std::move(summary);
   return row;
 }
@@ -107,7 +107,8 @@ std::string render_list(const std::vector<ListEntry>& entries, bool color, std::
 
   std::vector<std::string> header = {"TIME", "KIND", "PROCESS", "SUMMARY", "FILE"};
   for (auto& row : rows)
-    row.cells[kSummaryColumn] = truncate_text(terminal_safe(row.summary), kMaxSummary);
+    row.cells[kSummaryColumn] =
+        escape::truncate_text(escape::terminal_safe(row.summary), kMaxSummary);
   auto column_widths = [&] {
     std::vector<std::size_t> widths;
     for (const auto& title : header)
@@ -149,7 +150,8 @@ std::string render_list(const std::vector<ListEntry>& entries, bool color, std::
     if (is_split && !row.summary.empty()) {
       // truncate_text() keeps `room` code points and adds "…".
       const std::size_t room = std::max(width, kMinWidth) - kSummaryIndent.size() - 1;
-      out += std::string(kSummaryIndent) + truncate_text(terminal_safe(row.summary), room) + "\n";
+      out += std::string(kSummaryIndent) +
+             escape::truncate_text(escape::terminal_safe(row.summary), room) + "\n";
     }
   }
   return out;

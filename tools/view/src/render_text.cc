@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "certainty.h"
-#include "knot/view/escape.h"
+#include "knot/escape/escape.h"
 #include "knot/view/palette.h"
 #include "knot/view/render.h"
 #include "report_index.h"
@@ -61,7 +61,7 @@ class TextRenderer {
   }
 
  private:
-  static std::string safe(std::string_view text) { return terminal_safe(text); }
+  static std::string safe(std::string_view text) { return escape::terminal_safe(text); }
 
   // wrap() appends `spans` as one paragraph fitted to the width.
   void wrap(const std::vector<Span>& spans, std::string_view first_indent,
@@ -164,8 +164,8 @@ class TextRenderer {
                                                    "QUEUED", "PENDING", "COMPLETED", "SPARES"}};
     for (const auto& pool : report_.pools) {
       const detail::PoolOccupancy occupancy = detail::pool_occupancy(pool);
-      rows.push_back({safe(truncate_text(index_.pool_name(pool.id), kMaxCellLength)),
-                      safe(truncate_text(pool.policy, kMaxCellLength)),
+      rows.push_back({safe(escape::truncate_text(index_.pool_name(pool.id), kMaxCellLength)),
+                      safe(escape::truncate_text(pool.policy, kMaxCellLength)),
                       std::to_string(pool.num_threads), std::to_string(occupancy.running),
                       std::to_string(occupancy.searching), std::to_string(occupancy.sleeping),
                       std::to_string(occupancy.parked), std::to_string(occupancy.other),
@@ -345,10 +345,11 @@ class TextRenderer {
         wrap({{safe(detail::wait_frame_phrase(*frame, index_)), std::nullopt}}, deeper,
              deeper + "  ");
         if (frame->site)
-          frame_lines(deeper + "  at ", Role::kQuietFrame,
-                      safe(truncate_text(detail::frame_function(*frame->site, /*is_short=*/true),
+          frame_lines(
+              deeper + "  at ", Role::kQuietFrame,
+              safe(escape::truncate_text(detail::frame_function(*frame->site, /*is_short=*/true),
                                          kMaxFunctionLength)),
-                      safe(detail::frame_location(*frame->site)), deeper + "    ");
+              safe(detail::frame_location(*frame->site)), deeper + "    ");
       }
     }
     if (more > 0)
@@ -361,10 +362,10 @@ class TextRenderer {
   // user_top() is the line that names where the user's code waits (or
   // runs): the first user frame above the wait.
   void user_top(const Frame& f) {
-    frame_lines(
-        "    at ", Role::kUserFrame,
-        safe(truncate_text(detail::frame_function(f, /*is_short=*/true), kMaxFunctionLength)),
-        safe(detail::frame_location(f)));
+    frame_lines("    at ", Role::kUserFrame,
+                safe(escape::truncate_text(detail::frame_function(f, /*is_short=*/true),
+                                           kMaxFunctionLength)),
+                safe(detail::frame_location(f)));
   }
 
   // stack() writes the frames, innermost first. Unless `full`, a run of
@@ -421,8 +422,8 @@ class TextRenderer {
     if (const std::string note = detail::frame_module_note(f); !note.empty())
       where += (where.empty() ? "" : "  ") + safe(note);
     frame_lines(is_user ? "    > " : kFrameIndent, is_user ? Role::kUserFrame : Role::kQuietFrame,
-                safe(truncate_text(detail::frame_function(f, /*is_short=*/!options_.full),
-                                   kMaxFunctionLength)),
+                safe(escape::truncate_text(detail::frame_function(f, /*is_short=*/!options_.full),
+                                           kMaxFunctionLength)),
                 where);
   }
 
@@ -461,7 +462,7 @@ class TextRenderer {
   void story() {
     if (!report_.narrative.empty()) {
       heading("What happened");
-      prose(terminal_safe(report_.narrative, /*keep_newlines=*/true), "  ");
+      prose(escape::terminal_safe(report_.narrative, /*keep_newlines=*/true), "  ");
     }
     if (!report_.advice.empty()) {
       heading("Advice");

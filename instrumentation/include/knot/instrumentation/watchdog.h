@@ -17,8 +17,11 @@
 // While it runs, the watchdog also answers a signal (KNOT_DUMP_SIGNAL,
 // default SIGRTMIN+4) with an on-demand report, and advertises itself for
 // knot-dump in `$XDG_RUNTIME_DIR/knot` (or `/tmp/knot-<uid>`) as
-// `<pid>.json`: {"schema": "knot.watchdog/1", "pid": ..., "report_dir":
-// "<absolute path>", "signal": <number>}, mode 0600, removed on stop.
+// `<pid>.json` (knot/report/advertisement.h), mode 0600, removed on stop
+// and before the exit and abort actions. At start it removes the
+// advertisements and report temporaries that dead processes of this user
+// left there and in the report folder, and warns (one line on stderr) if
+// others may write to the report folder: knot-dump refuses such a folder.
 #pragma once
 
 #include "knot/runtime/detail/cxx_standard.h"
@@ -88,6 +91,14 @@ void start_watchdog(const WatchdogOptions& options = options_from_environment())
 void stop_watchdog();
 
 bool watchdog_running() noexcept;
+
+// withdraw_advertisement() removes this process's knot-dump advertisement
+// now, for a program about to leave by _Exit() or abort(), which run no
+// exit handler (knot-embed's deadlock exit does, from a VerdictCallback).
+// The watchdog keeps running; only knot-dump no longer finds it. Call it
+// from a VerdictCallback or while the watchdog runs; a no-op when it does
+// not, and the second time. Takes no lock.
+void withdraw_advertisement() noexcept;
 
 // request_report() writes an on-demand report (verdict kind "on_demand",
 // with whatever the detector finds at this moment) and returns its path;

@@ -122,11 +122,11 @@ struct WaitFrame {
 // TaskInfo: the task a thread runs and for how long, with what the OS said
 // of the thread (long tasks).
 struct TaskInfo {
-  double seconds = 0;      // at least this long (since the watchdog saw it start)
-  std::string cpu{};       // on_cpu, off_cpu, unknown
+  double seconds = 0;        // at least this long (since the watchdog saw it start)
+  std::string cpu{};         // on_cpu, off_cpu, unknown
   std::string proc_state{};  // the state letter of /proc/<pid>/task/<tid>/stat (R, S, D, ...)
-  std::string wchan{};     // the kernel function it sleeps in, if any
-  std::string where{};     // the innermost function of its stack, if captured
+  std::string wchan{};       // the kernel function it sleeps in, if any
+  std::string where{};       // the innermost function of its stack, if captured
   std::optional<std::uint32_t> fiber{};  // kFiber: the fiber task it runs (Thread::index)
 };
 
@@ -152,9 +152,9 @@ struct Thread {
 // Holder: who holds one live handle of a channel side, or one shared hold
 // of a shared mutex, and how knot knows.
 struct Holder {
-  std::string side{};      // send, recv (channels), read (shared mutexes)
+  std::string side{};    // send, recv (channels), read (shared mutexes)
   std::string holder{};  // "thread 'main'", "pool 'global'"
-  std::string basis{};     // used (exact), created (a guess: not used yet), shared (a guess), held
+  std::string basis{};   // used (exact), created (a guess: not used yet), shared (a guess), held
 };
 
 struct Resource {
@@ -178,7 +178,7 @@ struct Resource {
   // "pool 'global'"), most recent first.
   std::vector<std::string> recent_senders{};
   std::vector<std::string> recent_receivers{};
-  std::vector<Holder> holders{};        // live handles (channels), shared holds (shared mutexes)
+  std::vector<Holder> holders{};      // live handles (channels), shared holds (shared mutexes)
   std::size_t untracked_handles = 0;  // live handles knot does not follow one by one
   bool has_parked_writers = false;    // shared mutexes: a writer waits (readers queue behind it)
 };
@@ -195,9 +195,9 @@ struct Node {
 struct Edge {
   std::string from{};
   std::string to{};
-  std::string kind{};     // "waits_for" (a thread on a resource) or "woken_by"
+  std::string kind{};   // "waits_for" (a thread on a resource) or "woken_by"
   std::string label{};  // "waits to send into", "drained only by", ...
-  std::string basis{};    // "exact" or "inferred" (a guess); empty before 1.1
+  std::string basis{};  // "exact" or "inferred" (a guess); empty before 1.1
 };
 
 struct Graph {

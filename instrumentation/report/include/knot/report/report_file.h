@@ -4,16 +4,22 @@
 //   read_report_file()   a report file, tolerant (report_json.h), size-capped
 //   list_report_files()  the report files of a folder, newest first
 //   write_private_file() any text to a chosen path, atomically, mode 0600
+//   report_dir_problem() why a report folder cannot be trusted, if it cannot
+//   sweep_stale_temporaries()  removes temporaries of writers that are gone
 //   ReportFileError      what went wrong, with the path and the OS's reason
 //
-// A report is written to a temporary file in the target folder (O_EXCL,
-// O_NOFOLLOW, mode 0600), fsynced, then linked to its final name without
-// replacing anything (a second report of the same name gets a suffix), and
-// the folder is fsynced. A reader never sees half a report; a full disk
-// leaves no file behind and throws; nothing follows a symbolic link.
+// A report is written to a temporary file in the target folder
+// (".knot-report-<pid>-<random>.tmp": O_EXCL, O_NOFOLLOW, mode 0600), fsynced, then linked to its
+// final name without replacing anything (a second report of the same name gets a suffix), and the
+// folder is fsynced. A reader never sees half a report; a full disk leaves no file behind and
+// throws; nothing follows a symbolic link.
 #pragma once
 
+#include <sys/types.h>
+
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -66,6 +72,32 @@ inline constexpr std::uint64_t kMaxReportBytes = 256ull << 20;
 // non-regular or oversized file throws ReportFileError; a bad document
 // comes back as a ParseResult without a report and with diagnostics.
 ParseResult read_report_file(const std::string& path, std::uint64_t max_bytes = kMaxReportBytes);
+
+// read_report_fd() is read_report_file() on a file the caller opened (and
+// checked: knot-dump opens with O_NOFOLLOW and looks at its owner first);
+// `path` names it in errors. Does not close `fd`.
+ParseResult read_report_fd(int fd, const std::string& path,
+                           std::uint64_t max_bytes = kMaxReportBytes);
+
+// report_dir_problem() says why the report folder `dir` cannot be trusted
+// to hold only what user `owner` wrote, or nullopt if it can. Trusted is a
+// folder, not a symbolic link, owned by `owner` or root, that no one else
+// may write to (no group or other write bit) unless it is sticky (then
+// others cannot rename or remove the owner's files); and each folder above
+// it (links followed) is either not writable by others or sticky. The
+// watchdog warns at start about a folder with a problem; knot-dump refuses
+// it. Throws ReportFileError when `dir` cannot be looked at (os_error
+// ENOENT: it does not exist).
+std::optional<std::string> report_dir_problem(const std::string& dir, uid_t owner);
+
+// sweep_stale_temporaries() removes from `dir` the temporary files that a
+// writer killed mid-write left behind (".knot-<what>-<pid>-<random>.tmp",
+// see write_report_file()), where that is provable: a regular file, owned
+// by this user, last modified more than `min_age_seconds` ago, whose
+// writer `pid` is not this process and no longer exists (kill(pid, 0):
+// ESRCH). Temporaries without a pid (older knot) are left. Returns how many
+// were removed; never throws.
+std::size_t sweep_stale_temporaries(const std::string& dir, std::int64_t min_age_seconds = 60);
 
 struct ReportFileEntry {
   std::string path{};

@@ -52,7 +52,7 @@ class Palette {
   bool is_color() const { return is_color_; }
 
   // paint() wraps `text` in the escapes of `role` (and a reset). `text`
-  // must already be terminal-safe (escape.h): paint adds escapes, it does
+  // must already be terminal-safe (knot/escape/escape.h): paint adds escapes, it does
   // not remove any.
   std::string paint(Role role, std::string_view text) const;
 

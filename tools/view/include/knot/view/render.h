@@ -10,7 +10,7 @@
 //   ListEntry      one report (or unreadable file) of a list
 //   render_list()  several reports, newest first
 //
-// Every string from a report is escaped for its output (escape.h): the
+// Every string from a report is escaped for its output (knot/escape/escape.h): the
 // renderers are safe on hostile reports and never throw on odd ones
 // (missing sections, dangling ids, empty stacks).
 #pragma once

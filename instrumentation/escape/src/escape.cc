@@ -1,14 +1,14 @@
-// Escaping report text for the terminal, HTML and Graphviz (escape.h).
+// Escaping untrusted text for the terminal, HTML and Graphviz (escape.h).
 // Each function walks the text one code point at a time with the strict
 // decoder in utf8.h, so invalid UTF-8 is handled in one place.
 
-#include "knot/view/escape.h"
+#include "knot/escape/escape.h"
 
 #include <cstdio>
 
 #include "utf8.h"
 
-namespace knot::view {
+namespace knot::escape {
 
 namespace {
 
@@ -149,4 +149,4 @@ std::string truncate_text(std::string_view text, std::size_t max_code_points) {
   return std::string(text.substr(0, pos)) + "…";
 }
 
-}  // namespace knot::view
+}  // namespace knot::escape

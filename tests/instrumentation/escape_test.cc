@@ -1,15 +1,27 @@
-// knot::view escaping: terminal, HTML and DOT, table-driven with named
-// cases, plus truncation.
-#include "knot/view/escape.h"
+// knot::escape, the one sanitizer of every program: terminal, HTML and
+// DOT, table-driven with named cases, plus truncation.
+#include "knot/escape/escape.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
-#include "fixtures.h"
-
-namespace knot::view {
+namespace knot::escape {
 namespace {
+
+// kHostile are strings that break naive output: markup, quotes, terminal
+// escapes, bidi overrides, invalid UTF-8, C1 controls.
+const std::vector<std::string> kHostile = {
+    "<script>alert(1)</script>",
+    "a\"quoted\\back\nslash\"] -> evil [label=\"x",
+    "\x1b]0;pwned\x07\x1b[2J\x1b[31mred",
+    "bidi \xe2\x80\xae gnp.exe",
+    "bad utf8 \xff\xfe \xc0\xaf",
+    "c1 \xc2\x9b"
+    "31m control",
+    "cr\rdel\x7f bs\b",
+};
 
 struct EscapeCase {
   const char* name;
@@ -65,7 +77,7 @@ TEST(TerminalSafeTest, KeepNewlines) {
 
 // No hostile string leaves a raw control byte or ESC behind.
 TEST(TerminalSafeTest, HostileStringsHaveNoControls) {
-  for (const auto& hostile : testing::kHostile) {
+  for (const auto& hostile : kHostile) {
     for (char c : terminal_safe(hostile)) {
       const auto byte = static_cast<unsigned char>(c);
       EXPECT_TRUE(byte >= 0x20 && byte != 0x7f) << "in " << terminal_safe(hostile);
@@ -123,4 +135,4 @@ TEST(TruncateTextTest, CutsCodePoints) {
 }
 
 }  // namespace
-}  // namespace knot::view
+}  // namespace knot::escape

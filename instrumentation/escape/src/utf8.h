@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-namespace knot::view::detail {
+namespace knot::escape::detail {
 
 // decode_utf8() reads the code point at text[pos] and advances `pos` past
 // it; on an invalid sequence it returns nullopt and advances by one byte.
@@ -76,4 +76,4 @@ inline void append_utf8(std::string& out, char32_t cp) {
 // kReplacement is U+FFFD, shown where a character cannot be.
 inline constexpr char32_t kReplacement = 0xFFFD;
 
-}  // namespace knot::view::detail
+}  // namespace knot::escape::detail

@@ -1,7 +1,9 @@
-// Making report text safe for where it is shown. Every string in a report
-// (names, frames, the narrative) is untrusted: a thread may be named
-// "<script>" or "\x1b]0;pwned\a". Renderers pass each one through one of
-// these before it reaches the output.
+// Making untrusted text safe for where it is shown: the one sanitizer of
+// every knot program (knot-view, knot-dump, knot-embed). Every string in a
+// report (names, frames, the narrative), every path read from a file or a
+// folder listing, every file name met while ingesting is untrusted: a
+// thread may be named "<script>", a folder "\x1b]0;pwned\a". Each one
+// passes through one of these before it reaches the output.
 //
 //   terminal_safe()  neutralizes control characters for a terminal
 //   html_escape()    text for HTML element content and quoted attributes
@@ -16,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-namespace knot::view {
+namespace knot::escape {
 
 // terminal_safe() returns `text` with every character a terminal would act
 // on shown as a visible escape instead: C0 controls (ESC becomes "\x1b";
@@ -41,4 +43,4 @@ std::string dot_escape(std::string_view text);
 // something was cut.
 std::string truncate_text(std::string_view text, std::size_t max_code_points);
 
-}  // namespace knot::view
+}  // namespace knot::escape
