@@ -58,6 +58,6 @@ Article extract_article(std::string_view html);
 
 // `kExtractorVersion` changes whenever extraction rules change, so that the
 // pipeline knows stored texts are stale and re-extracts them.
-inline constexpr int kExtractorVersion = 1;
+inline constexpr int kExtractorVersion = 2;
 
 }  // namespace knot::text
