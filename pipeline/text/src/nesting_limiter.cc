@@ -1,14 +1,17 @@
 // nesting_limiter.cc: limit_nesting(), a quote-aware tag scanner that
-// counts nesting depth and records the byte ranges of tags to cut.
+// models gumbo's stack of open elements (at most max_depth entries) and
+// records the byte ranges of tags and attributes to cut.
 #include "nesting_limiter.h"
 
 #include <array>
+#include <cstdint>
 #include <span>
-#include <utility>
 #include <vector>
 
 namespace knot::text::detail {
 namespace {
+
+constexpr std::size_t kNpos = std::string_view::npos;
 
 bool is_alpha(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -38,18 +41,131 @@ constexpr std::string_view kRawText[] = {"script", "style",   "textarea", "title
 // Elements that never nest: void elements, elements whose end tag is
 // optional (a new one closes the old), and the document's skeleton.
 constexpr std::string_view kNotCounted[] = {
-    "area",  "base",  "br",     "col",   "embed",    "hr",      "img",      "input",   "link",
-    "meta",  "param", "source", "track", "wbr",      "keygen",  "basefont", "bgsound", "frame",
-    "image", "p",     "li",     "dt",    "dd",       "option",  "optgroup", "tr",      "td",
-    "th",    "tbody", "thead",  "tfoot", "colgroup", "caption", "rb",       "rt",      "rp",
-    "rtc",   "html",  "head",   "body",  "menuitem"};
+    "area",     "base",  "br",    "col",    "embed",   "hr",    "img",    "input",
+    "link",     "meta",  "param", "source", "track",   "wbr",   "keygen", "basefont",
+    "bgsound",  "frame", "image", "p",      "li",      "dt",    "dd",     "option",
+    "optgroup", "tr",    "td",    "th",     "tbody",   "thead", "tfoot",  "colgroup",
+    "caption",  "html",  "head",  "body",   "menuitem"};
+
+// The HTML standard's "special" elements that the model can hold (the rest
+// of the category is in kNotCounted), plus the MathML and SVG ones: an end
+// tag of an ordinary element never closes past one of these.
+constexpr std::string_view kSpecial[] = {"address",
+                                         "applet",
+                                         "article",
+                                         "aside",
+                                         "blockquote",
+                                         "button",
+                                         "center",
+                                         "details",
+                                         "dir",
+                                         "div",
+                                         "dl",
+                                         "fieldset",
+                                         "figcaption",
+                                         "figure",
+                                         "footer",
+                                         "form",
+                                         "frameset",
+                                         "h1",
+                                         "h2",
+                                         "h3",
+                                         "h4",
+                                         "h5",
+                                         "h6",
+                                         "header",
+                                         "hgroup",
+                                         "iframe",
+                                         "listing",
+                                         "main",
+                                         "marquee",
+                                         "menu",
+                                         "nav",
+                                         "noembed",
+                                         "noframes",
+                                         "noscript",
+                                         "object",
+                                         "ol",
+                                         "plaintext",
+                                         "pre",
+                                         "script",
+                                         "search",
+                                         "section",
+                                         "select",
+                                         "style",
+                                         "summary",
+                                         "table",
+                                         "template",
+                                         "textarea",
+                                         "title",
+                                         "ul",
+                                         "xmp",
+                                         "mi",
+                                         "mo",
+                                         "mn",
+                                         "ms",
+                                         "mtext",
+                                         "annotation-xml",
+                                         "foreignobject",
+                                         "desc"};
+
+// Elements that bound "in scope" for end tags of special elements.
+constexpr std::string_view kScopeBoundary[] = {
+    "applet", "marquee", "object", "table",          "template",      "mi",   "mo",
+    "mn",     "ms",      "mtext",  "annotation-xml", "foreignobject", "desc", "title"};
+
+// Formatting elements: their end tags run the adoption agency algorithm.
+constexpr std::string_view kFormatting[] = {"a",    "b", "big",   "code",   "em",     "font", "i",
+                                            "nobr", "s", "small", "strike", "strong", "tt",   "u"};
+
+enum Kind : std::uint8_t {
+  kSpecialKind = 1,
+  kBoundaryKind = 2,
+  kFormattingKind = 4,
+  kForeignRootKind = 8,  // <svg>, <math>: inside them "<x/>" closes itself
+};
+
+// `Name` is a tag name as it appears in the input (any case, any length),
+// with a hash of its lower-cased bytes so that most comparisons are one
+// integer compare.
+struct Name {
+  std::size_t begin = 0;
+  std::size_t len = 0;
+  std::uint64_t hash = 0;
+};
+
+// `Open` is one element of the model of gumbo's stack of open elements.
+struct Open {
+  Name name;
+  std::uint8_t kind = 0;
+};
+
+bool same_name(std::string_view html, const Name& a, const Name& b) {
+  if (a.hash != b.hash || a.len != b.len) {
+    return false;
+  }
+  for (std::size_t k = 0; k < a.len; ++k) {
+    if (lower(html[a.begin + k]) != lower(html[b.begin + k])) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::uint8_t kind_of(std::string_view short_name) {
+  std::uint8_t kind = 0;
+  kind |= one_of(short_name, kSpecial) ? kSpecialKind : 0;
+  kind |= one_of(short_name, kScopeBoundary) ? kBoundaryKind : 0;
+  kind |= one_of(short_name, kFormatting) ? kFormattingKind : 0;
+  kind |= short_name == "svg" || short_name == "math" ? kForeignRootKind : 0;
+  return kind;
+}
 
 // Case-insensitive search for "</name" from `from`; npos when absent.
 std::size_t find_end_tag(std::string_view html, std::string_view name, std::size_t from) {
-  for (std::size_t at = html.find("</", from); at != std::string_view::npos;
-       at = html.find("</", at + 2)) {
+  for (std::size_t at = html.find("</", from); at != kNpos; at = html.find("</", at + 2)) {
     if (at + 2 + name.size() > html.size()) {
-      return std::string_view::npos;
+      return kNpos;
     }
     bool same = true;
     for (std::size_t k = 0; k < name.size() && same; ++k) {
@@ -59,55 +175,190 @@ std::size_t find_end_tag(std::string_view html, std::string_view name, std::size
       return at;
     }
   }
-  return std::string_view::npos;
+  return kNpos;
 }
 
-// Index one past the '>' that ends the tag whose name ends at `i`, skipping
-// quoted attribute values; npos for a tag cut off by the end of input.
-std::size_t find_tag_end(std::string_view html, std::size_t i) {
-  while (i < html.size()) {
-    const char c = html[i];
-    if (c == '>') {
-      return i + 1;
+// `TagScan` is the rest of a tag after its name: where it ends (one past
+// its '>', npos when the input ends first), and where its attribute number
+// max_attrs + 1 starts (npos when it has no more than max_attrs).
+struct TagScan {
+  std::size_t end = kNpos;
+  std::size_t extra_attrs_at = kNpos;
+};
+
+// Follows gumbo's attribute states: names run to whitespace, '/', '>' or
+// '='; values are quoted (and may hold '>') or run to whitespace or '>'.
+TagScan scan_tag(std::string_view html, std::size_t i, std::size_t max_attrs) {
+  TagScan scan;
+  std::size_t num_attrs = 0;
+  while (true) {
+    while (i < html.size() && (is_space(html[i]) || html[i] == '/')) {
+      ++i;
+    }
+    if (i >= html.size()) {
+      return scan;
+    }
+    if (html[i] == '>') {
+      scan.end = i + 1;
+      return scan;
+    }
+    if (++num_attrs == max_attrs + 1) {
+      scan.extra_attrs_at = i;
+    }
+    ++i;  // the first character of a name may be '='
+    while (i < html.size() && !is_space(html[i]) && html[i] != '/' && html[i] != '>' &&
+           html[i] != '=') {
+      ++i;
+    }
+    while (i < html.size() && is_space(html[i])) {
+      ++i;
+    }
+    if (i >= html.size() || html[i] != '=') {
+      continue;
     }
     ++i;
-    if (c == '=') {
-      while (i < html.size() && is_space(html[i])) {
-        ++i;
+    while (i < html.size() && is_space(html[i])) {
+      ++i;
+    }
+    if (i < html.size() && (html[i] == '"' || html[i] == '\'')) {
+      const std::size_t close = html.find(html[i], i + 1);
+      if (close == kNpos) {
+        return scan;
       }
-      if (i < html.size() && (html[i] == '"' || html[i] == '\'')) {
-        const std::size_t close = html.find(html[i], i + 1);
-        if (close == std::string_view::npos) {
-          return std::string_view::npos;
-        }
-        i = close + 1;
+      i = close + 1;
+    } else {
+      while (i < html.size() && !is_space(html[i]) && html[i] != '>') {
+        ++i;
       }
     }
   }
-  return std::string_view::npos;
 }
+
+// `Model` is the stack of open elements as gumbo's tree builder would have
+// it, as far as a tag scanner can tell (see nesting_limiter.h).
+class Model {
+ public:
+  Model(std::string_view html, std::size_t max_depth, LimiterStats& stats)
+      : html_(html), max_depth_(max_depth), stats_(stats) {}
+
+  std::size_t depth() const { return open_.size(); }
+  bool in_foreign() const { return num_foreign_roots_ > 0; }
+
+  // `push()` records a start tag; false when it would go deeper than
+  // max_depth (the caller cuts it).
+  bool push(const Name& name, std::uint8_t kind) {
+    if (open_.size() >= max_depth_) {
+      return false;
+    }
+    open_.push_back({name, kind});
+    num_foreign_roots_ += (kind & kForeignRootKind) != 0 ? 1 : 0;
+    return true;
+  }
+
+  // `close()` applies an end tag the way gumbo's tree builder would:
+  // - a formatting element's end tag (adoption agency): the nearest open
+  //   element of that name in scope; popped with what is above it when no
+  //   special element is above it, else moved above the first special
+  //   element above it (the depth stays, as gumbo's clone keeps it);
+  // - </form>: removes the form only (gumbo does not pop above it);
+  // - a special element's end tag: pops to the nearest open element of
+  //   that name, unless a scope boundary comes first;
+  // - any other end tag: pops to the nearest open element of that name,
+  //   unless a special element comes first.
+  // Popping keeps the formatting elements above the closed one (see
+  // below). Otherwise gumbo ignores the tag, and so does the model.
+  void close(const Name& name, std::uint8_t kind, std::string_view short_name) {
+    const bool is_formatting = (kind & kFormattingKind) != 0;
+    const bool is_special = (kind & kSpecialKind) != 0;
+    std::size_t found = kNpos;
+    for (std::size_t k = open_.size(); k-- > 0;) {
+      ++stats_.num_model_steps;
+      const Open& e = open_[k];
+      if (same_name(html_, e.name, name)) {
+        found = k;
+        break;
+      }
+      const std::uint8_t barrier = is_formatting || is_special ? kBoundaryKind : kSpecialKind;
+      if ((e.kind & barrier) != 0) {
+        return;
+      }
+    }
+    if (found == kNpos) {
+      return;
+    }
+    if (short_name == "form") {
+      erase(found);
+      return;
+    }
+    if (is_formatting) {
+      for (std::size_t k = found + 1; k < open_.size(); ++k) {
+        ++stats_.num_model_steps;
+        if ((open_[k].kind & kSpecialKind) != 0) {
+          const Open moved = open_[found];
+          erase(found);
+          open_.insert(open_.begin() + static_cast<std::ptrdiff_t>(k), moved);
+          num_foreign_roots_ += (moved.kind & kForeignRootKind) != 0 ? 1 : 0;
+          return;
+        }
+      }
+    }
+    // Formatting elements closed on the way stay in gumbo's list of active
+    // formatting elements, and the next text or start tag reopens them:
+    // the model keeps them open rather than miss that depth.
+    num_foreign_roots_ -= (open_[found].kind & kForeignRootKind) != 0 ? 1 : 0;
+    std::size_t kept = found;
+    for (std::size_t k = found + 1; k < open_.size(); ++k) {
+      ++stats_.num_model_steps;
+      if ((open_[k].kind & kFormattingKind) != 0) {
+        open_[kept++] = open_[k];
+      } else {
+        num_foreign_roots_ -= (open_[k].kind & kForeignRootKind) != 0 ? 1 : 0;
+      }
+    }
+    open_.resize(kept);
+  }
+
+ private:
+  void erase(std::size_t k) {
+    num_foreign_roots_ -= (open_[k].kind & kForeignRootKind) != 0 ? 1 : 0;
+    open_.erase(open_.begin() + static_cast<std::ptrdiff_t>(k));
+  }
+
+  std::string_view html_;
+  std::size_t max_depth_;
+  LimiterStats& stats_;
+  std::vector<Open> open_;
+  std::size_t num_foreign_roots_ = 0;
+};
 
 }  // namespace
 
-std::optional<std::string> limit_nesting(std::string_view html, std::size_t max_depth) {
-  std::vector<std::pair<std::size_t, std::size_t>> cuts;  // [begin, end) of cut tags
-  std::size_t depth = 0;
-  std::size_t foreign_depth = 0;  // inside <svg> or <math>, where "<x/>" closes itself
+std::optional<std::string> limit_nesting(std::string_view html, std::size_t max_depth,
+                                         LimiterStats* stats) {
+  LimiterStats local_stats;
+  LimiterStats& st = stats != nullptr ? *stats : local_stats;
+  std::vector<std::pair<std::size_t, std::size_t>> cuts;  // [begin, end), ascending
+  Model model(html, max_depth, st);
+  // Start tags cut for depth whose end tags have not come yet: the next
+  // counted end tags pair with them and are cut too.
+  std::size_t num_unclosed_cuts = 0;
+  bool seen_html = false;
+  bool seen_body = false;
   std::size_t i = 0;
   while (i < html.size()) {
     const std::size_t lt = html.find('<', i);
-    if (lt == std::string_view::npos || lt + 1 >= html.size()) {
+    if (lt == kNpos || lt + 1 >= html.size()) {
       break;
     }
     i = lt + 1;
     if (html.compare(lt, 4, "<!--") == 0) {
       const std::size_t end = html.find("-->", lt + 4);
-      i = end == std::string_view::npos ? html.size() : end + 3;
+      i = end == kNpos ? html.size() : end + 3;
       continue;
     }
     if (html[i] == '!' || html[i] == '?') {  // doctype, CDATA, bogus comment
       const std::size_t end = html.find('>', i);
-      i = end == std::string_view::npos ? html.size() : end + 1;
+      i = end == kNpos ? html.size() : end + 1;
       continue;
     }
     const bool closing = html[i] == '/';
@@ -117,52 +368,67 @@ std::optional<std::string> limit_nesting(std::string_view html, std::size_t max_
     if (i >= html.size() || !is_alpha(html[i])) {
       continue;  // a '<' in text
     }
-    std::array<char, 16> name_buf{};
-    std::size_t name_len = 0;
+    Name name{.begin = i, .len = 0, .hash = 14695981039346656037ULL};  // FNV-1a
+    std::array<char, 16> short_buf{};
     while (i < html.size() && !is_space(html[i]) && html[i] != '/' && html[i] != '>') {
-      if (name_len < name_buf.size()) {
-        name_buf[name_len] = lower(html[i]);
+      const char c = lower(html[i]);
+      if (name.len < short_buf.size()) {
+        short_buf[name.len] = c;
       }
-      ++name_len;
+      name.hash = (name.hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+      ++name.len;
       ++i;
     }
-    // Names longer than any we list are custom elements: counted.
-    const std::string_view name =
-        name_len <= name_buf.size() ? std::string_view(name_buf.data(), name_len) : "-";
-    const std::size_t tag_end = find_tag_end(html, i);
-    if (tag_end == std::string_view::npos) {
+    // Names longer than any we list are custom elements: counted, no kind.
+    const std::string_view short_name =
+        name.len <= short_buf.size() ? std::string_view(short_buf.data(), name.len) : "-";
+    const TagScan tag = scan_tag(html, i, kMaxAttributes);
+    if (tag.end == kNpos) {
       break;  // gumbo drops a tag cut off by the end of input
     }
-    const bool self_closing = html[tag_end - 2] == '/';
-    i = tag_end;
+    ++st.num_tags;
+    const bool self_closing = html[tag.end - 2] == '/';
+    i = tag.end;
 
-    if (!closing && one_of(name, kRawText)) {
-      if (name == "plaintext") {
+    bool cut_tag = false;
+    bool raw_text = false;
+    const std::uint8_t kind = kind_of(short_name);
+    if (!closing && one_of(short_name, kRawText)) {
+      raw_text = true;
+    } else if (!closing && (short_name == "html" || short_name == "body")) {
+      // gumbo merges a repeated <html> or <body> into the first, attribute
+      // by attribute against all it has: quadratic, and never needed.
+      bool& seen = short_name == "html" ? seen_html : seen_body;
+      cut_tag = seen;
+      seen = true;
+    } else if (one_of(short_name, kNotCounted)) {
+      // not nested
+    } else if (!closing) {
+      const bool closes_itself =
+          self_closing && (model.in_foreign() || (kind & kForeignRootKind) != 0);
+      if (!closes_itself && (num_unclosed_cuts > 0 || !model.push(name, kind))) {
+        cut_tag = true;
+        ++num_unclosed_cuts;
+      }
+    } else if (num_unclosed_cuts > 0) {
+      cut_tag = true;
+      --num_unclosed_cuts;
+    } else {
+      model.close(name, kind, short_name);
+    }
+    if (cut_tag) {
+      cuts.emplace_back(lt, tag.end);
+      ++st.num_cut_tags;
+    } else if (tag.extra_attrs_at != kNpos) {
+      cuts.emplace_back(tag.extra_attrs_at, tag.end - 1);  // keeps the '>'
+      ++st.num_cut_attr_runs;
+    }
+    if (raw_text) {
+      if (short_name == "plaintext") {
         break;  // everything after <plaintext> is text
       }
-      const std::size_t end = find_end_tag(html, name, i);
-      i = end == std::string_view::npos ? html.size() : end;
-      continue;
-    }
-    if (one_of(name, kNotCounted)) {
-      continue;
-    }
-    const bool is_foreign_root = name == "svg" || name == "math";
-    if (!closing) {
-      if (self_closing && (foreign_depth > 0 || is_foreign_root)) {
-        continue;
-      }
-      ++depth;
-      foreign_depth += is_foreign_root ? 1 : 0;
-      if (depth > max_depth) {
-        cuts.emplace_back(lt, tag_end);
-      }
-    } else {
-      if (depth > max_depth) {
-        cuts.emplace_back(lt, tag_end);
-      }
-      depth -= depth > 0 ? 1 : 0;
-      foreign_depth -= is_foreign_root && foreign_depth > 0 ? 1 : 0;
+      const std::size_t end = find_end_tag(html, short_name, i);
+      i = end == kNpos ? html.size() : end;
     }
   }
   if (cuts.empty()) {

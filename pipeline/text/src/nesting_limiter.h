@@ -1,18 +1,34 @@
-// nesting_limiter.h: a linear pre-pass that caps how deeply tags nest
-// before the HTML reaches gumbo.
+// nesting_limiter.h: a linear pre-pass that keeps gumbo's per-tag work
+// bounded before the HTML reaches it.
 //
 // Why: the HTML5 tree builder looks through the stack of open elements for
-// most start tags ("is there a <p> in button scope?"), so N unclosed
-// <div>s cost O(N^2): 100k nested divs take gumbo about half a minute. Real
-// pages nest a few dozen levels deep; a page nested deeper than
-// kMaxNestingDepth is hostile or broken, and losing its deepest tags (never
-// its text) is the better failure.
+// most tags ("is there a <p> in button scope?", "is there a <div> to
+// close?"), and its tokenizer compares every attribute of a tag with the
+// ones before it. So N unclosed <div>s, N ignored end tags after <div>s, or
+// one tag with N attributes cost O(N^2): seconds at 100 KB, hours at 16 MB.
+// Real pages nest a few dozen levels deep and have a handful of attributes
+// per tag; a page beyond kMaxNestingDepth or kMaxAttributes is hostile or
+// broken, and losing its deepest tags or its extra attributes (never its
+// text) is the better failure.
 //
-// What it is not: an HTML tokenizer. It approximates depth by counting start
-// and end tags of elements that do not close themselves (it skips void
-// elements, elements with optional end tags such as <p> and <li>, html/head/
-// body, comments, and the contents of script, style and other raw-text
-// elements). Cost: one pass over the input; a copy only when tags are cut.
+// How: a model of gumbo's stack of open elements, at most max_depth
+// entries. A start tag that would go deeper is cut, and so is the end tag
+// that pairs with it. An end tag pops the model only as far as gumbo's tree
+// builder would pop: to the nearest open element of that name, not past a
+// scope boundary (for block end tags) or any "special" element (for other
+// end tags); an end tag that gumbo ignores pops nothing. Formatting
+// elements (<b>, <a>, ...) closed by another element's end tag stay in the
+// model, because gumbo reopens them at the next text. Where the model
+// and gumbo differ (implied tbody/tr, reconstructed formatting elements,
+// optional end tags), gumbo's stack is at most a small constant factor
+// deeper than the model, never unboundedly so. Repeated <html> and <body>
+// start tags (gumbo merges their attributes one by one) are cut.
+//
+// What it is not: an HTML tokenizer. It skips comments, doctypes, and the
+// contents of script, style and other raw-text elements, and does not
+// count void elements or elements with optional end tags such as <p>, <li>
+// and <td>. Cost: one pass over the input with at most max_depth model
+// entries looked at per end tag; a copy only when something is cut.
 #pragma once
 
 #include <cstddef>
@@ -23,10 +39,24 @@
 namespace knot::text::detail {
 
 inline constexpr std::size_t kMaxNestingDepth = 256;
+inline constexpr std::size_t kMaxAttributes = 256;
+
+// `LimiterStats` counts the work of one limit_nesting() call (for tests:
+// it must grow linearly with the input, whatever its shape).
+struct LimiterStats {
+  std::size_t num_tags = 0;           // start and end tags scanned
+  std::size_t num_model_steps = 0;    // model entries looked at by end tags
+  std::size_t num_cut_tags = 0;       // whole tags removed
+  std::size_t num_cut_attr_runs = 0;  // tags that lost their extra attributes
+};
 
 // `limit_nesting()` returns `html` without the start and end tags that sit
-// deeper than `max_depth`, or std::nullopt when no tag is that deep.
+// deeper than `max_depth` in the model above, without repeated <html> and
+// <body> start tags, and without the attributes past the
+// `kMaxAttributes`th of any tag; std::nullopt when nothing is cut. When
+// `stats` is not null, the call's work is added to it.
 std::optional<std::string> limit_nesting(std::string_view html,
-                                         std::size_t max_depth = kMaxNestingDepth);
+                                         std::size_t max_depth = kMaxNestingDepth,
+                                         LimiterStats* stats = nullptr);
 
 }  // namespace knot::text::detail

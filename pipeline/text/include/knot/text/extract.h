@@ -46,9 +46,11 @@ inline constexpr std::size_t kMaxTitleBytes = 1000;
 //   on, forms without real paragraphs, and link lists inside the content.
 //
 // Robustness: any byte string is accepted (binary garbage, invalid UTF-8,
-// empty input, unclosed tags, 10 MB pages). Tags nested deeper than 256
-// levels are removed before parsing (their text is kept), because the HTML5
-// tree builder is quadratic in nesting depth; nothing in extraction recurses.
+// empty input, unclosed tags, 10 MB pages), and time is linear in the
+// input's size: tags nested deeper than 256 levels and attributes past the
+// 256th of a tag are removed before parsing (their text is kept), because
+// the HTML5 tree builder and tokenizer are quadratic in both; nothing in
+// extraction recurses.
 // Input with a NUL byte or mostly invalid UTF-8 in its first 64 KiB, or
 // whose text is mostly U+FFFD and controls, is binary: empty title and text.
 // Returns empty text when no content is found. Thread-safe: no shared state.
@@ -56,6 +58,6 @@ Article extract_article(std::string_view html);
 
 // `kExtractorVersion` changes whenever extraction rules change, so that the
 // pipeline knows stored texts are stale and re-extracts them.
-inline constexpr int kExtractorVersion = 1;
+inline constexpr int kExtractorVersion = 2;
 
 }  // namespace knot::text
