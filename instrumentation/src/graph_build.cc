@@ -304,11 +304,11 @@ class GraphBuilder {
       // spare starts only when a worker parks, so one that could still
       // come is no free worker now.
       for (const WorkerView& w : p.workers)
-        add_worker_waker(node, w);
+        add_worker_waker(node, w, p);
     }
   }
 
-  void add_worker_waker(int pool, const WorkerView& w) {
+  void add_worker_waker(int pool, const WorkerView& w, const PoolSnapshot& p) {
     auto it = ctx_by_owner_.find(w.os_thread_id);
     if (w.os_thread_id == 0 || it == ctx_by_owner_.end()) {
       seed(pool, Seed::kUnknown, "a worker knot cannot see");
@@ -322,6 +322,13 @@ class GraphBuilder {
                !t.frames[static_cast<std::size_t>(top_frame_of(t))].is_isolated) {
       seed(pool, Seed::kRuns,
            "worker " + quoted(t.name) + " helps while it waits and can run a queued task");
+    } else if (top == Top::kFrame && !t.is_fiber && p.policy == BlockingPolicy::kCompensate &&
+               p.num_spares < p.max_spares) {
+      // An isolated join runs only its own tree; once it finds nothing to
+      // run it sleeps, counts as parked, and a spare takes its place.
+      seed(pool, Seed::kRuns,
+           "worker " + quoted(t.name) +
+               " waits in an isolated join: when it sleeps, a spare takes its place");
     } else {
       g_.add_edge(pool, it->second, false, Basis::kExact, "needs a free worker, such as");
     }

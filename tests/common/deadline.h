@@ -52,6 +52,20 @@ class Deadline {
   std::thread thread_;
 };
 
+// Budget: how long a stress loop may go on drawing new random schedules.
+// A loop checks spent() between rounds and stops early once it is, so a
+// loaded machine runs fewer rounds instead of tripping the Deadline; every
+// round that ran was checked in full.
+class Budget {
+ public:
+  explicit Budget(std::chrono::milliseconds limit)
+      : end_(std::chrono::steady_clock::now() + limit) {}
+  bool spent() const { return std::chrono::steady_clock::now() > end_; }
+
+ private:
+  std::chrono::steady_clock::time_point end_;
+};
+
 // Scale for stress loops: sanitizer builds run fewer iterations.
 inline int stress_scale(int normal) {
 #if defined(KNOT_TSAN) || defined(KNOT_ASAN)

@@ -428,6 +428,31 @@ TEST(WaitForGraphTest, AJoinWaitsForTheThreadThatStoleItsHalf) {
   EXPECT_TRUE(running.dead_threads().empty());
 }
 
+// The stalled pipeline under kCompensate (seen under load): every worker is
+// blocked sending or helps in an isolated join, and the closure of 'embed'
+// is queued. An isolated join runs only its own tree, but once it sleeps it
+// counts as parked and a spare takes its place: no proof while spares are
+// left; at the spare limit, a proof.
+TEST(WaitForGraphTest, AnIsolatedJoinUnderCompensateIsNoProofWhileSparesAreLeft) {
+  SnapshotBuilder b;
+  b.pool(1, "global", 1);
+  b.pool_at(1).policy = BlockingPolicy::kCompensate;
+  b.pool_at(1).max_spares = 8;
+  const auto w0 = b.thread("global-0", 1);
+  const auto w1 = b.thread("global-1", 1);
+  const auto embed = b.thread("embed");
+  b.runs(w0, 0xE1);
+  b.send_full(w0, 0x100, {thread_actor(embed)});
+  b.frame(w1, WaitKind::kJoin, 0xE1, 1, /*under_job=*/0xE0).is_isolated = true;
+  b.wait(embed, WaitKind::kInstall, 0x5000, "global").pool_id = 1;
+  b.frame(embed, WaitKind::kInstall, 0xE9, 1);
+  WaitForGraph g = WaitForGraph::build(b.get());
+  EXPECT_TRUE(g.dead_threads().empty()) << "a spare can still come";
+  b.pool_at(1).num_spares = 8;
+  WaitForGraph at_limit = WaitForGraph::build(b.get());
+  EXPECT_EQ(dead_names(b, at_limit), (std::vector<std::string>{"global-0", "global-1", "embed"}));
+}
+
 TEST(WaitForGraphTest, AScopeWaitsForEveryTaskThatRuns) {
   SnapshotBuilder b;
   b.pool(1, "p");

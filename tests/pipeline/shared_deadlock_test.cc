@@ -107,8 +107,28 @@ void expect_shared_run_completes(const std::string& db, const TempDir& dir, cons
       << policy << ": a report was written";
 }
 
-TEST_F(SharedDeadlockTest, SharedPoolsCompleteUnderCompensate) {
-  expect_shared_run_completes(db_, dir_, "compensate");
+// Under kCompensate the run completes unless timing puts every runnable
+// worker into an isolated join (they run only their own halves, so they
+// count as runnable and no spare starts, yet none can take the queued
+// closure of 'embed'): then it is a real deadlock, which the watchdog must
+// prove. Which of the two happens depends on the machine's load
+// (docs/policies.md); both are checked, neither is a failure.
+TEST_F(SharedDeadlockTest, SharedPoolsCompleteUnderCompensateOrAreProven) {
+  auto r = run_child({kEmbed, "reprocess", "--db", db_, "--pools", "shared", "--policy",
+                      "compensate", "--channel-capacity", "2", "--threads", "2", "--embed-batch",
+                      "16", "--force", "--report-dir", (dir_ / "reports").string()},
+                     dir_.path(), seconds(120));
+  ASSERT_FALSE(r.timed_out) << r.err;
+  if (r.exit_code == 0) {
+    EXPECT_TRUE(contains(r.out, "400 embedded")) << r.out;
+    const auto reports = dir_ / "reports";
+    EXPECT_TRUE(!std::filesystem::exists(reports) || std::filesystem::is_empty(reports))
+        << "a report was written";
+    return;
+  }
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_TRUE(contains(r.err, "knot: deadlock: ")) << r.err;
+  EXPECT_TRUE(contains(r.err, "pool 'global'")) << r.err;
 }
 
 TEST_F(SharedDeadlockTest, SharedPoolsCompleteUnderFiber) {

@@ -28,6 +28,7 @@ namespace knot {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::Budget;
 using testing::Deadline;
 using testing::stress_scale;
 
@@ -292,10 +293,13 @@ void run_round(Kind kind, std::uint32_t producers, std::uint32_t consumers, std:
 // N producers x M consumers on plain threads: exactly once, in order.
 TEST(ChannelStress, MpmcExactlyOnceOnThreads) {
   Deadline d(std::chrono::seconds(60));
+  const Budget time_budget(std::chrono::seconds(20));
   const std::uint64_t seed = fresh_seed();
   std::mt19937_64 rng(seed);
   const int rounds = stress_scale(80);
   for (int round = 0; round < rounds; ++round) {
+    if (round > 0 && time_budget.spent())
+      break;
     for (Kind kind : kKinds) {
       const auto producers = static_cast<std::uint32_t>(1 + rng() % 4);
       const auto consumers = static_cast<std::uint32_t>(1 + rng() % 4);
@@ -310,6 +314,7 @@ TEST(ChannelStress, MpmcExactlyOnceOnThreads) {
 // Blocking tasks never outnumber the workers, so the pool cannot starve.
 TEST(ChannelStress, MpmcExactlyOnceOnPoolWorkers) {
   Deadline d(std::chrono::seconds(60));
+  const Budget time_budget(std::chrono::seconds(20));
   ThreadPool pool(PoolOptions{.num_threads = 4, .name = "chan-stress"});
   const std::uint64_t seed = fresh_seed();
   std::mt19937_64 rng(seed);
@@ -317,6 +322,8 @@ TEST(ChannelStress, MpmcExactlyOnceOnPoolWorkers) {
   const Placement placements[] = {Placement::kProducersOnPool, Placement::kConsumersOnPool,
                                   Placement::kBothInScope};
   for (int round = 0; round < rounds; ++round) {
+    if (round > 0 && time_budget.spent())
+      break;
     for (Kind kind : kKinds) {
       for (Placement placement : placements) {
         const auto producers = static_cast<std::uint32_t>(1 + rng() % 2);
@@ -333,11 +340,14 @@ TEST(ChannelStress, MpmcExactlyOnceOnPoolWorkers) {
 // threads: timeouts hand the value back and nothing is lost or duplicated.
 TEST(ChannelStress, TimeoutsUnderContention) {
   Deadline d(std::chrono::seconds(60));
+  const Budget time_budget(std::chrono::seconds(20));
   const std::uint64_t seed = fresh_seed();
   std::mt19937_64 rng(seed);
   const int rounds = stress_scale(60);
   std::atomic<std::uint64_t> timeouts{0};
   for (int round = 0; round < rounds; ++round) {
+    if (round > 0 && time_budget.spent())
+      break;
     const Kind kind = rng() % 2 == 0 ? Kind{1} : Kind{2};
     const std::uint32_t producers = 4, consumers = 4, per = 500;
     SCOPED_TRACE(describe(kind, seed));
@@ -444,11 +454,14 @@ class Token {
 // and their value.
 TEST(ChannelStress, ReceiversDropWhileSendersBlock) {
   Deadline d(std::chrono::seconds(60));
+  const Budget time_budget(std::chrono::seconds(20));
   const std::uint64_t seed = fresh_seed();
   std::mt19937_64 rng(seed);
   const int rounds = stress_scale(400);
   constexpr std::uint32_t kPer = 400;
   for (int round = 0; round < rounds; ++round) {
+    if (round > 0 && time_budget.spent())
+      break;
     const Kind kind = kKinds[rng() % 4];
     const auto producers = static_cast<std::uint32_t>(1 + rng() % 4);
     const auto consumers = static_cast<std::uint32_t>(1 + rng() % 3);
@@ -528,11 +541,14 @@ TEST(ChannelStress, ReceiversDropWhileSendersBlock) {
 // every message.
 TEST(ChannelStress, SendersDropWhileReceiversBlock) {
   Deadline d(std::chrono::seconds(60));
+  const Budget time_budget(std::chrono::seconds(20));
   const std::uint64_t seed = fresh_seed();
   std::mt19937_64 rng(seed);
   const int rounds = stress_scale(400);
   constexpr std::uint32_t kPer = 300;
   for (int round = 0; round < rounds; ++round) {
+    if (round > 0 && time_budget.spent())
+      break;
     const Kind kind = kKinds[rng() % 4];
     const auto producers = static_cast<std::uint32_t>(1 + rng() % 3);
     const auto consumers = static_cast<std::uint32_t>(1 + rng() % 4);
@@ -591,11 +607,14 @@ TEST(ChannelStress, SendersDropWhileReceiversBlock) {
 // times over: the blocked call always returns ([C2], [C7]).
 TEST(ChannelStress, LastDropRacesWithParking) {
   Deadline d(std::chrono::seconds(60));
+  const Budget time_budget(std::chrono::seconds(20));
   const std::uint64_t seed = fresh_seed();
   std::mt19937_64 rng(seed);
   SCOPED_TRACE("seed " + std::to_string(seed));
   const int rounds = stress_scale(3000);
   for (int round = 0; round < rounds; ++round) {
+    if (round > 0 && time_budget.spent())
+      break;
     const auto delay = std::chrono::microseconds(rng() % 100);
     const Kind kind = kKinds[rng() % 4];
     if (round % 2 == 0) {
