@@ -33,6 +33,8 @@
 #include <unordered_map>
 
 #include "detector.h"
+#include "hazards/hazard_tracker.h"
+#include "knot/instrumentation/hazards.h"
 #include "knot/instrumentation/instrumentation.h"
 #include "knot/instrumentation/stack_capture.h"
 #include "knot/instrumentation/symbolizer.h"
@@ -241,6 +243,11 @@ void warm_up(Symbolizer& symbolizer) {
 
 void Watchdog::start() {
   instr::enable();
+  if (options_.hazards) {
+    HazardOptions hazard_options;
+    hazard_options.report_dir = report_dir_;
+    enable_hazards(hazard_options);
+  }
   symbolizer_ = std::make_unique<Symbolizer>();
   warm_up(*symbolizer_);
   if (options_.answer_dump_signal) {
@@ -367,6 +374,8 @@ std::optional<std::string> Watchdog::write(const RuntimeSnapshot& s, const WaitF
 
 std::optional<std::string> Watchdog::write_on_demand(const std::string& trigger,
                                                      const std::string& reason) {
+  if (hazards_enabled())
+    hazards::write_reports(trigger);
   const RuntimeSnapshot s = snapshot_runtime();
   const WaitForGraph g = WaitForGraph::build(s);
   return write(s, g, nullptr, trigger, reason, nullptr);

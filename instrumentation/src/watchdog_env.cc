@@ -9,6 +9,7 @@
 #include <string>
 
 #include "env_number.h"
+#include "knot/instrumentation/hazards.h"
 #include "knot/instrumentation/watchdog.h"
 #include "knot/runtime/error.h"
 #include "watchdog_start.h"
@@ -21,6 +22,13 @@ int knot_watchdog_anchor = 0;
 }
 
 namespace knot::instr {
+
+namespace {
+bool env_is_one(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && std::strcmp(v, "1") == 0;
+}
+}  // namespace
 
 WatchdogOptions options_from_environment() {
   WatchdogOptions o;
@@ -49,14 +57,24 @@ WatchdogOptions options_from_environment() {
     }
   }
   o.exit_code = static_cast<int>(detail::env_number("KNOT_WATCHDOG_EXIT_CODE", o.exit_code, 0));
+  o.hazards = env_is_one("KNOT_HAZARDS");
   return o;
 }
 
 namespace {
 
-// KNOT_WATCHDOG=1 starts the watchdog before main().
+// KNOT_WATCHDOG=1 starts the watchdog before main(); KNOT_HAZARDS=1 starts
+// hazard tracking (with or without the watchdog).
 struct AutoStart {
   AutoStart() {
+    if (env_is_one("KNOT_HAZARDS")) {
+      try {
+        enable_hazards();
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "knot: KNOT_HAZARDS=1 but hazard tracking cannot start: %s\n",
+                     e.what());
+      }
+    }
     const char* v = std::getenv("KNOT_WATCHDOG");
     if (v == nullptr || std::strcmp(v, "1") != 0)
       return;

@@ -62,7 +62,41 @@ std::int64_t detail::lock_owner_id() noexcept {
 // Mutex
 // ============================================================================
 
-Mutex::Mutex(std::string name) : name_(std::move(name)) {}
+// The constructors are out of line so that their return address is the
+// code that made the mutex: the class of an unnamed one (hazard_hook.h).
+[[gnu::noinline]] Mutex::Mutex(std::string name)
+    : name_(std::move(name)),
+      class_site_(reinterpret_cast<std::uintptr_t>(__builtin_return_address(0))) {}
+
+void Mutex::exempt_from_hazards(std::string_view reason) const noexcept {
+  HazardPoint point;
+  point.op = HazardOp::kExempt;
+  point.resource = this;
+  point.name = name_;
+  point.class_site = class_site_;
+  point.reason = reason;
+  detail::note_hazard(point);
+}
+
+void SharedMutex::exempt_from_hazards(std::string_view reason) const noexcept {
+  HazardPoint point;
+  point.op = HazardOp::kExempt;
+  point.resource = this;
+  point.name = name_;
+  point.class_site = class_site_;
+  point.reason = reason;
+  detail::note_hazard(point);
+}
+
+void Mutex::note_hazard(HazardOp op) const noexcept {
+  HazardPoint point;
+  point.op = op;
+  point.resource = this;
+  point.name = name_;
+  point.class_site = class_site_;
+  point.call_site = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
+  detail::note_hazard(point);
+}
 
 bool Mutex::try_lock() noexcept {
   std::uint8_t s = state_.load(std::memory_order_relaxed);
@@ -70,6 +104,8 @@ bool Mutex::try_lock() noexcept {
     if (state_.compare_exchange_weak(s, s | kLocked, std::memory_order_acquire,
                                      std::memory_order_relaxed)) {
       owner_.store(detail::lock_owner_id(), std::memory_order_relaxed);
+      if (detail::hazards_on()) [[unlikely]]
+        note_hazard(HazardOp::kTryLock);
       return true;
     }
   }
@@ -130,13 +166,44 @@ void Mutex::unlock_slow() noexcept {
 // SharedMutex
 // ============================================================================
 
-SharedMutex::SharedMutex(std::string name) : name_(std::move(name)) {}
+[[gnu::noinline]] SharedMutex::SharedMutex(std::string name)
+    : name_(std::move(name)),
+      class_site_(reinterpret_cast<std::uintptr_t>(__builtin_return_address(0))) {}
+
+void SharedMutex::note_hazard(HazardOp op, std::uintptr_t call_site) const noexcept {
+  HazardPoint point;
+  point.op = op;
+  point.resource = this;
+  point.name = name_;
+  point.class_site = class_site_;
+  point.call_site = call_site;
+  detail::note_hazard(point);
+}
+
+// The callers' return addresses name the user's code for the tracker.
+#define KNOT_HAZARD_CALLER reinterpret_cast<std::uintptr_t>(__builtin_return_address(0))
+
+bool SharedMutex::try_lock() noexcept {
+  if (!try_lock_quietly())
+    return false;
+  if (detail::hazards_on()) [[unlikely]]
+    note_hazard(HazardOp::kTryLock, KNOT_HAZARD_CALLER);
+  return true;
+}
+
+bool SharedMutex::try_lock_shared() noexcept {
+  if (!try_lock_shared_quietly())
+    return false;
+  if (detail::hazards_on()) [[unlikely]]
+    note_hazard(HazardOp::kTryLock, KNOT_HAZARD_CALLER);
+  return true;
+}
 
 std::size_t SharedMutex::num_readers() const noexcept {
   return static_cast<std::size_t>(state_.load(std::memory_order_relaxed) / kOneReader);
 }
 
-bool SharedMutex::try_lock() noexcept {
+bool SharedMutex::try_lock_quietly() noexcept {
   std::uint64_t s = state_.load(std::memory_order_relaxed);
   while ((s & kWriter) == 0 && s / kOneReader == 0) {
     if (state_.compare_exchange_weak(s, s | kWriter, std::memory_order_acquire,
@@ -152,8 +219,11 @@ void SharedMutex::lock() noexcept {
   WaitSite site{this, WaitKind::kMutex, name_, false, &describe_shared_mutex};
   int spins = 0;
   for (;;) {
-    if (try_lock())
+    if (try_lock_quietly()) {
+      if (detail::hazards_on()) [[unlikely]]
+        note_hazard(HazardOp::kLock, KNOT_HAZARD_CALLER);
       return;
+    }
     if (spins++ < kSpinTries) {
       cpu_relax();
       continue;
@@ -176,6 +246,8 @@ void SharedMutex::lock() noexcept {
 }
 
 void SharedMutex::unlock() noexcept {
+  if (detail::hazards_on()) [[unlikely]]
+    note_hazard(HazardOp::kUnlock, KNOT_HAZARD_CALLER);
   owner_.store(0, std::memory_order_relaxed);
   std::uint64_t s = state_.fetch_and(~kWriter, std::memory_order_release);
   bool woke_writer = false;
@@ -192,7 +264,7 @@ void SharedMutex::unlock() noexcept {
   }
 }
 
-bool SharedMutex::try_lock_shared() noexcept {
+bool SharedMutex::try_lock_shared_quietly() noexcept {
   std::uint64_t s = state_.load(std::memory_order_relaxed);
   while ((s & (kWriter | kWritersParked)) == 0) {
     if (state_.compare_exchange_weak(s, s + kOneReader, std::memory_order_acquire,
@@ -208,8 +280,11 @@ void SharedMutex::lock_shared() noexcept {
   WaitSite site{this, WaitKind::kSharedMutex, name_, false, &describe_shared_mutex};
   int spins = 0;
   for (;;) {
-    if (try_lock_shared())
+    if (try_lock_shared_quietly()) {
+      if (detail::hazards_on()) [[unlikely]]
+        note_hazard(HazardOp::kLockShared, KNOT_HAZARD_CALLER);
       return;
+    }
     if (spins++ < kSpinTries) {
       cpu_relax();
       continue;
@@ -230,6 +305,8 @@ void SharedMutex::lock_shared() noexcept {
 }
 
 void SharedMutex::unlock_shared() noexcept {
+  if (detail::hazards_on()) [[unlikely]]
+    note_hazard(HazardOp::kUnlock, KNOT_HAZARD_CALLER);
   detail::ThreadRecord::current().marks().note_shared_unlock(this);
   std::uint64_t s = state_.fetch_sub(kOneReader, std::memory_order_release);
   if (s / kOneReader == 1 && (s & kWritersParked) != 0) {
@@ -243,5 +320,7 @@ void SharedMutex::unlock_shared() noexcept {
     }
   }
 }
+
+#undef KNOT_HAZARD_CALLER
 
 }  // namespace knot

@@ -101,7 +101,7 @@ TEST(ReportJsonTest, RoundTrip) {
   EXPECT_TRUE(parsed.diagnostics.empty());
   EXPECT_EQ(to_json(*parsed.report), text);
   const Report& r = *parsed.report;
-  EXPECT_EQ(r.schema, "knot.report/1.1");
+  EXPECT_EQ(r.schema, "knot.report/1.2");
   EXPECT_EQ(r.process.arguments.size(), 3u);
   ASSERT_TRUE(r.verdict.has_value());
   EXPECT_FALSE(r.verdict->is_proven);

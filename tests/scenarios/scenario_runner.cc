@@ -148,7 +148,7 @@ Report expect_verdict(const std::string& name, const std::string& kind,
   EXPECT_FALSE(r.summary.empty());
   EXPECT_FALSE(r.narrative.empty());
   EXPECT_FALSE(r.advice.empty());
-  EXPECT_EQ(r.schema, "knot.report/1.1");
+  EXPECT_EQ(r.schema, "knot.report/1.2");
   return r;
 }
 

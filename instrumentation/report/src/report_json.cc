@@ -469,6 +469,42 @@ void read_graph(Reader& r, const json& j, Graph& out) {
   });
 }
 
+void read_frames(Reader& r, const json& o, const char* key, const std::string& p,
+                 std::vector<Frame>& out) {
+  r.array(o, key, p, [&](const json& f, const std::string& fp) {
+    if (!f.is_object())
+      return r.warn(fp, "skipped: not an object");
+    out.push_back(read_frame(r, f, fp));
+  });
+}
+
+void read_hazard(Reader& r, const json& j, std::optional<Hazard>& out) {
+  auto h = j.find("hazard");
+  if (h == j.end() || h->is_null())
+    return;
+  if (!h->is_object()) {
+    r.warn("/hazard", "skipped: not an object");
+    return;
+  }
+  Hazard hazard;
+  r.field(*h, "condition", hazard.condition, "/hazard");
+  read_strings(r, *h, "prevented_by", "/hazard", hazard.prevented_by);
+  r.array(*h, "edges", "/hazard", [&](const json& o, const std::string& p) {
+    if (!o.is_object())
+      return r.warn(p, "skipped: not an object");
+    HazardEdge e;
+    r.field(o, "from", e.from, p);
+    r.field(o, "to", e.to, p);
+    r.field(o, "context", e.context, p);
+    r.field(o, "basis", e.basis, p);
+    r.field(o, "text", e.text, p);
+    read_frames(r, o, "wait_stack", p, e.wait_stack);
+    read_frames(r, o, "responsibility_stack", p, e.responsibility_stack);
+    hazard.edges.push_back(std::move(e));
+  });
+  out = std::move(hazard);
+}
+
 // read_document() reads every section of a parsed report.
 Report read_document(Reader& r, const json& j, const std::string& version) {
   Report report;
@@ -493,6 +529,7 @@ Report read_document(Reader& r, const json& j, const std::string& version) {
   read_graph(r, j, report.graph);
   read_strings(r, j, "cycle", "", report.cycle);
   read_strings(r, j, "advice", "", report.advice);
+  read_hazard(r, j, report.hazard);
   r.field(j, "id", report.id, "");
   r.field(j, "trigger", report.trigger, "");
   r.field(j, "summary", report.summary, "");
@@ -542,6 +579,28 @@ std::string to_json(const Report& report, int indent) {
   j["summary"] = report.summary;
   j["narrative"] = report.narrative;
   j["advice"] = report.advice;
+  j["hazard"] = nullptr;
+  if (report.hazard) {
+    json edges = json::array();
+    for (const HazardEdge& e : report.hazard->edges) {
+      json wait_stack = json::array();
+      for (const Frame& f : e.wait_stack)
+        wait_stack.push_back(frame_json(f));
+      json responsibility_stack = json::array();
+      for (const Frame& f : e.responsibility_stack)
+        responsibility_stack.push_back(frame_json(f));
+      edges.push_back({{"from", e.from},
+                       {"to", e.to},
+                       {"context", e.context},
+                       {"basis", e.basis},
+                       {"text", e.text},
+                       {"wait_stack", std::move(wait_stack)},
+                       {"responsibility_stack", std::move(responsibility_stack)}});
+    }
+    j["hazard"] = {{"condition", report.hazard->condition},
+                   {"prevented_by", report.hazard->prevented_by},
+                   {"edges", std::move(edges)}};
+  }
   return j.dump(indent, ' ', /*ensure_ascii=*/false, json::error_handler_t::replace);
 }
 

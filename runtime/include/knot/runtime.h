@@ -8,6 +8,7 @@
 #include "knot/runtime/join.h"
 #include "knot/runtime/latch.h"
 #include "knot/runtime/mutex.h"
+#include "knot/runtime/hazard_hook.h"
 #include "knot/runtime/observer.h"
 #include "knot/runtime/options.h"
 #include "knot/runtime/parallel_for.h"

@@ -12,7 +12,8 @@
 // A program linked with knot::instrumentation also starts the watchdog
 // when the environment says KNOT_WATCHDOG=1 (before main, with options
 // read from the environment: KNOT_WATCHDOG_INTERVAL_MS, KNOT_REPORT_DIR,
-// KNOT_WATCHDOG_ACTION=report|abort|exit, KNOT_WATCHDOG_EXIT_CODE).
+// KNOT_WATCHDOG_ACTION=report|abort|exit, KNOT_WATCHDOG_EXIT_CODE,
+// KNOT_HAZARDS=1).
 //
 // While it runs, the watchdog also answers a signal (KNOT_DUMP_SIGNAL,
 // default SIGRTMIN+4) with an on-demand report, and advertises itself for
@@ -73,6 +74,10 @@ struct WatchdogOptions {
   bool capture_stacks = true;
   // Answer KNOT_DUMP_SIGNAL with an on-demand report and advertise for knot-dump.
   bool answer_dump_signal = true;
+  // Track potential deadlocks too (knot/instrumentation/hazards.h;
+  // KNOT_HAZARDS=1): their reports go into this report folder, at exit and
+  // with every on-demand report (knot-dump's included).
+  bool hazards = false;
   std::vector<VerdictCallback> callbacks{};
 };
 

@@ -115,6 +115,7 @@
 #include <iterator>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -222,6 +223,9 @@ class Sender {
   std::size_t size() const noexcept;
   std::optional<std::size_t> capacity() const noexcept;
   const std::string& name() const noexcept;
+  // exempt_from_hazards(): as Mutex::exempt_from_hazards(), for the
+  // channel's class (both sides).
+  void exempt_from_hazards(std::string_view reason) const noexcept;
   ChannelStats stats() const noexcept;
 
  private:
@@ -284,12 +288,16 @@ class Receiver {
   std::size_t size() const noexcept;
   std::optional<std::size_t> capacity() const noexcept;
   const std::string& name() const noexcept;
+  // exempt_from_hazards(): as Mutex::exempt_from_hazards(), for the
+  // channel's class (both sides).
+  void exempt_from_hazards(std::string_view reason) const noexcept;
   ChannelStats stats() const noexcept;
 
  private:
   friend class detail::ChannelState<T>;
   // Adopts a count and a slot of the side's handle table.
-  Receiver(detail::ChannelState<T>* state, std::uint8_t slot) noexcept : state_(state), slot_(slot) {}
+  Receiver(detail::ChannelState<T>* state, std::uint8_t slot) noexcept
+      : state_(state), slot_(slot) {}
   void receive_into(std::optional<T>& out);  // recv() into `out` (empty): the iterator's step
   detail::ChannelState<T>& state() const noexcept {
     KNOT_DCHECK(state_ != nullptr, "use of a moved-from knot::Receiver");

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "knot/runtime/detail/recent_users.h"
 
@@ -57,12 +58,15 @@ class Latch {
   const std::string& name() const noexcept { return name_; }
   // recent_counters() is who counted down lately (pools and threads).
   RecentActors recent_counters() const noexcept { return counters_.read(); }
+  // As Mutex::exempt_from_hazards().
+  void exempt_from_hazards(std::string_view reason) const noexcept;
 
  private:
   bool wait_until_steady(std::chrono::steady_clock::time_point deadline) const noexcept;
 
   std::atomic<std::ptrdiff_t> count_;
   std::string name_;
+  std::uintptr_t class_site_ = 0;  // the code that made it (unnamed latches' hazard class)
   detail::RecentUsers counters_;
 };
 

@@ -15,8 +15,10 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "knot/runtime/detail/tsa.h"
+#include "knot/runtime/hazard_hook.h"
 
 namespace knot {
 
@@ -48,6 +50,8 @@ class KNOT_CAPABILITY("mutex") Mutex {
       lock_slow(nullptr);
     }
     owner_.store(detail::lock_owner_id(), std::memory_order_relaxed);
+    if (detail::hazards_on()) [[unlikely]]
+      note_hazard(HazardOp::kLock);
   }
   bool try_lock() noexcept KNOT_TRY_ACQUIRE(true);
   template <class Rep, class Period>
@@ -59,11 +63,15 @@ class KNOT_CAPABILITY("mutex") Mutex {
                                        std::memory_order_relaxed) ||
         lock_slow(&deadline)) {
       owner_.store(detail::lock_owner_id(), std::memory_order_relaxed);
+      if (detail::hazards_on()) [[unlikely]]
+        note_hazard(HazardOp::kTryLock);
       return true;
     }
     return false;
   }
   void unlock() noexcept KNOT_RELEASE() {
+    if (detail::hazards_on()) [[unlikely]]
+      note_hazard(HazardOp::kUnlock);
     owner_.store(0, std::memory_order_relaxed);
     std::uint8_t expected = kLocked;
     if (!state_.compare_exchange_strong(expected, 0, std::memory_order_release,
@@ -77,16 +85,26 @@ class KNOT_CAPABILITY("mutex") Mutex {
   std::int64_t owner() const noexcept { return owner_.load(std::memory_order_relaxed); }
   const std::string& name() const noexcept { return name_; }
 
+  // exempt_from_hazards() tells the hazard tracker (docs/hazards.md) that
+  // no potential deadlock through this mutex's class can happen, and why:
+  // such cycles are not reported, and `reason` appears where they are
+  // listed. A no-op while hazard tracking is off.
+  void exempt_from_hazards(std::string_view reason) const noexcept;
+
  private:
   static constexpr std::uint8_t kLocked = 1;  // held
   static constexpr std::uint8_t kParked = 2;  // some thread is (about to be) parked on it
 
   bool lock_slow(const std::chrono::steady_clock::time_point* deadline) noexcept;
   void unlock_slow() noexcept;
+  // note_hazard() tells the hazard tracker (hazard_hook.h) of `op` on this
+  // mutex, called from the user's code.
+  [[gnu::noinline, gnu::cold]] void note_hazard(HazardOp op) const noexcept;
 
   std::atomic<std::uint8_t> state_{0};
   std::atomic<std::int64_t> owner_{0};
   std::string name_;
+  std::uintptr_t class_site_ = 0;  // the code that made it (unnamed mutexes' hazard class)
 };
 
 class KNOT_CAPABILITY("shared_mutex") SharedMutex {
@@ -119,6 +137,8 @@ class KNOT_CAPABILITY("shared_mutex") SharedMutex {
     return (state_.load(std::memory_order_relaxed) & kWritersParked) != 0;
   }
   const std::string& name() const noexcept { return name_; }
+  // As Mutex::exempt_from_hazards().
+  void exempt_from_hazards(std::string_view reason) const noexcept;
 
  private:
   // state_: bit 0 writer holds, bit 1 writers parked, bit 2 readers parked,
@@ -130,10 +150,16 @@ class KNOT_CAPABILITY("shared_mutex") SharedMutex {
 
   const void* writer_key() const noexcept { return &owner_; }
   const void* reader_key() const noexcept { return &state_; }
+  // The acquisitions without a word to the hazard tracker: try_lock()
+  // says kTryLock, lock() kLock (it loops on these).
+  bool try_lock_quietly() noexcept;
+  bool try_lock_shared_quietly() noexcept;
+  void note_hazard(HazardOp op, std::uintptr_t call_site) const noexcept;
 
   std::atomic<std::uint64_t> state_{0};
   std::atomic<std::int64_t> owner_{0};
   std::string name_;
+  std::uintptr_t class_site_ = 0;  // as Mutex's
 };
 
 }  // namespace knot

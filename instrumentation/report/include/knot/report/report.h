@@ -32,9 +32,10 @@ namespace knot::report {
 
 // kSchema names the major version of the format that readers take;
 // kWrittenSchema the revision knot writes (1.1 added certainty and
-// assumptions, wait stacks, holders, long tasks and edge bases).
+// assumptions, wait stacks, holders, long tasks and edge bases; 1.2 the
+// potential_deadlock verdict and its hazard).
 inline constexpr std::string_view kSchema = "knot.report/1";
-inline constexpr std::string_view kWrittenSchema = "knot.report/1.1";
+inline constexpr std::string_view kWrittenSchema = "knot.report/1.2";
 
 // Frame is one stack frame. A pc whose code was inlined gives several
 // Frames with the same pc: each inlined call (is_inlined), innermost
@@ -61,13 +62,15 @@ struct Process {
 };
 
 struct Verdict {
-  // "deadlock", "self_deadlock", "pool_exhaustion", "long_task", "stall", "on_demand"
+  // "deadlock", "self_deadlock", "pool_exhaustion", "long_task", "stall", "on_demand",
+  // "potential_deadlock" (1.2: a cycle of dependencies seen in a run that did not hang)
   std::string kind{};
   bool is_proven = false;  // proven (every edge of the cycle exact), nothing else
   std::string time{};      // ISO 8601, UTC, when it was reached
   double age_seconds = 0;  // how long the condition had existed by then
   // "proven", "inferred" (a deadlock if `assumptions` hold) or "suspected"
-  // (a warning); empty in reports older than 1.1.
+  // (a warning); "potential" for a potential_deadlock (it hangs when the
+  // `assumptions`, its conditions, hold at once); empty before 1.1.
   std::string certainty{};
   std::vector<std::string> assumptions{};
 };
@@ -205,6 +208,31 @@ struct Graph {
   std::vector<Edge> edges{};
 };
 
+// HazardEdge: one dependency of a potential deadlock (docs/hazards.md):
+// the event `from` cannot happen while `to` has not, because `context`
+// waited for `to` while it was responsible for `from`.
+struct HazardEdge {
+  std::string from{};  // graph node ids
+  std::string to{};
+  std::string context{};  // "thread 'embed'", "tasks of pool 'global'"
+  // held (a mutex held across the wait), stage (it receives from the
+  // channel), worker_slot (its task holds a worker while the wait parks),
+  // after_wait (it sends or counts down after the wait), pool_stage (only
+  // the pool's tasks use that side of the channel, or count the latch down)
+  std::string basis{};
+  std::string text{};                         // the dependency in one sentence
+  std::vector<Frame> wait_stack{};            // where the wait was first seen
+  std::vector<Frame> responsibility_stack{};  // where the responsibility was first taken
+};
+
+// Hazard: the cycle of a potential deadlock and the condition under which
+// it becomes a hang.
+struct Hazard {
+  std::string condition{};                  // one sentence: when it hangs
+  std::vector<std::string> prevented_by{};  // policies that would prevent it
+  std::vector<HazardEdge> edges{};          // in the order of `cycle`
+};
+
 struct Report {
   std::string schema{kWrittenSchema};
   std::string id{};       // unique per process: "<utc time>-<pid>-<sequence>"
@@ -219,6 +247,9 @@ struct Report {
   std::string summary{};             // the narrative's first sentence, one line
   std::string narrative{};           // several sentences, in the user's names
   std::vector<std::string> advice{};
+  // Verdict "potential_deadlock" (1.2): the dependency cycle found in a run
+  // that did not hang.
+  std::optional<Hazard> hazard{};
 };
 
 }  // namespace knot::report

@@ -84,6 +84,12 @@ const std::string& Sender<T>::name() const noexcept {
   return state().name();
 }
 template <class T>
+void Sender<T>::exempt_from_hazards(std::string_view reason) const noexcept {
+  HazardPoint point = state().hazard_point(HazardOp::kExempt, true);
+  point.reason = reason;
+  detail::note_hazard(point);
+}
+template <class T>
 ChannelStats Sender<T>::stats() const noexcept {
   return state().stats();
 }
@@ -155,6 +161,12 @@ std::optional<std::size_t> Receiver<T>::capacity() const noexcept {
 template <class T>
 const std::string& Receiver<T>::name() const noexcept {
   return state().name();
+}
+template <class T>
+void Receiver<T>::exempt_from_hazards(std::string_view reason) const noexcept {
+  HazardPoint point = state().hazard_point(HazardOp::kExempt, true);
+  point.reason = reason;
+  detail::note_hazard(point);
 }
 template <class T>
 ChannelStats Receiver<T>::stats() const noexcept {

@@ -27,6 +27,7 @@
 #include "knot/runtime/detail/parking_lot.h"
 #include "knot/runtime/detail/recent_users.h"
 #include "knot/runtime/detail/scheduler.h"
+#include "knot/runtime/hazard_hook.h"
 #include "knot/runtime/observer.h"
 
 namespace knot::detail {
@@ -54,9 +55,12 @@ class ChannelState {
  public:
   // open() creates a channel (bounded when `capacity` is set) and its first
   // two handles.
-  static std::pair<Sender<T>, Receiver<T>> open(std::optional<std::size_t> capacity,
-                                                std::string name) {
+  // Not inlined, so that its return address is the code that made the
+  // channel: an unnamed channel's class for hazard tracking.
+  [[gnu::noinline]] static std::pair<Sender<T>, Receiver<T>> open(
+      std::optional<std::size_t> capacity, std::string name) {
     auto* state = new ChannelState(capacity, std::move(name));
+    state->class_site_ = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
     const std::uint8_t sender_slot = state->sender_handles_.claim();
     const std::uint8_t receiver_slot = state->receiver_handles_.claim();
     return {Sender<T>(state, sender_slot), Receiver<T>(state, receiver_slot)};
@@ -89,6 +93,8 @@ class ChannelState {
   // happen-before a receiver's acquire load that sees the count at 0 (it then
   // drains them). The last one wakes every parked receiver [C2].
   void drop_sender(std::uint8_t slot) noexcept {
+    if (hazards_on()) [[unlikely]]
+      note_hazard(hazard_point(HazardOp::kDropSender, false));
     sender_handles_.release(slot);
     if (num_senders_.fetch_sub(1, std::memory_order_acq_rel) == 1)
       unpark_all(recv_key());
@@ -97,6 +103,8 @@ class ChannelState {
   // drop_receiver(): the last one closes the tail and wakes every parked
   // sender [C7].
   void drop_receiver(std::uint8_t slot) noexcept {
+    if (hazards_on()) [[unlikely]]
+      note_hazard(hazard_point(HazardOp::kDropReceiver, false));
     receiver_handles_.release(slot);
     if (num_receivers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       if (ring_ != nullptr) {
@@ -130,6 +138,8 @@ class ChannelState {
         if (recv_parked_.load(std::memory_order_seq_cst))
           wake_one(recv_key(), recv_parked_);
         senders_seen_.note();
+        if (hazards_on()) [[unlikely]]
+          note_hazard(hazard_point(HazardOp::kSend, !may_block || deadline != nullptr));
         return ChannelStatus::kOk;
       }
       if (op == QueueOp::kClosed)
@@ -191,6 +201,8 @@ class ChannelState {
         }
         if (op == QueueOp::kDone) {
           receivers_seen_.note();
+          if (hazards_on()) [[unlikely]]
+            note_hazard(hazard_point(HazardOp::kRecv, !may_block || deadline != nullptr));
           return ChannelStatus::kOk;
         }
         continue;
@@ -295,6 +307,20 @@ class ChannelState {
     s.has_parked_receivers = recv_parked_.load(std::memory_order_relaxed);
     s.is_closed = s.num_senders == 0 || s.num_receivers == 0;
     return s;
+  }
+
+  // hazard_point() describes an operation on this channel for the hazard
+  // tracker (hazard_hook.h); `cannot_wait`: a try or a timed operation.
+  HazardPoint hazard_point(HazardOp op, bool cannot_wait) const noexcept {
+    HazardPoint point;
+    point.op = op;
+    point.resource = this;
+    point.name = name_;
+    point.class_site = class_site_;
+    point.is_bounded = ring_ != nullptr;
+    point.capacity = ring_ != nullptr ? ring_->capacity() : 0;
+    point.is_timed = cannot_wait;
+    return point;
   }
 
  private:
@@ -408,6 +434,7 @@ class ChannelState {
   HandleTable sender_handles_;
   HandleTable receiver_handles_;
   const std::string name_;
+  std::uintptr_t class_site_ = 0;  // the code that made it (hazard classes); set by open()
   Queue queue_;
   BoundedRing<T>* const ring_;    // the queue when bounded, else null
   UnboundedList<T>* const list_;  // the queue when unbounded, else null

@@ -1,0 +1,630 @@
+// The hazard tracker (hazard_tracker.h).
+
+#include "hazard_tracker.h"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "knot/instrumentation/stack_capture.h"
+#include "knot/runtime/hazard_hook.h"
+#include "knot/runtime/mutex.h"
+#include "knot/runtime/observer.h"
+#include "knot/runtime/snapshot.h"
+#include "knot/runtime/this_thread.h"
+
+namespace knot::instr::hazards {
+
+namespace {
+
+constexpr std::size_t kOriginDepth = 32;
+// A context remembers this many distinct waits for the events it causes
+// after them (kAfterWait); later ones are not followed.
+constexpr std::size_t kMaxRecentWaits = 32;
+
+std::uint64_t mix(std::uint64_t x) noexcept {
+  x += 0x9E3779B97F4A7C15ull;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+  return x ^ (x >> 31);
+}
+
+std::uint64_t mix(std::uint64_t a, std::uint64_t b) noexcept {
+  return mix(a ^ mix(b));
+}
+
+std::uint64_t event_hash(EventKey e) noexcept {
+  return mix(e.cls, static_cast<std::uint64_t>(e.event) + 1);
+}
+
+// class_key() is a class's identity: its name, else where it was made.
+std::uint64_t class_key(Primitive primitive, std::string_view name, std::uintptr_t site,
+                        std::uint64_t pool_id) noexcept {
+  const std::uint64_t kind = static_cast<std::uint64_t>(primitive) + 1;
+  if (!name.empty())
+    return mix(kind, std::hash<std::string_view>{}(name));
+  if (primitive == Primitive::kPool)
+    return mix(kind * 7, pool_id);
+  return mix(kind * 13, site);
+}
+
+// SeenSet: a thread's filter of keys already passed to the global record.
+// Open addressing; cleared when three quarters full (forgetting only costs
+// a second trip to the global record).
+class SeenSet {
+ public:
+  // insert() is true if `key` was not there.
+  bool insert(std::uint64_t key) noexcept {
+    if (key == 0)
+      key = 1;
+    std::size_t i = key & (kSize - 1);
+    for (;;) {
+      if (slots_[i] == key)
+        return false;
+      if (slots_[i] == 0)
+        break;
+      i = (i + 1) & (kSize - 1);
+    }
+    if (used_ + 1 > kSize * 3 / 4) {
+      slots_.fill(0);
+      used_ = 0;
+      return insert(key);
+    }
+    slots_[i] = key;
+    ++used_;
+    return true;
+  }
+
+ private:
+  static constexpr std::size_t kSize = 2048;
+  std::array<std::uint64_t, kSize> slots_{};
+  std::size_t used_ = 0;
+};
+
+struct Held {
+  EventKey event{};
+  const void* resource = nullptr;
+  std::size_t origin = 0;
+};
+
+struct RecentWait {
+  EventKey awaited{};
+  std::size_t origin = 0;
+};
+
+// Context: one thread's state. A worker's task scope (stages, recent
+// waits, events done) is reset whenever another task runs on it; locks
+// belong to the thread.
+struct Context {
+  bool is_busy = false;  // in the hook (a nested call is ignored)
+  std::uintptr_t task = 0;
+  std::vector<Held> locks;
+  std::vector<Held> stages;        // room(C) for the channels it receives from
+  std::vector<RecentWait> recent;  // distinct waits, in order
+  std::vector<EventKey> done;      // events caused in this task (sent, counted down)
+  std::unordered_map<std::uint64_t, std::size_t> committed;  // (site, event) -> recent waits seen
+  std::uint64_t signature = 0;  // sum of event hashes of locks and stages
+  SeenSet seen;
+  // Worker-slot waits: per (call site, awaited), the tasks counted so far
+  // and the last one (a task waiting again there counts once).
+  struct Position {
+    std::size_t count = 0;
+    std::uintptr_t last_task = 0;
+  };
+  std::unordered_map<std::uint64_t, Position> positions;
+  // Forwarding: per (received-from, sent-into) channel pair, the sends
+  // since the last receive; the sends that forwarded nothing, per channel.
+  struct Forward {
+    std::uint64_t from = 0;
+    std::uint64_t into = 0;
+    std::size_t since = 0;
+    bool is_multi = false;
+  };
+  std::vector<Forward> forwards;
+  std::unordered_map<std::uint64_t, std::size_t> injected;
+
+  void enter_task(std::uintptr_t t, bool is_worker) {
+    if (!is_worker || t == task)
+      return;
+    task = t;
+    for (const Held& h : stages)
+      signature -= event_hash(h.event);
+    stages.clear();
+    recent.clear();
+    done.clear();
+    committed.clear();
+  }
+};
+
+thread_local Context t_context;
+
+class Tracker {
+ public:
+  std::mutex mutex;
+  Recorded rec;  // guarded by mutex
+  std::atomic<bool> is_enabled{false};
+  // Exemptions: a class by its name, or an unnamed one by where it was
+  // made; applied to classes seen before and after.
+  struct Exemption {
+    std::string name;
+    std::uintptr_t site = 0;
+    std::string reason;
+    bool matches(const ClassInfo& info) const {
+      return name.empty() ? info.name.empty() && info.site == site : info.name == name;
+    }
+  };
+  std::vector<Exemption> exemptions;  // guarded by mutex
+
+  Tracker() { rec.origins.emplace_back(); }
+};
+
+// Never destroyed: threads may still report while the process exits.
+Tracker& tracker() {
+  static Tracker* t = new Tracker;
+  return *t;
+}
+
+std::string thread_label() {
+  std::string name = knot::this_thread::name();
+  if (name.empty())
+    return "thread " + std::to_string(knot::this_thread_id());
+  return "thread '" + name + "'";
+}
+
+std::string pool_label(const Recorded& rec, std::uint64_t pool_id) {
+  const auto it = rec.pools.find(pool_id);
+  if (it == rec.pools.end() || it->second.name.empty())
+    return "tasks of pool #" + std::to_string(pool_id);
+  return "tasks of pool '" + it->second.name + "'";
+}
+
+// Under the tracker's lock.
+void ensure_pool(Recorded& rec, std::uint64_t pool_id) {
+  if (pool_id == 0 || rec.pools.count(pool_id) != 0)
+    return;
+  PoolInfo info;
+  info.id = pool_id;
+  for (const PoolSnapshot& p : knot::snapshot_pools()) {
+    if (p.id == pool_id) {
+      info.name = p.name;
+      info.policy = p.policy;
+      info.num_threads = p.num_threads;
+      info.max_spares = p.max_spares;
+    }
+  }
+  rec.pools.emplace(pool_id, std::move(info));
+}
+
+std::size_t capture_origin(Recorded& rec) {
+  std::uintptr_t pcs[kOriginDepth];
+  const std::size_t n = capture_current(pcs, kOriginDepth);
+  rec.origins.emplace_back(pcs, pcs + n);
+  return rec.origins.size() - 1;
+}
+
+// The per-thread cache of origins: (call site, event) -> index.
+thread_local std::unordered_map<std::uint64_t, std::size_t> t_origins;
+
+std::size_t origin_for(std::uintptr_t site, EventKey e) {
+  const std::uint64_t key = mix(site, event_hash(e));
+  const auto it = t_origins.find(key);
+  if (it != t_origins.end())
+    return it->second;
+  Tracker& t = tracker();
+  std::size_t index;
+  {
+    std::lock_guard<std::mutex> lock(t.mutex);
+    index = capture_origin(t.rec);
+  }
+  t_origins.emplace(key, index);
+  return index;
+}
+
+struct PointClass {
+  EventKey base{};  // cls set, event unused
+  Primitive primitive = Primitive::kPool;
+};
+
+void ensure_class(Context& c, const HazardPoint& p, Primitive primitive, std::uint64_t cls) {
+  if (!c.seen.insert(mix(cls, 0x5eedull)))
+    return;
+  Tracker& t = tracker();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  auto [it, is_new] = t.rec.classes.try_emplace(cls);
+  ClassInfo& info = it->second;
+  if (is_new) {
+    info.primitive = primitive;
+    info.name = std::string(p.name);
+    info.site = p.class_site;
+    info.pool_id = p.pool_id;
+    info.is_bounded = p.is_bounded;
+  }
+  if (primitive == Primitive::kChannel && p.is_bounded) {
+    info.is_bounded = true;
+    info.capacity = std::max(info.capacity, p.capacity);
+  }
+  if (is_new) {
+    for (const Tracker::Exemption& e : t.exemptions) {
+      if (e.matches(info))
+        info.exempt_reason = e.reason;
+    }
+  }
+  if (primitive == Primitive::kPool)
+    ensure_pool(t.rec, p.pool_id);
+}
+
+// record_edge() adds "blocked cannot happen while awaited has not" (under
+// no lock; takes the tracker's).
+void record_edge(EventKey blocked, EventKey awaited, Basis basis, std::uint64_t context_pool,
+                 std::size_t wait_origin, std::size_t responsibility_origin,
+                 const std::vector<EventKey>* done) {
+  Tracker& t = tracker();
+  std::string label = context_pool == 0 ? thread_label() : std::string();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  if (context_pool != 0) {
+    ensure_pool(t.rec, context_pool);
+    label = pool_label(t.rec, context_pool);
+  }
+  auto [it, is_new] = t.rec.edges.try_emplace({blocked, awaited});
+  EdgeRecord& e = it->second;
+  if (is_new) {
+    e.blocked = blocked;
+    e.awaited = awaited;
+    e.basis = basis;
+    e.context = std::move(label);
+    e.context_pool = context_pool;
+    e.wait_origin = wait_origin;
+    e.responsibility_origin = responsibility_origin;
+    if (done != nullptr)
+      e.done_before.insert(done->begin(), done->end());
+    return;
+  }
+  if (done != nullptr) {
+    std::set<EventKey> kept;
+    for (const EventKey& d : e.done_before) {
+      if (std::find(done->begin(), done->end(), d) != done->end())
+        kept.insert(d);
+    }
+    e.done_before = std::move(kept);
+  }
+}
+
+void count_task(Context& c, const HazardContext& hc, const HazardPoint& p, EventKey awaited);
+
+// record_wait(): the context is about to wait (or may have waited) for
+// `awaited`; every event it is responsible for now depends on it.
+void record_wait(Context& c, const HazardContext& hc, const HazardPoint& p, EventKey awaited,
+                 bool parks);
+
+void on_wait(Context& c, const HazardContext& hc, const HazardPoint& p, EventKey awaited,
+             bool parks) {
+  record_wait(c, hc, p, awaited, parks);
+  if (parks && hc.pool_id != 0)
+    count_task(c, hc, p, awaited);
+}
+
+void record_wait(Context& c, const HazardContext& hc, const HazardPoint& p, EventKey awaited,
+                 bool parks) {
+  const bool holds_worker = parks && hc.pool_id != 0;
+  const std::uint64_t signature =
+      c.signature + (holds_worker ? mix(hc.pool_id, 0xb10cull) : 0) + c.done.size();
+  const std::size_t origin = origin_for(p.call_site, awaited);
+  if (std::none_of(c.recent.begin(), c.recent.end(),
+                   [&](const RecentWait& r) { return r.awaited == awaited; }) &&
+      c.recent.size() < kMaxRecentWaits) {
+    c.recent.push_back({awaited, origin});
+  }
+  if (!c.seen.insert(mix(mix(p.call_site, event_hash(awaited)), signature)))
+    return;
+  for (const Held& h : c.locks) {
+    // Waiting for the lock one holds is a self-deadlock, not a hazard;
+    // another lock of the same class is lockdep's nesting, left out.
+    if (h.event.cls != awaited.cls)
+      record_edge(h.event, awaited, Basis::kHeld, 0, origin, h.origin, nullptr);
+  }
+  for (const Held& h : c.stages) {
+    if (h.event.cls != awaited.cls)
+      record_edge(h.event, awaited, Basis::kStage, hc.pool_id, origin, h.origin, nullptr);
+  }
+  if (holds_worker) {
+    // The pool's class: by name when it has one (ensure_pool knows it).
+    std::string name;
+    {
+      Tracker& t = tracker();
+      std::lock_guard<std::mutex> lock(t.mutex);
+      ensure_pool(t.rec, hc.pool_id);
+      name = t.rec.pools[hc.pool_id].name;
+    }
+    HazardPoint pool_point;
+    pool_point.name = name;
+    pool_point.pool_id = hc.pool_id;
+    const std::uint64_t cls = class_key(Primitive::kPool, name, 0, hc.pool_id);
+    ensure_class(c, pool_point, Primitive::kPool, cls);
+    if (cls != awaited.cls) {
+      record_edge({cls, Event::kWorker}, awaited, Basis::kWorkerSlot, hc.pool_id, origin, 0,
+                  &c.done);
+    }
+  }
+}
+
+// count_task(): a task of a pool waits for `awaited` on its worker; count
+// it for the worker-slot edge, once per task, up to kEnoughTasks per thread.
+constexpr std::size_t kEnoughTasks = 256;
+
+void count_task(Context& c, const HazardContext& hc, const HazardPoint& p, EventKey awaited) {
+  Context::Position& position = c.positions[mix(p.call_site, event_hash(awaited))];
+  if (position.count >= kEnoughTasks || position.last_task == hc.task)
+    return;
+  ++position.count;
+  position.last_task = hc.task;
+  Tracker& t = tracker();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  const auto pool = t.rec.pools.find(hc.pool_id);
+  if (pool == t.rec.pools.end())
+    return;
+  const EventKey worker{class_key(Primitive::kPool, pool->second.name, 0, hc.pool_id),
+                        Event::kWorker};
+  const auto e = t.rec.edges.find({worker, awaited});
+  if (e != t.rec.edges.end())
+    ++e->second.tasks_seen;
+}
+
+// after_waits(): the context causes `event`; it depends on every wait the
+// context did before in its scope.
+void after_waits(Context& c, const HazardContext& hc, const HazardPoint& p, EventKey event) {
+  std::size_t& upto = c.committed[mix(p.call_site, event_hash(event))];
+  if (upto == c.recent.size())
+    return;
+  std::size_t origin = 0;
+  for (std::size_t i = upto; i < c.recent.size(); ++i) {
+    const RecentWait& w = c.recent[i];
+    if (w.awaited.cls == event.cls)
+      continue;
+    if (origin == 0)
+      origin = origin_for(p.call_site, event);
+    record_edge(event, w.awaited, Basis::kAfterWait, hc.pool_id, w.origin, origin, nullptr);
+  }
+  upto = c.recent.size();
+}
+
+// note_user(): who makes `event` happen (pool-level edges, in the analysis).
+void note_user(Context& c, const HazardContext& hc, const HazardPoint& p, EventKey event) {
+  const std::uint64_t who =
+      hc.pool_id != 0 ? mix(hc.pool_id, 1) : reinterpret_cast<std::uintptr_t>(&c);
+  if (!c.seen.insert(mix(event_hash(event), who ^ 0x05e7ull)))
+    return;
+  const std::string label = hc.pool_id != 0 ? std::string() : thread_label();
+  const std::size_t origin = origin_for(p.call_site, event);
+  Tracker& t = tracker();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  SideUsers& users = t.rec.users[event];
+  if (hc.pool_id != 0) {
+    ensure_pool(t.rec, hc.pool_id);
+    users.pools.insert(hc.pool_id);
+    if (users.origin == 0)
+      users.origin = origin;
+  } else {
+    users.threads.insert(label);
+  }
+}
+
+// Messages that circulate (hazard_cycles.cc): a thread's receive resets
+// its forwarding counts from that channel; a send counts as forwarding the
+// message received last from each channel it receives from, or, if it
+// forwards nothing, as a message injected into its channel.
+constexpr std::size_t kMaxInjected = 256;
+
+void note_receive_for_forwarding(Context& c, std::uint64_t from) {
+  for (Context::Forward& f : c.forwards) {
+    if (f.from == from)
+      f.since = 0;
+  }
+}
+
+void note_send_for_forwarding(Context& c, std::uint64_t into) {
+  bool forwards = false;
+  for (const Held& stage : c.stages) {
+    const std::uint64_t from = stage.event.cls;
+    auto it = std::find_if(c.forwards.begin(), c.forwards.end(), [&](const Context::Forward& f) {
+      return f.from == from && f.into == into;
+    });
+    if (it == c.forwards.end()) {
+      c.forwards.push_back({from, into, 0, false});
+      it = std::prev(c.forwards.end());
+    }
+    ++it->since;
+    forwards = forwards || it->since == 1;
+    if (it->since == 2 && !it->is_multi) {
+      it->is_multi = true;
+      Tracker& t = tracker();
+      std::lock_guard<std::mutex> lock(t.mutex);
+      t.rec.multi_forward.insert({from, into});
+    }
+  }
+  if (forwards)
+    return;
+  std::size_t& count = c.injected[into];
+  if (count >= kMaxInjected)
+    return;
+  ++count;
+  Tracker& t = tracker();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  ++t.rec.injected[into];
+}
+
+void add_stage(Context& c, const HazardPoint& p, EventKey event) {
+  for (const Held& h : c.stages) {
+    if (h.event == event)
+      return;
+  }
+  c.stages.push_back({event, p.resource, origin_for(p.call_site, event)});
+  c.signature += event_hash(event);
+}
+
+void mark_done(Context& c, EventKey event) {
+  if (std::find(c.done.begin(), c.done.end(), event) == c.done.end())
+    c.done.push_back(event);
+}
+
+void exempt(const HazardPoint& p) {
+  Tracker& t = tracker();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  Tracker::Exemption e{std::string(p.name), p.class_site, std::string(p.reason)};
+  // A class already seen is marked now; one seen later, when it is.
+  for (auto& [cls, info] : t.rec.classes) {
+    (void)cls;
+    if (e.matches(info))
+      info.exempt_reason = e.reason;
+  }
+  t.exemptions.push_back(std::move(e));
+}
+
+void on_point(const HazardPoint& p) noexcept {
+  if (p.op == HazardOp::kExempt) {
+    try {
+      exempt(p);
+    } catch (...) {
+    }
+    return;
+  }
+  const HazardContext hc = knot::hazard_context();
+  // A fiber task's waits suspend it and free its worker; its locks travel
+  // with it across threads. Not followed (docs/hazards.md, "Limits").
+  if (hc.on_fiber)
+    return;
+  Context& c = t_context;
+  if (c.is_busy)
+    return;
+  c.is_busy = true;
+  try {
+    c.enter_task(hc.task, hc.pool_id != 0);
+    switch (p.op) {
+      case HazardOp::kSend:
+      case HazardOp::kRecv:
+      case HazardOp::kDropSender:
+      case HazardOp::kDropReceiver: {
+        const std::uint64_t cls = class_key(Primitive::kChannel, p.name, p.class_site, 0);
+        ensure_class(c, p, Primitive::kChannel, cls);
+        const EventKey room{cls, Event::kRoom};
+        const EventKey message{cls, Event::kMessage};
+        if (p.op == HazardOp::kSend) {
+          if (p.is_bounded && !p.is_timed)
+            on_wait(c, hc, p, room, /*parks=*/true);
+          after_waits(c, hc, p, message);
+          mark_done(c, message);
+          note_user(c, hc, p, message);
+          if (hc.pool_id == 0)
+            note_send_for_forwarding(c, cls);
+        } else if (p.op == HazardOp::kRecv) {
+          if (!p.is_timed)
+            on_wait(c, hc, p, message, /*parks=*/true);
+          if (p.is_bounded)
+            add_stage(c, p, room);
+          note_user(c, hc, p, room);
+          if (hc.pool_id == 0)
+            note_receive_for_forwarding(c, cls);
+        } else if (p.op == HazardOp::kDropReceiver) {
+          const auto it = std::find_if(c.stages.begin(), c.stages.end(),
+                                       [&](const Held& h) { return h.event == room; });
+          if (it != c.stages.end()) {
+            c.signature -= event_hash(it->event);
+            c.stages.erase(it);
+          }
+        }
+        break;
+      }
+      case HazardOp::kLock:
+      case HazardOp::kLockShared:
+      case HazardOp::kTryLock: {
+        const std::uint64_t cls = class_key(Primitive::kMutex, p.name, p.class_site, 0);
+        ensure_class(c, p, Primitive::kMutex, cls);
+        const EventKey unlock{cls, Event::kUnlock};
+        if (p.op != HazardOp::kTryLock)
+          on_wait(c, hc, p, unlock, /*parks=*/true);
+        c.locks.push_back({unlock, p.resource, origin_for(p.call_site, unlock)});
+        c.signature += event_hash(unlock);
+        break;
+      }
+      case HazardOp::kUnlock: {
+        for (auto it = c.locks.rbegin(); it != c.locks.rend(); ++it) {
+          if (it->resource == p.resource) {
+            c.signature -= event_hash(it->event);
+            c.locks.erase(std::next(it).base());
+            break;
+          }
+        }
+        break;
+      }
+      case HazardOp::kLatchWait:
+      case HazardOp::kCountDown: {
+        const std::uint64_t cls = class_key(Primitive::kLatch, p.name, p.class_site, 0);
+        ensure_class(c, p, Primitive::kLatch, cls);
+        const EventKey open{cls, Event::kOpen};
+        if (p.op == HazardOp::kLatchWait) {
+          on_wait(c, hc, p, open, /*parks=*/true);
+        } else {
+          after_waits(c, hc, p, open);
+          mark_done(c, open);
+          note_user(c, hc, p, open);
+        }
+        break;
+      }
+      case HazardOp::kInstall: {
+        const std::uint64_t cls = class_key(Primitive::kPool, p.name, 0, p.pool_id);
+        ensure_class(c, p, Primitive::kPool, cls);
+        // A worker of another pool helps its own pool while it waits: it
+        // keeps no worker slot from its pool (parks = false). A thread
+        // holds no slot at all.
+        on_wait(c, hc, p, {cls, Event::kWorker}, /*parks=*/false);
+        break;
+      }
+      case HazardOp::kExempt:
+        break;
+    }
+  } catch (...) {
+    // Out of memory in the tracker: that operation goes unrecorded.
+  }
+  c.is_busy = false;
+}
+
+}  // namespace
+
+void enable() {
+  Tracker& t = tracker();
+  t.is_enabled.store(true, std::memory_order_release);
+  knot::set_hazard_hook(&on_point);
+}
+
+void disable() {
+  knot::set_hazard_hook(nullptr);
+  tracker().is_enabled.store(false, std::memory_order_release);
+}
+
+bool is_enabled() noexcept {
+  return tracker().is_enabled.load(std::memory_order_acquire);
+}
+
+Recorded recorded() {
+  Tracker& t = tracker();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  return t.rec;
+}
+
+void reset_for_testing() {
+  Tracker& t = tracker();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  t.rec = Recorded{};
+  t.rec.origins.emplace_back();
+  t.exemptions.clear();
+  t_origins.clear();
+  t_context = Context{};
+}
+
+}  // namespace knot::instr::hazards

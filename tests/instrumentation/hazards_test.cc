@@ -1,0 +1,524 @@
+// Potential deadlocks (knot/instrumentation/hazards.h, docs/hazards.md):
+// programs that complete, whose waits form a cycle that another timing
+// closes, yield exactly that cycle; programs without one yield nothing.
+//
+// Each test runs its program on fresh threads and pools after forgetting
+// what earlier tests recorded (hazards::reset_for_testing, a whitebox
+// hook), so the tests do not see each other's classes.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <latch>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "hazards/hazard_tracker.h"
+#include "knot/instrumentation/hazards.h"
+#include "knot/report/report_json.h"
+#include "knot/runtime.h"
+
+namespace {
+
+using knot::report::Report;
+
+knot::ThreadPool make_pool(std::string name, std::size_t n,
+                           knot::BlockingPolicy policy = knot::BlockingPolicy::kBlock) {
+  knot::PoolOptions o;
+  o.name = std::move(name);
+  o.num_threads = n;
+  o.policy = policy;
+  return knot::ThreadPool(o);
+}
+
+// run() forgets what was recorded, runs `program` on a fresh thread with
+// hazard tracking on, and returns the potential deadlocks found.
+std::vector<Report> run(const std::function<void()>& program) {
+  knot::instr::hazards::reset_for_testing();
+  knot::instr::HazardOptions options;
+  options.report_at_exit = false;
+  knot::instr::enable_hazards(options);
+  std::thread t(program);
+  t.join();
+  knot::instr::disable_hazards();
+  return knot::instr::potential_deadlocks();
+}
+
+std::string all_text(const Report& r) {
+  std::string s = r.summary + "\n" + r.narrative + "\n" + (r.hazard ? r.hazard->condition : "");
+  for (const std::string& a : r.advice)
+    s += "\n" + a;
+  return s;
+}
+
+// describe() lists the reports and, for a failure's message, what the
+// tracker recorded.
+std::string describe(const std::vector<Report>& reports) {
+  std::string s;
+  for (const Report& r : reports)
+    s += "- " + r.summary + "\n  " + (r.hazard ? r.hazard->condition : "") + "\n";
+  const auto rec = knot::instr::hazards::recorded();
+  auto name = [&](knot::instr::hazards::EventKey e) {
+    const auto c = rec.classes.find(e.cls);
+    return (c != rec.classes.end() ? c->second.name : std::string("?")) + "/" +
+           std::to_string(static_cast<int>(e.event));
+  };
+  for (const auto& [key, e] : rec.edges) {
+    s += "  edge " + name(e.blocked) + " <- " + name(e.awaited) + " basis " +
+         std::to_string(static_cast<int>(e.basis)) + " by " + e.context + "\n";
+  }
+  for (const auto& [event, users] : rec.users) {
+    s += "  users of " + name(event) + ": " + std::to_string(users.pools.size()) + " pools;";
+    for (const std::string& t : users.threads)
+      s += " " + t;
+    s += "\n";
+  }
+  return s;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+// The report's general form: its verdict, certainty, one edge per cycle
+// member, stacks on both sides, and that it round-trips through JSON.
+void expect_well_formed(const Report& r) {
+  ASSERT_TRUE(r.verdict.has_value());
+  EXPECT_EQ(r.verdict->kind, "potential_deadlock");
+  EXPECT_EQ(r.verdict->certainty, "potential");
+  EXPECT_FALSE(r.verdict->is_proven);
+  ASSERT_TRUE(r.hazard.has_value());
+  EXPECT_EQ(r.hazard->edges.size(), r.cycle.size());
+  EXPECT_EQ(r.verdict->assumptions.size(), r.cycle.size());
+  for (const auto& e : r.hazard->edges) {
+    EXPECT_FALSE(e.text.empty());
+    EXPECT_FALSE(e.context.empty());
+    EXPECT_FALSE(e.wait_stack.empty() && e.basis != "pool_stage") << e.text;
+  }
+  const auto parsed = knot::report::parse(knot::report::to_json(r));
+  ASSERT_TRUE(parsed.report.has_value());
+  ASSERT_TRUE(parsed.report->hazard.has_value());
+  EXPECT_EQ(parsed.report->hazard->edges.size(), r.hazard->edges.size());
+}
+
+// ---------------------------------------------------------------------------
+// The seed: the story's pipeline with a channel that never fills.
+// ---------------------------------------------------------------------------
+
+void seed_program(bool shared_pool) {
+  knot::ThreadPool global = make_pool("global", 2);
+  knot::ThreadPool embed_pool = make_pool("embed", 2);
+  knot::ThreadPool& reprocess = global;
+  knot::ThreadPool& tokenize = shared_pool ? global : embed_pool;
+  auto [tx, rx] = knot::channel<int>(4096, "processed");
+  std::thread embed([&tokenize, rx = std::move(rx)]() mutable {
+    knot::this_thread::set_name("embed");
+    while (auto item = rx.recv()) {
+      tokenize.install([&] {
+        knot::parallel_for(std::size_t{0}, std::size_t{8}, [&](std::size_t) {
+          volatile int tokens = *item;
+          (void)tokens;
+        });
+      });
+    }
+  });
+  // One task per batch of pages: each sends what it extracted.
+  reprocess.install([&] {
+    knot::scope([&](knot::Scope& s) {
+      for (int batch = 0; batch < 40; ++batch) {
+        s.spawn([&tx, batch] {
+          for (int page = 0; page < 10; ++page)
+            tx.send(batch * 10 + page);
+        });
+      }
+    });
+  });
+  { auto drop = std::move(tx); }
+  embed.join();
+}
+
+TEST(HazardsTest, TheSeedsCycleFromARunThatCompletes) {
+  const std::vector<Report> reports = run([] { seed_program(/*shared_pool=*/true); });
+  ASSERT_EQ(reports.size(), 1u) << describe(reports);
+  const Report& r = reports[0];
+  expect_well_formed(r);
+  const std::string text = all_text(r);
+  EXPECT_TRUE(contains(text, "thread 'embed'")) << text;
+  EXPECT_TRUE(contains(text, "pool 'global'")) << text;
+  EXPECT_TRUE(contains(text, "channel 'processed'")) << text;
+  EXPECT_TRUE(contains(r.hazard->condition, "channel 'processed' is full (holds 4096 items)"))
+      << r.hazard->condition;
+  EXPECT_TRUE(contains(r.hazard->condition, "all 2 workers of pool 'global'"))
+      << r.hazard->condition;
+  EXPECT_TRUE(std::any_of(r.hazard->prevented_by.begin(), r.hazard->prevented_by.end(),
+                          [](const std::string& p) { return contains(p, "kFiber"); }));
+}
+
+TEST(HazardsTest, TheSeedWithSeparatePoolsHasNone) {
+  const std::vector<Report> reports = run([] { seed_program(/*shared_pool=*/false); });
+  EXPECT_TRUE(reports.empty()) << describe(reports);
+}
+
+// ---------------------------------------------------------------------------
+// Locks
+// ---------------------------------------------------------------------------
+
+TEST(HazardsTest, ALockOrderInversionBetweenTwoMutexes) {
+  const std::vector<Report> reports = run([] {
+    knot::Mutex accounts("accounts");
+    knot::Mutex ledger("ledger");
+    std::thread first([&] {
+      knot::this_thread::set_name("transfer");
+      std::lock_guard<knot::Mutex> a(accounts);
+      std::lock_guard<knot::Mutex> b(ledger);
+    });
+    first.join();
+    std::thread second([&] {
+      knot::this_thread::set_name("audit");
+      std::lock_guard<knot::Mutex> b(ledger);
+      std::lock_guard<knot::Mutex> a(accounts);
+    });
+    second.join();
+  });
+  ASSERT_EQ(reports.size(), 1u) << describe(reports);
+  expect_well_formed(reports[0]);
+  const std::string text = all_text(reports[0]);
+  EXPECT_TRUE(contains(text, "mutex 'accounts'")) << text;
+  EXPECT_TRUE(contains(text, "mutex 'ledger'")) << text;
+  EXPECT_TRUE(contains(text, "thread 'transfer'")) << text;
+  EXPECT_TRUE(contains(text, "thread 'audit'")) << text;
+  EXPECT_TRUE(reports[0].hazard->prevented_by.empty());
+}
+
+TEST(HazardsTest, LocksTakenInOneOrderHaveNone) {
+  const std::vector<Report> reports = run([] {
+    knot::Mutex a("a");
+    knot::Mutex b("b");
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 3; ++t) {
+      threads.emplace_back([&] {
+        for (int i = 0; i < 100; ++i) {
+          std::lock_guard<knot::Mutex> la(a);
+          std::lock_guard<knot::Mutex> lb(b);
+        }
+      });
+    }
+    for (auto& t : threads)
+      t.join();
+  });
+  EXPECT_TRUE(reports.empty()) << describe(reports);
+}
+
+TEST(HazardsTest, UnnamedMutexesAreKnownByWhereTheyWereMade) {
+  struct Account {
+    knot::Mutex lock;
+  };
+  const std::vector<Report> reports = run([] {
+    auto from = std::make_unique<Account>();
+    auto to = std::make_unique<knot::Mutex>();
+    {
+      std::lock_guard<knot::Mutex> a(from->lock);
+      std::lock_guard<knot::Mutex> b(*to);
+    }
+    std::thread other([&] {
+      std::lock_guard<knot::Mutex> b(*to);
+      std::lock_guard<knot::Mutex> a(from->lock);
+    });
+    other.join();
+  });
+  ASSERT_EQ(reports.size(), 1u) << describe(reports);
+  EXPECT_TRUE(contains(all_text(reports[0]), "unnamed mutex")) << all_text(reports[0]);
+}
+
+TEST(HazardsTest, AnExemptedClassIsSilenced) {
+  const std::vector<Report> reports = run([] {
+    knot::Mutex accounts("accounts");
+    knot::Mutex ledger("ledger");
+    ledger.exempt_from_hazards("audit runs only before transfers start");
+    {
+      std::lock_guard<knot::Mutex> a(accounts);
+      std::lock_guard<knot::Mutex> b(ledger);
+    }
+    std::thread audit([&] {
+      std::lock_guard<knot::Mutex> b(ledger);
+      std::lock_guard<knot::Mutex> a(accounts);
+    });
+    audit.join();
+  });
+  EXPECT_TRUE(reports.empty()) << describe(reports);
+}
+
+// A thread holds a mutex across an install whose tasks take it.
+TEST(HazardsTest, ALockHeldAcrossAnInstallWhoseTasksTakeIt) {
+  const std::vector<Report> reports = run([] {
+    knot::ThreadPool pool = make_pool("p", 2);
+    knot::Mutex state("state");
+    // The tasks take it first, while nobody holds it...
+    pool.install([&] {
+      knot::parallel_for(std::size_t{0}, std::size_t{16},
+                         [&](std::size_t) { std::lock_guard<knot::Mutex> inner(state); });
+    });
+    // ...then a thread installs while it holds it: the tasks find it free
+    // only because the install's tasks do not run yet.
+    std::lock_guard<knot::Mutex> lock(state);
+    pool.install([] {});
+  });
+  ASSERT_EQ(reports.size(), 1u) << describe(reports);
+  const std::string text = all_text(reports[0]);
+  EXPECT_TRUE(contains(text, "mutex 'state'")) << text;
+  EXPECT_TRUE(contains(text, "pool 'p'")) << text;
+}
+
+// ---------------------------------------------------------------------------
+// Pools and channels
+// ---------------------------------------------------------------------------
+
+// Tasks send into a bounded channel whose only receiver is a task of the
+// same pool (scenario queued_receiver, with room enough).
+TEST(HazardsTest, AReceiverTaskInThePoolOfItsSenders) {
+  const std::vector<Report> reports = run([] {
+    knot::ThreadPool pool = make_pool("p", 2);
+    auto [tx, rx] = knot::channel<int>(1000, "c");
+    knot::Latch done(1, "done");
+    for (int s = 0; s < 4; ++s) {
+      pool.spawn([tx]() mutable {
+        for (int i = 0; i < 10; ++i)
+          tx.send(i);
+      });
+    }
+    pool.spawn([rx = std::move(rx), &done]() mutable {
+      for (int i = 0; i < 40; ++i)
+        rx.recv();
+      done.count_down();
+    });
+    { auto drop = std::move(tx); }
+    done.wait();
+  });
+  ASSERT_EQ(reports.size(), 1u) << describe(reports);
+  EXPECT_TRUE(contains(reports[0].hazard->condition, "channel 'c' is full"))
+      << reports[0].hazard->condition;
+}
+
+// Tasks wait on a latch that tasks queued behind them count down
+// (scenario nested_latches, with enough workers this time).
+TEST(HazardsTest, TasksWaitingOnALatchThatLaterTasksCountDown) {
+  const std::vector<Report> reports = run([] {
+    // One waiter at a time: the other worker runs the count-down.
+    knot::ThreadPool pool = make_pool("p", 2);
+    for (int t = 0; t < 2; ++t) {
+      std::latch finished(1);
+      pool.spawn([&pool, &finished] {
+        auto step = std::make_shared<knot::Latch>(1, "step");
+        pool.spawn([step] { step->count_down(); });
+        step->wait();
+        finished.count_down();
+      });
+      finished.wait();
+    }
+  });
+  ASSERT_GE(reports.size(), 1u) << describe(reports);
+  bool found = false;
+  for (const Report& r : reports)
+    found = found || (contains(all_text(r), "latch 'step'") && contains(all_text(r), "pool 'p'"));
+  EXPECT_TRUE(found) << describe(reports);
+}
+
+// Two pools whose tasks feed each other through channels that never fill
+// (scenario two_pools, with room enough).
+TEST(HazardsTest, TwoPoolsFeedingEachOtherThroughChannels) {
+  const std::vector<Report> reports = run([] {
+    knot::ThreadPool a = make_pool("A", 2);
+    knot::ThreadPool b = make_pool("B", 2);
+    auto [a_tx, a_rx] = knot::channel<int>(1000, "a_to_b");
+    auto [b_tx, b_rx] = knot::channel<int>(1000, "b_to_a");
+    a_tx.send(0);
+    a_tx.send(0);
+    b_tx.send(0);
+    b_tx.send(0);
+    knot::Latch done(4, "done");
+    for (int t = 0; t < 2; ++t) {
+      a.spawn([tx = a_tx, rx = b_rx, &done]() mutable {
+        rx.recv();
+        for (int i = 0; i < 100; ++i)
+          tx.send(i);
+        done.count_down();
+      });
+      b.spawn([tx = b_tx, rx = a_rx, &done]() mutable {
+        rx.recv();
+        for (int i = 0; i < 100; ++i)
+          tx.send(i);
+        done.count_down();
+      });
+    }
+    done.wait();
+  });
+  ASSERT_EQ(reports.size(), 1u) << describe(reports);
+  const std::string& condition = reports[0].hazard->condition;
+  EXPECT_TRUE(contains(condition, "channel 'a_to_b' is full")) << condition;
+  EXPECT_TRUE(contains(condition, "channel 'b_to_a' is full")) << condition;
+  EXPECT_TRUE(contains(condition, "pool 'A'")) << condition;
+  EXPECT_TRUE(contains(condition, "pool 'B'")) << condition;
+}
+
+// Two stage threads, each receiving from the other's channel before
+// sending into its own (scenario channel_cycle, with room enough).
+TEST(HazardsTest, TwoStageThreadsInAChannelCycle) {
+  const std::vector<Report> reports = run([] {
+    auto [l2r_tx, l2r_rx] = knot::channel<int>(100, "left_to_right");
+    auto [r2l_tx, r2l_rx] = knot::channel<int>(100, "right_to_left");
+    l2r_tx.send(0);
+    r2l_tx.send(0);
+    // Both keep their receivers until both sent everything (a std::latch:
+    // knot's would be a wait of its own), so no send finds a closed channel.
+    std::latch sent(2);
+    std::thread left([tx = std::move(l2r_tx), rx = std::move(r2l_rx), &sent]() mutable {
+      knot::this_thread::set_name("left");
+      rx.recv();
+      for (int i = 0; i < 10; ++i)
+        EXPECT_EQ(tx.send(i).status, knot::ChannelStatus::kOk);
+      sent.arrive_and_wait();
+    });
+    std::thread right([tx = std::move(r2l_tx), rx = std::move(l2r_rx), &sent]() mutable {
+      knot::this_thread::set_name("right");
+      rx.recv();
+      for (int i = 0; i < 10; ++i)
+        EXPECT_EQ(tx.send(i).status, knot::ChannelStatus::kOk);
+      sent.arrive_and_wait();
+    });
+    left.join();
+    right.join();
+  });
+  // The main thread sent into both channels first: it is a sender too, but
+  // only receivers matter for room.
+  ASSERT_EQ(reports.size(), 1u) << describe(reports);
+  const std::string text = all_text(reports[0]);
+  EXPECT_TRUE(contains(text, "thread 'left'")) << text;
+  EXPECT_TRUE(contains(text, "thread 'right'")) << text;
+}
+
+// ---------------------------------------------------------------------------
+// Negatives: programs with no cycle
+// ---------------------------------------------------------------------------
+
+TEST(HazardsTest, AOneWayPipelineOfThreadsHasNone) {
+  const std::vector<Report> reports = run([] {
+    auto [c1_tx, c1_rx] = knot::channel<int>(4, "parsed");
+    auto [c2_tx, c2_rx] = knot::channel<int>(4, "scored");
+    std::thread source([tx = std::move(c1_tx)]() mutable {
+      for (int i = 0; i < 200; ++i)
+        tx.send(i);
+    });
+    std::thread middle([rx = std::move(c1_rx), tx = std::move(c2_tx)]() mutable {
+      while (auto v = rx.recv())
+        tx.send(*v * 2);
+    });
+    std::thread sink([rx = std::move(c2_rx)]() mutable {
+      while (rx.recv()) {
+      }
+    });
+    source.join();
+    middle.join();
+    sink.join();
+  });
+  EXPECT_TRUE(reports.empty()) << describe(reports);
+}
+
+// One pool per stage, each stage's tasks feeding the next stage's channel.
+TEST(HazardsTest, AOneWayPipelineOfPoolsHasNone) {
+  const std::vector<Report> reports = run([] {
+    knot::ThreadPool parse = make_pool("parse", 2);
+    knot::ThreadPool score = make_pool("score", 2);
+    auto [c1_tx, c1_rx] = knot::channel<int>(8, "parsed");
+    auto [c2_tx, c2_rx] = knot::channel<int>(8, "scored");
+    std::thread sink([rx = std::move(c2_rx)]() mutable {
+      while (rx.recv()) {
+      }
+    });
+    std::thread middle([&score, rx = std::move(c1_rx), tx = std::move(c2_tx)]() mutable {
+      while (auto v = rx.recv())
+        score.install([&] { tx.send(*v); });
+    });
+    parse.install([&] {
+      knot::parallel_for(std::size_t{0}, std::size_t{200},
+                         [&](std::size_t i) { c1_tx.send(static_cast<int>(i)); });
+    });
+    { auto drop = std::move(c1_tx); }
+    middle.join();
+    sink.join();
+  });
+  EXPECT_TRUE(reports.empty()) << describe(reports);
+}
+
+// A client and a server thread exchanging requests and replies: the
+// messages circulate, one is always on its way, so no cycle of messages
+// can hang.
+TEST(HazardsTest, RequestsAndRepliesBetweenTwoThreadsHaveNone) {
+  const std::vector<Report> reports = run([] {
+    auto [req_tx, req_rx] = knot::channel<int>(1, "requests");
+    auto [rep_tx, rep_rx] = knot::channel<int>(1, "replies");
+    std::thread server([rx = std::move(req_rx), tx = std::move(rep_tx)]() mutable {
+      while (auto v = rx.recv())
+        tx.send(*v + 1);
+    });
+    for (int i = 0; i < 100; ++i) {
+      req_tx.send(i);
+      rep_rx.recv();
+    }
+    { auto drop = std::move(req_tx); }
+    server.join();
+  });
+  EXPECT_TRUE(reports.empty()) << describe(reports);
+}
+
+// Tasks of one pool send requests to another pool's tasks and wait for
+// each reply: every task waits for a reply to the request it sent.
+TEST(HazardsTest, RequestsAndRepliesBetweenTwoPoolsHaveNone) {
+  const std::vector<Report> reports = run([] {
+    knot::ThreadPool clients = make_pool("clients", 2);
+    knot::ThreadPool servers = make_pool("servers", 2);
+    auto [req_tx, req_rx] = knot::unbounded_channel<int>("requests");
+    auto [rep_tx, rep_rx] = knot::unbounded_channel<int>("replies");
+    knot::Latch done(16, "done");
+    for (int i = 0; i < 8; ++i) {
+      servers.spawn([rx = req_rx, tx = rep_tx, &done]() mutable {
+        if (auto v = rx.recv())
+          tx.send(*v);
+        done.count_down();
+      });
+      clients.spawn([tx = req_tx, rx = rep_rx, &done, i]() mutable {
+        tx.send(i);
+        rx.recv();
+        done.count_down();
+      });
+    }
+    done.wait();
+  });
+  EXPECT_TRUE(reports.empty()) << describe(reports);
+}
+
+// Without the hook nothing is recorded.
+TEST(HazardsTest, NothingIsRecordedWhenOff) {
+  knot::instr::hazards::reset_for_testing();
+  std::thread t([] {
+    knot::Mutex a("x");
+    knot::Mutex b("y");
+    {
+      std::lock_guard<knot::Mutex> la(a);
+      std::lock_guard<knot::Mutex> lb(b);
+    }
+    std::lock_guard<knot::Mutex> lb(b);
+    std::lock_guard<knot::Mutex> la(a);
+  });
+  t.join();
+  EXPECT_TRUE(knot::instr::potential_deadlocks().empty());
+  EXPECT_TRUE(knot::instr::hazards::recorded().edges.empty());
+}
+
+}  // namespace
