@@ -8,6 +8,9 @@
 #      the watchdog on, with an on-demand report at the end (taken while the
 #      pools still run), rendered by knot-view if built
 #   4. a few searches (exact, and one through the HNSW index), then stats
+#   5a. the stalled design with a channel that never fills, with --hazards:
+#      it completes, and knot reports the cycle a full channel would close
+#      (a potential deadlock, docs/hazards.md)
 #   5. the stalled design itself: reprocess --pools shared --channel-capacity 2
 #      --threads 2 --force, which must deadlock; the watchdog's report path
 #      and summary are printed, knot-view renders the report, a trace of
@@ -93,6 +96,20 @@ step "knot-embed search --index hnsw (the HNSW index, built and saved next to th
 "$EMBED" search "socket network programming" --db "$DB" -k 5 --index hnsw
 step "knot-embed stats"
 "$EMBED" stats --db "$DB"
+
+# ---- 5a. the stalled design's hazard, from a run that completes --------------------------
+step "the stalled design with a channel that never fills: knot-embed reprocess --pools shared --channel-capacity 100000 --threads 2 --force --hazards"
+echo "(this run completes, but knot records its waits and must name the cycle that a full"
+echo " channel would close: thread 'embed', pool 'global', channel 'processed')"
+"$EMBED" reprocess --db "$DB" --pools shared --channel-capacity 100000 --threads 2 --force \
+  --hazards --report-dir "$REPORTS" --no-progress | tee "$OUT_DIR/hazards.txt"
+HAZARD_REPORT=$(sed -n 's/^potential deadlock report: //p' "$OUT_DIR/hazards.txt" | head -n 1)
+if [ -z "$HAZARD_REPORT" ]; then
+  echo "run_main_job.sh: the completed shared-pool run reported no potential deadlock" >&2
+  exit 1
+fi
+step "the potential deadlock report: $HAZARD_REPORT"
+render "$HAZARD_REPORT"
 
 # ---- 5. the stalled design: shared pools must deadlock ---------------------------------
 step "the stalled design: knot-embed reprocess --pools shared --channel-capacity 2 --threads 2 --force"

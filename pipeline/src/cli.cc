@@ -97,6 +97,9 @@ int run_cli(int argc, char** argv) {
                             "./knot-reports)");
   reprocess_cmd->add_flag("--final-report", reprocess.final_report,
                           "ask the watchdog for an on-demand report when the run ends");
+  reprocess_cmd->add_flag("--hazards", reprocess.hazards,
+                          "record the waits and report potential deadlocks (cycles that another "
+                          "timing would close) when the run ends; KNOT_HAZARDS=1 does the same");
   reprocess_cmd
       ->add_option("--exhaustion-threshold-ms", reprocess.exhaustion_threshold_ms,
                    "pool exhaustion (fatal) after every worker is parked this long")

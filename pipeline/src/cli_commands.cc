@@ -213,6 +213,9 @@ int run_reprocess(const ReprocessArgs& args) {
           is_terminal ? std::chrono::milliseconds(250) : std::chrono::milliseconds(1000);
     }
     const bool use_watchdog = !args.no_watchdog;
+    const bool use_hazards = args.hazards || hazards_requested_by_environment();
+    if (use_hazards)
+      start_hazards(args.report_dir);
     if (use_watchdog) {
       WatchdogHookOptions wd;
       wd.report_dir = args.report_dir;
@@ -223,11 +226,11 @@ int run_reprocess(const ReprocessArgs& args) {
     }
     // With --json, stdout carries the JSON summary alone: this line goes to stderr.
     std::FILE* info = args.common.json ? stderr : stdout;
-    std::fprintf(info,
-                 "reprocess: %s pools (%s), policy %s, channel \"processed\" capacity %zu%s%s\n",
-                 args.pools.c_str(), args.pools == "shared" ? "'global'" : "'extract' + 'global'",
-                 args.policy.c_str(), args.channel_capacity, args.force ? ", --force" : "",
-                 use_watchdog ? ", watchdog on" : ", watchdog off");
+    std::fprintf(
+        info, "reprocess: %s pools (%s), policy %s, channel \"processed\" capacity %zu%s%s%s\n",
+        args.pools.c_str(), args.pools == "shared" ? "'global'" : "'extract' + 'global'",
+        args.policy.c_str(), args.channel_capacity, args.force ? ", --force" : "",
+        use_watchdog ? ", watchdog on" : ", watchdog off", use_hazards ? ", hazards on" : "");
     std::fflush(info);
 
     // The final report is taken while the pools still run (their workers
@@ -244,6 +247,11 @@ int run_reprocess(const ReprocessArgs& args) {
     if (use_watchdog) {
       stop_pipeline_watchdog();
     }
+    // Potential deadlocks: the cycles this run's waits formed, though it
+    // completed (each also one line on stderr).
+    std::vector<std::string> hazard_reports;
+    if (use_hazards)
+      hazard_reports = write_hazards();
 
     double rate = result.seconds > 0 ? static_cast<double>(result.items) / result.seconds : 0;
     double mb_rate =
@@ -265,6 +273,12 @@ int run_reprocess(const ReprocessArgs& args) {
       if (final_report) {
         json.add("final_report", *final_report);
       }
+      if (use_hazards) {
+        std::string list = "[";
+        for (std::size_t i = 0; i < hazard_reports.size(); ++i)
+          list += (i == 0 ? "" : ",") + json_quote(hazard_reports[i]);
+        json.raw("hazard_reports", list + "]");
+      }
       std::printf("%s\n", json.str().c_str());
     } else {
       std::printf(
@@ -283,6 +297,12 @@ int run_reprocess(const ReprocessArgs& args) {
       std::printf("reprocess: stage busy time: %s\n", stages.c_str());
       if (final_report) {
         std::printf("final report: %s\n", final_report->c_str());
+      }
+      if (use_hazards) {
+        std::printf("reprocess: %zu potential deadlock%s\n", hazard_reports.size(),
+                    hazard_reports.size() == 1 ? "" : "s");
+        for (const std::string& path : hazard_reports)
+          std::printf("potential deadlock report: %s\n", path.c_str());
       }
     }
     if (use_watchdog && args.final_report && !final_report) {

@@ -32,6 +32,7 @@ struct ReprocessArgs {
   bool no_watchdog = false;
   std::string report_dir;
   bool final_report = false;
+  bool hazards = false;  // --hazards (or KNOT_HAZARDS=1): report potential deadlocks
   long long exhaustion_threshold_ms = 10000;
   bool no_progress = false;
 };

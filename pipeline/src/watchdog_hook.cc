@@ -7,7 +7,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "knot/instrumentation/hazards.h"
 #include "knot/instrumentation/trace.h"
 #include "knot/instrumentation/watchdog.h"
 #include "knot/pipeline/store.h"
@@ -97,6 +100,24 @@ void set_current_run(std::int64_t run_id) {
 
 std::optional<std::string> request_final_report(const std::string& reason) {
   return instr::request_report(reason);
+}
+
+void start_hazards(const std::string& report_dir) {
+  instr::HazardOptions options;
+  options.report_dir = report_dir;
+  // Written when the run ends (write_hazards), not at exit: a run that
+  // ends in a deadlock leaves by _Exit, with the deadlock's own report.
+  options.report_at_exit = false;
+  instr::enable_hazards(options);
+}
+
+std::vector<std::string> write_hazards() {
+  return instr::write_hazard_reports();
+}
+
+bool hazards_requested_by_environment() noexcept {
+  const char* v = std::getenv("KNOT_HAZARDS");
+  return v != nullptr && std::string_view(v) == "1";
 }
 
 void stop_pipeline_watchdog() {

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace knot::pipeline::detail {
 
@@ -40,5 +41,13 @@ std::optional<std::string> request_final_report(const std::string& reason);
 
 // stop_pipeline_watchdog() stops it (no-op when not running).
 void stop_pipeline_watchdog();
+
+// start_hazards() starts recording potential deadlocks (docs/hazards.md),
+// their reports going to `report_dir` (empty: KNOT_REPORT_DIR, else
+// ./knot-reports); write_hazards() writes those found (one line each on
+// stderr) and returns their paths.
+void start_hazards(const std::string& report_dir);
+std::vector<std::string> write_hazards();
+bool hazards_requested_by_environment() noexcept;
 
 }  // namespace knot::pipeline::detail

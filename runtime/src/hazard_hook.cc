@@ -51,9 +51,9 @@ HazardContext hazard_context() noexcept {
   out.is_spare = worker->is_spare();
   if (detail::Fiber* fiber = worker->running_fiber()) {
     out.on_fiber = true;
-    out.task = fiber->record().marks().current_job();
+    out.task = fiber->record().marks().num_started();
   } else {
-    out.task = worker->record().marks().current_job();
+    out.task = worker->record().marks().num_started();
   }
   return out;
 }

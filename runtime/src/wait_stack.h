@@ -73,6 +73,9 @@ class ContextMarks {
   // its group (owner only).
   std::uintptr_t current_job() const noexcept { return job_.load(std::memory_order_relaxed); }
   std::uintptr_t current_group() const noexcept { return group_.load(std::memory_order_relaxed); }
+  // num_started() counts the tasks started here (owner only): it changes
+  // with every task, where a job's address may repeat (a stack job).
+  std::uint64_t num_started() const noexcept { return started_.load(std::memory_order_relaxed); }
 
   // push_frame() records a helping wait that begins; pop_frame() ends the
   // innermost one. Frames beyond kMaxWaitFrames are counted, not recorded.
@@ -89,8 +92,7 @@ class ContextMarks {
   // is_active() is true when there is anything to show (a fiber record is
   // listed only then, or while it waits).
   bool is_active() const noexcept {
-    return job_.load(std::memory_order_relaxed) != 0 ||
-           depth_.load(std::memory_order_relaxed) != 0;
+    return job_.load(std::memory_order_relaxed) != 0 || depth_.load(std::memory_order_relaxed) != 0;
   }
 
  private:

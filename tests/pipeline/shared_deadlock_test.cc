@@ -9,6 +9,9 @@
 // overstays; ctest's TIMEOUT is the outer guard.
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "pipeline_test_util.h"
 
 namespace knot::pipeline {
@@ -145,6 +148,61 @@ TEST_F(SharedDeadlockTest, SeparatePoolsComplete) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "400 items")) << r.out;
   EXPECT_TRUE(contains(r.out, "400 embedded")) << r.out;
+}
+
+// The seed's hazard from runs that complete (docs/hazards.md): shared pools
+// with a channel that never fills finish, and --hazards (or KNOT_HAZARDS=1)
+// names the one cycle a full channel would close; separate pools have none.
+std::vector<std::string> hazard_reports(const std::string& out) {
+  std::vector<std::string> paths;
+  const std::string prefix = "potential deadlock report: ";
+  for (std::size_t at = out.find(prefix); at != std::string::npos; at = out.find(prefix, at + 1)) {
+    const std::size_t start = at + prefix.size();
+    paths.push_back(out.substr(start, out.find('\n', start) - start));
+  }
+  return paths;
+}
+
+TEST_F(SharedDeadlockTest, SharedPoolsThatCompleteReportTheSeedsHazard) {
+  for (const bool by_environment : {false, true}) {
+    SCOPED_TRACE(by_environment ? "KNOT_HAZARDS=1" : "--hazards");
+    const std::string reports = (dir_ / (by_environment ? "env" : "flag")).string();
+    std::vector<std::string> argv = {"/usr/bin/env", "KNOT_HAZARDS=1", kEmbed,
+                                     "reprocess",    "--db",           db_,
+                                     "--pools",      "shared",         "--channel-capacity",
+                                     "100000",       "--threads",      "2",
+                                     "--force",      "--no-progress",  "--report-dir",
+                                     reports};
+    if (!by_environment) {
+      argv[1] = "KNOT_HAZARDS=0";
+      argv.push_back("--hazards");
+    }
+    auto r = run_child(argv, dir_.path(), seconds(120));
+    ASSERT_FALSE(r.timed_out) << r.err;
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(contains(r.out, "400 embedded")) << r.out;
+    EXPECT_TRUE(contains(r.out, "reprocess: 1 potential deadlock\n")) << r.out;
+    const std::vector<std::string> paths = hazard_reports(r.out);
+    ASSERT_EQ(paths.size(), 1u) << r.out;
+    EXPECT_TRUE(contains(r.err, "knot: Potential deadlock")) << r.err;
+    const std::string report = testing::read_file(paths[0]);
+    EXPECT_TRUE(contains(report, "\"potential_deadlock\"")) << report.substr(0, 400);
+    EXPECT_TRUE(contains(report, "thread 'embed'"));
+    EXPECT_TRUE(contains(report, "pool 'global'"));
+    EXPECT_TRUE(contains(report, "channel 'processed' is full (holds 100000 items)"));
+    EXPECT_TRUE(contains(report, "all 2 workers of pool 'global'"));
+  }
+}
+
+TEST_F(SharedDeadlockTest, SeparatePoolsHaveNoHazard) {
+  auto r = run_child({kEmbed, "reprocess", "--db", db_, "--pools", "separate", "--channel-capacity",
+                      "2", "--threads", "2", "--force", "--hazards", "--no-progress",
+                      "--report-dir", (dir_ / "reports").string()},
+                     dir_.path(), seconds(120));
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "reprocess: 0 potential deadlocks")) << r.out;
+  EXPECT_TRUE(hazard_reports(r.out).empty()) << r.out;
 }
 
 }  // namespace

@@ -348,7 +348,7 @@ void record_wait(Context& c, const HazardContext& hc, const HazardPoint& p, Even
     const std::uint64_t cls = class_key(Primitive::kPool, name, 0, hc.pool_id);
     ensure_class(c, pool_point, Primitive::kPool, cls);
     if (cls != awaited.cls) {
-      record_edge({cls, Event::kWorker}, awaited, Basis::kWorkerSlot, hc.pool_id, origin, 0,
+      record_edge({cls, Event::kWorker}, awaited, Basis::kWorkerSlot, hc.pool_id, origin, origin,
                   &c.done);
     }
   }
