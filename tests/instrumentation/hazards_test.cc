@@ -6,11 +6,14 @@
 // what earlier tests recorded (hazards::reset_for_testing, a whitebox
 // hook), so the tests do not see each other's classes.
 #include <gtest/gtest.h>
+#include <stdlib.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdio>
+#include <filesystem>
 #include <functional>
 #include <latch>
 #include <memory>
@@ -253,6 +256,53 @@ TEST(HazardsTest, AnExemptedClassIsSilenced) {
     audit.join();
   });
   EXPECT_TRUE(reports.empty()) << describe(reports);
+}
+
+// The silenced cycle is written for the record, with the reason, and is
+// neither printed nor returned; a second write writes nothing new.
+TEST(HazardsTest, ASilencedCycleIsWrittenWithItsReasonOnly) {
+  knot::instr::hazards::reset_for_testing();
+  char dir_template[] = "/tmp/knot-hazards-test-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  knot::instr::HazardOptions options;
+  options.report_dir = dir;
+  options.report_at_exit = false;
+  knot::instr::enable_hazards(options);
+  std::thread program([] {
+    knot::Mutex first("first");
+    knot::Mutex second("second");
+    second.exempt_from_hazards("second is taken first only during start-up");
+    {
+      std::lock_guard<knot::Mutex> a(first);
+      std::lock_guard<knot::Mutex> b(second);
+    }
+    std::thread other([&] {
+      std::lock_guard<knot::Mutex> b(second);
+      std::lock_guard<knot::Mutex> a(first);
+    });
+    other.join();
+  });
+  program.join();
+  knot::instr::disable_hazards();
+  EXPECT_TRUE(knot::instr::write_hazard_reports().empty());
+  EXPECT_TRUE(knot::instr::write_hazard_reports().empty());
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    files.push_back(entry.path());
+  ASSERT_EQ(files.size(), 1u);
+  std::string text;
+  if (std::FILE* f = std::fopen(files[0].c_str(), "rb")) {
+    char buffer[4096];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, f)) > 0;)
+      text.append(buffer, n);
+    std::fclose(f);
+  }
+  const auto parsed = knot::report::parse(text);
+  ASSERT_TRUE(parsed.report.has_value());
+  ASSERT_TRUE(parsed.report->hazard.has_value());
+  EXPECT_EQ(parsed.report->hazard->silenced, "second is taken first only during start-up");
+  std::filesystem::remove_all(dir);
 }
 
 // A thread holds a mutex across an install whose tasks take it.

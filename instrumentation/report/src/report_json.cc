@@ -488,6 +488,7 @@ void read_hazard(Reader& r, const json& j, std::optional<Hazard>& out) {
   }
   Hazard hazard;
   r.field(*h, "condition", hazard.condition, "/hazard");
+  r.field(*h, "silenced", hazard.silenced, "/hazard");
   read_strings(r, *h, "prevented_by", "/hazard", hazard.prevented_by);
   r.array(*h, "edges", "/hazard", [&](const json& o, const std::string& p) {
     if (!o.is_object())
@@ -599,7 +600,8 @@ std::string to_json(const Report& report, int indent) {
     }
     j["hazard"] = {{"condition", report.hazard->condition},
                    {"prevented_by", report.hazard->prevented_by},
-                   {"edges", std::move(edges)}};
+                   {"edges", std::move(edges)},
+                   {"silenced", report.hazard->silenced}};
   }
   return j.dump(indent, ' ', /*ensure_ascii=*/false, json::error_handler_t::replace);
 }

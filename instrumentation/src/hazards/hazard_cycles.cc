@@ -87,9 +87,11 @@ bool is_conserved_ring(const Recorded& rec, const std::vector<EdgeRecord>& edges
 // is_feasible(): whether the cycle's conditions can hold at once.
 bool is_feasible(const Recorded& rec, const std::vector<EdgeRecord>& edges) {
   // A pool of N workers is exhausted by a wait only if N tasks can be in
-  // it at once: knot must have seen N distinct tasks wait there.
+  // it at once: knot must have seen N distinct tasks wait there, or the
+  // wait inside forked work (a parallel loop's pieces reach it on every
+  // worker). One long-lived task that waits there cannot fill a pool.
   for (const EdgeRecord& e : edges) {
-    if (e.basis != Basis::kWorkerSlot)
+    if (e.basis != Basis::kWorkerSlot || e.forked_seen)
       continue;
     const auto pool = rec.pools.find(e.context_pool);
     if (pool != rec.pools.end() && e.tasks_seen < pool->second.num_threads)

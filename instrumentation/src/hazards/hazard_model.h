@@ -81,6 +81,10 @@ struct EdgeRecord {
   // up to a limit). A pool of N workers is exhausted by that wait only if
   // N tasks can wait in it at once: the analysis asks for N seen.
   std::size_t tasks_seen = 0;
+  // kWorkerSlot: a task waited there while its worker's own queue held work
+  // it had forked (a parallel loop's other pieces): the same wait can be
+  // reached on other workers at once.
+  bool forked_seen = false;
 };
 
 struct PoolInfo {

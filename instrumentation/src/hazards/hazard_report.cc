@@ -350,10 +350,12 @@ void write_at_exit() {
   }
 }
 
-// reports_for(): the unsilenced cycles' reports; with `only_new`, those
-// not written yet (their keys are then taken as written).
+// reports_for(): the cycles' reports (the silenced ones only if
+// `with_silenced`); with `only_new`, those not written yet (their keys are
+// then taken as written).
 std::vector<std::pair<std::string, report::Report>> reports_for(bool only_new,
-                                                                const std::string& trigger) {
+                                                                const std::string& trigger,
+                                                                bool with_silenced) {
   const Recorded rec = hazards::recorded();
   const std::vector<Cycle> cycles = hazards::find_cycles(rec);
   std::unique_ptr<Symbolizer> symbolizer;
@@ -366,7 +368,7 @@ std::vector<std::pair<std::string, report::Report>> reports_for(bool only_new,
   std::vector<std::pair<std::string, report::Report>> out;
   HazardState& s = state();
   for (const Cycle& c : cycles) {
-    if (!c.exempt_reason.empty())
+    if (!c.exempt_reason.empty() && !with_silenced)
       continue;
     std::string id;
     {
@@ -375,7 +377,12 @@ std::vector<std::pair<std::string, report::Report>> reports_for(bool only_new,
         continue;
       id = next_id(s);
     }
-    out.emplace_back(c.key, build(d, c, id, trigger));
+    report::Report r = build(d, c, id, trigger);
+    if (!c.exempt_reason.empty()) {
+      r.hazard->silenced = c.exempt_reason;
+      r.summary = "Silenced potential deadlock (" + c.exempt_reason + "): " + r.summary;
+    }
+    out.emplace_back(c.key, std::move(r));
   }
   return out;
 }
@@ -406,7 +413,7 @@ bool hazards_enabled() noexcept {
 
 std::vector<report::Report> potential_deadlocks() {
   std::vector<report::Report> out;
-  for (auto& [key, r] : reports_for(/*only_new=*/false, "api"))
+  for (auto& [key, r] : reports_for(/*only_new=*/false, "api", /*with_silenced=*/false))
     out.push_back(std::move(r));
   return out;
 }
@@ -423,10 +430,13 @@ std::vector<std::string> hazards::write_reports(const std::string& trigger) {
     dir = s.report_dir.empty() ? report_dir_of(s.options) : s.report_dir;
   }
   std::vector<std::string> paths;
-  for (auto& [key, r] : reports_for(/*only_new=*/true, trigger)) {
+  for (auto& [key, r] : reports_for(/*only_new=*/true, trigger, /*with_silenced=*/true)) {
     try {
       report::create_report_dir(dir);
       const std::string path = report::write_report_file(dir, r);
+      // A silenced cycle is written for the record, and announced nowhere.
+      if (!r.hazard->silenced.empty())
+        continue;
       std::fprintf(stderr, "knot: %s\nknot: report: %s\n", r.summary.c_str(), path.c_str());
       paths.push_back(path);
     } catch (const std::exception& e) {

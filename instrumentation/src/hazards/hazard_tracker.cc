@@ -25,6 +25,9 @@ namespace knot::instr::hazards {
 namespace {
 
 constexpr std::size_t kOriginDepth = 32;
+// A thread's sends that forward nothing are counted up to this many per
+// channel (hazard_cycles.cc, is_conserved_ring).
+constexpr std::size_t kMaxInjected = 256;
 // A context remembers this many distinct waits for the events it causes
 // after them (kAfterWait); later ones are not followed.
 constexpr std::size_t kMaxRecentWaits = 32;
@@ -103,7 +106,8 @@ struct RecentWait {
 // waits, events done) is reset whenever another task runs on it; locks
 // belong to the thread.
 struct Context {
-  bool is_busy = false;  // in the hook (a nested call is ignored)
+  bool is_busy = false;   // in the hook (a nested call is ignored)
+  bool is_known = false;  // the runtime's memos of this thread started
   std::uintptr_t task = 0;
   std::vector<Held> locks;
   std::vector<Held> stages;        // room(C) for the channels it receives from
@@ -117,6 +121,7 @@ struct Context {
   struct Position {
     std::size_t count = 0;
     std::uintptr_t last_task = 0;
+    bool forked = false;
   };
   std::unordered_map<std::uint64_t, Position> positions;
   // Forwarding: per (received-from, sent-into) channel pair, the sends
@@ -129,11 +134,24 @@ struct Context {
   };
   std::vector<Forward> forwards;
   std::unordered_map<std::uint64_t, std::size_t> injected;
+  // The steady state: an operation repeated in the same state records
+  // nothing new. `repeats` holds keys of (operation, class, call site,
+  // state) already processed; `classes` the class of recently used
+  // primitives, by address and name (an address may be reused).
+  std::array<std::uint64_t, 64> repeats{};
+  struct CachedClass {
+    const void* resource = nullptr;
+    std::uintptr_t site = 0;
+    std::string name;
+    std::uint64_t cls = 0;
+  };
+  std::array<CachedClass, 16> classes{};
 
   void enter_task(std::uintptr_t t, bool is_worker) {
     if (!is_worker || t == task)
       return;
     task = t;
+    knot::detail::note_hazard_state_changed();
     for (const Held& h : stages)
       signature -= event_hash(h.event);
     stages.clear();
@@ -212,11 +230,19 @@ std::size_t capture_origin(Recorded& rec) {
 // The per-thread cache of origins: (call site, event) -> index.
 thread_local std::unordered_map<std::uint64_t, std::size_t> t_origins;
 
+// A direct-mapped cache in front of t_origins: (key, index) pairs.
+thread_local std::array<std::pair<std::uint64_t, std::size_t>, 64> t_recent_origins{};
+
 std::size_t origin_for(std::uintptr_t site, EventKey e) {
   const std::uint64_t key = mix(site, event_hash(e));
+  auto& recent = t_recent_origins[key % t_recent_origins.size()];
+  if (recent.first == key && recent.second != 0)
+    return recent.second;
   const auto it = t_origins.find(key);
-  if (it != t_origins.end())
+  if (it != t_origins.end()) {
+    recent = {key, it->second};
     return it->second;
+  }
   Tracker& t = tracker();
   std::size_t index;
   {
@@ -224,6 +250,7 @@ std::size_t origin_for(std::uintptr_t site, EventKey e) {
     index = capture_origin(t.rec);
   }
   t_origins.emplace(key, index);
+  recent = {key, index};
   return index;
 }
 
@@ -320,6 +347,7 @@ void record_wait(Context& c, const HazardContext& hc, const HazardPoint& p, Even
                    [&](const RecentWait& r) { return r.awaited == awaited; }) &&
       c.recent.size() < kMaxRecentWaits) {
     c.recent.push_back({awaited, origin});
+    knot::detail::note_hazard_state_changed();
   }
   if (!c.seen.insert(mix(mix(p.call_site, event_hash(awaited)), signature)))
     return;
@@ -360,10 +388,15 @@ constexpr std::size_t kEnoughTasks = 256;
 
 void count_task(Context& c, const HazardContext& hc, const HazardPoint& p, EventKey awaited) {
   Context::Position& position = c.positions[mix(p.call_site, event_hash(awaited))];
-  if (position.count >= kEnoughTasks || position.last_task == hc.task)
+  const bool new_task = position.count < kEnoughTasks && position.last_task != hc.task;
+  const bool new_fork = hc.has_forked && !position.forked;
+  if (!new_task && !new_fork)
     return;
-  ++position.count;
-  position.last_task = hc.task;
+  if (new_task) {
+    ++position.count;
+    position.last_task = hc.task;
+  }
+  position.forked = position.forked || hc.has_forked;
   Tracker& t = tracker();
   std::lock_guard<std::mutex> lock(t.mutex);
   const auto pool = t.rec.pools.find(hc.pool_id);
@@ -372,8 +405,10 @@ void count_task(Context& c, const HazardContext& hc, const HazardPoint& p, Event
   const EventKey worker{class_key(Primitive::kPool, pool->second.name, 0, hc.pool_id),
                         Event::kWorker};
   const auto e = t.rec.edges.find({worker, awaited});
-  if (e != t.rec.edges.end())
-    ++e->second.tasks_seen;
+  if (e == t.rec.edges.end())
+    return;
+  e->second.tasks_seen += new_task ? 1 : 0;
+  e->second.forked_seen = e->second.forked_seen || hc.has_forked;
 }
 
 // after_waits(): the context causes `event`; it depends on every wait the
@@ -419,7 +454,6 @@ void note_user(Context& c, const HazardContext& hc, const HazardPoint& p, EventK
 // its forwarding counts from that channel; a send counts as forwarding the
 // message received last from each channel it receives from, or, if it
 // forwards nothing, as a message injected into its channel.
-constexpr std::size_t kMaxInjected = 256;
 
 void note_receive_for_forwarding(Context& c, std::uint64_t from) {
   for (Context::Forward& f : c.forwards) {
@@ -466,11 +500,39 @@ void add_stage(Context& c, const HazardPoint& p, EventKey event) {
   }
   c.stages.push_back({event, p.resource, origin_for(p.call_site, event)});
   c.signature += event_hash(event);
+  knot::detail::note_hazard_state_changed();
 }
 
 void mark_done(Context& c, EventKey event) {
-  if (std::find(c.done.begin(), c.done.end(), event) == c.done.end())
+  if (std::find(c.done.begin(), c.done.end(), event) == c.done.end()) {
     c.done.push_back(event);
+    knot::detail::note_hazard_state_changed();
+  }
+}
+
+// may_skip(): whether the runtime may skip the hook for this operation
+// until the context's state changes (hazard_hook.h). A stage thread's
+// sends and receives feed its forwarding counts, which change with each
+// one, until they can no longer matter.
+bool may_skip(const Context& c, const HazardContext& hc, const HazardPoint& p, std::uint64_t cls) {
+  if (hc.pool_id != 0)
+    return true;
+  if (p.op == HazardOp::kRecv)
+    return !p.is_bounded;
+  if (p.op != HazardOp::kSend)
+    return false;
+  if (c.stages.empty()) {
+    const auto it = c.injected.find(cls);
+    return it != c.injected.end() && it->second >= kMaxInjected;
+  }
+  for (const Held& stage : c.stages) {
+    const auto f = std::find_if(c.forwards.begin(), c.forwards.end(), [&](const auto& x) {
+      return x.from == stage.event.cls && x.into == cls;
+    });
+    if (f == c.forwards.end() || !f->is_multi)
+      return false;
+  }
+  return true;
 }
 
 void exempt(const HazardPoint& p) {
@@ -486,112 +548,190 @@ void exempt(const HazardPoint& p) {
   t.exemptions.push_back(std::move(e));
 }
 
-void on_point(const HazardPoint& p) noexcept {
+Primitive primitive_of(HazardOp op) noexcept {
+  switch (op) {
+    case HazardOp::kSend:
+    case HazardOp::kRecv:
+    case HazardOp::kDropSender:
+    case HazardOp::kDropReceiver:
+      return Primitive::kChannel;
+    case HazardOp::kLock:
+    case HazardOp::kLockShared:
+    case HazardOp::kTryLock:
+    case HazardOp::kUnlock:
+      return Primitive::kMutex;
+    case HazardOp::kLatchWait:
+    case HazardOp::kCountDown:
+      return Primitive::kLatch;
+    case HazardOp::kInstall:
+    case HazardOp::kExempt:
+      break;
+  }
+  return Primitive::kPool;
+}
+
+// class_of() is class_key() through the thread's small cache.
+std::uint64_t class_of(Context& c, const HazardPoint& p, Primitive primitive) {
+  if (primitive == Primitive::kPool)
+    return class_key(primitive, p.name, 0, p.pool_id);
+  Context::CachedClass& e =
+      c.classes[(reinterpret_cast<std::uintptr_t>(p.resource) >> 4) % c.classes.size()];
+  if (e.resource != p.resource || e.site != p.class_site || e.name != p.name) {
+    e.resource = p.resource;
+    e.site = p.class_site;
+    e.name = std::string(p.name);
+    e.cls = class_key(primitive, p.name, p.class_site, 0);
+  }
+  return e.cls;
+}
+
+void process(Context& c, const HazardContext& hc, const HazardPoint& p, std::uint64_t cls,
+             bool repeated);
+
+bool on_point(const HazardPoint& p) noexcept {
   if (p.op == HazardOp::kExempt) {
     try {
       exempt(p);
     } catch (...) {
     }
-    return;
+    return false;
   }
   const HazardContext hc = knot::hazard_context();
   // A fiber task's waits suspend it and free its worker; its locks travel
   // with it across threads. Not followed (docs/hazards.md, "Limits").
   if (hc.on_fiber)
-    return;
+    return true;
   Context& c = t_context;
   if (c.is_busy)
-    return;
+    return false;
   c.is_busy = true;
+  bool skip_next = false;
+  if (!c.is_known) {
+    c.is_known = true;
+    knot::detail::note_hazard_state_changed();  // gives the thread its memos
+  }
   try {
     c.enter_task(hc.task, hc.pool_id != 0);
-    switch (p.op) {
-      case HazardOp::kSend:
-      case HazardOp::kRecv:
-      case HazardOp::kDropSender:
-      case HazardOp::kDropReceiver: {
-        const std::uint64_t cls = class_key(Primitive::kChannel, p.name, p.class_site, 0);
-        ensure_class(c, p, Primitive::kChannel, cls);
-        const EventKey room{cls, Event::kRoom};
-        const EventKey message{cls, Event::kMessage};
-        if (p.op == HazardOp::kSend) {
-          if (p.is_bounded && !p.is_timed)
-            on_wait(c, hc, p, room, /*parks=*/true);
-          after_waits(c, hc, p, message);
-          mark_done(c, message);
-          note_user(c, hc, p, message);
-          if (hc.pool_id == 0)
-            note_send_for_forwarding(c, cls);
-        } else if (p.op == HazardOp::kRecv) {
-          if (!p.is_timed)
-            on_wait(c, hc, p, message, /*parks=*/true);
-          if (p.is_bounded)
-            add_stage(c, p, room);
-          note_user(c, hc, p, room);
-          if (hc.pool_id == 0)
-            note_receive_for_forwarding(c, cls);
-        } else if (p.op == HazardOp::kDropReceiver) {
-          const auto it = std::find_if(c.stages.begin(), c.stages.end(),
-                                       [&](const Held& h) { return h.event == room; });
-          if (it != c.stages.end()) {
-            c.signature -= event_hash(it->event);
-            c.stages.erase(it);
-          }
-        }
-        break;
-      }
-      case HazardOp::kLock:
-      case HazardOp::kLockShared:
-      case HazardOp::kTryLock: {
-        const std::uint64_t cls = class_key(Primitive::kMutex, p.name, p.class_site, 0);
-        ensure_class(c, p, Primitive::kMutex, cls);
-        const EventKey unlock{cls, Event::kUnlock};
-        if (p.op != HazardOp::kTryLock)
-          on_wait(c, hc, p, unlock, /*parks=*/true);
-        c.locks.push_back({unlock, p.resource, origin_for(p.call_site, unlock)});
-        c.signature += event_hash(unlock);
-        break;
-      }
-      case HazardOp::kUnlock: {
-        for (auto it = c.locks.rbegin(); it != c.locks.rend(); ++it) {
-          if (it->resource == p.resource) {
-            c.signature -= event_hash(it->event);
-            c.locks.erase(std::next(it).base());
-            break;
-          }
-        }
-        break;
-      }
-      case HazardOp::kLatchWait:
-      case HazardOp::kCountDown: {
-        const std::uint64_t cls = class_key(Primitive::kLatch, p.name, p.class_site, 0);
-        ensure_class(c, p, Primitive::kLatch, cls);
-        const EventKey open{cls, Event::kOpen};
-        if (p.op == HazardOp::kLatchWait) {
-          on_wait(c, hc, p, open, /*parks=*/true);
-        } else {
-          after_waits(c, hc, p, open);
-          mark_done(c, open);
-          note_user(c, hc, p, open);
-        }
-        break;
-      }
-      case HazardOp::kInstall: {
-        const std::uint64_t cls = class_key(Primitive::kPool, p.name, 0, p.pool_id);
-        ensure_class(c, p, Primitive::kPool, cls);
-        // A worker of another pool helps its own pool while it waits: it
-        // keeps no worker slot from its pool (parks = false). A thread
-        // holds no slot at all.
-        on_wait(c, hc, p, {cls, Event::kWorker}, /*parks=*/false);
-        break;
-      }
-      case HazardOp::kExempt:
-        break;
-    }
+    const std::uint64_t cls = class_of(c, p, primitive_of(p.op));
+    // Forwarding counts every send and receive of a stage thread.
+    if (hc.pool_id == 0 && p.op == HazardOp::kSend)
+      note_send_for_forwarding(c, cls);
+    if (hc.pool_id == 0 && p.op == HazardOp::kRecv)
+      note_receive_for_forwarding(c, cls);
+    // The state that decides what an operation records, in one word (a
+    // collision only skips a recording: a missed edge, never a false one).
+    const std::uint64_t key =
+        mix(cls ^ (static_cast<std::uint64_t>(p.op) << 56) ^
+            (static_cast<std::uint64_t>(p.is_timed * 2 + p.is_bounded) << 62) ^
+            p.call_site * 0x9E3779B97F4A7C15ull ^ c.signature * 0xC2B2AE3D27D4EB4Full ^
+            hc.task * 0x165667B19E3779F9ull ^ hc.pool_id * 0x27D4EB2F165667C5ull ^
+            (c.recent.size() << 40) ^ (c.done.size() << 48));
+    std::uint64_t& repeat = c.repeats[key % c.repeats.size()];
+    const bool repeated = repeat == key;
+    repeat = key;
+    // A repeated operation changes nothing but the locks and stages it
+    // takes and gives back (the rest of its changes are in the key).
+    if (!repeated || p.op == HazardOp::kLock || p.op == HazardOp::kLockShared ||
+        p.op == HazardOp::kTryLock || p.op == HazardOp::kUnlock || p.op == HazardOp::kDropReceiver)
+      process(c, hc, p, cls, repeated);
+    skip_next = may_skip(c, hc, p, cls);
   } catch (...) {
     // Out of memory in the tracker: that operation goes unrecorded.
   }
   c.is_busy = false;
+  return skip_next;
+}
+
+// process(): what an operation changes in the context (always) and what it
+// records (only when `repeated` is false: the same operation in the same
+// state was processed before and recorded all of it).
+void process(Context& c, const HazardContext& hc, const HazardPoint& p, std::uint64_t cls,
+             bool repeated) {
+  const Primitive primitive = primitive_of(p.op);
+  if (!repeated && p.op != HazardOp::kUnlock)
+    ensure_class(c, p, primitive, cls);
+  switch (p.op) {
+    case HazardOp::kSend: {
+      const EventKey message{cls, Event::kMessage};
+      if (!repeated) {
+        if (p.is_bounded && !p.is_timed)
+          on_wait(c, hc, p, {cls, Event::kRoom}, /*parks=*/true);
+        after_waits(c, hc, p, message);
+        note_user(c, hc, p, message);
+      }
+      mark_done(c, message);
+      break;
+    }
+    case HazardOp::kRecv: {
+      const EventKey room{cls, Event::kRoom};
+      if (!repeated) {
+        if (!p.is_timed)
+          on_wait(c, hc, p, {cls, Event::kMessage}, /*parks=*/true);
+        note_user(c, hc, p, room);
+      }
+      if (p.is_bounded)
+        add_stage(c, p, room);
+      break;
+    }
+    case HazardOp::kDropReceiver: {
+      const EventKey room{cls, Event::kRoom};
+      const auto it = std::find_if(c.stages.begin(), c.stages.end(),
+                                   [&](const Held& h) { return h.event == room; });
+      if (it != c.stages.end()) {
+        c.signature -= event_hash(it->event);
+        c.stages.erase(it);
+        knot::detail::note_hazard_state_changed();
+      }
+      break;
+    }
+    case HazardOp::kDropSender:
+      break;
+    case HazardOp::kLock:
+    case HazardOp::kLockShared:
+    case HazardOp::kTryLock: {
+      const EventKey unlock{cls, Event::kUnlock};
+      if (!repeated && p.op != HazardOp::kTryLock)
+        on_wait(c, hc, p, unlock, /*parks=*/true);
+      c.locks.push_back({unlock, p.resource, origin_for(p.call_site, unlock)});
+      c.signature += event_hash(unlock);
+      knot::detail::note_hazard_state_changed();
+      break;
+    }
+    case HazardOp::kUnlock: {
+      for (auto it = c.locks.rbegin(); it != c.locks.rend(); ++it) {
+        if (it->resource == p.resource) {
+          c.signature -= event_hash(it->event);
+          c.locks.erase(std::next(it).base());
+          knot::detail::note_hazard_state_changed();
+          break;
+        }
+      }
+      break;
+    }
+    case HazardOp::kLatchWait: {
+      if (!repeated)
+        on_wait(c, hc, p, {cls, Event::kOpen}, /*parks=*/true);
+      break;
+    }
+    case HazardOp::kCountDown: {
+      const EventKey open{cls, Event::kOpen};
+      if (!repeated) {
+        after_waits(c, hc, p, open);
+        note_user(c, hc, p, open);
+      }
+      mark_done(c, open);
+      break;
+    }
+    case HazardOp::kInstall:
+      // A worker of another pool helps its own pool while it waits: it
+      // keeps no worker slot from its pool (parks = false). A thread
+      // holds no slot at all.
+      if (!repeated)
+        on_wait(c, hc, p, {cls, Event::kWorker}, /*parks=*/false);
+      break;
+    case HazardOp::kExempt:
+      break;
+  }
 }
 
 }  // namespace
@@ -624,6 +764,7 @@ void reset_for_testing() {
   t.rec.origins.emplace_back();
   t.exemptions.clear();
   t_origins.clear();
+  t_recent_origins = {};
   t_context = Context{};
 }
 

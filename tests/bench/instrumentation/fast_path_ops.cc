@@ -5,7 +5,9 @@
 //   knot_fast_path_ops               links knot::runtime only
 //   knot_fast_path_ops_instrumented  links knot::instrumentation, enables
 //                                    it (wait-site stacks) and runs the
-//                                    watchdog at its default interval
+//                                    watchdog at its default interval;
+//                                    with KNOT_OPS_HAZARDS=1 it tracks
+//                                    hazards too
 //
 // Usage: knot_fast_path_ops fib N | spawns N | channel N
 //
@@ -32,6 +34,7 @@
 #ifdef KNOT_OPS_INSTRUMENTED
 #include <unistd.h>
 
+#include "knot/instrumentation/hazards.h"
 #include "knot/instrumentation/instrumentation.h"
 #include "knot/instrumentation/watchdog.h"
 #endif
@@ -98,6 +101,13 @@ int main(int argc, char** argv) {
   options.report_dir = dir;
   options.answer_dump_signal = false;
   knot::instr::start_watchdog(options);
+  // KNOT_OPS_HAZARDS=1: hazard tracking on too (docs/hazards.md, "Cost").
+  if (const char* h = std::getenv("KNOT_OPS_HAZARDS"); h != nullptr && std::strcmp(h, "1") == 0) {
+    knot::instr::HazardOptions hazards;
+    hazards.report_dir = dir;
+    hazards.report_at_exit = false;
+    knot::instr::enable_hazards(hazards);
+  }
 #endif
   knot::ThreadPool pool(knot::PoolOptions{.num_threads = 1, .name = "ops"});
   std::uint64_t result = 0;

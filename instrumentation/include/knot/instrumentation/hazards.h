@@ -52,7 +52,9 @@ std::vector<report::Report> potential_deadlocks();
 
 // write_hazard_reports() writes a report for each cycle not written before
 // in this process, prints one line on stderr for each, and returns their
-// paths. Any thread; the watchdog's on-demand reports (and knot-dump) call it.
+// paths. A cycle through an exempted class is written too, for the record
+// (hazard.silenced holds the reason), but neither printed nor returned.
+// Any thread; the watchdog's on-demand reports (and knot-dump) call it.
 std::vector<std::string> write_hazard_reports();
 
 }  // namespace knot::instr

@@ -55,7 +55,12 @@ struct HazardPoint {
   std::string_view reason{};      // kExempt: why no hazard through this class can happen
 };
 
-using HazardHook = void (*)(const HazardPoint& point) noexcept;
+// HazardHook receives one operation. It returns true when the same
+// operation, by the same context in the same state, has nothing new to
+// record: the runtime may then skip the call for it (a channel handle
+// remembers hazard_memo()) until the tracker says the context's state
+// changed (note_hazard_state_changed).
+using HazardHook = bool (*)(const HazardPoint& point) noexcept;
 
 // set_hazard_hook() installs `hook` (nullptr: none) and returns the
 // previous one. Install it before the threads whose operations it should
@@ -66,8 +71,9 @@ HazardHook set_hazard_hook(HazardHook hook) noexcept;
 // HazardContext is what the tracker needs of the calling context.
 struct HazardContext {
   std::uint64_t pool_id = 0;  // the pool whose worker runs here (0: not a worker)
-  std::uintptr_t task = 0;    // the task running here (0: none); changes per task
+  std::uintptr_t task = 0;    // which task runs here: changes with every task started here
   bool on_fiber = false;      // a fiber task of a kFiber pool: its waits suspend
+  bool has_forked = false;    // the worker's own queue holds work it forked (a join's other half)
   bool is_spare = false;      // a kCompensate spare
 };
 
@@ -84,11 +90,26 @@ inline bool hazards_on() noexcept {
   return g_hazard_hook.load(std::memory_order_relaxed) != nullptr;
 }
 
-// note_hazard() calls the hook, if still installed, with `point`, its
-// call_site set to the caller's return address (a call from inline code
-// gives the user's code). Out of line and cold: the fast paths only
-// branch to it.
-[[gnu::noinline, gnu::cold]] void note_hazard(HazardPoint point) noexcept;
+// hazard_memo() names the calling context's state for the tracker: the
+// thread, the task it runs and how often the tracker changed its state;
+// 0 before the tracker first saw the thread (0 matches no memo).
+std::uint64_t hazard_memo() noexcept;
+
+// note_hazard_state_changed(): the tracker changed the calling context's
+// state; memos taken before no longer match.
+void note_hazard_state_changed() noexcept;
+
+// note_hazard() calls the hook, if still installed, with `point` (its
+// call_site set by the caller: the return address into the user's code).
+// Out of line and cold: the fast paths only branch to their own cold
+// helpers, which call it.
+[[gnu::noinline, gnu::cold]] void note_hazard(const HazardPoint& point) noexcept;
+
+// note_hazard_memo() is note_hazard() for an operation that remembers the
+// context's state in `memo` (a channel handle's): it calls the hook only
+// when `memo` differs from hazard_memo(), and updates it.
+[[gnu::noinline, gnu::cold]] void note_hazard_memo(const HazardPoint& point,
+                                                   std::atomic<std::uint64_t>& memo) noexcept;
 
 }  // namespace detail
 

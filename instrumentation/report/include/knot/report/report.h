@@ -231,6 +231,10 @@ struct Hazard {
   std::string condition{};                  // one sentence: when it hangs
   std::vector<std::string> prevented_by{};  // policies that would prevent it
   std::vector<HazardEdge> edges{};          // in the order of `cycle`
+  // Non-empty: the program exempted a class on the cycle
+  // (exempt_from_hazards) and said why; such a report is written for the
+  // record but announced nowhere.
+  std::string silenced{};
 };
 
 struct Report {

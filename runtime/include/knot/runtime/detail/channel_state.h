@@ -94,7 +94,7 @@ class ChannelState {
   // drains them). The last one wakes every parked receiver [C2].
   void drop_sender(std::uint8_t slot) noexcept {
     if (hazards_on()) [[unlikely]]
-      note_hazard(hazard_point(HazardOp::kDropSender, false));
+      note_hazard_op(HazardOp::kDropSender, false);
     sender_handles_.release(slot);
     if (num_senders_.fetch_sub(1, std::memory_order_acq_rel) == 1)
       unpark_all(recv_key());
@@ -104,7 +104,7 @@ class ChannelState {
   // sender [C7].
   void drop_receiver(std::uint8_t slot) noexcept {
     if (hazards_on()) [[unlikely]]
-      note_hazard(hazard_point(HazardOp::kDropReceiver, false));
+      note_hazard_op(HazardOp::kDropReceiver, false);
     receiver_handles_.release(slot);
     if (num_receivers_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       if (ring_ != nullptr) {
@@ -139,7 +139,7 @@ class ChannelState {
           wake_one(recv_key(), recv_parked_);
         senders_seen_.note();
         if (hazards_on()) [[unlikely]]
-          note_hazard(hazard_point(HazardOp::kSend, !may_block || deadline != nullptr));
+          note_hazard_op(HazardOp::kSend, !may_block || deadline != nullptr, handle);
         return ChannelStatus::kOk;
       }
       if (op == QueueOp::kClosed)
@@ -202,7 +202,7 @@ class ChannelState {
         if (op == QueueOp::kDone) {
           receivers_seen_.note();
           if (hazards_on()) [[unlikely]]
-            note_hazard(hazard_point(HazardOp::kRecv, !may_block || deadline != nullptr));
+            note_hazard_op(HazardOp::kRecv, !may_block || deadline != nullptr, handle);
           return ChannelStatus::kOk;
         }
         continue;
@@ -321,6 +321,31 @@ class ChannelState {
     point.capacity = ring_ != nullptr ? ring_->capacity() : 0;
     point.is_timed = cannot_wait;
     return point;
+  }
+  // note_hazard_op() tells the hazard tracker of `op`, called from the
+  // channel's user. Out of line, so that the send and receive paths carry
+  // only the test of hazards_on() and a call.
+  // A send or receive passes its handle's slot: a repeat of the operation
+  // in an unchanged state skips the tracker (hazard_hook.h).
+  [[gnu::noinline, gnu::cold]] void note_hazard_op(HazardOp op, bool cannot_wait,
+                                                   std::uint8_t handle = 0) noexcept {
+    std::atomic<std::uint64_t>* memo = nullptr;
+    if (op == HazardOp::kSend)
+      memo = &sender_handles_.hazard_memo(handle);
+    if (op == HazardOp::kRecv)
+      memo = &receiver_handles_.hazard_memo(handle);
+    if (memo != nullptr) {
+      const std::uint64_t now = hazard_memo();
+      if (now != 0 && memo->load(std::memory_order_relaxed) == now)
+        return;
+    }
+    HazardPoint point = hazard_point(op, cannot_wait);
+    point.call_site = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
+    if (memo != nullptr) {
+      note_hazard_memo(point, *memo);
+    } else {
+      note_hazard(point);
+    }
   }
 
  private:

@@ -115,14 +115,25 @@ class HandleTable {
   [[gnu::noinline]] void note_use_slow(std::uint8_t slot, std::uint64_t me,
                                        std::uint64_t now) noexcept {
     const HandleBasis basis = basis_of(now);
-    const std::uint64_t next = basis == HandleBasis::kUsed
-                                   ? encode(now & kActorMask, HandleBasis::kShared)
-                                   : me;
+    const std::uint64_t next =
+        basis == HandleBasis::kUsed ? encode(now & kActorMask, HandleBasis::kShared) : me;
     slots_[slot].store(next, std::memory_order_relaxed);
   }
 
   std::atomic<std::uint32_t> taken_{0};
   std::atomic<std::uint64_t> slots_[kMaxTrackedHandles] = {};
+
+ public:
+  // hazard_memo() is the hazard tracker's memo for the handle in `slot`
+  // (hazard_hook.h, note_hazard_memo); an untracked handle shares one that
+  // never matches for long. Only with hazard tracking on.
+  std::atomic<std::uint64_t>& hazard_memo(std::uint8_t slot) noexcept {
+    return slot < kMaxTrackedHandles ? memos_[slot] : untracked_memo_;
+  }
+
+ private:
+  std::atomic<std::uint64_t> memos_[kMaxTrackedHandles] = {};
+  std::atomic<std::uint64_t> untracked_memo_{0};
 };
 
 }  // namespace knot::detail
