@@ -2,6 +2,9 @@
 // programs that complete, whose waits form a cycle that another timing
 // closes, yield exactly that cycle; programs without one yield nothing.
 //
+// Channels are opened as pairs, then split (clang does not capture
+// structured bindings in lambdas before C++20's last revisions).
+//
 // Each test runs its program on fresh threads and pools after forgetting
 // what earlier tests recorded (hazards::reset_for_testing, a whitebox
 // hook), so the tests do not see each other's classes.
@@ -120,7 +123,9 @@ void seed_program(bool shared_pool) {
   knot::ThreadPool embed_pool = make_pool("embed", 2);
   knot::ThreadPool& reprocess = global;
   knot::ThreadPool& tokenize = shared_pool ? global : embed_pool;
-  auto [tx, rx] = knot::channel<int>(4096, "processed");
+  auto tx_and_rx = knot::channel<int>(4096, "processed");
+  auto tx = std::move(tx_and_rx.first);
+  auto rx = std::move(tx_and_rx.second);
   std::thread embed([&tokenize, rx = std::move(rx)]() mutable {
     knot::this_thread::set_name("embed");
     while (auto item = rx.recv()) {
@@ -335,7 +340,9 @@ TEST(HazardsTest, ALockHeldAcrossAnInstallWhoseTasksTakeIt) {
 TEST(HazardsTest, AReceiverTaskInThePoolOfItsSenders) {
   const std::vector<Report> reports = run([] {
     knot::ThreadPool pool = make_pool("p", 2);
-    auto [tx, rx] = knot::channel<int>(1000, "c");
+    auto tx_and_rx = knot::channel<int>(1000, "c");
+    auto tx = std::move(tx_and_rx.first);
+    auto rx = std::move(tx_and_rx.second);
     knot::Latch done(1, "done");
     for (int s = 0; s < 4; ++s) {
       pool.spawn([tx]() mutable {
@@ -386,8 +393,12 @@ TEST(HazardsTest, TwoPoolsFeedingEachOtherThroughChannels) {
   const std::vector<Report> reports = run([] {
     knot::ThreadPool a = make_pool("A", 2);
     knot::ThreadPool b = make_pool("B", 2);
-    auto [a_tx, a_rx] = knot::channel<int>(1000, "a_to_b");
-    auto [b_tx, b_rx] = knot::channel<int>(1000, "b_to_a");
+    auto a_tx_and_a_rx = knot::channel<int>(1000, "a_to_b");
+    auto a_tx = std::move(a_tx_and_a_rx.first);
+    auto a_rx = std::move(a_tx_and_a_rx.second);
+    auto b_tx_and_b_rx = knot::channel<int>(1000, "b_to_a");
+    auto b_tx = std::move(b_tx_and_b_rx.first);
+    auto b_rx = std::move(b_tx_and_b_rx.second);
     a_tx.send(0);
     a_tx.send(0);
     b_tx.send(0);
@@ -421,8 +432,12 @@ TEST(HazardsTest, TwoPoolsFeedingEachOtherThroughChannels) {
 // sending into its own (scenario channel_cycle, with room enough).
 TEST(HazardsTest, TwoStageThreadsInAChannelCycle) {
   const std::vector<Report> reports = run([] {
-    auto [l2r_tx, l2r_rx] = knot::channel<int>(100, "left_to_right");
-    auto [r2l_tx, r2l_rx] = knot::channel<int>(100, "right_to_left");
+    auto l2r_tx_and_l2r_rx = knot::channel<int>(100, "left_to_right");
+    auto l2r_tx = std::move(l2r_tx_and_l2r_rx.first);
+    auto l2r_rx = std::move(l2r_tx_and_l2r_rx.second);
+    auto r2l_tx_and_r2l_rx = knot::channel<int>(100, "right_to_left");
+    auto r2l_tx = std::move(r2l_tx_and_r2l_rx.first);
+    auto r2l_rx = std::move(r2l_tx_and_r2l_rx.second);
     l2r_tx.send(0);
     r2l_tx.send(0);
     // Both keep their receivers until both sent everything (a std::latch:
@@ -459,8 +474,12 @@ TEST(HazardsTest, TwoStageThreadsInAChannelCycle) {
 
 TEST(HazardsTest, AOneWayPipelineOfThreadsHasNone) {
   const std::vector<Report> reports = run([] {
-    auto [c1_tx, c1_rx] = knot::channel<int>(4, "parsed");
-    auto [c2_tx, c2_rx] = knot::channel<int>(4, "scored");
+    auto c1_tx_and_c1_rx = knot::channel<int>(4, "parsed");
+    auto c1_tx = std::move(c1_tx_and_c1_rx.first);
+    auto c1_rx = std::move(c1_tx_and_c1_rx.second);
+    auto c2_tx_and_c2_rx = knot::channel<int>(4, "scored");
+    auto c2_tx = std::move(c2_tx_and_c2_rx.first);
+    auto c2_rx = std::move(c2_tx_and_c2_rx.second);
     std::thread source([tx = std::move(c1_tx)]() mutable {
       for (int i = 0; i < 200; ++i)
         tx.send(i);
@@ -485,8 +504,12 @@ TEST(HazardsTest, AOneWayPipelineOfPoolsHasNone) {
   const std::vector<Report> reports = run([] {
     knot::ThreadPool parse = make_pool("parse", 2);
     knot::ThreadPool score = make_pool("score", 2);
-    auto [c1_tx, c1_rx] = knot::channel<int>(8, "parsed");
-    auto [c2_tx, c2_rx] = knot::channel<int>(8, "scored");
+    auto c1_tx_and_c1_rx = knot::channel<int>(8, "parsed");
+    auto c1_tx = std::move(c1_tx_and_c1_rx.first);
+    auto c1_rx = std::move(c1_tx_and_c1_rx.second);
+    auto c2_tx_and_c2_rx = knot::channel<int>(8, "scored");
+    auto c2_tx = std::move(c2_tx_and_c2_rx.first);
+    auto c2_rx = std::move(c2_tx_and_c2_rx.second);
     std::thread sink([rx = std::move(c2_rx)]() mutable {
       while (rx.recv()) {
       }
@@ -511,8 +534,12 @@ TEST(HazardsTest, AOneWayPipelineOfPoolsHasNone) {
 // can hang.
 TEST(HazardsTest, RequestsAndRepliesBetweenTwoThreadsHaveNone) {
   const std::vector<Report> reports = run([] {
-    auto [req_tx, req_rx] = knot::channel<int>(1, "requests");
-    auto [rep_tx, rep_rx] = knot::channel<int>(1, "replies");
+    auto req_tx_and_req_rx = knot::channel<int>(1, "requests");
+    auto req_tx = std::move(req_tx_and_req_rx.first);
+    auto req_rx = std::move(req_tx_and_req_rx.second);
+    auto rep_tx_and_rep_rx = knot::channel<int>(1, "replies");
+    auto rep_tx = std::move(rep_tx_and_rep_rx.first);
+    auto rep_rx = std::move(rep_tx_and_rep_rx.second);
     std::thread server([rx = std::move(req_rx), tx = std::move(rep_tx)]() mutable {
       while (auto v = rx.recv())
         tx.send(*v + 1);
@@ -533,8 +560,12 @@ TEST(HazardsTest, RequestsAndRepliesBetweenTwoPoolsHaveNone) {
   const std::vector<Report> reports = run([] {
     knot::ThreadPool clients = make_pool("clients", 2);
     knot::ThreadPool servers = make_pool("servers", 2);
-    auto [req_tx, req_rx] = knot::unbounded_channel<int>("requests");
-    auto [rep_tx, rep_rx] = knot::unbounded_channel<int>("replies");
+    auto req_tx_and_req_rx = knot::unbounded_channel<int>("requests");
+    auto req_tx = std::move(req_tx_and_req_rx.first);
+    auto req_rx = std::move(req_tx_and_req_rx.second);
+    auto rep_tx_and_rep_rx = knot::unbounded_channel<int>("replies");
+    auto rep_tx = std::move(rep_tx_and_rep_rx.first);
+    auto rep_rx = std::move(rep_tx_and_rep_rx.second);
     knot::Latch done(16, "done");
     for (int i = 0; i < 8; ++i) {
       servers.spawn([rx = req_rx, tx = rep_tx, &done]() mutable {
