@@ -21,6 +21,7 @@
 #include <latch>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <utility>
@@ -261,6 +262,32 @@ TEST(HazardsTest, AnExemptedClassIsSilenced) {
     audit.join();
   });
   EXPECT_TRUE(reports.empty()) << describe(reports);
+}
+
+// rayon #1205's shape from a run that completes: a read lock taken again
+// while held for reading, in a program where writers exist; without
+// writers, nothing.
+TEST(HazardsTest, AReadLockTakenAgainWhereWritersExist) {
+  for (const bool with_writer : {true, false}) {
+    const std::vector<Report> reports = run([with_writer] {
+      knot::SharedMutex table("table");
+      {
+        std::shared_lock<knot::SharedMutex> outer(table);
+        std::shared_lock<knot::SharedMutex> inner(table);
+      }
+      if (with_writer) {
+        std::thread writer([&] { std::lock_guard<knot::SharedMutex> w(table); });
+        writer.join();
+      }
+    });
+    if (with_writer) {
+      ASSERT_EQ(reports.size(), 1u) << describe(reports);
+      EXPECT_TRUE(contains(reports[0].hazard->condition, "writers go first"))
+          << reports[0].hazard->condition;
+    } else {
+      EXPECT_TRUE(reports.empty()) << describe(reports);
+    }
+  }
 }
 
 // The silenced cycle is written for the record, with the reason, and is

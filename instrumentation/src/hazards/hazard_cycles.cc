@@ -86,6 +86,13 @@ bool is_conserved_ring(const Recorded& rec, const std::vector<EdgeRecord>& edges
 
 // is_feasible(): whether the cycle's conditions can hold at once.
 bool is_feasible(const Recorded& rec, const std::vector<EdgeRecord>& edges) {
+  // A cycle of one: a read taken again while held for reading, which
+  // hangs only if a writer comes in between.
+  if (edges.size() == 1) {
+    const auto cls = rec.classes.find(edges[0].blocked.cls);
+    return edges[0].blocked == edges[0].awaited && edges[0].blocked.event == Event::kUnlock &&
+           cls != rec.classes.end() && cls->second.has_writers;
+  }
   // A pool of N workers is exhausted by a wait only if N tasks can be in
   // it at once: knot must have seen N distinct tasks wait there, or the
   // wait inside forked work (a parallel loop's pieces reach it on every

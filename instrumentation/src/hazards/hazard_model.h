@@ -49,6 +49,7 @@ struct ClassInfo {
   std::uint64_t pool_id = 0;    // pools
   bool is_bounded = false;      // channels
   std::size_t capacity = 0;     // bounded channels: the largest capacity seen in the class
+  bool has_writers = false;     // mutexes: taken exclusively somewhere
   std::string exempt_reason{};  // exempt_from_hazards(): cycles through it are not reported
 };
 

@@ -160,6 +160,11 @@ class Describer {
       case Event::kMessage:
         return cls(e.blocked.cls) + " is empty";
       case Event::kUnlock:
+        if (e.blocked == e.awaited) {
+          return e.context + " holds " + cls(e.blocked.cls) +
+                 " for reading and a writer waits for it before " + e.context +
+                 " reads it again (writers go first)";
+        }
         return e.context + " holds " + cls(e.blocked.cls) + " while it waits for " +
                event(next.blocked);
       case Event::kOpen:

@@ -95,6 +95,7 @@ struct Held {
   EventKey event{};
   const void* resource = nullptr;
   std::size_t origin = 0;
+  bool is_shared = false;  // a SharedMutex held for reading
 };
 
 struct RecentWait {
@@ -353,8 +354,13 @@ void record_wait(Context& c, const HazardContext& hc, const HazardPoint& p, Even
     return;
   for (const Held& h : c.locks) {
     // Waiting for the lock one holds is a self-deadlock, not a hazard;
-    // another lock of the same class is lockdep's nesting, left out.
-    if (h.event.cls != awaited.cls)
+    // another lock of the same class is lockdep's nesting, left out. But a
+    // read taken again while one holds it for reading waits behind any
+    // writer that came in between (writers go first): a cycle of one,
+    // if the class has writers (hazard_cycles.cc).
+    const bool reads_again =
+        h.is_shared && p.op == HazardOp::kLockShared && h.resource == p.resource;
+    if (h.event.cls != awaited.cls || reads_again)
       record_edge(h.event, awaited, Basis::kHeld, 0, origin, h.origin, nullptr);
   }
   for (const Held& h : c.stages) {
@@ -491,6 +497,16 @@ void note_send_for_forwarding(Context& c, std::uint64_t into) {
   Tracker& t = tracker();
   std::lock_guard<std::mutex> lock(t.mutex);
   ++t.rec.injected[into];
+}
+
+// note_writer(): the class is taken exclusively somewhere (a read taken
+// again can then queue behind a writer).
+void note_writer(Context& c, std::uint64_t cls) {
+  if (!c.seen.insert(mix(cls, 0x3717e5ull)))
+    return;
+  Tracker& t = tracker();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  t.rec.classes[cls].has_writers = true;
 }
 
 void add_stage(Context& c, const HazardPoint& p, EventKey event) {
@@ -692,7 +708,10 @@ void process(Context& c, const HazardContext& hc, const HazardPoint& p, std::uin
       const EventKey unlock{cls, Event::kUnlock};
       if (!repeated && p.op != HazardOp::kTryLock)
         on_wait(c, hc, p, unlock, /*parks=*/true);
-      c.locks.push_back({unlock, p.resource, origin_for(p.call_site, unlock)});
+      if (!repeated && p.op == HazardOp::kLock)
+        note_writer(c, cls);
+      c.locks.push_back(
+          {unlock, p.resource, origin_for(p.call_site, unlock), p.op == HazardOp::kLockShared});
       c.signature += event_hash(unlock);
       knot::detail::note_hazard_state_changed();
       break;
