@@ -29,6 +29,7 @@
 
 #include "hazards/hazard_tracker.h"
 #include "knot/instrumentation/hazards.h"
+#include "knot/instrumentation/watchdog.h"
 #include "knot/report/report_json.h"
 #include "knot/runtime.h"
 
@@ -334,6 +335,43 @@ TEST(HazardsTest, ASilencedCycleIsWrittenWithItsReasonOnly) {
   ASSERT_TRUE(parsed.report.has_value());
   ASSERT_TRUE(parsed.report->hazard.has_value());
   EXPECT_EQ(parsed.report->hazard->silenced, "second is taken first only during start-up");
+  std::filesystem::remove_all(dir);
+}
+
+// With the watchdog (WatchdogOptions::hazards), an on-demand report
+// (request_report, or knot-dump's signal) writes the potential deadlocks
+// found so far into the watchdog's folder.
+TEST(HazardsTest, AnOnDemandReportWritesThePotentialDeadlocks) {
+  knot::instr::hazards::reset_for_testing();
+  char dir_template[] = "/tmp/knot-hazards-dump-XXXXXX";
+  ASSERT_NE(::mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  knot::instr::WatchdogOptions options;
+  options.report_dir = dir;
+  options.answer_dump_signal = false;
+  options.hazards = true;
+  knot::instr::start_watchdog(options);
+  std::thread program([] {
+    knot::Mutex a("queue");
+    knot::Mutex b("index");
+    {
+      std::lock_guard<knot::Mutex> la(a);
+      std::lock_guard<knot::Mutex> lb(b);
+    }
+    std::thread other([&] {
+      std::lock_guard<knot::Mutex> lb(b);
+      std::lock_guard<knot::Mutex> la(a);
+    });
+    other.join();
+  });
+  program.join();
+  ASSERT_TRUE(knot::instr::request_report("test").has_value());
+  knot::instr::stop_watchdog();
+  knot::instr::disable_hazards();
+  std::size_t potential = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir))
+    potential += entry.path().filename().string().find("potential_deadlock") != std::string::npos;
+  EXPECT_EQ(potential, 1u);
   std::filesystem::remove_all(dir);
 }
 
