@@ -533,9 +533,64 @@ TEST(HazardsTest, TwoStageThreadsInAChannelCycle) {
   EXPECT_TRUE(contains(text, "thread 'right'")) << text;
 }
 
+// The seed's mirror: a thread that feeds pool tasks through a channel and
+// installs on the same pool between its sends. Each consumer here is
+// spawned alone, so the install always finds a worker; two consumers of
+// a pool of two could fill it.
+TEST(HazardsTest, AFeederThatInstallsBetweenItsSends) {
+  const std::vector<Report> reports = run([] {
+    knot::ThreadPool pool = make_pool("p", 2);
+    auto items_pair = knot::channel<int>(16, "items");
+    auto tx = std::move(items_pair.first);
+    auto rx = std::move(items_pair.second);
+    knot::this_thread::set_name("feeder");
+    for (int phase = 0; phase < 2; ++phase) {
+      std::latch done(1);
+      pool.spawn([rx, &done]() mutable {
+        rx.recv();
+        rx.recv();
+        done.count_down();
+      });
+      tx.send(1);
+      pool.install([] {});
+      tx.send(2);
+      done.wait();
+    }
+  });
+  ASSERT_EQ(reports.size(), 1u) << describe(reports);
+  const std::string text = all_text(reports[0]);
+  EXPECT_TRUE(contains(text, "thread 'feeder'")) << text;
+  EXPECT_TRUE(contains(reports[0].hazard->condition, "channel 'items' is empty"))
+      << reports[0].hazard->condition;
+}
+
 // ---------------------------------------------------------------------------
 // Negatives: programs with no cycle
 // ---------------------------------------------------------------------------
+
+// A thread that installs once at start, then feeds consumer tasks: the
+// install is not in the loop that sends, so no cycle.
+TEST(HazardsTest, AnInstallOnceBeforeFeedingHasNone) {
+  const std::vector<Report> reports = run([] {
+    knot::ThreadPool pool = make_pool("p", 2);
+    auto items_pair = knot::channel<int>(16, "items");
+    auto tx = std::move(items_pair.first);
+    auto rx = std::move(items_pair.second);
+    pool.install([] {});
+    std::latch done(2);
+    for (int c = 0; c < 2; ++c) {
+      pool.spawn([rx, &done]() mutable {
+        for (int i = 0; i < 5; ++i)
+          rx.recv();
+        done.count_down();
+      });
+    }
+    for (int i = 0; i < 10; ++i)
+      tx.send(i);
+    done.wait();
+  });
+  EXPECT_TRUE(reports.empty()) << describe(reports);
+}
 
 TEST(HazardsTest, AOneWayPipelineOfThreadsHasNone) {
   const std::vector<Report> reports = run([] {

@@ -101,6 +101,11 @@ struct Held {
 struct RecentWait {
   EventKey awaited{};
   std::size_t origin = 0;
+  // How many of the context's events (Context::done) it had caused when it
+  // last waited here: a send after this wait counts only if the context
+  // had sent into that channel before it too (the wait is inside the loop
+  // that sends; a wait once at start is not).
+  std::size_t done_before = 0;
 };
 
 // Context: one thread's state. A worker's task scope (stages, recent
@@ -114,8 +119,10 @@ struct Context {
   std::vector<Held> stages;        // room(C) for the channels it receives from
   std::vector<RecentWait> recent;  // distinct waits, in order
   std::vector<EventKey> done;      // events caused in this task (sent, counted down)
-  std::unordered_map<std::uint64_t, std::size_t> committed;  // (site, event) -> recent waits seen
-  std::uint64_t signature = 0;  // sum of event hashes of locks and stages
+  // (site, event) -> the recent waits' version it was last matched with
+  std::unordered_map<std::uint64_t, std::size_t> committed;
+  std::size_t recent_version = 0;  // grows when a wait is added or seen again later
+  std::uint64_t signature = 0;     // sum of event hashes of locks and stages
   SeenSet seen;
   // Worker-slot waits: per (call site, awaited), the tasks counted so far
   // and the last one (a task waiting again there counts once).
@@ -344,10 +351,15 @@ void record_wait(Context& c, const HazardContext& hc, const HazardPoint& p, Even
   const std::uint64_t signature =
       c.signature + (holds_worker ? mix(hc.pool_id, 0xb10cull) : 0) + c.done.size();
   const std::size_t origin = origin_for(p.call_site, awaited);
-  if (std::none_of(c.recent.begin(), c.recent.end(),
-                   [&](const RecentWait& r) { return r.awaited == awaited; }) &&
-      c.recent.size() < kMaxRecentWaits) {
-    c.recent.push_back({awaited, origin});
+  const auto seen_before = std::find_if(c.recent.begin(), c.recent.end(),
+                                        [&](const RecentWait& r) { return r.awaited == awaited; });
+  if (seen_before == c.recent.end() && c.recent.size() < kMaxRecentWaits) {
+    c.recent.push_back({awaited, origin, c.done.size()});
+    ++c.recent_version;
+    knot::detail::note_hazard_state_changed();
+  } else if (seen_before != c.recent.end() && seen_before->done_before < c.done.size()) {
+    seen_before->done_before = c.done.size();
+    ++c.recent_version;
     knot::detail::note_hazard_state_changed();
   }
   if (!c.seen.insert(mix(mix(p.call_site, event_hash(awaited)), signature)))
@@ -419,20 +431,28 @@ void count_task(Context& c, const HazardContext& hc, const HazardPoint& p, Event
 
 // after_waits(): the context causes `event`; it depends on every wait the
 // context did before in its scope.
+// A send counts only after a wait inside the loop that sends (the context
+// had sent into that channel before the wait too); a count-down after any
+// wait of the context's scope.
 void after_waits(Context& c, const HazardContext& hc, const HazardPoint& p, EventKey event) {
-  std::size_t& upto = c.committed[mix(p.call_site, event_hash(event))];
-  if (upto == c.recent.size())
+  std::size_t& version = c.committed[mix(p.call_site, event_hash(event))];
+  if (version == c.recent_version + 1)
     return;
+  version = c.recent_version + 1;
   std::size_t origin = 0;
-  for (std::size_t i = upto; i < c.recent.size(); ++i) {
-    const RecentWait& w = c.recent[i];
+  for (const RecentWait& w : c.recent) {
     if (w.awaited.cls == event.cls)
+      continue;
+    if (event.event == Event::kMessage &&
+        std::find(c.done.begin(), c.done.begin() + static_cast<std::ptrdiff_t>(w.done_before),
+                  event) == c.done.begin() + static_cast<std::ptrdiff_t>(w.done_before))
+      continue;
+    if (!c.seen.insert(mix(mix(p.call_site, event_hash(event)), event_hash(w.awaited))))
       continue;
     if (origin == 0)
       origin = origin_for(p.call_site, event);
     record_edge(event, w.awaited, Basis::kAfterWait, hc.pool_id, w.origin, origin, nullptr);
   }
-  upto = c.recent.size();
 }
 
 // note_user(): who makes `event` happen (pool-level edges, in the analysis).
