@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <span>
+#include <utility>
 #include <vector>
 
 namespace knot::text::detail {
@@ -331,13 +332,42 @@ class Model {
   std::size_t num_foreign_roots_ = 0;
 };
 
+// `Output` is the input without the ranges cut from it, built as the scan
+// goes (ranges come in ascending order); nothing is copied until the first
+// cut.
+class Output {
+ public:
+  explicit Output(std::string_view html) : html_(html) {}
+
+  void cut(std::size_t begin, std::size_t end) {
+    if (!out_) {
+      out_.emplace();
+      out_->reserve(html_.size());
+    }
+    out_->append(html_.substr(from_, begin - from_));
+    from_ = end;
+  }
+
+  std::optional<std::string> finish() {
+    if (out_) {
+      out_->append(html_.substr(from_));
+    }
+    return std::move(out_);
+  }
+
+ private:
+  std::string_view html_;
+  std::optional<std::string> out_;
+  std::size_t from_ = 0;
+};
+
 }  // namespace
 
 std::optional<std::string> limit_nesting(std::string_view html, std::size_t max_depth,
                                          LimiterStats* stats) {
   LimiterStats local_stats;
   LimiterStats& st = stats != nullptr ? *stats : local_stats;
-  std::vector<std::pair<std::size_t, std::size_t>> cuts;  // [begin, end), ascending
+  Output output(html);
   Model model(html, max_depth, st);
   // Start tags cut for depth whose end tags have not come yet: the next
   // counted end tags pair with them and are cut too.
@@ -417,10 +447,10 @@ std::optional<std::string> limit_nesting(std::string_view html, std::size_t max_
       model.close(name, kind, short_name);
     }
     if (cut_tag) {
-      cuts.emplace_back(lt, tag.end);
+      output.cut(lt, tag.end);
       ++st.num_cut_tags;
     } else if (tag.extra_attrs_at != kNpos) {
-      cuts.emplace_back(tag.extra_attrs_at, tag.end - 1);  // keeps the '>'
+      output.cut(tag.extra_attrs_at, tag.end - 1);  // keeps the '>'
       ++st.num_cut_attr_runs;
     }
     if (raw_text) {
@@ -431,18 +461,7 @@ std::optional<std::string> limit_nesting(std::string_view html, std::size_t max_
       i = end == kNpos ? html.size() : end;
     }
   }
-  if (cuts.empty()) {
-    return std::nullopt;
-  }
-  std::string out;
-  out.reserve(html.size());
-  std::size_t from = 0;
-  for (const auto& [begin, end] : cuts) {
-    out.append(html.substr(from, begin - from));
-    from = end;
-  }
-  out.append(html.substr(from));
-  return out;
+  return output.finish();
 }
 
 }  // namespace knot::text::detail

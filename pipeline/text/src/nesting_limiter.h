@@ -28,7 +28,8 @@
 // contents of script, style and other raw-text elements, and does not
 // count void elements or elements with optional end tags such as <p>, <li>
 // and <td>. Cost: one pass over the input with at most max_depth model
-// entries looked at per end tag; a copy only when something is cut.
+// entries looked at per end tag; a copy only when something is cut, built
+// as the scan goes.
 #pragma once
 
 #include <cstddef>
