@@ -34,6 +34,17 @@ using detail::plain_text;
 // A block whose own inline text is at least this long (bytes, whitespace
 // runs counted once) is a paragraph for scoring (readability uses 25).
 constexpr std::size_t kMinParagraphLen = 25;
+// Gumbo's arena and the flattened tree together stay under this many bytes
+// per byte of the page, plus a constant (html_document.h): a parse that
+// needs more is done again with a quarter of the node budget, then with
+// no tags (docs/pipeline.md, "Memory per file").
+constexpr std::size_t kTreeBytesPerByte = 14;
+constexpr std::size_t kTreeBaseBytes = std::size_t{16} << 20;
+constexpr std::size_t tree_memory_limit(std::size_t bytes) {
+  return bytes > (SIZE_MAX - kTreeBaseBytes) / kTreeBytesPerByte
+             ? SIZE_MAX
+             : kTreeBytesPerByte * bytes + kTreeBaseBytes;
+}
 // Siblings of the best candidate join it when they score this share of it.
 constexpr float kSiblingShare = 0.2F;
 // The semantic element (<article>, <main>) wins when it holds at least
@@ -500,22 +511,36 @@ Article extract_article(std::string_view html) {
   if (looks_binary(html)) {
     return {};
   }
-  const detail::HtmlDocument document(html);
-  const detail::Landmarks marks = detail::find_landmarks(document.root());
-  Article article;
-  article.title = detail::choose_title(marks);
-
-  std::vector<Node> nodes =
-      flatten(document.root(), marks.num_nodes, protect_ancestors(marks.mains));
-  detail::TextBuilder text;
-  for (const std::size_t root : choose_roots(nodes)) {
-    render(nodes, root, article.title, text);
-    text.paragraph_break();
+  // The page's node budget; then, when gumbo's tree and its flattened copy
+  // would not fit in the memory limit, a quarter of it; then no tags at all
+  // (text only: a few nodes, and no limit needed).
+  const std::size_t limit = tree_memory_limit(html.size());
+  const std::size_t budgets[] = {detail::node_budget(html.size()),
+                                 detail::node_budget(html.size()) / 4, 0};
+  for (std::size_t attempt = 0;; ++attempt) {
+    const bool is_last = attempt + 1 == std::size(budgets);
+    const detail::HtmlDocument document(html, budgets[attempt], is_last ? SIZE_MAX : limit);
+    if (!document.parsed()) {
+      continue;
+    }
+    const detail::Landmarks marks = detail::find_landmarks(document.root());
+    if (!is_last && document.arena_bytes() + marks.num_nodes * sizeof(Node) > limit) {
+      continue;
+    }
+    Article article;
+    article.title = detail::choose_title(marks);
+    std::vector<Node> nodes =
+        flatten(document.root(), marks.num_nodes, protect_ancestors(marks.mains));
+    detail::TextBuilder text;
+    for (const std::size_t root : choose_roots(nodes)) {
+      render(nodes, root, article.title, text);
+      text.paragraph_break();
+    }
+    if (!text.mostly_garbage()) {
+      article.text = text.take();
+    }
+    return article;
   }
-  if (!text.mostly_garbage()) {
-    article.text = text.take();
-  }
-  return article;
 }
 
 }  // namespace knot::text

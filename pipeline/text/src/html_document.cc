@@ -3,6 +3,7 @@
 #include "html_document.h"
 
 #include <array>
+#include <csetjmp>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -23,6 +24,13 @@ namespace knot::text::detail {
 // freed pointer finds its class by masking. Chunks are 8-byte aligned,
 // all that gumbo's structs need. Everything left is freed with the arena,
 // never node by node (see html_document.h).
+//
+// The arena's blocks never add up to more than its limit: a block that
+// would pass it is not allocated, and the arena jumps (longjmp) to the
+// jmp_buf set by parse_within() instead, out of gumbo. Nothing on that way
+// has a destructor to run (gumbo is C, and the frames of allocate() and
+// new_block() hold only plain values), and everything gumbo allocated is
+// in the arena, freed with it.
 class HtmlArena {
  public:
   HtmlArena() = default;
@@ -37,6 +45,15 @@ class HtmlArena {
       }
     }
   }
+
+  // `set_limit()`: the most bytes of blocks, and where to jump when a
+  // block would pass them (null: nowhere, no limit).
+  void set_limit(std::size_t max_bytes, std::jmp_buf* overflow) noexcept {
+    max_bytes_ = max_bytes;
+    overflow_ = overflow;
+  }
+
+  std::size_t bytes() const noexcept { return bytes_; }
 
   void* allocate(std::size_t size) noexcept {
     if (size > kMaxSmall) {
@@ -82,6 +99,7 @@ class HtmlArena {
     if (block->next != nullptr) {
       block->next->prev = block->prev;
     }
+    bytes_ -= block->size;
     release(block);
   }
 
@@ -149,11 +167,15 @@ class HtmlArena {
   }
 
   Block* new_block(std::size_t size, std::uint32_t size_class) noexcept {
+    if (overflow_ != nullptr && (size > max_bytes_ || bytes_ > max_bytes_ - size)) {
+      std::longjmp(*overflow_, 1);
+    }
     void* memory = ::operator new (size, std::align_val_t{kBlockSize}, std::nothrow);
     if (memory == nullptr) {
       std::fputs("knot::text: out of memory while parsing HTML\n", stderr);
       std::abort();
     }
+    bytes_ += size;
     return new (memory) Block{size_class, size, nullptr, nullptr};
   }
 
@@ -168,6 +190,9 @@ class HtmlArena {
   std::byte* superblock_next_ = nullptr;
   std::byte* superblock_end_ = nullptr;
   Block* large_blocks_ = nullptr;
+  std::size_t bytes_ = 0;  // of all blocks held
+  std::size_t max_bytes_ = SIZE_MAX;
+  std::jmp_buf* overflow_ = nullptr;
 };
 
 namespace {
@@ -180,10 +205,21 @@ void arena_deallocate(void* userdata, void* ptr) {
   static_cast<HtmlArena*>(userdata)->deallocate(ptr);
 }
 
+// `parse_within()` is gumbo's parse, or null when the arena jumped back
+// here because it reached its limit. Nothing here changes after setjmp.
+GumboOutput* parse_within(const GumboOptions* options, std::string_view html,
+                          std::jmp_buf* overflow) {
+  if (setjmp(*overflow) != 0) {
+    return nullptr;
+  }
+  return gumbo_parse_with_options(options, html.data(), html.size());
+}
+
 }  // namespace
 
-HtmlDocument::HtmlDocument(std::string_view html) : arena_(std::make_unique<HtmlArena>()) {
-  if (auto limited = limit_nesting(html)) {
+HtmlDocument::HtmlDocument(std::string_view html, std::size_t max_nodes, std::size_t max_bytes)
+    : arena_(std::make_unique<HtmlArena>()) {
+  if (auto limited = limit_nesting(html, kMaxNestingDepth, nullptr, max_nodes)) {
     limited_ = std::move(*limited);
     html = limited_;
   }
@@ -192,7 +228,14 @@ HtmlDocument::HtmlDocument(std::string_view html) : arena_(std::make_unique<Html
   options.deallocator = &arena_deallocate;
   options.userdata = arena_.get();
   options.max_errors = 0;
-  output_ = gumbo_parse_with_options(&options, html.data(), html.size());
+  std::jmp_buf overflow;
+  arena_->set_limit(max_bytes, max_bytes == SIZE_MAX ? nullptr : &overflow);
+  output_ = parse_within(&options, html, &overflow);
+  arena_->set_limit(SIZE_MAX, nullptr);
+}
+
+std::size_t HtmlDocument::arena_bytes() const noexcept {
+  return arena_->bytes();
 }
 
 // Everything gumbo allocated lives in the arena: no gumbo_destroy_output().
