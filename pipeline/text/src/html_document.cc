@@ -1,5 +1,5 @@
-// html_document.cc: the bump arena that gumbo allocates from, and the
-// parse itself.
+// html_document.cc: the arena that gumbo allocates from, and the parse
+// itself.
 #include "html_document.h"
 
 #include <array>
@@ -53,6 +53,7 @@ class HtmlArena {
     overflow_ = overflow;
   }
 
+  // `bytes()`: the blocks held, superblocks counted whole.
   std::size_t bytes() const noexcept { return bytes_; }
 
   void* allocate(std::size_t size) noexcept {
