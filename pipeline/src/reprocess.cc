@@ -201,7 +201,6 @@ ReprocessResult reprocess(const std::filesystem::path& db_path, const text::Embe
   auto seconds = [](std::int64_t ns) { return static_cast<double>(ns) / 1e9; };
   result.stages = {{"read", seconds(load(c.read_ns))},
                    {"reprocess", seconds(load(c.extract_ns))},
-                   {"tokenize", seconds(load(c.tokenize_ns))},
                    {"embed", seconds(load(c.embed_ns))},
                    {"write", seconds(load(c.write_ns))}};
 

@@ -1,6 +1,7 @@
 // The bodies of reprocess()'s four stage threads (reprocess_stages.h).
 #include "reprocess_stages.h"
 
+#include <algorithm>
 #include <exception>
 #include <optional>
 #include <utility>
@@ -10,7 +11,6 @@
 #include "knot/runtime/parallel_for.h"
 #include "knot/runtime/this_thread.h"
 #include "knot/text/extract.h"
-#include "knot/text/tokenizer.h"
 
 namespace knot::pipeline::detail {
 
@@ -190,48 +190,38 @@ class EmbedStage {
     counter.fetch_add(n, std::memory_order_relaxed);
   }
 
-  // embed_pending() tokenizes and embeds the pending batch on the pool, then
-  // sends it to the writer.
+  // embed_pending() embeds the pending batch on the pool, then sends it to
+  // the writer. Each text is tokenized and embedded in one stream
+  // (Embedder::embed_text), so no text's token list is ever built: a page's
+  // tokens would take about 40 bytes per byte of its text.
   bool embed_pending() {
     if (pending_.empty()) {
       return true;
     }
     const std::size_t n = pending_.size();
-    std::vector<std::vector<text::Token>> tokens(n);
     std::vector<std::optional<std::vector<float>>> vectors(n);
     const text::Embedder& embedder = *ctx_.embedder;
-    std::int64_t tokenize_ns = 0;
     std::int64_t embed_ns = 0;
     // The seed's stage 3: a thread outside the pool that needs the pool's
     // workers. In shared mode they may all be blocked sending into
     // "processed", which only this thread drains.
     pool_.install([&] {
-      auto start = Clock::now();
-      knot::parallel_for(
-          std::size_t{0}, n,
-          [&](std::size_t lo, std::size_t hi) {
-            auto stage = knot::stage_scope("tokenize");
-            for (std::size_t i = lo; i < hi; ++i) {
-              tokens[i] = text::tokenize(pending_[i].text);
-            }
-          },
-          knot::Grain{1});
-      tokenize_ns = elapsed_ns(start);
-      start = Clock::now();
+      const auto start = Clock::now();
       knot::parallel_for(
           std::size_t{0}, n,
           [&](std::size_t lo, std::size_t hi) {
             auto stage = knot::stage_scope("embed");
             for (std::size_t i = lo; i < hi; ++i) {
-              if (!tokens[i].empty()) {
-                vectors[i] = embedder.embed(tokens[i]);
+              std::vector<float> v = embedder.embed_text(pending_[i].text);
+              // All zeros: the text has no words, so no vector.
+              if (std::any_of(v.begin(), v.end(), [](float x) { return x != 0.0F; })) {
+                vectors[i] = std::move(v);
               }
             }
           },
           knot::Grain{1});
       embed_ns = elapsed_ns(start);
     });
-    add_to(ctx_.counters.tokenize_ns, tokenize_ns);
     add_to(ctx_.counters.embed_ns, embed_ns);
     std::int64_t num_vectors = 0;
     for (std::size_t i = 0; i < n; ++i) {

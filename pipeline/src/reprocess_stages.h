@@ -55,7 +55,6 @@ struct Counters {
   // Busy wall time per stage, in nanoseconds.
   std::atomic<std::int64_t> read_ns{0};
   std::atomic<std::int64_t> extract_ns{0};
-  std::atomic<std::int64_t> tokenize_ns{0};
   std::atomic<std::int64_t> embed_ns{0};
   std::atomic<std::int64_t> write_ns{0};
 };

@@ -10,6 +10,8 @@
 
 #include <gumbo.h>
 
+#include <cstdint>
+
 namespace knot::text::detail {
 
 // `Layout` is how an element takes part in the text.
@@ -48,7 +50,7 @@ bool is_hidden(const GumboElement& element);
 bool is_chrome_role(const GumboElement& element);
 
 // `MainKind` is how strongly an element claims to be the main content.
-enum class MainKind {
+enum class MainKind : std::uint8_t {
   kNone,
   kMain,     // <main>, role="main"
   kArticle,  // <article>, role="article", itemprop="articleBody"

@@ -8,6 +8,7 @@
 #include "hash.h"
 #include "hash_embedder.h"
 #include "stop_words.h"
+#include "token_stream.h"
 
 namespace knot::text {
 namespace detail {
@@ -31,10 +32,18 @@ constexpr float kWordWeight = 1.0F;
 constexpr float kBigramFactor = 0.5F;
 constexpr float kSubwordFactor = 0.35F;
 
+// `Feature` is one hashed feature: while features are gathered, the
+// largest weight seen for its hash and how often it was seen.
 struct Feature {
   std::uint64_t hash;
   float weight;
+  std::uint32_t count;
 };
+static_assert(sizeof(Feature) == 16, "a table entry is 16 bytes");
+
+// The smallest feature table, in entries (1 MiB): texts up to about
+// 256 KiB fit it whole.
+constexpr std::size_t kMinTableEntries = std::size_t{1} << 16;
 
 std::size_t count_code_points(std::string_view s) {
   std::size_t n = 0;
@@ -102,58 +111,122 @@ std::size_t HashEmbedder::dimensions() const {
   return kDims;
 }
 
-std::vector<float> HashEmbedder::embed(const std::vector<Token>& tokens) const {
-  std::vector<float> result(kDims, 0.0F);
-  if (tokens.empty()) {
-    return result;
+namespace {
+
+// `FeatureMaker` turns tokens, in tokenize()'s order, into features: each
+// word (with its weight), the pair it makes with the word before it, and
+// its subwords, which inherit the word's weight (so the pieces of "which"
+// weigh as little as "which" itself).
+class FeatureMaker {
+ public:
+  template <class Emit>
+  void add(std::string_view token, bool is_subword, Emit& emit) {
+    if (is_subword) {
+      emit(hash64(token, kSubwordSeed), kSubwordFactor * current_word_weight_);
+      return;
+    }
+    const std::uint64_t h = hash64(token, kWordSeed);
+    const float w = word_weight(token);
+    emit(h, w);
+    if (has_previous_) {
+      emit(bigram_hash(previous_hash_, h), kBigramFactor * std::sqrt(previous_weight_ * w));
+    }
+    has_previous_ = true;
+    previous_hash_ = h;
+    previous_weight_ = w;
+    current_word_weight_ = w;
   }
 
-  // 1. Features with their base weights. A subword inherits its weight from
-  //    the word before it (tokenize() emits a word, then its subwords), so
-  //    the pieces of "which" weigh as little as "which" itself.
-  std::vector<Feature> features;
-  features.reserve(tokens.size() * 2);
-  bool has_previous = false;
-  std::uint64_t previous_hash = 0;
-  float previous_weight = 0.0F;
-  float current_word_weight = kWordWeight;
-  for (const Token& token : tokens) {
-    if (token.is_subword) {
-      features.push_back({hash64(token.text, kSubwordSeed), kSubwordFactor * current_word_weight});
-      continue;
-    }
-    const std::uint64_t h = hash64(token.text, kWordSeed);
-    const float w = word_weight(token.text);
-    features.push_back({h, w});
-    if (has_previous) {
-      features.push_back(
-          {bigram_hash(previous_hash, h), kBigramFactor * std::sqrt(previous_weight * w)});
-    }
-    has_previous = true;
-    previous_hash = h;
-    previous_weight = w;
-    current_word_weight = w;
-  }
+ private:
+  bool has_previous_ = false;
+  std::uint64_t previous_hash_ = 0;
+  float previous_weight_ = 0.0F;
+  float current_word_weight_ = kWordWeight;
+};
 
-  // 2. Term frequencies: equal hashes are adjacent after sorting. Each
-  //    distinct feature contributes max(weight) * (1 + ln tf). Summation
-  //    follows hash order, so the result does not depend on sort stability.
-  std::sort(features.begin(), features.end(),
+// `compact()` sorts `table` by hash and merges the entries of equal hashes
+// (largest weight, summed count; a count that would overflow starts a new
+// entry).
+void compact(std::vector<Feature>& table) {
+  std::sort(table.begin(), table.end(),
             [](const Feature& a, const Feature& b) { return a.hash < b.hash; });
-  std::array<float, kDims> acc{};
-  for (std::size_t i = 0; i < features.size();) {
-    std::size_t j = i;
-    float weight = 0.0F;
-    while (j < features.size() && features[j].hash == features[i].hash) {
-      weight = std::max(weight, features[j].weight);
-      ++j;
+  std::size_t out = 0;
+  for (const Feature& f : table) {
+    Feature* last = out > 0 ? &table[out - 1] : nullptr;
+    if (last != nullptr && last->hash == f.hash && last->count <= UINT32_MAX - f.count) {
+      last->weight = std::max(last->weight, f.weight);
+      last->count += f.count;
+    } else {
+      table[out++] = f;
     }
-    const auto tf = static_cast<double>(j - i);
-    add_projection(acc, features[i].hash, static_cast<float>(weight * (1.0 + std::log(tf))));
+  }
+  table.resize(out);
+}
+
+// `project()` adds the projection of each distinct feature of the compacted
+// `table` to `acc`, in hash order: max(weight) * (1 + ln tf).
+void project(const std::vector<Feature>& table, std::array<float, kDims>& acc) {
+  for (std::size_t i = 0; i < table.size();) {
+    float weight = 0.0F;
+    std::uint64_t tf = 0;
+    std::size_t j = i;
+    for (; j < table.size() && table[j].hash == table[i].hash; ++j) {
+      weight = std::max(weight, table[j].weight);
+      tf += table[j].count;
+    }
+    add_projection(acc, table[i].hash,
+                   static_cast<float>(weight * (1.0 + std::log(static_cast<double>(tf)))));
     i = j;
   }
+}
 
-  // 3. L2 normalization.
+// `accumulate()` adds the projections of the features that `source` emits
+// (source(emit) calls emit(hash, weight) for each, the same ones on every
+// call) to `acc`, in hash order, holding at most about `capacity` table
+// entries. Equal hashes are merged whenever the table fills; when it is
+// still three quarters full after that, the pass keeps only the lower half
+// of its hash range, and another pass over the source reads the rest. A
+// text with few different features takes one pass.
+template <class Source>
+void accumulate(const Source& source, std::size_t capacity, std::array<float, kDims>& acc) {
+  capacity = std::max(capacity, kMinTableEntries);
+  std::vector<Feature> table;
+  table.reserve(capacity);
+  std::uint64_t lo = 0;
+  for (;;) {
+    std::uint64_t hi = UINT64_MAX;  // this pass gathers the hashes in [lo, hi]
+    table.clear();
+    source([&](std::uint64_t hash, float weight) {
+      if (hash < lo || hash > hi) {
+        return;
+      }
+      if (table.size() == capacity) {
+        compact(table);
+        while (table.size() > capacity / 4 * 3 && hi > lo) {
+          hi = lo + (hi - lo) / 2;
+          const auto above =
+              std::upper_bound(table.begin(), table.end(), hi,
+                               [](std::uint64_t h, const Feature& f) { return h < f.hash; });
+          table.erase(above, table.end());
+        }
+        if (hash > hi) {
+          return;
+        }
+      }
+      table.push_back({hash, weight, 1});
+    });
+    compact(table);
+    project(table, acc);
+    if (hi == UINT64_MAX) {
+      return;
+    }
+    lo = hi + 1;
+  }
+}
+
+// `normalized()` is `acc` scaled to unit length (all zeros stay zeros).
+std::vector<float> normalized(const std::array<float, kDims>& acc) {
+  std::vector<float> result(kDims, 0.0F);
   double norm_sq = 0.0;
   for (const float v : acc) {
     norm_sq += static_cast<double>(v) * v;
@@ -167,7 +240,45 @@ std::vector<float> HashEmbedder::embed(const std::vector<Token>& tokens) const {
   return result;
 }
 
+}  // namespace
+
+// The token list is already in memory: a table of two entries per token
+// holds all its features, so one pass.
+std::vector<float> HashEmbedder::embed(const std::vector<Token>& tokens) const {
+  std::array<float, kDims> acc{};
+  accumulate(
+      [&tokens](auto&& emit) {
+        FeatureMaker maker;
+        for (const Token& token : tokens) {
+          maker.add(token.text, token.is_subword, emit);
+        }
+      },
+      2 * tokens.size(), acc);
+  return normalized(acc);
+}
+
+// A text has at most 1.2 features per byte ("abcd " gives a word, a pair and
+// four subwords): a table of a quarter entry per byte (4 bytes per byte of
+// text) takes one pass unless the text has more than about 0.19 different
+// features per byte (natural text has 0.05 to 0.13).
+std::vector<float> HashEmbedder::embed_text(std::string_view text) const {
+  std::array<float, kDims> acc{};
+  accumulate(
+      [text](auto&& emit) {
+        FeatureMaker maker;
+        for_each_token(text, [&](std::string_view token, bool is_subword) {
+          maker.add(token, is_subword, emit);
+        });
+      },
+      text.size() / 4, acc);
+  return normalized(acc);
+}
+
 }  // namespace detail
+
+std::vector<float> Embedder::embed_text(std::string_view text) const {
+  return embed(tokenize(text));
+}
 
 std::unique_ptr<Embedder> make_default_embedder() {
   return std::make_unique<detail::HashEmbedder>();

@@ -34,6 +34,17 @@ using detail::plain_text;
 // A block whose own inline text is at least this long (bytes, whitespace
 // runs counted once) is a paragraph for scoring (readability uses 25).
 constexpr std::size_t kMinParagraphLen = 25;
+// Gumbo's arena and the flattened tree together stay under this many bytes
+// per byte of the page, plus a constant (html_document.h): a parse that
+// needs more is done again with a quarter of the node budget, then with
+// no tags (docs/pipeline.md, "Memory per file").
+constexpr std::size_t kTreeBytesPerByte = 14;
+constexpr std::size_t kTreeBaseBytes = std::size_t{16} << 20;
+constexpr std::size_t tree_memory_limit(std::size_t bytes) {
+  return bytes > (SIZE_MAX - kTreeBaseBytes) / kTreeBytesPerByte
+             ? SIZE_MAX
+             : kTreeBytesPerByte * bytes + kTreeBaseBytes;
+}
 // Siblings of the best candidate join it when they score this share of it.
 constexpr float kSiblingShare = 0.2F;
 // The semantic element (<article>, <main>) wins when it holds at least
@@ -42,30 +53,38 @@ constexpr std::size_t kSemanticShareDivisor = 4;
 
 // `Node` is one element or text node of the flattened, boilerplate-free
 // tree, in document (pre-)order: a subtree is the range [index, end).
+// 48 bytes: lengths are 32-bit and saturate (a page has at most 4 GiB of
+// text for a ratio to be off).
 struct Node {
   const GumboNode* g = nullptr;
   std::int32_t parent = -1;
   std::uint32_t end = 0;
-  GumboTag tag = GUMBO_TAG_UNKNOWN;
+  // Statistics over non-dropped text below this node. "inline" text is what
+  // is reached without crossing a block: the node's own paragraph.
+  std::uint32_t text_len = 0;
+  std::uint32_t link_len = 0;
+  std::uint32_t inline_len = 0;
+  std::uint32_t inline_commas = 0;
+  std::uint32_t num_paragraphs = 0;
+  float score = 0.0F;
+  std::uint16_t tag = GUMBO_TAG_UNKNOWN;  // a GumboTag
   bool is_text = false;
   bool is_inline = false;
   bool is_paragraph = false;
   bool is_positive = false;
   bool has_score = false;
   MainKind main_kind = MainKind::kNone;
-  // Statistics over non-dropped text below this node. "inline" text is what
-  // is reached without crossing a block: the node's own paragraph.
-  std::size_t text_len = 0;
-  std::size_t link_len = 0;
-  std::size_t inline_len = 0;
-  std::size_t inline_commas = 0;
-  std::size_t num_paragraphs = 0;
-  float score = 0.0F;
 
   float link_density() const {
     return text_len == 0 ? 0.0F : static_cast<float>(link_len) / static_cast<float>(text_len);
   }
 };
+static_assert(sizeof(Node) <= 48, "a flattened node stays small: pages have millions");
+
+// `add_saturating()` adds without wrapping past UINT32_MAX.
+void add_saturating(std::uint32_t& to, std::uint64_t n) {
+  to = static_cast<std::uint32_t>(std::min<std::uint64_t>(to + n, UINT32_MAX));
+}
 
 // `looks_binary()`: a NUL byte in the first 64 KiB, or (from 1 KiB of
 // input on) more than a quarter invalid UTF-8 and control characters there.
@@ -93,23 +112,27 @@ bool looks_binary(std::string_view html) {
 
 // Length with whitespace runs counted once, and commas (ASCII, fullwidth
 // and ideographic).
-void measure(const char* text, std::size_t& len, std::size_t& commas) {
+void measure(const char* text, std::uint32_t& len, std::uint32_t& commas) {
+  std::uint64_t n = 0;
+  std::uint64_t c_count = 0;
   bool in_space = false;
   for (const char* p = text; *p != '\0'; ++p) {
     const char c = *p;
     const bool space = c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
     if (space) {
-      len += in_space ? 0 : 1;
+      n += in_space ? 0 : 1;
       in_space = true;
       continue;
     }
     in_space = false;
-    ++len;
+    ++n;
     if (c == ',' || std::strncmp(p, "\xEF\xBC\x8C", 3) == 0 ||
         std::strncmp(p, "\xE3\x80\x81", 3) == 0) {
-      ++commas;
+      ++c_count;
     }
   }
+  add_saturating(len, n);
+  add_saturating(commas, c_count);
 }
 
 // ---------------------------------------------------------------------------
@@ -148,59 +171,62 @@ bool is_boilerplate(const GumboNode* g, const GumboElement& e,
   return hints.is_sidebar || !hints.is_positive;
 }
 
-std::vector<Node> flatten(const GumboNode* document,
+// `flatten()` walks the tree in pre-order with a stack of the open
+// elements (one entry per level, each with its next child), so the walk
+// needs memory for the depth, not for the width, of the tree. `num_nodes`
+// (every node of the tree) bounds the result: reserved at once, so the
+// array is never copied while it grows.
+std::vector<Node> flatten(const GumboNode* document, std::size_t num_nodes,
                           const std::unordered_set<const GumboNode*>& protected_nodes) {
-  struct Frame {
-    const GumboNode* g;
-    std::int32_t parent;
+  struct Open {
+    const GumboVector* children;
+    unsigned next;
+    std::int32_t index;  // in `nodes`; -1 for the document
     bool in_link;
-    std::int32_t close;  // >= 0: the subtree of node `close` ends here
   };
   std::vector<Node> nodes;
-  std::vector<Frame> stack;
-  const GumboVector& top = document->v.document.children;
-  for (unsigned k = top.length; k > 0; --k) {
-    stack.push_back({static_cast<const GumboNode*>(top.data[k - 1]), -1, false, -1});
-  }
+  nodes.reserve(num_nodes);
+  std::vector<Open> stack{{&document->v.document.children, 0, -1, false}};
   while (!stack.empty()) {
-    const Frame f = stack.back();
-    stack.pop_back();
-    if (f.close >= 0) {
-      nodes[static_cast<std::size_t>(f.close)].end = static_cast<std::uint32_t>(nodes.size());
+    Open& top = stack.back();
+    if (top.next == top.children->length) {
+      if (top.index >= 0) {
+        nodes[static_cast<std::size_t>(top.index)].end = static_cast<std::uint32_t>(nodes.size());
+      }
+      stack.pop_back();
       continue;
     }
+    const auto* g = static_cast<const GumboNode*>(top.children->data[top.next++]);
+    const std::int32_t parent = top.index;
+    const bool parent_in_link = top.in_link;
     const auto index = static_cast<std::int32_t>(nodes.size());
-    if (is_text_node(f.g)) {
-      if (f.parent < 0) {
+    if (is_text_node(g)) {
+      if (parent < 0) {
         continue;
       }
       Node& n = nodes.emplace_back();
-      n.g = f.g;
-      n.parent = f.parent;
+      n.g = g;
+      n.parent = parent;
       n.end = static_cast<std::uint32_t>(index + 1);
       n.is_text = true;
-      measure(f.g->v.text.text, n.text_len, n.inline_commas);
+      measure(g->v.text.text, n.text_len, n.inline_commas);
       n.inline_len = n.text_len;
-      n.link_len = f.in_link ? n.text_len : 0;
+      n.link_len = parent_in_link ? n.text_len : 0;
       continue;
     }
-    const GumboElement* e = element_of(f.g);
-    if (e == nullptr || is_boilerplate(f.g, *e, protected_nodes)) {
+    const GumboElement* e = element_of(g);
+    if (e == nullptr || is_boilerplate(g, *e, protected_nodes)) {
       continue;  // comments, and dropped subtrees
     }
     Node& n = nodes.emplace_back();
-    n.g = f.g;
-    n.parent = f.parent;
-    n.tag = e->tag;
+    n.g = g;
+    n.parent = parent;
+    n.tag = static_cast<std::uint16_t>(e->tag);
     n.is_inline = detail::layout_of(*e) == Layout::kInline;
     const Hints hints = detail::hints_of(*e);
     n.is_positive = hints.is_positive;
     n.main_kind = hints.is_strong_negative ? MainKind::kNone : detail::main_kind_of(*e);
-    stack.push_back({nullptr, -1, false, index});
-    const bool in_link = f.in_link || e->tag == GUMBO_TAG_A;
-    for (unsigned k = e->children.length; k > 0; --k) {
-      stack.push_back({static_cast<const GumboNode*>(e->children.data[k - 1]), index, in_link, -1});
-    }
+    stack.push_back({&e->children, 0, index, parent_in_link || e->tag == GUMBO_TAG_A});
   }
   // Children follow their parent in pre-order, so walking backwards
   // completes every subtree before its parent is reached.
@@ -208,18 +234,18 @@ std::vector<Node> flatten(const GumboNode* document,
     Node& c = nodes[i];
     if (!c.is_text && !c.is_inline && c.inline_len >= kMinParagraphLen) {
       c.is_paragraph = true;
-      ++c.num_paragraphs;
+      add_saturating(c.num_paragraphs, 1);
     }
     if (c.parent < 0) {
       continue;
     }
     Node& p = nodes[static_cast<std::size_t>(c.parent)];
-    p.text_len += c.text_len;
-    p.link_len += c.link_len;
-    p.num_paragraphs += c.num_paragraphs;
+    add_saturating(p.text_len, c.text_len);
+    add_saturating(p.link_len, c.link_len);
+    add_saturating(p.num_paragraphs, c.num_paragraphs);
     if (c.is_text || c.is_inline) {
-      p.inline_len += c.inline_len;
-      p.inline_commas += c.inline_commas;
+      add_saturating(p.inline_len, c.inline_len);
+      add_saturating(p.inline_commas, c.inline_commas);
     }
   }
   return nodes;
@@ -278,7 +304,8 @@ std::int32_t score_candidates(std::vector<Node>& nodes) {
       Node& ancestor = nodes[static_cast<std::size_t>(a)];
       if (!ancestor.has_score) {
         ancestor.has_score = true;
-        ancestor.score = tag_base_score(ancestor.tag) + (ancestor.is_positive ? 25.0F : 0.0F);
+        ancestor.score = tag_base_score(static_cast<GumboTag>(ancestor.tag)) +
+                         (ancestor.is_positive ? 25.0F : 0.0F);
       }
       ancestor.score += points * kLevelShare[level];
       a = ancestor.parent;
@@ -484,21 +511,36 @@ Article extract_article(std::string_view html) {
   if (looks_binary(html)) {
     return {};
   }
-  const detail::HtmlDocument document(html);
-  const detail::Landmarks marks = detail::find_landmarks(document.root());
-  Article article;
-  article.title = detail::choose_title(marks);
-
-  std::vector<Node> nodes = flatten(document.root(), protect_ancestors(marks.mains));
-  detail::TextBuilder text;
-  for (const std::size_t root : choose_roots(nodes)) {
-    render(nodes, root, article.title, text);
-    text.paragraph_break();
+  // The page's node budget; then, when gumbo's tree and its flattened copy
+  // would not fit in the memory limit, a quarter of it; then no tags at all
+  // (text only: a few nodes, and no limit needed).
+  const std::size_t limit = tree_memory_limit(html.size());
+  const std::size_t budgets[] = {detail::node_budget(html.size()),
+                                 detail::node_budget(html.size()) / 4, 0};
+  for (std::size_t attempt = 0;; ++attempt) {
+    const bool is_last = attempt + 1 == std::size(budgets);
+    const detail::HtmlDocument document(html, budgets[attempt], is_last ? SIZE_MAX : limit);
+    if (!document.parsed()) {
+      continue;
+    }
+    const detail::Landmarks marks = detail::find_landmarks(document.root());
+    if (!is_last && document.arena_bytes() + marks.num_nodes * sizeof(Node) > limit) {
+      continue;
+    }
+    Article article;
+    article.title = detail::choose_title(marks);
+    std::vector<Node> nodes =
+        flatten(document.root(), marks.num_nodes, protect_ancestors(marks.mains));
+    detail::TextBuilder text;
+    for (const std::size_t root : choose_roots(nodes)) {
+      render(nodes, root, article.title, text);
+      text.paragraph_break();
+    }
+    if (!text.mostly_garbage()) {
+      article.text = text.take();
+    }
+    return article;
   }
-  if (!text.mostly_garbage()) {
-    article.text = text.take();
-  }
-  return article;
 }
 
 }  // namespace knot::text

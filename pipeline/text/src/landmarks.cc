@@ -52,25 +52,44 @@ std::string_view longest_segment(std::string_view title) {
 }  // namespace
 
 // Stops collecting at twice the cap (a title of a megabyte is not read
-// whole), then cuts at the cap.
+// whole), then cuts at the cap. The stack holds one entry per level, each
+// with its next child.
 std::string plain_text(const GumboNode* root) {
   TextBuilder builder;
-  std::vector<const GumboNode*> stack{root};
+  if (is_text_node(root)) {
+    builder.add_text(root->v.text.text);
+  }
+  const GumboElement* e = element_of(root);
+  if (e == nullptr || e->tag == GUMBO_TAG_SCRIPT || e->tag == GUMBO_TAG_STYLE) {
+    e = nullptr;
+  } else {
+    builder.space();
+  }
+  struct Open {
+    const GumboVector* children;
+    unsigned next;
+  };
+  std::vector<Open> stack;
+  if (e != nullptr) {
+    stack.push_back({&e->children, 0});
+  }
   while (!stack.empty() && builder.size() <= 2 * kMaxTitleBytes) {
-    const GumboNode* g = stack.back();
-    stack.pop_back();
+    Open& top = stack.back();
+    if (top.next == top.children->length) {
+      stack.pop_back();
+      continue;
+    }
+    const auto* g = static_cast<const GumboNode*>(top.children->data[top.next++]);
     if (is_text_node(g)) {
       builder.add_text(g->v.text.text);
       continue;
     }
-    const GumboElement* e = element_of(g);
-    if (e == nullptr || e->tag == GUMBO_TAG_SCRIPT || e->tag == GUMBO_TAG_STYLE) {
+    const GumboElement* child = element_of(g);
+    if (child == nullptr || child->tag == GUMBO_TAG_SCRIPT || child->tag == GUMBO_TAG_STYLE) {
       continue;
     }
     builder.space();
-    for (unsigned k = e->children.length; k > 0; --k) {
-      stack.push_back(static_cast<const GumboNode*>(e->children.data[k - 1]));
-    }
+    stack.push_back({&child->children, 0});
   }
   if (builder.mostly_garbage()) {
     return {};
@@ -90,54 +109,53 @@ bool equal_ignoring_ascii_case(std::string_view a, std::string_view b) {
 Landmarks find_landmarks(const GumboNode* document) {
   constexpr std::size_t kMaxMains = 1024;
   constexpr std::size_t kMaxHeadlines = 64;
-  struct Frame {
-    const GumboNode* g;
+  // One entry per open level, with its next child.
+  struct Open {
+    const GumboVector* children;
+    unsigned next;
     bool in_frame;    // inside the site's frame (nav, aside, footer, site header)
     bool in_content;  // inside an <article> or <main>
   };
   Landmarks found;
-  std::vector<Frame> stack{{document, false, false}};
+  std::vector<Open> stack{{&document->v.document.children, 0, false, false}};
   while (!stack.empty()) {
-    const Frame f = stack.back();
-    stack.pop_back();
-    const GumboVector* children = nullptr;
-    bool in_frame = f.in_frame;
-    bool in_content = f.in_content;
-    if (f.g->type == GUMBO_NODE_DOCUMENT) {
-      children = &f.g->v.document.children;
-    } else if (const GumboElement* e = element_of(f.g)) {
-      children = &e->children;
-      if (e->tag_namespace == GUMBO_NAMESPACE_HTML) {
-        if (e->tag == GUMBO_TAG_TITLE && found.title == nullptr) {
-          found.title = f.g;
-        } else if (e->tag == GUMBO_TAG_H1) {
-          found.first_h1 = found.first_h1 != nullptr ? found.first_h1 : f.g;
-          if (!f.in_frame && found.content_h1 == nullptr) {
-            found.content_h1 = f.g;
-          }
-        }
-      }
-      if (!f.in_frame && found.headlines.size() < kMaxHeadlines && is_headline(*e)) {
-        found.headlines.push_back(f.g);
-      }
-      const Hints hints = hints_of(*e);
-      const MainKind kind = main_kind_of(*e);
-      if (kind != MainKind::kNone && !hints.is_strong_negative && found.mains.size() < kMaxMains) {
-        found.mains.push_back(f.g);
-      }
-      in_content = in_content || kind != MainKind::kNone;
-      in_frame = in_frame || e->tag == GUMBO_TAG_NAV || e->tag == GUMBO_TAG_ASIDE ||
-                 e->tag == GUMBO_TAG_FOOTER || (e->tag == GUMBO_TAG_HEADER && !f.in_content) ||
-                 (hints.is_weak_negative && !hints.is_positive) || hints.is_strong_negative;
-      // Sidebar words are left out on purpose: they also name the layout
-      // wrappers that hold the content ("content-sidebar-wrap").
-    }
-    if (children == nullptr) {
+    Open& top = stack.back();
+    if (top.next == top.children->length) {
+      stack.pop_back();
       continue;
     }
-    for (unsigned k = children->length; k > 0; --k) {
-      stack.push_back({static_cast<const GumboNode*>(children->data[k - 1]), in_frame, in_content});
+    const auto* g = static_cast<const GumboNode*>(top.children->data[top.next++]);
+    ++found.num_nodes;
+    const GumboElement* e = element_of(g);
+    if (e == nullptr) {
+      continue;
     }
+    if (e->tag_namespace == GUMBO_NAMESPACE_HTML) {
+      if (e->tag == GUMBO_TAG_TITLE && found.title == nullptr) {
+        found.title = g;
+      } else if (e->tag == GUMBO_TAG_H1) {
+        found.first_h1 = found.first_h1 != nullptr ? found.first_h1 : g;
+        if (!top.in_frame && found.content_h1 == nullptr) {
+          found.content_h1 = g;
+        }
+      }
+    }
+    if (!top.in_frame && found.headlines.size() < kMaxHeadlines && is_headline(*e)) {
+      found.headlines.push_back(g);
+    }
+    const Hints hints = hints_of(*e);
+    const MainKind kind = main_kind_of(*e);
+    if (kind != MainKind::kNone && !hints.is_strong_negative && found.mains.size() < kMaxMains) {
+      found.mains.push_back(g);
+    }
+    const bool in_content = top.in_content || kind != MainKind::kNone;
+    // Sidebar words are left out on purpose: they also name the layout
+    // wrappers that hold the content ("content-sidebar-wrap").
+    const bool in_frame =
+        top.in_frame || e->tag == GUMBO_TAG_NAV || e->tag == GUMBO_TAG_ASIDE ||
+        e->tag == GUMBO_TAG_FOOTER || (e->tag == GUMBO_TAG_HEADER && !top.in_content) ||
+        (hints.is_weak_negative && !hints.is_positive) || hints.is_strong_negative;
+    stack.push_back({&e->children, 0, in_frame, in_content});
   }
   return found;
 }

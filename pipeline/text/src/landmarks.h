@@ -3,12 +3,14 @@
 // claim the main content (pass 0 of extract.cc), and plain_text(), the
 // collapsed text of any subtree.
 //
-// Iterative walks only (explicit stacks): safe on any nesting depth.
+// Iterative walks only (explicit stacks, one entry per level): safe on any
+// nesting depth, and memory for the depth of the tree, not its width.
 // Costs one pass over the tree plus plain_text() of at most 64 headlines.
 #pragma once
 
 #include <gumbo.h>
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +45,8 @@ struct Landmarks {
   // Outside the site frame: <h1>-<h3>, and elements whose class or id says
   // title or headline (or itemprop="headline").
   std::vector<const GumboNode*> headlines;
+  // Every node of the tree below the document (elements, text, comments).
+  std::size_t num_nodes = 0;
 };
 
 // `find_landmarks()` walks the whole document once.

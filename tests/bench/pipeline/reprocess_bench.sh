@@ -43,8 +43,10 @@
 # What reprocess reports as a stage's "busy time" (stage_seconds in its
 # JSON) is wall-clock time inside the stage: read and write, the database
 # call of each batch; reprocess, each batch's parallel_for (a worker blocked
-# sending into a full channel "processed" counts); tokenize and embed, the
-# parallel_fors of each embedding batch. The stages run concurrently, so
+# sending into a full channel "processed" counts); embed, the parallel_for
+# of each embedding batch (tokenizing included: each text is tokenized and
+# embedded in one stream; older builds reported a separate tokenize time,
+# which reads as 0 where it is absent). The stages run concurrently, so
 # the shares are of the summed busy time, not of the run's wall time.
 set -euo pipefail
 
@@ -180,7 +182,7 @@ fi
 json_fields() {
   if [ "$JSON_TOOL" = jq ]; then
     jq -r '[.seconds, .items, .bytes, .embedded, .warnings,
-            .stage_seconds.read, .stage_seconds.reprocess, .stage_seconds.tokenize,
+            .stage_seconds.read, .stage_seconds.reprocess, (.stage_seconds.tokenize // 0),
             .stage_seconds.embed, .stage_seconds.write] | map(tostring) | join("\t")' "$1"
   else
     python3 -c '
@@ -188,7 +190,7 @@ import json, sys
 j = json.load(open(sys.argv[1]))
 s = j["stage_seconds"]
 print("\t".join(str(v) for v in [j["seconds"], j["items"], j["bytes"], j["embedded"],
-      j["warnings"], s["read"], s["reprocess"], s["tokenize"], s["embed"], s["write"]]))
+      j["warnings"], s["read"], s["reprocess"], s.get("tokenize", 0), s["embed"], s["write"]]))
 ' "$1"
   fi
 }

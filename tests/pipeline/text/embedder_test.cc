@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <string>
 #include <thread>
 #include <vector>
@@ -143,6 +144,35 @@ TEST(EmbedderTest, TermFrequencyIsSublinear) {
   const auto rust = embed_text(*e, "rust");
   EXPECT_GT(cosine(thrice, rust), cosine(once, rust));
   EXPECT_GT(cosine(once, thrice), 0.8F);
+}
+
+// embed_text() is embed(tokenize()) bit for bit: on short texts, on one
+// with no words, and on texts with more different features than its
+// feature table holds (random five-letter words: a new word and a new
+// pair every six bytes, against a table of a quarter entry per byte),
+// which it reads in several passes.
+TEST(EmbedderTest, EmbedTextMatchesTokenList) {
+  const knot::testing::Deadline deadline(60s);
+  const auto e = make_default_embedder();
+  std::vector<std::string> texts = {kBread, kOrbit, "", " ,.; ", "x", "the the the"};
+  for (const std::size_t bytes : {std::size_t{100} << 10, std::size_t{2} << 20}) {
+    std::string words;
+    std::uint64_t x = 88172645463325252ULL;
+    while (words.size() < bytes) {
+      for (int k = 0; k < 5; ++k) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        words += static_cast<char>('a' + x % 26);
+      }
+      words += ' ';
+    }
+    texts.push_back(std::move(words));
+  }
+  texts.push_back(kBread + " " + texts.back() + " " + kOrbit);
+  for (const std::string& text : texts) {
+    EXPECT_EQ(e->embed_text(text), e->embed(tokenize(text))) << text.substr(0, 40);
+  }
 }
 
 // cosine() edge cases.

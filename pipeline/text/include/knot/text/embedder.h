@@ -26,7 +26,8 @@
 // through shared character n-grams. Its stop-word list is English only.
 // Replace it by another Embedder (a different model_id) for semantics.
 //
-//   Embedder               the interface; thread-safe.
+//   Embedder               the interface; thread-safe. embed_text() embeds
+//                          a text without building its token list.
 //   make_default_embedder  the hashed model above.
 //   cosine                 similarity of two vectors.
 #pragma once
@@ -61,6 +62,13 @@ class Embedder {
   // of tokenize()), or all zeros when there are no tokens. Deterministic:
   // the same tokens give the same vector on every run and every build.
   virtual std::vector<float> embed(const std::vector<Token>& tokens) const = 0;
+
+  // `embed_text()` is embed(tokenize(text)), the same vector bit for bit:
+  // all zeros when `text` has no tokens. The default does just that; the
+  // default model reads the text as a stream instead, without the token
+  // list (40 bytes a token, about one token per byte of text), in at most
+  // 4 bytes per byte of text plus 1 MiB.
+  virtual std::vector<float> embed_text(std::string_view text) const;
 };
 
 // `kDefaultModelId` and `kDefaultDimensions` describe make_default_embedder().

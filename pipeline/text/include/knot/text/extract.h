@@ -50,14 +50,23 @@ inline constexpr std::size_t kMaxTitleBytes = 1000;
 // input's size: tags nested deeper than 256 levels and attributes past the
 // 256th of a tag are removed before parsing (their text is kept), because
 // the HTML5 tree builder and tokenizer are quadratic in both; nothing in
-// extraction recurses.
+// extraction recurses. Memory is bounded too (docs/pipeline.md, "Memory
+// per file"): gumbo builds a node of about 200 bytes for as little as 3
+// bytes of input, so past a budget of one node per 16 bytes of input (plus
+// 32768) every tag and comment is removed (the text is kept, as plain
+// text), and gumbo's tree with its flattened copy never takes more than 14
+// times the input plus 16 MiB (a parse that would is done again with a
+// quarter of the budget, then without tags). With the limiter's copy of
+// the input and the text itself, the peak stays under 16 times the input
+// plus 16 MiB.
 // Input with a NUL byte or mostly invalid UTF-8 in its first 64 KiB, or
 // whose text is mostly U+FFFD and controls, is binary: empty title and text.
 // Returns empty text when no content is found. Thread-safe: no shared state.
 Article extract_article(std::string_view html);
 
 // `kExtractorVersion` changes whenever extraction rules change, so that the
-// pipeline knows stored texts are stale and re-extracts them.
-inline constexpr int kExtractorVersion = 2;
+// pipeline knows stored texts are stale and re-extracts them. Version 3:
+// pages past the node budget lose their later tags (#16 item 9).
+inline constexpr int kExtractorVersion = 3;
 
 }  // namespace knot::text
