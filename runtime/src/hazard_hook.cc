@@ -66,14 +66,15 @@ void note_hazard_memo(const HazardPoint& point, std::atomic<std::uint64_t>& memo
   memo.store(may_skip ? hazard_memo() : 0, std::memory_order_relaxed);
 }
 
-// note_install() is ThreadPool::install's call from outside `pool`.
-[[gnu::noinline]] void note_install(const Registry* pool) noexcept {
+// note_install(): ThreadPool::install from outside `pool` waits (or may
+// wait) for one of its workers; `call_site` is the install's caller.
+void note_install(const Registry* pool, std::uintptr_t call_site) noexcept {
   HazardPoint point;
   point.op = HazardOp::kInstall;
   point.resource = pool;
   point.name = pool->name();
   point.pool_id = pool->id();
-  point.call_site = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
+  point.call_site = call_site;
   note_hazard(point);
 }
 

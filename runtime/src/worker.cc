@@ -17,6 +17,7 @@
 #include "knot/runtime/detail/parking_lot.h"
 #include "knot/runtime/detail/recent_users.h"
 #include "knot/runtime/detail/scheduler.h"
+#include "knot/runtime/hazard_hook.h"
 #include "knot/runtime/observer.h"
 #include "registry.h"
 #include "thread_record.h"
@@ -466,6 +467,10 @@ bool pop_job_if(Worker*, Job* job) noexcept {
 
 void wait_until(Worker*, JobLatch& latch, WaitKind kind, const void* awaited,
                 const Registry* pool) noexcept {
+  // An install on another pool may wait for one of its workers, also when
+  // it did not (hazard_hook.h); a join or scope in the pool is a help.
+  if (kind == WaitKind::kInstall && hazards_on()) [[unlikely]]
+    note_install(pool, reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
   if (latch.probe())
     return;
   Worker* self = t_current_worker;
@@ -500,6 +505,8 @@ void describe_pool(const void* resource, ResourceFacts& facts) noexcept {
 
 void wait_outside(JobLatch& latch, WaitKind kind, const Registry* pool, std::string_view name,
                   const void* awaited) noexcept {
+  if (kind == WaitKind::kInstall && hazards_on()) [[unlikely]]
+    note_install(pool, reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
   WaitSite site{pool, kind, name, /*is_timed=*/false, &describe_pool};
   ContextMarks& marks = ThreadRecord::this_thread().marks();
   WaitFrame frame;

@@ -108,6 +108,12 @@ void note_hazard_state_changed() noexcept;
 // note_hazard_memo() is note_hazard() for an operation that remembers the
 // context's state in `memo` (a channel handle's): it calls the hook only
 // when `memo` differs from hazard_memo(), and updates it.
+// note_install() is the kInstall point of `pool` (the scheduler's wait
+// for another pool's closure calls it).
+class Registry;
+[[gnu::noinline, gnu::cold]] void note_install(const Registry* pool,
+                                               std::uintptr_t call_site) noexcept;
+
 [[gnu::noinline, gnu::cold]] void note_hazard_memo(const HazardPoint& point,
                                                    std::atomic<std::uint64_t>& memo) noexcept;
 

@@ -22,7 +22,6 @@
 
 #include "knot/runtime/detail/job.h"
 #include "knot/runtime/detail/scheduler.h"
-#include "knot/runtime/hazard_hook.h"
 #include "knot/runtime/observer.h"
 #include "knot/runtime/options.h"
 #include "knot/runtime/snapshot.h"
@@ -107,8 +106,6 @@ std::invoke_result_t<F&> ThreadPool::install(F&& f) {
   if (worker != nullptr && detail::registry_of(worker) == registry_.get()) {
     return f();
   }
-  if (detail::hazards_on()) [[unlikely]]
-    detail::note_install(registry_.get());
   detail::Registry* home = worker != nullptr ? detail::registry_of(worker) : nullptr;
   detail::StackJob<F> job(f, home, worker, /*cross=*/worker != nullptr);
   detail::inject_job(registry_.get(), &job);

@@ -85,10 +85,6 @@ void leave_isolation(Worker* worker, std::uint64_t previous) noexcept;
 
 std::string_view registry_name(const Registry* registry) noexcept;
 
-// note_install() tells the hazard tracker (hazard_hook.h) that the caller
-// is about to wait for a worker of `pool` (install from outside it).
-[[gnu::noinline, gnu::cold]] void note_install(const Registry* pool) noexcept;
-
 // on_fiber() is true on a fiber task of a kFiber pool, where a wait should
 // suspend at once instead of spinning: the task it waits for may be queued
 // behind it on the same worker.
