@@ -189,8 +189,24 @@ TEST(RenderHazardTest, TextWithoutHazardStaysPotential) {
   EXPECT_TRUE(contains(text,
                        "\nPotential cycle (this run did not hang)\n"
                        "  room in channel 'processed' -> a free worker of pool 'global' -> room "
-                       "in channel 'processed'\n"))
+                       "in channel 'processed'\n"
+                       "    room in channel 'processed' needs (thread 'embed', stage) a free "
+                       "worker of pool 'global'\n"
+                       "    a free worker of pool 'global' needs (tasks of pool 'global', "
+                       "worker_slot) room in channel 'processed'\n"))
       << text;
+  const std::string html = render_html(report);
+  EXPECT_TRUE(contains(html,
+                       "<h2>Potential cycle (this run did not hang)</h2>\n<p "
+                       "class=\"potential-chain\" id=\"cycle-chain\">"));
+  EXPECT_TRUE(contains(html,
+                       "<li>room in channel &#39;processed&#39; <em>needs (thread &#39;embed&#39;, "
+                       "stage)</em> a free worker of pool &#39;global&#39;</li>"))
+      << html;
+  EXPECT_TRUE(contains(html,
+                       "it hangs when, all at once:<ul><li>channel &#39;processed&#39; is "
+                       "full (holds 4096 items)</li>"));
+  EXPECT_FALSE(contains(html, "class=\"cycle\""));
   // A dependency's basis is not a guess: no "[inferred]"-style marker.
   EXPECT_FALSE(contains(text, "[stage]")) << text;
   EXPECT_FALSE(contains(text, "proven")) << text;

@@ -309,7 +309,7 @@ class HtmlRenderer {
     out_ += esc(index_.cycle_chain()) + "</p>\n<ul>\n";
     for (const auto& [from, to] : index_.cycle_steps()) {
       const knot::report::Edge* edge = index_.edge_between(from, to);
-      const std::string relation = edge != nullptr && !edge->label.empty() ? edge->label : "->";
+      const std::string relation = detail::edge_relation(edge);
       const std::string basis = edge != nullptr ? detail::edge_basis_label(*edge) : "";
       out_ += "<li>" + esc(index_.node_label(from)) + " <em>" + esc(relation) + "</em> " +
               esc(index_.node_label(to)) +

@@ -176,7 +176,7 @@ class TextRenderer {
          "  ", "    ");
     for (const auto& [from, to] : index_.cycle_steps()) {
       const knot::report::Edge* edge = index_.edge_between(from, to);
-      const std::string relation = edge != nullptr && !edge->label.empty() ? edge->label : "->";
+      const std::string relation = detail::edge_relation(edge);
       const std::string step =
           safe(index_.node_label(from)) + " " + safe(relation) + " " + safe(index_.node_label(to));
       std::vector<Span> spans = {{step, std::nullopt}};

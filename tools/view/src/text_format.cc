@@ -364,6 +364,18 @@ std::string dependency_basis_note(std::string_view basis) {
   return std::string(basis);
 }
 
+std::string edge_relation(const knot::report::Edge* edge) {
+  if (edge == nullptr)
+    return "->";
+  if (is_dependency_edge(*edge)) {
+    std::string about = edge->label;
+    if (!edge->basis.empty())
+      about += (about.empty() ? "" : ", ") + edge->basis;
+    return about.empty() ? "needs" : "needs (" + about + ")";
+  }
+  return edge->label.empty() ? "->" : edge->label;
+}
+
 std::string dependency_phrase(const knot::report::HazardEdge& edge, const ReportIndex& index) {
   return index.node_label(edge.from) + " needs " + index.node_label(edge.to);
 }

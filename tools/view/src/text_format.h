@@ -97,6 +97,11 @@ std::string holder_basis_note(std::string_view basis);
 // channel", ...; an unknown basis as the report spells it; "" for none.
 std::string dependency_basis_note(std::string_view basis);
 
+// edge_relation() is a cycle step's words for `edge` (null: no such
+// edge): its label ("->" without one); for a dependency, "needs (<who
+// waits>, <basis>)".
+std::string edge_relation(const knot::report::Edge* edge);
+
 // dependency_phrase() is "<from> needs <to>" in the graph's labels: the
 // event at `from` cannot happen before the one at `to`.
 std::string dependency_phrase(const knot::report::HazardEdge& edge, const ReportIndex& index);
