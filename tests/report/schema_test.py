@@ -4,7 +4,8 @@
 #   schema_test.py --schema SCHEMA --validator validate_reports.py --sample DIR
 #
 # DIR holds the reports write_sample_report wrote (to_json of a fully
-# populated Report and of one with every nullable field null). Checks:
+# populated Report, of one with every nullable field null, and of a
+# potential deadlock with its hazard, schema 1.2). Checks:
 #   - the schema declares every field that to_json wrote (nothing passes only
 #     because additional properties are allowed);
 #   - table-driven mutations of the full sample (a wrong type, an unknown
@@ -62,6 +63,7 @@ class SchemaTest(unittest.TestCase):
             cls.schema = json.load(f)
         cls.full = load_sample("deadlock")
         cls.nulls = load_sample("snapshot")
+        cls.potential = load_sample("potential_deadlock")
 
     def problems(self, document):
         return self.v.problems_of(document, self.validator)
@@ -72,9 +74,14 @@ class SchemaTest(unittest.TestCase):
     def test_samples_are_valid(self):
         self.assertEqual(self.problems(self.full), [])
         self.assertEqual(self.problems(self.nulls), [])
+        self.assertEqual(self.problems(self.potential), [])
         self.assertIsNone(self.nulls["verdict"])
         self.assertIsNone(self.nulls["threads"][0]["wait"])
         self.assertIsNotNone(self.full["threads"][0]["wait"])
+        self.assertIsNone(self.full["hazard"])
+        self.assertIsNone(self.nulls["hazard"])
+        self.assertEqual(self.potential["verdict"]["kind"], "potential_deadlock")
+        self.assertIsNotNone(self.potential["hazard"])
 
     def resolve(self, schema):
         """Follows $ref and, for nullable fields, the non-null branch."""
@@ -107,6 +114,17 @@ class SchemaTest(unittest.TestCase):
     def test_every_written_field_is_declared(self):
         self.assertEqual(self.undeclared(self.full, self.schema, ""), [])
         self.assertEqual(self.undeclared(self.nulls, self.schema, ""), [])
+        self.assertEqual(self.undeclared(self.potential, self.schema, ""), [])
+
+    # The potential sample's hazard has every basis, each edge both stacks.
+    def test_potential_sample_has_every_basis(self):
+        edges = self.potential["hazard"]["edges"]
+        self.assertEqual(
+            sorted({e["basis"] for e in edges}),
+            sorted(self.schema["$defs"]["hazard_basis"]["enum"]),
+        )
+        for e in edges:
+            self.assertTrue(e["wait_stack"] and e["responsibility_stack"], e)
 
     # Every declared field is required: to_json always writes all of them.
     def test_every_declared_field_is_required(self):
@@ -174,6 +192,58 @@ class SchemaTest(unittest.TestCase):
                 matching = [p for p in problems if p[0] == at and reason in p[1]]
                 self.assertTrue(matching, "%s: got %s" % (name, problems))
 
+    # Mutations of the potential deadlock (1.2) that must fail.
+    POTENTIAL_INVALID = [
+        ("unknown_hazard_basis", "/hazard/edges/0/basis", "guess", "/hazard/edges/0/basis",
+         "is not one of"),
+        ("hazard_edge_from_a_thread", "/hazard/edges/0/from", "thread:103",
+         "/hazard/edges/0/from", "does not match"),
+        ("hazard_event_of_unknown_kind", "/hazard/edges/1/to", "event:signal:7f3a",
+         "/hazard/edges/1/to", "does not match"),
+        ("hazard_event_class_not_hex", "/hazard/edges/1/to", "event:room:ledger",
+         "/hazard/edges/1/to", "does not match"),
+        ("missing_condition", "/hazard/condition", DELETE, "/hazard",
+         "'condition' is a required property"),
+        ("missing_responsibility_stack", "/hazard/edges/0/responsibility_stack", DELETE,
+         "/hazard/edges/0", "'responsibility_stack' is a required property"),
+        ("hazard_frame_line_as_string", "/hazard/edges/0/wait_stack/1/line", "31",
+         "/hazard/edges/0/wait_stack/1/line", "'integer'"),
+        # jsonschema 4.10 (Debian's) says "is too short", later ones "should
+        # be non-empty".
+        ("hazard_without_edges", "/hazard/edges", [], "/hazard/edges",
+         ("is too short", "should be non-empty")),
+        ("empty_prevention", "/hazard/prevented_by/0", "", "/hazard/prevented_by/0",
+         ("is too short", "should be non-empty")),
+        # A potential deadlock without its hazard, claiming proof, or of
+        # another certainty.
+        ("potential_without_hazard", "/hazard", None, "/hazard", "is not of type 'object'"),
+        ("potential_claiming_proof", "/verdict/is_proven", True, "/verdict/is_proven",
+         "False was expected"),
+        ("potential_said_proven", "/verdict/certainty", "proven", "/verdict/certainty",
+         "'potential' was expected"),
+        ("unknown_graph_edge_basis", "/graph/edges/0/basis", "guess", "/graph/edges/0/basis",
+         "is not one of"),
+        ("unknown_graph_edge_kind", "/graph/edges/0/kind", "needs", "/graph/edges/0/kind",
+         "is not one of"),
+    ]
+
+    def test_potential_invalid_documents_fail(self):
+        for name, pointer, value, at, reason in self.POTENTIAL_INVALID:
+            with self.subTest(name):
+                problems = self.problems(mutate(self.potential, pointer, value))
+                self.assertTrue(problems, "%s: passed validation" % name)
+                reasons = reason if isinstance(reason, tuple) else (reason,)
+                matching = [p for p in problems if p[0] == at and any(r in p[1] for r in reasons)]
+                self.assertTrue(matching, "%s: got %s" % (name, problems))
+
+    # Only a potential deadlock is potential, and a hazard is an object.
+    def test_potential_certainty_needs_potential_kind(self):
+        problems = self.problems(mutate(self.full, "/verdict/certainty", "potential"))
+        self.assertIn(("/verdict/kind", "'potential_deadlock' was expected"), problems)
+        problems = self.problems(mutate(self.full, "/hazard", "cycle"))
+        self.assertTrue([p for p in problems if p[0] == "/hazard" and "'object'" in p[1]],
+                        problems)
+
     # -- Variations that must pass ------------------------------------------
 
     VALID = [
@@ -195,6 +265,20 @@ class SchemaTest(unittest.TestCase):
             with self.subTest(name):
                 self.assertEqual(self.problems(mutate(self.full, pointer, value)), [], name)
 
+    POTENTIAL_VALID = [
+        ("no_wait_stack", "/hazard/edges/0/wait_stack", []),
+        ("no_prevention", "/hazard/prevented_by", []),
+        ("new_hazard_field", "/hazard/probability", 0.5),
+        ("new_hazard_edge_field", "/hazard/edges/0/seen", 3),
+        ("upper_case_class", "/hazard/edges/0/from", "event:unlock:7F3A00C0"),
+        ("every_event_kind", "/hazard/edges/1/to", "event:open:1"),
+    ]
+
+    def test_potential_allowed_variations_pass(self):
+        for name, pointer, value in self.POTENTIAL_VALID:
+            with self.subTest(name):
+                self.assertEqual(self.problems(mutate(self.potential, pointer, value)), [], name)
+
     # -- The command ---------------------------------------------------------
 
     def run_validator(self, *paths, allow_empty=False):
@@ -215,7 +299,7 @@ class SchemaTest(unittest.TestCase):
     def test_command_accepts_valid_folder(self):
         status, output = self.run_validator(ARGS.sample)
         self.assertEqual(status, 0, output)
-        self.assertIn("2 report(s) valid", output)
+        self.assertIn("3 report(s) valid", output)
 
     # One bad file among good ones: status 1, and its line names the file,
     # the JSON pointer and the reason.

@@ -1,9 +1,12 @@
-// write_sample_report DIR: writes two reports into DIR with
+// write_sample_report DIR: writes three reports into DIR with
 // write_report_file(), for the schema test (tests/report/CMakeLists.txt):
 //
 //   a deadlock report with every field of every type set (each optional
-//   present, each list non-empty), and a snapshot with every nullable field
-//   null (no verdict, no wait, no pool, unbounded channel).
+//   present, each list non-empty, but no hazard: only a potential deadlock
+//   has one), a snapshot with every nullable field null (no verdict, no
+//   wait, no pool, unbounded channel, no hazard), and a potential deadlock
+//   (schema 1.2) with its hazard: condition, policies, and dependencies of
+//   every basis, each with both stacks.
 //
 // Together they make to_json() write every field in each of its forms, so a
 // field that the schema lacks or describes wrongly fails the validation.
@@ -162,6 +165,93 @@ Report null_report() {
   return r;
 }
 
+// potential_report() is a potential deadlock as knot's hazard tracker
+// writes one (instrumentation/src/hazards/hazard_report.cc): thread
+// 'transfer' holds mutex 'accounts' while it sends into channel 'ledger',
+// which only thread 'audit' receives from, after it waits for mutex
+// 'accounts'; plus a pool-level stage, so that the dependencies have every
+// basis. Nothing hung: no pools, threads or resources.
+Report potential_report() {
+  Report r;
+  r.id = "20261128T210020Z-4242-h1";
+  r.trigger = "exit";
+  r.process.pid = 4242;
+  r.process.executable = "/usr/bin/knot-embed";
+  r.process.arguments = {"reprocess"};
+  r.process.start_time = "2026-11-28T21:00:00Z";
+  r.process.host = "build-7";
+  r.process.knot_version = "0.1.0";
+  Verdict v;
+  v.kind = "potential_deadlock";
+  v.is_proven = false;
+  v.certainty = "potential";
+  v.time = "2026-11-28T21:00:20.500Z";
+  v.assumptions = {
+      "thread 'transfer' holds mutex 'accounts' while it waits for room in channel "
+      "'ledger'",
+      "channel 'ledger' is full (holds 16 items)"};
+  r.verdict = v;
+  const std::string unlock = "event:unlock:7f3a00c0";
+  const std::string room = "event:room:7f3a0140";
+  const std::string worker = "event:worker:7f3a0200";
+  r.graph.nodes = {{unlock, "resource", "mutex 'accounts' given back", true},
+                   {room, "resource", "room in channel 'ledger'", true},
+                   {worker, "pool", "a free worker of pool 'audit'", true}};
+  Hazard h;
+  h.condition =
+      "It hangs when thread 'transfer' holds mutex 'accounts' while it waits for room in channel "
+      "'ledger' and channel 'ledger' is full (holds 16 items), all at once.";
+  h.prevented_by = {
+      "kFiber on pool 'audit': a task that waits there suspends and frees its worker"};
+  const struct {
+    std::string from, to, context, basis, text;
+  } edges[] = {
+      {unlock, room, "thread 'transfer'", "held",
+       "thread 'transfer' waits for room in channel 'ledger' while it holds mutex 'accounts'"},
+      {room, unlock, "thread 'audit'", "stage",
+       "thread 'audit' waits for mutex 'accounts' given back while it is the receiving stage of "
+       "channel 'ledger'"},
+      {room, worker, "tasks of pool 'audit'", "pool_stage",
+       "the tasks of pool 'audit' are the only receivers of channel 'ledger', so room in channel "
+       "'ledger' needs a free worker of pool 'audit'"},
+      {worker, unlock, "tasks of pool 'audit'", "worker_slot",
+       "the tasks of pool 'audit' wait for mutex 'accounts' given back while the waiting task "
+       "occupies a worker of pool 'audit'"},
+      {unlock, room, "thread 'transfer'", "after_wait",
+       "thread 'transfer' waits for room in channel 'ledger' while it sends into channel 'ledger' "
+       "only after it"},
+  };
+  for (const auto& e : edges) {
+    r.graph.edges.push_back({e.from, e.to, "depends_on", e.context, e.basis});
+    HazardEdge he;
+    he.from = e.from;
+    he.to = e.to;
+    he.context = e.context;
+    he.basis = e.basis;
+    he.text = e.text;
+    he.wait_stack = {
+        frame(0x404a00, "knot::Sender<Entry>::send(Entry)", "runtime/src/channel.cc", 88, true),
+        frame(0x405b10, "transfer(Account&, Account&)", "app/src/transfer.cc", 31, false)};
+    he.responsibility_stack = {
+        frame(0x404c00, "knot::Mutex::lock()", "runtime/src/mutex.cc", 40, true),
+        frame(0x405b00, "transfer(Account&, Account&)", "app/src/transfer.cc", 27, false)};
+    h.edges.push_back(std::move(he));
+  }
+  // The report's hazard is the cycle of the first two; the others only
+  // give every basis a form.
+  r.cycle = {unlock, room};
+  r.summary =
+      "Potential deadlock (this run did not hang): a cycle through mutex 'accounts' given back "
+      "and room in channel 'ledger'.";
+  r.narrative =
+      "In this run nothing hung, but its waits form a cycle that a different timing can close.";
+  r.advice = {"Use kFiber on pool 'audit': a task that waits there suspends and frees its worker.",
+              "Do not hold a lock across the wait it is held over, or take the locks in one order "
+              "everywhere."};
+  r.hazard = std::move(h);
+  return r;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -170,7 +260,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   try {
-    for (const Report& report : {full_report(), null_report()})
+    for (const Report& report : {full_report(), null_report(), potential_report()})
       std::printf("%s\n", write_report_file(argv[1], report).c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "write_sample_report: %s\n", e.what());

@@ -46,6 +46,10 @@ Report long_task_report() {
   return load_report("long_task.json");
 }
 
+Report potential_report() {
+  return load_report("potential_deadlock.json");
+}
+
 Frame frame(const std::string& function, const std::string& file, int line, bool is_knot,
             const std::string& module) {
   Frame f;

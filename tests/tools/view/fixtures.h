@@ -39,6 +39,17 @@ knot::report::Report inferred_report();
 // thread 'main' joins on the pool; no cycle.
 knot::report::Report long_task_report();
 
+// potential_report() is data/potential_deadlock.json (schema 1.2): the
+// seed's cycle seen in a run that did not hang, as knot's hazard tracker
+// reports it. Two dependencies, in the cycle's order: thread 'embed' waits
+// for a free worker of pool 'global' while it is the receiving stage of
+// channel 'processed' (basis stage), and the tasks of pool 'global' wait
+// for room in channel 'processed' while they occupy its workers (basis
+// worker_slot); each with a wait stack and a responsibility stack (knot
+// frames, user frames, thread start). Two policies prevent it; no pools,
+// threads or resources; the graph's nodes are events.
+knot::report::Report potential_report();
+
 // frame() is a symbolized frame of module "/opt/app/bin/app" (or `module`).
 knot::report::Frame frame(const std::string& function, const std::string& file = "app.cc",
                           int line = 1, bool is_knot = false,

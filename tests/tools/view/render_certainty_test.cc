@@ -95,7 +95,19 @@ INSTANTIATE_TEST_SUITE_P(
         CertaintyCase{"UnknownWord", "deadlock", true, "likely", "DEADLOCK (likely, not proven)",
                       "deadlock (likely, not proven)", "suspected"},
         CertaintyCase{"OnDemand", "on_demand", false, "", "ON-DEMAND REPORT (on request)",
-                      "on_demand", "snapshot"}),
+                      "on_demand", "snapshot"},
+        // 1.2: a cycle seen in a run that did not hang is potential, its
+        // own level, whatever else the report says; the list names it in
+        // two words.
+        CertaintyCase{"Potential", "potential_deadlock", false, "potential",
+                      "POTENTIAL DEADLOCK (this run did not hang)", "potential deadlock",
+                      "potential"},
+        CertaintyCase{"PotentialKindClaimingProof", "potential_deadlock", true, "proven",
+                      "POTENTIAL DEADLOCK (this run did not hang)", "potential deadlock",
+                      "potential"},
+        CertaintyCase{"PotentialWordOnADeadlock", "deadlock", true, "potential",
+                      "DEADLOCK (potential, this run did not hang)", "deadlock (potential)",
+                      "potential"}),
     [](const auto& test_case) { return std::string(test_case.param.name); });
 
 // Regression: before schema 1.1, knot-view showed every verdict that was

@@ -56,8 +56,9 @@ INSTANTIATE_TEST_SUITE_P(Scenarios, ScenarioGoldenTest,
                                            "block_foreign_mutex"));
 
 // Hand-made reports of schema 1.1 (fixtures.h): an inferred deadlock with
-// wait stacks and holders, and a long task. Rendered as the scenarios are,
-// compared with data/<name>.golden.txt (KNOT_VIEW_UPDATE_GOLDEN=1 rewrites).
+// wait stacks and holders, and a long task; and of 1.2, a potential
+// deadlock. Rendered as the scenarios are, compared with
+// data/<name>.golden.txt (KNOT_VIEW_UPDATE_GOLDEN=1 rewrites).
 class HandMadeGoldenTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(HandMadeGoldenTest, MatchesGolden) {
@@ -74,6 +75,8 @@ TEST_P(HandMadeGoldenTest, MatchesGolden) {
 
 INSTANTIATE_TEST_SUITE_P(V1_1, HandMadeGoldenTest,
                          ::testing::Values("inferred_deadlock", "long_task"));
+// Schema 1.2: a potential deadlock, with its dependencies and their stacks.
+INSTANTIATE_TEST_SUITE_P(V1_2, HandMadeGoldenTest, ::testing::Values("potential_deadlock"));
 
 // The verdict comes first, then the summary, the cycle as a chain of names,
 // pools, resources, thread groups, narrative and advice, in that order.

@@ -35,7 +35,8 @@ std::size_t code_points(std::string_view text) {
 // --similarity functions (the longest frames), from the narrowest width up.
 TEST(RenderTextWidthTest, NoLineWiderThanTheWidth) {
   std::vector<knot::report::Report> reports = {seed_report(), testing::inferred_report(),
-                                               testing::long_task_report()};
+                                               testing::long_task_report(),
+                                               testing::potential_report()};
   for (const char* name :
        {"seed", "queued_receiver", "two_pools", "pool_and_lock", "nested_latches", "channel_cycle",
         "self_deadlock", "compensate_two_pools", "fiber_two_pools", "fiber_relock",

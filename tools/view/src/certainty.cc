@@ -10,6 +10,9 @@ using knot::report::Verdict;
 Certainty verdict_certainty(const Verdict& verdict) {
   if (verdict.kind == "on_demand")
     return Certainty::kNone;
+  // A cycle seen in a run that did not hang is never more than potential.
+  if (verdict.kind == "potential_deadlock" || verdict.certainty == "potential")
+    return Certainty::kPotential;
   if (verdict.certainty.empty())  // before 1.1
     return verdict.is_proven ? Certainty::kProven : Certainty::kSuspected;
   if (verdict.certainty == "proven")
@@ -27,6 +30,10 @@ std::string certainty_label(const Verdict& verdict) {
       return "proven";
     case Certainty::kInferred:
       return "inferred, not proven";
+    case Certainty::kPotential:
+      // The kind already says "potential"; another kind gets the word here.
+      return verdict.kind == "potential_deadlock" ? "this run did not hang"
+                                                  : "potential, this run did not hang";
     case Certainty::kSuspected:
       break;
   }
@@ -48,6 +55,8 @@ const char* certainty_class(Certainty certainty) {
       return "inferred";
     case Certainty::kSuspected:
       return "suspected";
+    case Certainty::kPotential:
+      return "potential";
   }
   return "suspected";
 }
@@ -62,12 +71,18 @@ Palette::Role verdict_role(Certainty certainty) {
       return Palette::Role::kVerdictInferred;
     case Certainty::kSuspected:
       return Palette::Role::kVerdictSuspected;
+    case Certainty::kPotential:
+      return Palette::Role::kVerdictPotential;
   }
   return Palette::Role::kVerdictSuspected;
 }
 
 bool is_inferred_edge(const Edge& edge) {
-  return !edge.basis.empty() && edge.basis != "exact";
+  return !is_dependency_edge(edge) && !edge.basis.empty() && edge.basis != "exact";
+}
+
+bool is_dependency_edge(const Edge& edge) {
+  return edge.kind == "depends_on";
 }
 
 std::string edge_basis_label(const Edge& edge) {

@@ -17,6 +17,8 @@ std::string_view sgr(Palette::Role role) {
       return "\x1b[1;35m";
     case Palette::Role::kVerdictSuspected:
       return "\x1b[1;33m";
+    case Palette::Role::kVerdictPotential:
+      return "\x1b[1;34m";
     case Palette::Role::kCycle:
       return "\x1b[31m";
     case Palette::Role::kName:

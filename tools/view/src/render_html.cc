@@ -1,5 +1,7 @@
 // One self-contained HTML page of a report (render.h: render_html): inline
-// CSS and script, the graph as inline SVG, no URL anywhere. Every string
+// CSS and script, the graph as inline SVG, no URL anywhere. A potential
+// deadlock (a cycle seen in a run that did not hang) has its own colour,
+// badge and section, never the cycle's red. Every string
 // from the report goes through html_escape(); the script reads only the
 // page's own text. A Content-Security-Policy with a per-page nonce lets
 // only our script run and forbids any fetch, as a second line of defence.
@@ -36,22 +38,31 @@ constexpr std::size_t kMaxTableEdges = 2000;
 constexpr std::size_t kMaxSummaryNames = 10;
 
 constexpr std::string_view kStyle = R"css(
-:root { --cycle: #c62828; --inferred: #7b1fa2; --suspected: #b26a00; --muted: #666;
-        --line: #ddd; --dead: #fdecea; }
+:root { --cycle: #c62828; --inferred: #7b1fa2; --suspected: #b26a00; --potential: #1565c0;
+        --muted: #666; --line: #ddd; --dead: #fdecea; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
        margin: 0 auto; max-width: 1200px; padding: 1em 2em; color: #222; }
 h1 { font-size: 1.5em; margin: 0.2em 0; }
 h1.proven { color: var(--cycle); }
 h1.inferred { color: var(--inferred); }
 h1.suspected { color: var(--suspected); }
+h1.potential { color: var(--potential); }
 .certainty { border-radius: 4px; padding: 0 0.4em; font-size: 0.6em; vertical-align: middle;
              color: white; background: var(--muted); }
 .certainty.proven { background: var(--cycle); }
 .certainty.inferred { background: var(--inferred); }
 .certainty.suspected { background: var(--suspected); }
+.certainty.potential { background: var(--potential); }
 .assumptions { border-left: 4px solid var(--inferred); background: #f6eef8;
                padding: 0.3em 0.8em; margin: 0.4em 0; }
 .assumptions ul { margin: 0.2em 0; }
+.condition { border-left: 4px dashed var(--potential); background: #eef4fb;
+             padding: 0.3em 0.8em; margin: 0.4em 0; }
+.condition ul { margin: 0.2em 0; }
+.potential-chain { color: var(--potential); font-weight: 600; }
+ol.dependencies > li { margin: 0.6em 0; }
+.dependency { color: var(--muted); }
+details.edge-stack > summary { cursor: pointer; color: var(--muted); }
 .basis { color: var(--inferred); font-style: italic; }
 .facts { margin: 0.2em 0; padding-left: 1.2em; }
 .facts .site { color: var(--muted); font: 12px/1.5 ui-monospace, Menlo, Consolas, monospace; }
@@ -89,6 +100,7 @@ constexpr std::string_view kScript = R"js(
 (function () {
   var box = document.getElementById('filter');
   var note = document.getElementById('filter-note');
+  if (!box) return;  // no thread groups (a potential deadlock's page)
   var groups = Array.prototype.slice.call(document.querySelectorAll('details.group'));
   box.addEventListener('input', function () {
     var query = box.value.trim().toLowerCase();
@@ -161,7 +173,11 @@ class HtmlRenderer {
         out_ += " <small>" + esc(timing) + "</small>";
     }
     out_ += "</h1>\n";
-    assumptions(certainty);
+    if (certainty == detail::Certainty::kPotential) {
+      condition();
+    } else {
+      assumptions(certainty);
+    }
     out_ += "<p class=\"muted\">" + esc(detail::process_line(report_.process)) + "<br>report " +
             esc(report_.id) + (report_.trigger.empty() ? "" : ", trigger " + esc(report_.trigger)) +
             "</p>\n";
@@ -186,6 +202,27 @@ class HtmlRenderer {
     out_ += "</ul></div>\n";
   }
 
+  // condition() says, next to a potential verdict, when it would hang: the
+  // hazard's condition, else the verdict's conditions (its assumptions).
+  void condition() {
+    out_ += "<div class=\"condition\" id=\"condition\"><strong>Condition:</strong> ";
+    if (report_.hazard && !report_.hazard->condition.empty()) {
+      out_ += esc(report_.hazard->condition) + "</div>\n";
+      return;
+    }
+    const auto& list = report_.verdict->assumptions;
+    out_ += list.empty() ? "<span class=\"muted\">(the report names no condition)</span>"
+                         : "it hangs when, all at once:<ul>";
+    for (const auto& assumption : list)
+      out_ += "<li>" + esc(assumption) + "</li>";
+    out_ += list.empty() ? "</div>\n" : "</ul></div>\n";
+  }
+
+  bool is_potential() const {
+    return report_.verdict &&
+           detail::verdict_certainty(*report_.verdict) == detail::Certainty::kPotential;
+  }
+
   // ---------------------------------------------------------------------------
   // The graph: Graphviz's SVG, or a table of edges
   // ---------------------------------------------------------------------------
@@ -194,7 +231,10 @@ class HtmlRenderer {
     const auto& g = report_.graph;
     if (g.nodes.empty() && g.edges.empty())
       return;
-    out_ += "<section id=\"graph-section\">\n<h2>Wait-for graph</h2>\n";
+    out_ += "<section id=\"graph-section\">\n<h2>" +
+            std::string(is_potential() ? "Dependency graph (this run did not hang)"
+                                       : "Wait-for graph") +
+            "</h2>\n";
     std::string why_table;
     if (g.nodes.size() > kMaxDrawnNodes || g.edges.size() > kMaxDrawnEdges) {
       why_table = "The graph has " + std::to_string(g.nodes.size()) + " nodes and " +
@@ -203,10 +243,16 @@ class HtmlRenderer {
       detail::SvgLayout layout = detail::layout_svg(render_dot(report_));
       if (layout.svg) {
         out_ += "<div class=\"graph\" id=\"graph\">\n" + *layout.svg + "\n</div>\n";
-        out_ +=
-            "<p class=\"legend\">Red: the cycle. Filled: cannot make progress. Solid lines: "
-            "exact; dashed lines, labelled inferred: a guess the verdict rests on. Filled "
-            "arrowheads: waits for; hollow: can be woken by.</p>\n</section>\n";
+        out_ += is_potential()
+                    ? "<p class=\"legend\">Blue: the potential cycle, seen in a run that did not "
+                      "hang. Nodes: events (a free worker, room or a message in a channel, a "
+                      "mutex given back, a latch opening). Dashed lines: depends on (the event at "
+                      "the tail cannot happen before the one at the head), labelled with who "
+                      "waits and the basis.</p>\n</section>\n"
+                    : "<p class=\"legend\">Red: the cycle. Filled: cannot make progress. Solid "
+                      "lines: exact; dashed lines, labelled inferred: a guess the verdict rests "
+                      "on. Filled arrowheads: waits for; hollow: can be woken by.</p>\n"
+                      "</section>\n";
         return;
       }
       why_table = "The graph could not be drawn (" + layout.error + "); its edges:";
@@ -237,6 +283,8 @@ class HtmlRenderer {
   }
 
   static std::string basis_cell(const knot::report::Edge& edge) {
+    if (detail::is_dependency_edge(edge))
+      return "<td class=\"text dependency\">depends on (" + esc(edge.basis) + ")</td>";
     const std::string basis = detail::edge_basis_label(edge);
     return basis.empty() ? "<td class=\"text\">exact</td>"
                          : "<td class=\"text basis\">" + esc(basis) + "</td>";
@@ -247,13 +295,21 @@ class HtmlRenderer {
   // ---------------------------------------------------------------------------
 
   void cycle() {
+    if (report_.hazard && !report_.hazard->edges.empty()) {
+      hazard();
+      return;
+    }
     if (index_.cycle_steps().empty())
       return;
-    out_ += "<section id=\"cycle\">\n<h2>Cycle</h2>\n<p class=\"cycle\" id=\"cycle-chain\">" +
-            esc(index_.cycle_chain()) + "</p>\n<ul>\n";
+    // A potential cycle is never painted, nor titled, like a deadlock's.
+    out_ += is_potential() ? "<section id=\"cycle\">\n<h2>Potential cycle (this run did not "
+                             "hang)</h2>\n<p class=\"potential-chain\" id=\"cycle-chain\">"
+                           : "<section id=\"cycle\">\n<h2>Cycle</h2>\n<p class=\"cycle\" "
+                             "id=\"cycle-chain\">";
+    out_ += esc(index_.cycle_chain()) + "</p>\n<ul>\n";
     for (const auto& [from, to] : index_.cycle_steps()) {
       const knot::report::Edge* edge = index_.edge_between(from, to);
-      const std::string relation = edge != nullptr && !edge->label.empty() ? edge->label : "->";
+      const std::string relation = detail::edge_relation(edge);
       const std::string basis = edge != nullptr ? detail::edge_basis_label(*edge) : "";
       out_ += "<li>" + esc(index_.node_label(from)) + " <em>" + esc(relation) + "</em> " +
               esc(index_.node_label(to)) +
@@ -261,6 +317,48 @@ class HtmlRenderer {
               "</li>\n";
     }
     out_ += "</ul>\n</section>\n";
+  }
+
+  // hazard() is a potential deadlock's cycle: the chain of its events,
+  // each dependency with its words, its two events and basis, and its two
+  // stacks folded (knot's frames folded inside them as in any stack); then
+  // the policies that would prevent it.
+  void hazard() {
+    const knot::report::Hazard& h = *report_.hazard;
+    out_ += "<section id=\"cycle\">\n<h2>Potential cycle (this run did not hang)</h2>\n";
+    if (!index_.cycle_steps().empty())
+      out_ +=
+          "<p class=\"potential-chain\" id=\"cycle-chain\">" + esc(index_.cycle_chain()) + "</p>\n";
+    out_ += "<ol class=\"dependencies\" id=\"dependencies\">\n";
+    for (const knot::report::HazardEdge& edge : h.edges) {
+      const std::string text = !edge.text.empty()
+                                   ? edge.text
+                                   : (edge.context.empty() ? std::string("?") : edge.context) +
+                                         " (the report does not say more)";
+      std::string detail = detail::dependency_phrase(edge, index_);
+      if (const std::string note = detail::dependency_basis_note(edge.basis); !note.empty())
+        detail += " (" + note + ")";
+      out_ += "<li class=\"hazard-edge\">" + esc(text) + "<br><span class=\"dependency\">" +
+              esc(detail) + "</span>\n";
+      edge_stack("where it waited", edge.wait_stack);
+      edge_stack("where it took the responsibility", edge.responsibility_stack);
+      out_ += "</li>\n";
+    }
+    out_ += "</ol>\n<h2>Prevented by</h2>\n<ul id=\"prevented-by\">\n";
+    if (h.prevented_by.empty())
+      out_ += "<li class=\"muted\">(no blocking policy would prevent it: see the advice)</li>\n";
+    for (const auto& policy : h.prevented_by)
+      out_ += "<li>" + esc(policy) + "</li>\n";
+    out_ += "</ul>\n</section>\n";
+  }
+
+  // edge_stack() is one stack of a dependency, folded under its title.
+  void edge_stack(std::string_view title, const std::vector<Frame>& frames) {
+    out_ += "<details class=\"edge-stack\"><summary>" + esc(title) + " (" +
+            std::to_string(frames.size()) + (frames.size() == 1 ? " frame" : " frames") +
+            ")</summary>\n";
+    stack(frames);
+    out_ += "</details>\n";
   }
 
   void pools() {

@@ -56,13 +56,17 @@ Row make_row(const ListEntry& entry) {
     const auto& report = *entry.report;
     kind =
         report.verdict ? (report.verdict->kind.empty() ? "?" : report.verdict->kind) : "snapshot";
-    // Only a proven verdict goes unmarked (certainty.h).
+    // Only a proven verdict goes unmarked (certainty.h). A potential
+    // deadlock reads as two words, never as "deadlock" with a marker that
+    // a cut cell could lose; another kind said to be potential is marked.
     if (report.verdict) {
       const detail::Certainty certainty = detail::verdict_certainty(*report.verdict);
       if (certainty == detail::Certainty::kInferred)
         kind += " (inferred)";
       if (certainty == detail::Certainty::kSuspected)
         kind += " (" + detail::certainty_label(*report.verdict) + ")";
+      if (certainty == detail::Certainty::kPotential)
+        kind = kind == "potential_deadlock" ? "potential deadlock" : kind + " (potential)";
     }
     if (report.verdict) {
       if (const auto parsed = detail::parse_iso8601(report.verdict->time)) {

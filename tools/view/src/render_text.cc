@@ -1,6 +1,7 @@
 // The terminal diagnosis (render.h: render_text). Sections in the order a
-// reader needs them: verdict, summary, cycle, pools, resources, threads,
-// then the narrative and advice. Every report string goes through
+// reader needs them: verdict, summary, cycle (a potential deadlock's:
+// its dependencies with their stacks, then what prevents it), pools,
+// resources, threads, then the narrative and advice. Every report string goes through
 // terminal_safe() before it is painted, and every line is fitted to the
 // width (text_layout.h) without cutting what it says.
 
@@ -40,6 +41,10 @@ constexpr std::size_t kMaxCellLength = 40;
 // the continuation of a broken frame at 8.
 constexpr std::string_view kFrameIndent = "      ";
 constexpr std::string_view kFrameContinuation = "        ";
+// A potential deadlock's dependencies: the text of each at 5 (after
+// "  1. "), its stacks 3 further in than a thread group's.
+constexpr std::string_view kEdgeIndent = "     ";
+constexpr std::string_view kEdgeExtra = "   ";
 
 class TextRenderer {
  public:
@@ -100,7 +105,11 @@ class TextRenderer {
     } else {
       wrap({{safe(detail::verdict_title(report_)), role}, {" " + detail, std::nullopt}}, "", "  ");
     }
-    assumptions(certainty);
+    if (certainty == detail::Certainty::kPotential) {
+      condition();
+    } else {
+      assumptions(certainty);
+    }
     wrap({{safe(detail::process_line(report_.process)), Role::kMuted}}, "", "  ");
     std::string about = "report " + (report_.id.empty() ? std::string("(no id)") : report_.id);
     if (!report_.trigger.empty())
@@ -127,18 +136,47 @@ class TextRenderer {
       wrap({{safe(assumption), std::nullopt}}, "  - ", "    ");
   }
 
+  // condition() says, under a potential verdict, when it would hang: the
+  // hazard's condition sentence, else the verdict's conditions (its
+  // assumptions) one per line, else that the report names none.
+  void condition() {
+    const Role role = Role::kVerdictPotential;
+    if (report_.hazard && !report_.hazard->condition.empty()) {
+      wrap({{"Condition:", role}, {" " + safe(report_.hazard->condition), std::nullopt}}, "  ",
+           "    ");
+      return;
+    }
+    const auto& list = report_.verdict->assumptions;
+    wrap({{list.empty() ? "Condition:" : "Hangs when, all at once:", role}}, "  ", "    ");
+    if (list.empty())
+      wrap({{"(the report names no condition)", Role::kMuted}}, "  - ", "    ");
+    for (const auto& assumption : list)
+      wrap({{safe(assumption), std::nullopt}}, "  - ", "    ");
+  }
+
+  bool is_potential() const {
+    return report_.verdict &&
+           detail::verdict_certainty(*report_.verdict) == detail::Certainty::kPotential;
+  }
+
   // ---------------------------------------------------------------------------
   // The cycle, pools and resources
   // ---------------------------------------------------------------------------
 
   void cycle() {
+    if (report_.hazard && !report_.hazard->edges.empty()) {
+      hazard();
+      return;
+    }
     if (index_.cycle_steps().empty())
       return;
-    heading("Cycle");
-    wrap({{safe(index_.cycle_chain()), Role::kCycle}}, "  ", "    ");
+    // A potential cycle is never painted, nor titled, like a deadlock's.
+    heading(is_potential() ? "Potential cycle (this run did not hang)" : "Cycle");
+    wrap({{safe(index_.cycle_chain()), is_potential() ? Role::kVerdictPotential : Role::kCycle}},
+         "  ", "    ");
     for (const auto& [from, to] : index_.cycle_steps()) {
       const knot::report::Edge* edge = index_.edge_between(from, to);
-      const std::string relation = edge != nullptr && !edge->label.empty() ? edge->label : "->";
+      const std::string relation = detail::edge_relation(edge);
       const std::string step =
           safe(index_.node_label(from)) + " " + safe(relation) + " " + safe(index_.node_label(to));
       std::vector<Span> spans = {{step, std::nullopt}};
@@ -148,6 +186,50 @@ class TextRenderer {
         spans.push_back({" [" + safe(basis) + "]", Role::kVerdictInferred});
       wrap(spans, "    ", "      ");
     }
+  }
+
+  // hazard() is a potential deadlock's cycle: the chain of its events,
+  // then each dependency, numbered in the cycle's order, with its words,
+  // the two events and its basis, where the wait was seen and where the
+  // responsibility was taken (knot's frames folded as in any stack); then
+  // the policies that would prevent it.
+  void hazard() {
+    const knot::report::Hazard& h = *report_.hazard;
+    heading("Potential cycle (this run did not hang)");
+    if (!index_.cycle_steps().empty())
+      wrap({{safe(index_.cycle_chain()), Role::kVerdictPotential}}, "  ", "    ");
+    for (std::size_t i = 0; i < h.edges.size(); ++i) {
+      const knot::report::HazardEdge& edge = h.edges[i];
+      out_ += '\n';
+      const std::string number = std::to_string(i + 1) + ". ";
+      const std::string text = !edge.text.empty()
+                                   ? edge.text
+                                   : (edge.context.empty() ? std::string("?") : edge.context) +
+                                         " (the report does not say more)";
+      wrap({{safe(text), std::nullopt}}, "  " + number, kEdgeIndent);
+      std::string detail = detail::dependency_phrase(edge, index_);
+      if (const std::string note = detail::dependency_basis_note(edge.basis); !note.empty())
+        detail += " (" + note + ")";
+      wrap({{safe(detail), Role::kMuted}}, kEdgeIndent, kEdgeIndent);
+      edge_stack("where it waited:", edge.wait_stack);
+      edge_stack("where it took the responsibility:", edge.responsibility_stack);
+    }
+    heading("Prevented by");
+    if (h.prevented_by.empty())
+      wrap({{"(no blocking policy would prevent it: see the advice)", Role::kMuted}}, "  ", "    ");
+    for (const auto& policy : h.prevented_by)
+      wrap({{safe(policy), std::nullopt}}, "  - ", "    ");
+  }
+
+  // edge_stack() is one stack of a dependency, under its title.
+  void edge_stack(std::string_view title, const std::vector<Frame>& frames) {
+    wrap({{std::string(title), Role::kMuted}}, kEdgeIndent, kEdgeIndent);
+    if (frames.empty()) {
+      const std::string indent = std::string(kEdgeExtra) + std::string(kFrameIndent);
+      wrap({{"(no stack recorded)", Role::kMuted}}, indent, indent);
+      return;
+    }
+    stack(frames, kEdgeExtra);
   }
 
   void pools() {
@@ -372,22 +454,24 @@ class TextRenderer {
   // knot's frames folds into one line, and so does a run of two or more
   // inlined system frames (the C++ library's call plumbing that inline
   // expansion brings: std::__invoke, std::thread::_Invoker, ...).
-  void stack(const std::vector<Frame>& frames) {
+  // `extra` indents the whole stack further (a potential deadlock's
+  // stacks, under their dependency).
+  void stack(const std::vector<Frame>& frames, std::string_view extra = "") {
     std::size_t i = 0;
     while (i < frames.size()) {
       if (!options_.full) {
         if (const std::size_t run = run_length(frames, i, is_knot); run > 0) {
-          fold(run, run == 1 ? "knot frame" : "knot frames");
+          fold(run, run == 1 ? "knot frame" : "knot frames", extra);
           i += run;
           continue;
         }
         if (const std::size_t run = run_length(frames, i, is_inlined_system); run > 1) {
-          fold(run, "inlined system frames");
+          fold(run, "inlined system frames", extra);
           i += run;
           continue;
         }
       }
-      frame(frames[i]);
+      frame(frames[i], extra);
       ++i;
     }
   }
@@ -406,9 +490,9 @@ class TextRenderer {
     return end - i;
   }
 
-  void fold(std::size_t run, std::string_view what) {
+  void fold(std::size_t run, std::string_view what, std::string_view extra) {
     out_ +=
-        std::string(kFrameIndent) +
+        std::string(extra) + std::string(kFrameIndent) +
         palette_.paint(Role::kQuietFrame, "… " + std::to_string(run) + " " + std::string(what)) +
         "\n";
   }
@@ -416,15 +500,17 @@ class TextRenderer {
   // frame() writes "function  file:line  (module)" on one line when it
   // fits; otherwise the function alone (broken over several lines if it is
   // longer than one) and "file:line  (module)" on the next, deeper in.
-  void frame(const Frame& f) {
+  void frame(const Frame& f, std::string_view extra) {
     const bool is_user = detail::classify_frame(f) == FrameClass::kUser;
     std::string where = safe(detail::frame_location(f));
     if (const std::string note = detail::frame_module_note(f); !note.empty())
       where += (where.empty() ? "" : "  ") + safe(note);
-    frame_lines(is_user ? "    > " : kFrameIndent, is_user ? Role::kUserFrame : Role::kQuietFrame,
+    const std::string indent =
+        std::string(extra) + std::string(is_user ? std::string_view("    > ") : kFrameIndent);
+    frame_lines(indent, is_user ? Role::kUserFrame : Role::kQuietFrame,
                 safe(escape::truncate_text(detail::frame_function(f, /*is_short=*/!options_.full),
                                            kMaxFunctionLength)),
-                where);
+                where, std::string(extra) + std::string(kFrameContinuation));
   }
 
   // frame_lines() writes one frame's function and where it is, fitted to

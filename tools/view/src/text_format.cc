@@ -349,6 +349,37 @@ std::string holder_basis_note(std::string_view basis) {
   return "basis " + std::string(basis);
 }
 
+std::string dependency_basis_note(std::string_view basis) {
+  static const std::pair<std::string_view, std::string_view> kNotes[] = {
+      {"held", "held: a mutex held across the wait"},
+      {"stage", "stage: it receives from the channel"},
+      {"worker_slot", "worker_slot: the waiting task keeps a worker of its pool"},
+      {"after_wait", "after_wait: it sends or counts down only after the wait"},
+      {"pool_stage", "pool_stage: only the pool's tasks use that side, or count the latch down"},
+  };
+  for (const auto& [name, note] : kNotes) {
+    if (basis == name)
+      return std::string(note);
+  }
+  return std::string(basis);
+}
+
+std::string edge_relation(const knot::report::Edge* edge) {
+  if (edge == nullptr)
+    return "->";
+  if (is_dependency_edge(*edge)) {
+    std::string about = edge->label;
+    if (!edge->basis.empty())
+      about += (about.empty() ? "" : ", ") + edge->basis;
+    return about.empty() ? "needs" : "needs (" + about + ")";
+  }
+  return edge->label.empty() ? "->" : edge->label;
+}
+
+std::string dependency_phrase(const knot::report::HazardEdge& edge, const ReportIndex& index) {
+  return index.node_label(edge.from) + " needs " + index.node_label(edge.to);
+}
+
 PoolOccupancy pool_occupancy(const Pool& pool) {
   PoolOccupancy occupancy;
   occupancy.queued = pool.injector_depth;

@@ -91,6 +91,21 @@ std::vector<std::string> resource_holders(const knot::report::Resource& resource
 // for "held" (a shared hold, exact) and no basis.
 std::string holder_basis_note(std::string_view basis);
 
+// dependency_basis_note() says in words why a potential deadlock's edge
+// (a HazardEdge, a "depends_on" graph edge) is one, from its basis:
+// "held: a mutex held across the wait", "stage: it receives from the
+// channel", ...; an unknown basis as the report spells it; "" for none.
+std::string dependency_basis_note(std::string_view basis);
+
+// edge_relation() is a cycle step's words for `edge` (null: no such
+// edge): its label ("->" without one); for a dependency, "needs (<who
+// waits>, <basis>)".
+std::string edge_relation(const knot::report::Edge* edge);
+
+// dependency_phrase() is "<from> needs <to>" in the graph's labels: the
+// event at `from` cannot happen before the one at `to`.
+std::string dependency_phrase(const knot::report::HazardEdge& edge, const ReportIndex& index);
+
 // PoolOccupancy counts a pool's workers by state.
 struct PoolOccupancy {
   std::size_t running = 0;

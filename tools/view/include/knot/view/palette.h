@@ -38,6 +38,7 @@ class Palette {
     kVerdictProven,     // a proven verdict (red)
     kVerdictInferred,   // an inferred verdict, an inferred edge (magenta)
     kVerdictSuspected,  // a warning (yellow)
+    kVerdictPotential,  // a potential deadlock, a run that did not hang (blue)
     kCycle,             // the cycle's chain and its members (red)
     kName,              // a user-given name of a thread, pool or resource
     kUserFrame,         // a frame of the user's code (emphasized)

@@ -59,6 +59,17 @@ struct RenderOptions {
 // next line, and a function name longer than a line (C++ templates) is
 // broken over several, preferably after a ',', '(', '<' or ':'. Only a
 // single word longer than a prose line is left wider (a path, say).
+//
+// A potential deadlock (schema 1.2: a cycle of dependencies seen in a run
+// that did not hang) reads apart from a deadlock: "POTENTIAL DEADLOCK
+// (this run did not hang)", painted blue, its condition under it
+// ("Condition: It hangs when ..."; the verdict's conditions one per line
+// when the report has no hazard), then "Potential cycle (this run did not
+// hang)": the events' chain and each dependency numbered in the cycle's
+// order (its sentence; "<event> needs <event>" and its basis in words;
+// "where it waited:" and "where it took the responsibility:", each stack
+// folded like a thread's), then "Prevented by" (the policies that would
+// prevent it). Never the word "proven", nor the cycle's red.
 std::string render_text(const knot::report::Report& report, const RenderOptions& options);
 
 // render_html() is one self-contained HTML page: inline CSS and script, the
@@ -69,14 +80,21 @@ std::string render_text(const knot::report::Report& report, const RenderOptions&
 // occupancy, resources with their holders, thread groups with what they
 // hold, their long task and wait stacks, foldable stacks and a filter
 // box. It refers to no external resource at all, and a
-// Content-Security-Policy forbids fetching any.
+// Content-Security-Policy forbids fetching any. A potential deadlock has
+// a blue badge ("this run did not hang", class "potential"), its
+// condition in a box under the verdict, a dependency graph (dashed, blue,
+// titled as potential), its dependencies with their two stacks folded
+// (<details>), and the policies that would prevent it.
 std::string render_html(const knot::report::Report& report);
 
 // render_dot() is the wait-for graph in Graphviz's language; the cycle's
 // nodes and edges are red and carry class "cycle", dead nodes are filled;
 // inferred edges are dashed, labelled "inferred" and carry class
 // "inferred" (exact ones are solid); "woken by" edges have hollow
-// arrowheads.
+// arrowheads. A potential deadlock's graph is titled as potential; its
+// event nodes carry class "event", its "depends_on" edges are dashed,
+// labelled with who waits and the basis, with class "depends_on"; its
+// cycle is blue with class "potential", never red nor "cycle".
 std::string render_dot(const knot::report::Report& report);
 
 // render_json() is knot::report::to_json(report) with a final newline.
@@ -92,7 +110,8 @@ struct ListEntry {
 
 // render_list() is a table of `entries` (time, kind, process, summary,
 // file; the kind marked "(inferred)" or "(suspected)" unless the verdict
-// is proven, and painted by its certainty), newest first: by the verdict's time where the report
+// is proven, a potential deadlock's "potential deadlock", and painted by
+// its certainty), newest first: by the verdict's time where the report
 // has one, else by the file's modification time. Unreadable files are listed with their error. One
 // line per report, the summary cut to 80 code points (with "…"), when that fits in `width`;
 // otherwise each summary goes on a line of its own under its report, indented and cut to the width.
