@@ -434,3 +434,22 @@ TEST(RenderHazardTest, ListShowsPotentialDeadlockApart) {
 
 }  // namespace
 }  // namespace knot::view
+
+namespace knot::view {
+namespace {
+
+// A silenced cycle (exempt_from_hazards) says so, with the program's
+// reason, in the text and on the page; an unsilenced one says nothing of it.
+TEST(RenderHazardTest, SilencedCycleShowsItsReason) {
+  report::Report report = testing::potential_report();
+  EXPECT_FALSE(render_text(report, kWide).find("Silenced") != std::string::npos);
+  report.hazard->silenced = "start-up only";
+  const std::string text = render_text(report, kWide);
+  EXPECT_NE(text.find("exempted in the program: start-up only"), std::string::npos) << text;
+  const std::string page = render_html(report);
+  EXPECT_NE(page.find("id=\"silenced\""), std::string::npos);
+  EXPECT_NE(page.find("start-up only"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace knot::view

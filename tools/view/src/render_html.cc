@@ -349,7 +349,11 @@ class HtmlRenderer {
       out_ += "<li class=\"muted\">(no blocking policy would prevent it: see the advice)</li>\n";
     for (const auto& policy : h.prevented_by)
       out_ += "<li>" + esc(policy) + "</li>\n";
-    out_ += "</ul>\n</section>\n";
+    out_ += "</ul>\n";
+    if (!h.silenced.empty())
+      out_ += "<h2>Silenced</h2>\n<p id=\"silenced\">exempted in the program: " + esc(h.silenced) +
+              "</p>\n";
+    out_ += "</section>\n";
   }
 
   // edge_stack() is one stack of a dependency, folded under its title.

@@ -219,6 +219,10 @@ class TextRenderer {
       wrap({{"(no blocking policy would prevent it: see the advice)", Role::kMuted}}, "  ", "    ");
     for (const auto& policy : h.prevented_by)
       wrap({{safe(policy), std::nullopt}}, "  - ", "    ");
+    if (!h.silenced.empty()) {
+      heading("Silenced");
+      wrap({{"exempted in the program: " + safe(h.silenced), Role::kMuted}}, "  ", "    ");
+    }
   }
 
   // edge_stack() is one stack of a dependency, under its title.
