@@ -428,6 +428,51 @@ TEST(HazardsTest, AReceiverTaskInThePoolOfItsSenders) {
       << reports[0].hazard->condition;
 }
 
+// Scenario received_then_installs with room enough: the thread that
+// receives the tasks' results waits for the pool between two receives.
+TEST(HazardsTest, AReceiverThatInstallsOnThePoolOfItsSenders) {
+  const std::vector<Report> reports = run([] {
+    knot::ThreadPool pool = make_pool("p", 2);
+    auto results = knot::channel<int>(1000, "results");
+    auto tx = std::move(results.first);
+    auto rx = std::move(results.second);
+    for (int t = 0; t < 4; ++t) {
+      pool.spawn([tx]() mutable {
+        for (int i = 0; i < 10; ++i)
+          tx.send(i);
+      });
+    }
+    { auto drop = std::move(tx); }
+    rx.recv();
+    pool.install([] {});
+    while (rx.recv()) {
+    }
+  });
+  ASSERT_EQ(reports.size(), 1u) << describe(reports);
+  EXPECT_TRUE(contains(reports[0].hazard->condition, "channel 'results' is full"))
+      << reports[0].hazard->condition;
+}
+
+// Scenario nested_install with the two halves apart in time: the inner
+// pool's task took 'driver' once; later a task of the outer pool holds it
+// across an install on the inner pool.
+TEST(HazardsTest, ALockHeldAcrossAnInstallOnAnotherPool) {
+  const std::vector<Report> reports = run([] {
+    knot::ThreadPool outer = make_pool("outer", 1);
+    knot::ThreadPool inner = make_pool("inner", 1);
+    knot::Mutex driver("driver");
+    inner.install([&] { std::lock_guard<knot::Mutex> again(driver); });
+    outer.install([&] {
+      std::lock_guard<knot::Mutex> lock(driver);
+      inner.install([] {});
+    });
+  });
+  ASSERT_EQ(reports.size(), 1u) << describe(reports);
+  const std::string text = all_text(reports[0]);
+  EXPECT_TRUE(contains(text, "mutex 'driver'")) << text;
+  EXPECT_TRUE(contains(text, "pool 'inner'")) << text;
+}
+
 // Tasks wait on a latch that tasks queued behind them count down
 // (scenario nested_latches, with enough workers this time).
 TEST(HazardsTest, TasksWaitingOnALatchThatLaterTasksCountDown) {
