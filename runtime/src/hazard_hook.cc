@@ -3,6 +3,7 @@
 #include "knot/runtime/hazard_hook.h"
 
 #include "fiber/fiber.h"
+#include "hazard_point.h"
 #include "registry.h"
 #include "thread_record.h"
 
@@ -64,6 +65,19 @@ void note_hazard_memo(const HazardPoint& point, std::atomic<std::uint64_t>& memo
     return;
   const bool may_skip = hook(point);
   memo.store(may_skip ? hazard_memo() : 0, std::memory_order_relaxed);
+}
+
+void note_primitive(HazardOp op, const void* resource, std::string_view name,
+                    std::uintptr_t class_site, std::uintptr_t call_site,
+                    std::string_view reason) noexcept {
+  HazardPoint point;
+  point.op = op;
+  point.resource = resource;
+  point.name = name;
+  point.class_site = class_site;
+  point.call_site = call_site;
+  point.reason = reason;
+  note_hazard(point);
 }
 
 // note_install(): ThreadPool::install from outside `pool` waits (or may

@@ -2,6 +2,8 @@
 
 #include "knot/runtime/hazard_hook.h"
 
+#include "hazard_point.h"
+
 #include "knot/runtime/detail/check.h"
 #include "knot/runtime/detail/parking_lot.h"
 
@@ -15,20 +17,6 @@ void describe_latch(const void* resource, ResourceFacts& facts) noexcept {
 }
 }  // namespace
 
-namespace {
-// hazard() tells the hazard tracker of `op` on `latch`, called from `caller`.
-[[gnu::cold]] void hazard(HazardOp op, const Latch* latch, std::uintptr_t class_site,
-                          std::uintptr_t caller) noexcept {
-  HazardPoint point;
-  point.op = op;
-  point.resource = latch;
-  point.name = latch->name();
-  point.class_site = class_site;
-  point.call_site = caller;
-  detail::note_hazard(point);
-}
-}  // namespace
-
 // Out of line: its return address is the code that made the latch, the
 // class of an unnamed one (hazard_hook.h).
 [[gnu::noinline]] Latch::Latch(std::ptrdiff_t count, std::string name)
@@ -39,19 +27,13 @@ namespace {
 }
 
 void Latch::exempt_from_hazards(std::string_view reason) const noexcept {
-  HazardPoint point;
-  point.op = HazardOp::kExempt;
-  point.resource = this;
-  point.name = name_;
-  point.class_site = class_site_;
-  point.reason = reason;
-  detail::note_hazard(point);
+  detail::note_primitive(HazardOp::kExempt, this, name_, class_site_, 0, reason);
 }
 
 void Latch::count_down(std::ptrdiff_t n) noexcept {
   if (detail::hazards_on()) [[unlikely]]
-    hazard(HazardOp::kCountDown, this, class_site_,
-           reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
+    detail::note_primitive(HazardOp::kCountDown, this, name_, class_site_,
+                           reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
   counters_.note();  // before the release: a waiter that wakes sees it
   std::ptrdiff_t before = count_.fetch_sub(n, std::memory_order_acq_rel);
   KNOT_CHECK(before >= n, "Latch '%s' counted down below zero", name_.c_str());
@@ -64,8 +46,8 @@ void Latch::count_down(std::ptrdiff_t n) noexcept {
 
 void Latch::wait() const {
   if (detail::hazards_on()) [[unlikely]]
-    hazard(HazardOp::kLatchWait, this, class_site_,
-           reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
+    detail::note_primitive(HazardOp::kLatchWait, this, name_, class_site_,
+                           reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
   WaitSite site{this, WaitKind::kLatch, name_, false, &describe_latch};
   if (!try_wait())
     detail::before_blocking();

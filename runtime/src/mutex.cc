@@ -3,6 +3,7 @@
 #include "knot/runtime/mutex.h"
 
 #include "fiber/fiber.h"
+#include "hazard_point.h"
 #include "registry.h"
 #include "thread_record.h"
 
@@ -69,33 +70,16 @@ std::int64_t detail::lock_owner_id() noexcept {
       class_site_(reinterpret_cast<std::uintptr_t>(__builtin_return_address(0))) {}
 
 void Mutex::exempt_from_hazards(std::string_view reason) const noexcept {
-  HazardPoint point;
-  point.op = HazardOp::kExempt;
-  point.resource = this;
-  point.name = name_;
-  point.class_site = class_site_;
-  point.reason = reason;
-  detail::note_hazard(point);
+  detail::note_primitive(HazardOp::kExempt, this, name_, class_site_, 0, reason);
 }
 
 void SharedMutex::exempt_from_hazards(std::string_view reason) const noexcept {
-  HazardPoint point;
-  point.op = HazardOp::kExempt;
-  point.resource = this;
-  point.name = name_;
-  point.class_site = class_site_;
-  point.reason = reason;
-  detail::note_hazard(point);
+  detail::note_primitive(HazardOp::kExempt, this, name_, class_site_, 0, reason);
 }
 
 void Mutex::note_hazard(HazardOp op) const noexcept {
-  HazardPoint point;
-  point.op = op;
-  point.resource = this;
-  point.name = name_;
-  point.class_site = class_site_;
-  point.call_site = reinterpret_cast<std::uintptr_t>(__builtin_return_address(0));
-  detail::note_hazard(point);
+  detail::note_primitive(op, this, name_, class_site_,
+                         reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
 }
 
 bool Mutex::try_lock() noexcept {
@@ -171,13 +155,7 @@ void Mutex::unlock_slow() noexcept {
       class_site_(reinterpret_cast<std::uintptr_t>(__builtin_return_address(0))) {}
 
 void SharedMutex::note_hazard(HazardOp op, std::uintptr_t call_site) const noexcept {
-  HazardPoint point;
-  point.op = op;
-  point.resource = this;
-  point.name = name_;
-  point.class_site = class_site_;
-  point.call_site = call_site;
-  detail::note_hazard(point);
+  detail::note_primitive(op, this, name_, class_site_, call_site);
 }
 
 // The callers' return addresses name the user's code for the tracker.

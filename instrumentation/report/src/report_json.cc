@@ -34,6 +34,13 @@ json frame_json(const Frame& f) {
           {"is_inlined", f.is_inlined}};
 }
 
+json frames_json(const std::vector<Frame>& frames) {
+  json out = json::array();
+  for (const Frame& f : frames)
+    out.push_back(frame_json(f));
+  return out;
+}
+
 template <class T>
 json optional_json(const std::optional<T>& v) {
   return v ? json(*v) : json(nullptr);
@@ -81,8 +88,7 @@ json thread_json(const Thread& t) {
   }
   for (const auto& f : t.wait_stack)
     j["wait_stack"].push_back(wait_frame_json(f));
-  for (const auto& f : t.stack)
-    j["stack"].push_back(frame_json(f));
+  j["stack"] = frames_json(t.stack);
   return j;
 }
 
@@ -228,6 +234,15 @@ Frame read_frame(Reader& r, const json& j, const std::string& p) {
 
 // read_strings() appends the strings of obj[key]; other elements are warned
 // about and skipped.
+void read_frames(Reader& r, const json& o, const char* key, const std::string& p,
+                 std::vector<Frame>& out) {
+  r.array(o, key, p, [&](const json& f, const std::string& fp) {
+    if (!f.is_object())
+      return r.warn(fp, "skipped: not an object");
+    out.push_back(read_frame(r, f, fp));
+  });
+}
+
 void read_strings(Reader& r, const json& obj, const char* key, const std::string& path,
                   std::vector<std::string>& out) {
   r.array(obj, key, path, [&](const json& s, const std::string& p) {
@@ -402,11 +417,7 @@ Thread read_thread(Reader& r, const json& o, const std::string& p) {
   read_ids(r, o, "holds", p, t.holds);
   read_ids(r, o, "holds_shared", p, t.holds_shared);
   read_thread_waits(r, o, p, t);
-  r.array(o, "stack", p, [&](const json& f, const std::string& fp) {
-    if (!f.is_object())
-      return r.warn(fp, "skipped: not an object");
-    t.stack.push_back(read_frame(r, f, fp));
-  });
+  read_frames(r, o, "stack", p, t.stack);
   return t;
 }
 
@@ -466,15 +477,6 @@ void read_graph(Reader& r, const json& j, Graph& out) {
     r.field(o, "label", e.label, p);
     r.field(o, "basis", e.basis, p);
     out.edges.push_back(std::move(e));
-  });
-}
-
-void read_frames(Reader& r, const json& o, const char* key, const std::string& p,
-                 std::vector<Frame>& out) {
-  r.array(o, key, p, [&](const json& f, const std::string& fp) {
-    if (!f.is_object())
-      return r.warn(fp, "skipped: not an object");
-    out.push_back(read_frame(r, f, fp));
   });
 }
 
@@ -584,19 +586,13 @@ std::string to_json(const Report& report, int indent) {
   if (report.hazard) {
     json edges = json::array();
     for (const HazardEdge& e : report.hazard->edges) {
-      json wait_stack = json::array();
-      for (const Frame& f : e.wait_stack)
-        wait_stack.push_back(frame_json(f));
-      json responsibility_stack = json::array();
-      for (const Frame& f : e.responsibility_stack)
-        responsibility_stack.push_back(frame_json(f));
       edges.push_back({{"from", e.from},
                        {"to", e.to},
                        {"context", e.context},
                        {"basis", e.basis},
                        {"text", e.text},
-                       {"wait_stack", std::move(wait_stack)},
-                       {"responsibility_stack", std::move(responsibility_stack)}});
+                       {"wait_stack", frames_json(e.wait_stack)},
+                       {"responsibility_stack", frames_json(e.responsibility_stack)}});
     }
     j["hazard"] = {{"condition", report.hazard->condition},
                    {"prevented_by", report.hazard->prevented_by},
