@@ -222,6 +222,33 @@ std::vector<std::string> prevented_by(const Describer& d, const Cycle& c) {
   return out;
 }
 
+// advice(): the policies that would prevent the cycle, then what to change
+// in the program, then how to say it cannot happen.
+std::vector<std::string> advice(const Describer& d, const Cycle& c, const report::Hazard& h) {
+  std::vector<std::string> out;
+  for (const std::string& p : h.prevented_by)
+    out.push_back("Use " + p + ".");
+  bool has_lock = false;
+  for (const auto& e : c.edges)
+    has_lock = has_lock || e.record.basis == Basis::kHeld;
+  if (has_lock)
+    out.push_back(
+        "Do not hold a lock across the wait it is held over, or take the locks "
+        "in one order everywhere.");
+  for (const auto& e : c.edges) {
+    if (e.record.blocked.event == Event::kRoom) {
+      out.push_back("Receive from " + d.cls(e.record.blocked.cls) +
+                    " on a thread that waits for nothing else, or give it room for "
+                    "everything its senders may send.");
+      break;
+    }
+  }
+  out.push_back(
+      "If the cycle cannot happen (the program ensures an order knot cannot "
+      "see), say so on the primitive: exempt_from_hazards(\"why\").");
+  return out;
+}
+
 report::Report build(const Describer& d, const Cycle& c, const std::string& id,
                      const std::string& trigger) {
   report::Report r;
@@ -282,26 +309,7 @@ report::Report build(const Describer& d, const Cycle& c, const std::string& id,
     narrative += (i == 0 ? " " : "; ") + h.edges[i].text;
   narrative += ". " + h.condition;
   r.narrative = narrative;
-  for (const std::string& p : h.prevented_by)
-    r.advice.push_back("Use " + p + ".");
-  bool has_lock = false;
-  for (const auto& e : c.edges)
-    has_lock = has_lock || e.record.basis == Basis::kHeld;
-  if (has_lock)
-    r.advice.push_back(
-        "Do not hold a lock across the wait it is held over, or take the locks "
-        "in one order everywhere.");
-  for (const auto& e : c.edges) {
-    if (e.record.blocked.event == Event::kRoom) {
-      r.advice.push_back("Receive from " + d.cls(e.record.blocked.cls) +
-                         " on a thread that waits for nothing else, or give it room for "
-                         "everything its senders may send.");
-      break;
-    }
-  }
-  r.advice.push_back(
-      "If the cycle cannot happen (the program ensures an order knot cannot "
-      "see), say so on the primitive: exempt_from_hazards(\"why\").");
+  r.advice = advice(d, c, h);
   r.hazard = std::move(h);
   return r;
 }

@@ -262,11 +262,6 @@ std::size_t origin_for(std::uintptr_t site, EventKey e) {
   return index;
 }
 
-struct PointClass {
-  EventKey base{};  // cls set, event unused
-  Primitive primitive = Primitive::kPool;
-};
-
 void ensure_class(Context& c, const HazardPoint& p, Primitive primitive, std::uint64_t cls) {
   if (!c.seen.insert(mix(cls, 0x5eedull)))
     return;
@@ -680,7 +675,9 @@ bool on_point(const HazardPoint& p) noexcept {
 
 // process(): what an operation changes in the context (always) and what it
 // records (only when `repeated` is false: the same operation in the same
-// state was processed before and recorded all of it).
+// state was processed before and recorded all of it). One case per
+// operation, in one switch, so that every change to the context's state
+// can be read in one place (about 90 lines).
 void process(Context& c, const HazardContext& hc, const HazardPoint& p, std::uint64_t cls,
              bool repeated) {
   const Primitive primitive = primitive_of(p.op);
