@@ -104,7 +104,6 @@ HazardContext hazard_context() noexcept {
   if (worker == nullptr)
     return out;
   out.pool_id = worker->registry()->id();
-  out.is_spare = worker->is_spare();
   out.has_forked = worker->has_local_work();
   if (detail::Fiber* fiber = worker->running_fiber()) {
     out.on_fiber = true;

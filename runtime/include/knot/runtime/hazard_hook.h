@@ -74,7 +74,6 @@ struct HazardContext {
   std::uintptr_t task = 0;    // which task runs here: changes with every task started here
   bool on_fiber = false;      // a fiber task of a kFiber pool: its waits suspend
   bool has_forked = false;    // the worker's own queue holds work it forked (a join's other half)
-  bool is_spare = false;      // a kCompensate spare
 };
 
 // hazard_context() describes the calling context. Any thread.
