@@ -154,6 +154,10 @@ struct Context {
     std::uint64_t cls = 0;
   };
   std::array<CachedClass, 16> classes{};
+  // Origins (captured stacks) by (call site, event), and a direct-mapped
+  // cache of (key, index) pairs in front of them.
+  std::unordered_map<std::uint64_t, std::size_t> origins;
+  std::array<std::pair<std::uint64_t, std::size_t>, 64> recent_origins{};
 
   void enter_task(std::uintptr_t t, bool is_worker) {
     if (!is_worker || t == task)
@@ -169,7 +173,33 @@ struct Context {
   }
 };
 
-thread_local Context t_context;
+// The context lives on the heap, and the thread holds only a pointer:
+// the library may be loaded by dlopen(), and then all its thread-locals
+// come from glibc's small static TLS reserve (it has initial-exec ones,
+// signal_unwinder.cc), where a Context (about 18 KiB) does not fit.
+constinit thread_local Context* t_context = nullptr;
+constinit thread_local bool t_context_gone = false;  // the thread is exiting
+
+struct ContextOwner {
+  ContextOwner() = default;
+  ContextOwner(const ContextOwner&) = delete;
+  ContextOwner& operator=(const ContextOwner&) = delete;
+  ~ContextOwner() {
+    delete t_context;
+    t_context = nullptr;
+    t_context_gone = true;
+  }
+};
+thread_local ContextOwner t_context_owner;
+
+// The calling thread's context; null once its thread-locals are destroyed.
+Context* thread_context() {
+  if (t_context == nullptr && !t_context_gone) {
+    static_cast<void>(&t_context_owner);  // registers its destructor
+    t_context = new Context;
+  }
+  return t_context;
+}
 
 class Tracker {
  public:
@@ -235,19 +265,14 @@ std::size_t capture_origin(Recorded& rec) {
   return rec.origins.size() - 1;
 }
 
-// The per-thread cache of origins: (call site, event) -> index.
-thread_local std::unordered_map<std::uint64_t, std::size_t> t_origins;
-
-// A direct-mapped cache in front of t_origins: (key, index) pairs.
-thread_local std::array<std::pair<std::uint64_t, std::size_t>, 64> t_recent_origins{};
-
-std::size_t origin_for(std::uintptr_t site, EventKey e) {
+// The origin of (call site, event), captured on its first sight.
+std::size_t origin_for(Context& c, std::uintptr_t site, EventKey e) {
   const std::uint64_t key = mix(site, event_hash(e));
-  auto& recent = t_recent_origins[key % t_recent_origins.size()];
+  auto& recent = c.recent_origins[key % c.recent_origins.size()];
   if (recent.first == key && recent.second != 0)
     return recent.second;
-  const auto it = t_origins.find(key);
-  if (it != t_origins.end()) {
+  const auto it = c.origins.find(key);
+  if (it != c.origins.end()) {
     recent = {key, it->second};
     return it->second;
   }
@@ -257,7 +282,7 @@ std::size_t origin_for(std::uintptr_t site, EventKey e) {
     std::lock_guard<std::mutex> lock(t.mutex);
     index = capture_origin(t.rec);
   }
-  t_origins.emplace(key, index);
+  c.origins.emplace(key, index);
   recent = {key, index};
   return index;
 }
@@ -345,7 +370,7 @@ void record_wait(Context& c, const HazardContext& hc, const HazardPoint& p, Even
   const bool holds_worker = parks && hc.pool_id != 0;
   const std::uint64_t signature =
       c.signature + (holds_worker ? mix(hc.pool_id, 0xb10cull) : 0) + c.done.size();
-  const std::size_t origin = origin_for(p.call_site, awaited);
+  const std::size_t origin = origin_for(c, p.call_site, awaited);
   const auto seen_before = std::find_if(c.recent.begin(), c.recent.end(),
                                         [&](const RecentWait& r) { return r.awaited == awaited; });
   if (seen_before == c.recent.end() && c.recent.size() < kMaxRecentWaits) {
@@ -445,7 +470,7 @@ void after_waits(Context& c, const HazardContext& hc, const HazardPoint& p, Even
     if (!c.seen.insert(mix(mix(p.call_site, event_hash(event)), event_hash(w.awaited))))
       continue;
     if (origin == 0)
-      origin = origin_for(p.call_site, event);
+      origin = origin_for(c, p.call_site, event);
     record_edge(event, w.awaited, Basis::kAfterWait, hc.pool_id, w.origin, origin, nullptr);
   }
 }
@@ -457,7 +482,7 @@ void note_user(Context& c, const HazardContext& hc, const HazardPoint& p, EventK
   if (!c.seen.insert(mix(event_hash(event), who ^ 0x05e7ull)))
     return;
   const std::string label = hc.pool_id != 0 ? std::string() : thread_label();
-  const std::size_t origin = origin_for(p.call_site, event);
+  const std::size_t origin = origin_for(c, p.call_site, event);
   Tracker& t = tracker();
   std::lock_guard<std::mutex> lock(t.mutex);
   SideUsers& users = t.rec.users[event];
@@ -529,7 +554,7 @@ void add_stage(Context& c, const HazardPoint& p, EventKey event) {
     if (h.event == event)
       return;
   }
-  c.stages.push_back({event, p.resource, origin_for(p.call_site, event)});
+  c.stages.push_back({event, p.resource, origin_for(c, p.call_site, event)});
   c.signature += event_hash(event);
   knot::detail::note_hazard_state_changed();
 }
@@ -632,7 +657,10 @@ bool on_point(const HazardPoint& p) noexcept {
   // with it across threads. Not followed (docs/hazards.md, "Limits").
   if (hc.on_fiber)
     return true;
-  Context& c = t_context;
+  Context* const context = thread_context();
+  if (context == nullptr)
+    return false;
+  Context& c = *context;
   if (c.is_busy)
     return false;
   c.is_busy = true;
@@ -728,7 +756,7 @@ void process(Context& c, const HazardContext& hc, const HazardPoint& p, std::uin
       if (!repeated && p.op == HazardOp::kLock)
         note_writer(c, cls);
       c.locks.push_back(
-          {unlock, p.resource, origin_for(p.call_site, unlock), p.op == HazardOp::kLockShared});
+          {unlock, p.resource, origin_for(c, p.call_site, unlock), p.op == HazardOp::kLockShared});
       c.signature += event_hash(unlock);
       knot::detail::note_hazard_state_changed();
       break;
@@ -799,9 +827,8 @@ void reset_for_testing() {
   t.rec = Recorded{};
   t.rec.origins.emplace_back();
   t.exemptions.clear();
-  t_origins.clear();
-  t_recent_origins = {};
-  t_context = Context{};
+  if (Context* c = thread_context())
+    *c = Context{};
 }
 
 }  // namespace knot::instr::hazards
