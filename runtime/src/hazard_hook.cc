@@ -92,6 +92,16 @@ void note_install(const Registry* pool, std::uintptr_t call_site) noexcept {
   note_hazard(point);
 }
 
+void note_help(const Registry* pool, std::uintptr_t call_site, bool is_end) noexcept {
+  HazardPoint point;
+  point.op = is_end ? HazardOp::kHelpEnd : HazardOp::kHelp;
+  point.resource = pool;
+  point.name = pool->name();
+  point.pool_id = pool->id();
+  point.call_site = call_site;
+  note_hazard(point);
+}
+
 }  // namespace detail
 
 HazardHook set_hazard_hook(HazardHook hook) noexcept {
@@ -105,6 +115,7 @@ HazardContext hazard_context() noexcept {
     return out;
   out.pool_id = worker->registry()->id();
   out.has_forked = worker->has_local_work();
+  out.region = worker->isolation();
   if (detail::Fiber* fiber = worker->running_fiber()) {
     out.on_fiber = true;
     out.task = fiber->record().marks().num_started();

@@ -98,6 +98,9 @@ bool Mutex::try_lock() noexcept {
 
 bool Mutex::lock_slow(const std::chrono::steady_clock::time_point* deadline) noexcept {
   WaitSite site{this, WaitKind::kMutex, name_, deadline != nullptr, &describe_mutex};
+  if (deadline == nullptr && detail::hazards_on()) [[unlikely]]
+    detail::note_primitive(HazardOp::kLockWait, this, name_, class_site_,
+                           reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
   int spins = 0;
   for (;;) {
     std::uint8_t s = state_.load(std::memory_order_relaxed);
@@ -196,12 +199,16 @@ bool SharedMutex::try_lock_quietly() noexcept {
 void SharedMutex::lock() noexcept {
   WaitSite site{this, WaitKind::kMutex, name_, false, &describe_shared_mutex};
   int spins = 0;
+  bool noted_wait = false;
   for (;;) {
     if (try_lock_quietly()) {
       if (detail::hazards_on()) [[unlikely]]
         note_hazard(HazardOp::kLock, KNOT_HAZARD_CALLER);
       return;
     }
+    if (!noted_wait && detail::hazards_on()) [[unlikely]]
+      note_hazard(HazardOp::kLockWait, KNOT_HAZARD_CALLER);
+    noted_wait = true;
     if (spins++ < kSpinTries) {
       cpu_relax();
       continue;
@@ -257,12 +264,16 @@ bool SharedMutex::try_lock_shared_quietly() noexcept {
 void SharedMutex::lock_shared() noexcept {
   WaitSite site{this, WaitKind::kSharedMutex, name_, false, &describe_shared_mutex};
   int spins = 0;
+  bool noted_wait = false;
   for (;;) {
     if (try_lock_shared_quietly()) {
       if (detail::hazards_on()) [[unlikely]]
         note_hazard(HazardOp::kLockShared, KNOT_HAZARD_CALLER);
       return;
     }
+    if (!noted_wait && detail::hazards_on()) [[unlikely]]
+      note_hazard(HazardOp::kLockWait, KNOT_HAZARD_CALLER);
+    noted_wait = true;
     if (spins++ < kSpinTries) {
       cpu_relax();
       continue;

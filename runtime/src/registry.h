@@ -67,6 +67,7 @@ class Worker {
   // The worker thread's record (its task mark and wait frames); set at start.
   ThreadRecord& record() const noexcept { return *record_; }
   bool is_isolated() const noexcept { return isolation_ != 0; }
+  std::uint64_t isolation() const noexcept { return isolation_; }  // owner-only
   // kFiber: make woken fiber `f` of this pool run again, from this worker's
   // deque (any worker may steal it).
   void push_resume(Fiber* f) noexcept;
@@ -118,11 +119,11 @@ class Worker {
   Registry* registry_;
   std::size_t index_;
   bool is_spare_;
-  bool isolates_roots_;       // kCompensate: every root job runs in its own isolation region
-  bool uses_fibers_;          // kFiber: jobs taken by the scheduler run on fibers
-  Fiber* running_ = nullptr;  // owner-only: the fiber running on this worker
+  bool isolates_roots_;             // kCompensate: every root job runs in its own isolation region
+  bool uses_fibers_;                // kFiber: jobs taken by the scheduler run on fibers
+  Fiber* running_ = nullptr;        // owner-only: the fiber running on this worker
   ThreadRecord* record_ = nullptr;  // owner-only writes, at start: this thread's record
-  Fiber* cached_ = nullptr;   // owner-only: a free fiber kept for the next job
+  Fiber* cached_ = nullptr;         // owner-only: a free fiber kept for the next job
   WsDeque deque_;
   std::uint64_t isolation_ = 0;    // owner-only: tag of the innermost region, 0 = none
   std::uint32_t rng_;              // owner-only: xorshift state for victim choice

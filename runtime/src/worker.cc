@@ -495,7 +495,14 @@ void wait_until(Worker*, JobLatch& latch, WaitKind kind, const void* awaited,
   frame.under_group = marks.current_group();
   frame.is_isolated = self->is_isolated();
   marks.push_frame(frame);
+  // The worker runs other tasks of its pool while it waits: the tracker
+  // follows what it holds meanwhile (docs/hazards.md, "Helping").
+  const bool notes_help = hazards_on();
+  if (notes_help) [[unlikely]]
+    note_help(self->registry(), frame.site, /*is_end=*/false);
   self->wait_until(latch);
+  if (notes_help) [[unlikely]]
+    note_help(self->registry(), frame.site, /*is_end=*/true);
   marks.pop_frame();
 }
 

@@ -21,6 +21,7 @@
 #include <latch>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
 #include <string>
 #include <thread>
@@ -746,6 +747,125 @@ TEST(HazardsTest, RequestsAndRepliesBetweenTwoPoolsHaveNone) {
     }
     done.wait();
   });
+  EXPECT_TRUE(reports.empty()) << describe(reports);
+}
+
+// ---------------------------------------------------------------------------
+// Helping: a worker whose join waits for a stolen half runs other tasks of
+// its pool meanwhile, on top of the frame that waits (scenario
+// self_deadlock). If the frame holds a lock, a task taken up that waits
+// for it waits for its own worker.
+// ---------------------------------------------------------------------------
+
+// HelpShape: what the joining task does around its join.
+struct HelpShape {
+  knot::BlockingPolicy policy = knot::BlockingPolicy::kBlock;
+  bool isolated = false;  // the join runs inside knot::isolate()
+};
+
+// help_seen() is true once the tracker knows that a worker helped while it
+// held mutex 'cache' (the edge is recorded after the help is registered).
+bool help_seen() {
+  for (const auto& [key, e] : knot::instr::hazards::recorded().edges) {
+    if (e.awaited.event == knot::instr::hazards::Event::kHelped)
+      return true;
+  }
+  return false;
+}
+
+bool parked_on(const std::string& name) {
+  for (const knot::ThreadView& t : knot::snapshot_threads()) {
+    if (t.wait && t.wait->name == name)
+      return true;
+  }
+  return false;
+}
+
+// help_program(): a task of pool 'p' holds mutex 'cache', spawns a task
+// that takes it (another worker runs it: it waits for 'cache'), and joins;
+// the join's first half is stolen and ends only once the joining worker
+// helps and the other task waits for 'cache', both at once. Nothing hangs:
+// when the joining worker helps there is no task left to take up. Had the
+// other task still been queued, the helper could have taken it up, and
+// waited for itself.
+void help_program(HelpShape shape) {
+  knot::ThreadPool pool = make_pool("p", 3, shape.policy);
+  knot::Mutex cache("cache");
+  pool.install([&] {
+    knot::scope([&](knot::Scope& s) {
+      std::unique_lock<knot::Mutex> lock(cache);
+      std::atomic<bool> waiter_started{false};
+      s.spawn([&](knot::Scope&) {
+        waiter_started.store(true);
+        std::lock_guard<knot::Mutex> again(cache);
+      });
+      while (!waiter_started.load())
+        std::this_thread::yield();
+      std::atomic<bool> stolen{false};
+      auto work = [&] {
+        knot::join(
+            [&] {
+              stolen.store(true);
+              const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+              while (!(help_seen() && parked_on("cache"))) {
+                if (std::chrono::steady_clock::now() > deadline) {
+                  ADD_FAILURE() << "the join never helped while the other task waited";
+                  return;
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+              }
+            },
+            [&] {
+              while (!stolen.load())
+                std::this_thread::yield();
+            });
+      };
+      if (shape.isolated)
+        knot::isolate(work);
+      else
+        work();
+      lock.unlock();
+    });
+  });
+}
+
+TEST(HazardsTest, ALockHeldWhileAJoinHelpsWhereTasksTakeIt) {
+  const std::vector<Report> reports = run([] { help_program({}); });
+  ASSERT_EQ(reports.size(), 1u) << describe(reports);
+  const Report& r = reports[0];
+  expect_well_formed(r);
+  ASSERT_EQ(r.hazard->edges.size(), 2u);
+  std::set<std::string> bases;
+  for (const auto& e : r.hazard->edges)
+    bases.insert(e.basis);
+  EXPECT_EQ(bases, (std::set<std::string>{"held", "helper"}));
+  const std::string text = all_text(r);
+  EXPECT_TRUE(contains(text, "mutex 'cache'")) << text;
+  EXPECT_TRUE(contains(text, "takes up another task of pool 'p'")) << text;
+  EXPECT_TRUE(contains(text, "kFiber on pool 'p'")) << text;
+  EXPECT_TRUE(contains(text, "knot::isolate()")) << text;
+  // Both sides carry their stacks: where the join helped, where the task
+  // waited for the lock.
+  for (const auto& e : r.hazard->edges) {
+    EXPECT_FALSE(e.wait_stack.empty()) << e.text;
+    EXPECT_FALSE(e.responsibility_stack.empty()) << e.text;
+  }
+}
+
+// kCompensate does not keep a join from helping with tasks of its own root
+// task: the same hazard.
+TEST(HazardsTest, ALockHeldWhileAJoinHelpsUnderCompensation) {
+  const std::vector<Report> reports =
+      run([] { help_program({.policy = knot::BlockingPolicy::kCompensate}); });
+  ASSERT_EQ(reports.size(), 1u) << describe(reports);
+  EXPECT_TRUE(contains(all_text(reports[0]), "takes up another task of pool 'p'"))
+      << all_text(reports[0]);
+}
+
+// Inside knot::isolate() the helper takes up only the region's own tasks;
+// the task that waits for the lock is not one of them.
+TEST(HazardsTest, AnIsolatedJoinThatHelpsHasNone) {
+  const std::vector<Report> reports = run([] { help_program({.isolated = true}); });
   EXPECT_TRUE(reports.empty()) << describe(reports);
 }
 

@@ -272,6 +272,7 @@ class SchemaTest(unittest.TestCase):
         ("new_hazard_edge_field", "/hazard/edges/0/seen", 3),
         ("upper_case_class", "/hazard/edges/0/from", "event:unlock:7F3A00C0"),
         ("every_event_kind", "/hazard/edges/1/to", "event:open:1"),
+        ("help_event", "/hazard/edges/1/to", "event:help:2"),
     ]
 
     def test_potential_allowed_variations_pass(self):

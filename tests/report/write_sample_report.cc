@@ -194,9 +194,12 @@ Report potential_report() {
   const std::string unlock = "event:unlock:7f3a00c0";
   const std::string room = "event:room:7f3a0140";
   const std::string worker = "event:worker:7f3a0200";
+  const std::string help = "event:help:7f3a0200";
   r.graph.nodes = {{unlock, "resource", "mutex 'accounts' given back", true},
                    {room, "resource", "room in channel 'ledger'", true},
-                   {worker, "pool", "a free worker of pool 'audit'", true}};
+                   {worker, "pool", "a free worker of pool 'audit'", true},
+                   {help, "pool", "a helping worker of pool 'audit' getting back to its wait",
+                    true}};
   Hazard h;
   h.condition =
       "It hangs when thread 'transfer' holds mutex 'accounts' while it waits for room in channel "
@@ -220,6 +223,9 @@ Report potential_report() {
       {unlock, room, "thread 'transfer'", "after_wait",
        "thread 'transfer' waits for room in channel 'ledger' while it sends into channel 'ledger' "
        "only after it"},
+      {help, unlock, "tasks of pool 'audit'", "helper",
+       "the tasks of pool 'audit' wait for mutex 'accounts' given back, and a worker of pool "
+       "'audit' that waits for work another worker took runs such tasks meanwhile"},
   };
   for (const auto& e : edges) {
     r.graph.edges.push_back({e.from, e.to, "depends_on", e.context, e.basis});

@@ -123,6 +123,17 @@ bool is_feasible(const Recorded& rec, const std::vector<EdgeRecord>& edges) {
     if (empty.count(c) != 0)
       return false;
   }
+  // A helper that holds L may take up a task that waits for W only if such
+  // a task was seen waiting while a helper held L (a help that held
+  // nothing, or other locks, says nothing about L's).
+  for (std::size_t i = 0; i < edges.size(); ++i) {
+    const EdgeRecord& e = edges[i];
+    if (e.awaited.event != Event::kHelped)
+      continue;
+    const EdgeRecord& next = edges[(i + 1) % edges.size()];
+    if (next.helper_held.count(e.blocked) == 0)
+      return false;
+  }
   // A pool-level edge "E needs a worker of P" closes the cycle only if the
   // tasks of P that wait in it have not already caused E themselves.
   for (std::size_t i = 0; i < edges.size(); ++i) {

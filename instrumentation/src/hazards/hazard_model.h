@@ -4,7 +4,7 @@
 //
 //   Event      what a context may wait for: a free worker of a pool, room
 //              in a channel, a message in a channel, a mutex given back, a
-//              latch opening
+//              latch opening, a helping worker getting back to its wait
 //   EventKey   an event of one class (pools, channels and locks by name;
 //              unnamed ones by the code that made them)
 //   EdgeRecord "`blocked` cannot happen while `awaited` has not": a context
@@ -32,6 +32,8 @@ enum class Event : std::uint8_t {
   kMessage,  // a channel has a message
   kUnlock,   // the mutex is given back
   kOpen,     // the latch opens
+  kHelped,   // a worker of the pool that helps while it waits (a join whose half
+             // another worker took) gets back to its wait: the task it took up ends
 };
 
 struct EventKey {
@@ -60,6 +62,8 @@ enum class Basis : std::uint8_t {
   kWorkerSlot,  // it ran a task of the pool on one of its workers, and the wait parks
   kAfterWait,   // it sent into the channel, or counted the latch down, after the wait
   kPoolStage,   // only tasks of the pool use that side of the channel (or count the latch down)
+  kHelper,      // tasks of the pool waited for it while a worker of the pool helped, within
+                // reach of that worker: a helper may take such a task up (kHelped -> it)
 };
 
 // Origin is a stack where something was first seen (innermost first).
@@ -86,6 +90,10 @@ struct EdgeRecord {
   // it had forked (a parallel loop's other pieces): the same wait can be
   // reached on other workers at once.
   bool forked_seen = false;
+  // kHelper: the locks the helping workers held (exclusively) when a task
+  // within their reach waited for `awaited`. A cycle that enters the help
+  // through lock L closes only if L is one of them.
+  std::set<EventKey> helper_held{};
 };
 
 struct PoolInfo {

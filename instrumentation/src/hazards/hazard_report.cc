@@ -4,6 +4,7 @@
 // prevent it, a narrative and advice; and their writing, once per cycle.
 
 #include <unistd.h>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -45,7 +46,7 @@ std::string hex(std::uint64_t v) {
 }
 
 std::string event_id(EventKey e) {
-  static constexpr const char* kNames[] = {"worker", "room", "message", "unlock", "open"};
+  static constexpr const char* kNames[] = {"worker", "room", "message", "unlock", "open", "help"};
   return std::string("event:") + kNames[static_cast<int>(e.event)] + ":" + hex(e.cls);
 }
 
@@ -100,6 +101,8 @@ class Describer {
         return cls(e.cls) + " given back";
       case Event::kOpen:
         return cls(e.cls) + " opening";
+      case Event::kHelped:
+        return "a helping worker of " + cls(e.cls) + " getting back to its wait";
     }
     return "?";
   }
@@ -122,11 +125,24 @@ class Describer {
                : e.blocked.event == Event::kMessage
                    ? "are the only senders into " + cls(e.blocked.cls)
                    : "are the only ones that count " + cls(e.blocked.cls) + " down";
+      case Basis::kHelper:
+        return "may be taken up by a worker of " + cls(e.blocked.cls) +
+               " that helps while it waits";
     }
     return "?";
   }
 
   std::string text(const EdgeRecord& e) const {
+    if (e.basis == Basis::kHelper) {
+      return "the " + e.context + " wait for " + event(e.awaited) + ", and a worker of " +
+             cls(e.blocked.cls) +
+             " that waits for work another worker took runs such tasks meanwhile";
+    }
+    if (e.awaited.event == Event::kHelped) {
+      return "a task of " + cls(e.awaited.cls) + " " + responsibility(e) +
+             " while it waits for work another worker took, and its worker runs other tasks of " +
+             cls(e.awaited.cls) + " meanwhile";
+    }
     if (e.basis == Basis::kPoolStage) {
       return "the " + e.context + " " + responsibility(e) + ", so " + event(e.blocked) + " needs " +
              event(e.awaited);
@@ -165,10 +181,17 @@ class Describer {
                  " for reading and a writer waits for it before " + e.context +
                  " reads it again (writers go first)";
         }
+        if (e.awaited.event == Event::kHelped) {
+          return "a task of " + cls(e.awaited.cls) + " holds " + cls(e.blocked.cls) +
+                 " while it waits in a join, scope or install whose work another worker took";
+        }
         return e.context + " holds " + cls(e.blocked.cls) + " while it waits for " +
                event(next.blocked);
       case Event::kOpen:
         return cls(e.blocked.cls) + " is still closed";
+      case Event::kHelped:
+        return "meanwhile its worker takes up another task of " + cls(e.blocked.cls) +
+               " that waits for " + event(next.blocked);
     }
     return "";
   }
@@ -196,16 +219,27 @@ std::string basis_name(Basis b) {
       return "after_wait";
     case Basis::kPoolStage:
       return "pool_stage";
+    case Basis::kHelper:
+      return "helper";
   }
   return "";
 }
 
 // prevented_by(): the blocking policies that would keep the cycle from
-// closing (docs/policies.md): only cycles through a pool's workers.
+// closing (docs/policies.md): only cycles through a pool's workers, or
+// through a worker that helps while it waits.
 std::vector<std::string> prevented_by(const Describer& d, const Cycle& c) {
   std::vector<std::string> out;
   for (const auto& edge : c.edges) {
     const EdgeRecord& e = edge.record;
+    if (e.basis == Basis::kHelper) {
+      const PoolInfo* p = d.pool(e.blocked.cls);
+      if (p == nullptr || p->policy != BlockingPolicy::kFiber) {
+        out.push_back("kFiber on " + d.cls(e.blocked.cls) +
+                      ": a fiber task that waits suspends instead of running other tasks");
+      }
+      continue;
+    }
     if (e.blocked.event != Event::kWorker || e.basis != Basis::kWorkerSlot)
       continue;
     const PoolInfo* p = d.pool(e.blocked.cls);
@@ -231,6 +265,14 @@ std::vector<std::string> advice(const Describer& d, const Cycle& c, const report
   bool has_lock = false;
   for (const auto& e : c.edges)
     has_lock = has_lock || e.record.basis == Basis::kHeld;
+  for (const auto& e : c.edges) {
+    if (e.record.basis == Basis::kHelper) {
+      out.push_back(
+          "Run the parallel work done under the lock inside knot::isolate(): a worker "
+          "that waits there runs only that work's own tasks.");
+      break;
+    }
+  }
   if (has_lock)
     out.push_back(
         "Do not hold a lock across the wait it is held over, or take the locks "
@@ -249,8 +291,22 @@ std::vector<std::string> advice(const Describer& d, const Cycle& c, const report
   return out;
 }
 
-report::Report build(const Describer& d, const Cycle& c, const std::string& id,
+// told_in_order(): the cycle, rotated so that its story starts where it
+// reads best: with the lock held over a help, when there is one (the help
+// is "meanwhile").
+Cycle told_in_order(const Cycle& c) {
+  Cycle out = c;
+  const auto held = std::find_if(c.edges.begin(), c.edges.end(), [](const auto& e) {
+    return e.record.awaited.event == Event::kHelped;
+  });
+  if (held != c.edges.end())
+    std::rotate(out.edges.begin(), out.edges.begin() + (held - c.edges.begin()), out.edges.end());
+  return out;
+}
+
+report::Report build(const Describer& d, const Cycle& cycle, const std::string& id,
                      const std::string& trigger) {
+  const Cycle c = told_in_order(cycle);
   report::Report r;
   r.id = id;
   r.trigger = trigger;
@@ -267,10 +323,13 @@ report::Report build(const Describer& d, const Cycle& c, const std::string& id,
     const EdgeRecord& next = c.edges[(i + 1) % c.edges.size()].record;
     r.cycle.push_back(event_id(e.blocked));
     if (nodes.insert(event_id(e.blocked)).second) {
-      r.graph.nodes.push_back({.id = event_id(e.blocked),
-                               .kind = e.blocked.event == Event::kWorker ? "pool" : "resource",
-                               .label = d.event(e.blocked),
-                               .is_alive = true});
+      r.graph.nodes.push_back(
+          {.id = event_id(e.blocked),
+           .kind = e.blocked.event == Event::kWorker || e.blocked.event == Event::kHelped
+                       ? "pool"
+                       : "resource",
+           .label = d.event(e.blocked),
+           .is_alive = true});
     }
     r.graph.edges.push_back({.from = event_id(e.blocked),
                              .to = event_id(e.awaited),

@@ -112,8 +112,10 @@ struct RecentWait {
 // waits, events done) is reset whenever another task runs on it; locks
 // belong to the thread.
 struct Context {
-  bool is_busy = false;   // in the hook (a nested call is ignored)
-  bool is_known = false;  // the runtime's memos of this thread started
+  bool is_busy = false;          // in the hook (a nested call is ignored)
+  bool is_known = false;         // the runtime's memos of this thread started
+  bool is_lock_waiting = false;  // it is in Tracker::lock_waits
+  std::size_t helps = 0;         // its entries in Tracker::helps (helps nest)
   std::uintptr_t task = 0;
   std::vector<Held> locks;
   std::vector<Held> stages;        // room(C) for the channels it receives from
@@ -180,11 +182,15 @@ struct Context {
 constinit thread_local Context* t_context = nullptr;
 constinit thread_local bool t_context_gone = false;  // the thread is exiting
 
+void forget_context(const Context* c);
+
 struct ContextOwner {
   ContextOwner() = default;
   ContextOwner(const ContextOwner&) = delete;
   ContextOwner& operator=(const ContextOwner&) = delete;
   ~ContextOwner() {
+    if (t_context != nullptr)
+      forget_context(t_context);
     delete t_context;
     t_context = nullptr;
     t_context_gone = true;
@@ -218,6 +224,27 @@ class Tracker {
   };
   std::vector<Exemption> exemptions;  // guarded by mutex
 
+  // Helping (docs/hazards.md, "Helping"): the workers that help now, and
+  // the tasks of pools that wait for a lock now. A task that waits while
+  // a worker of its pool helps, within that worker's reach, could have
+  // been taken up by it.
+  struct Help {
+    const Context* who = nullptr;
+    std::uint64_t pool_id = 0;
+    std::uint64_t region = 0;      // it takes up only tasks of this region (0: any)
+    std::size_t origin = 0;        // where it waits
+    std::vector<EventKey> held{};  // the locks it holds (exclusively)
+  };
+  struct LockWait {
+    const Context* who = nullptr;
+    std::uint64_t pool_id = 0;
+    std::uint64_t region = 0;  // the region its task runs in
+    EventKey unlock{};
+    std::size_t origin = 0;
+  };
+  std::vector<Help> helps;           // guarded by mutex
+  std::vector<LockWait> lock_waits;  // guarded by mutex
+
   Tracker() { rec.origins.emplace_back(); }
 };
 
@@ -225,6 +252,15 @@ class Tracker {
 Tracker& tracker() {
   static Tracker* t = new Tracker;
   return *t;
+}
+
+void forget_context(const Context* c) {
+  if (c->helps == 0 && !c->is_lock_waiting)
+    return;
+  Tracker& t = tracker();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  std::erase_if(t.helps, [&](const Tracker::Help& h) { return h.who == c; });
+  std::erase_if(t.lock_waits, [&](const Tracker::LockWait& w) { return w.who == c; });
 }
 
 std::string thread_label() {
@@ -315,6 +351,11 @@ void ensure_class(Context& c, const HazardPoint& p, Primitive primitive, std::ui
     ensure_pool(t.rec, p.pool_id);
 }
 
+EdgeRecord& record_edge_locked(Tracker& t, std::string label, EventKey blocked, EventKey awaited,
+                               Basis basis, std::uint64_t context_pool, std::size_t wait_origin,
+                               std::size_t responsibility_origin,
+                               const std::vector<EventKey>* done);
+
 // record_edge() adds "blocked cannot happen while awaited has not" (under
 // no lock; takes the tracker's).
 void record_edge(EventKey blocked, EventKey awaited, Basis basis, std::uint64_t context_pool,
@@ -323,6 +364,16 @@ void record_edge(EventKey blocked, EventKey awaited, Basis basis, std::uint64_t 
   Tracker& t = tracker();
   std::string label = context_pool == 0 ? thread_label() : std::string();
   std::lock_guard<std::mutex> lock(t.mutex);
+  record_edge_locked(t, std::move(label), blocked, awaited, basis, context_pool, wait_origin,
+                     responsibility_origin, done);
+}
+
+// record_edge_locked() is record_edge() under the tracker's lock; `label`
+// names the context when it is a thread (context_pool 0).
+EdgeRecord& record_edge_locked(Tracker& t, std::string label, EventKey blocked, EventKey awaited,
+                               Basis basis, std::uint64_t context_pool, std::size_t wait_origin,
+                               std::size_t responsibility_origin,
+                               const std::vector<EventKey>* done) {
   if (context_pool != 0) {
     ensure_pool(t.rec, context_pool);
     label = pool_label(t.rec, context_pool);
@@ -339,7 +390,7 @@ void record_edge(EventKey blocked, EventKey awaited, Basis basis, std::uint64_t 
     e.responsibility_origin = responsibility_origin;
     if (done != nullptr)
       e.done_before.insert(done->begin(), done->end());
-    return;
+    return e;
   }
   if (done != nullptr) {
     std::set<EventKey> kept;
@@ -349,6 +400,7 @@ void record_edge(EventKey blocked, EventKey awaited, Basis basis, std::uint64_t 
     }
     e.done_before = std::move(kept);
   }
+  return e;
 }
 
 void count_task(Context& c, const HazardContext& hc, const HazardPoint& p, EventKey awaited);
@@ -559,6 +611,107 @@ void add_stage(Context& c, const HazardPoint& p, EventKey event) {
   knot::detail::note_hazard_state_changed();
 }
 
+// Helping (docs/hazards.md, "Helping"). A worker that waits for work
+// another worker took runs other tasks of its pool meanwhile, on top of
+// the frame that waits: what that frame holds stays held until the task
+// it took up ends. If that task waits for a lock the frame holds, the
+// worker waits for itself.
+
+// within_reach(): a helper in `help_region` may take up a task of
+// `task_region` (isolate.h: a worker waiting inside a region runs only
+// that region's tasks).
+bool within_reach(std::uint64_t help_region, std::uint64_t task_region) noexcept {
+  return help_region == 0 || help_region == task_region;
+}
+
+EventKey helped_event(const Recorded& rec, std::uint64_t pool_id) {
+  const auto it = rec.pools.find(pool_id);
+  const std::string_view name = it == rec.pools.end() ? std::string_view() : it->second.name;
+  return {class_key(Primitive::kPool, name, 0, pool_id), Event::kHelped};
+}
+
+// Under the tracker's lock: a task of `w.pool_id` waited for `w.unlock`
+// while `h` helped within its reach.
+void record_help_reach(Tracker& t, const Tracker::Help& h, const Tracker::LockWait& w) {
+  EdgeRecord& e = record_edge_locked(t, std::string(), helped_event(t.rec, w.pool_id), w.unlock,
+                                     Basis::kHelper, w.pool_id, w.origin, h.origin, nullptr);
+  e.helper_held.insert(h.held.begin(), h.held.end());
+}
+
+// begin_help(): the worker's wait helps; its locks stay held until the
+// task it takes up ends. A help that holds no lock closes no cycle and is
+// not followed. A read lock held blocks only writers: left out (a
+// writer's wait is not a task's wait the helper could take up alone).
+void begin_help(Context& c, const HazardContext& hc, const HazardPoint& p, std::uint64_t cls) {
+  Tracker::Help help{&c, hc.pool_id, hc.region, 0, {}};
+  for (const Held& h : c.locks) {
+    if (!h.is_shared && std::find(help.held.begin(), help.held.end(), h.event) == help.held.end())
+      help.held.push_back(h.event);
+  }
+  if (help.held.empty())
+    return;
+  const EventKey helped{cls, Event::kHelped};
+  help.origin = origin_for(c, p.call_site, helped);
+  {
+    Tracker& t = tracker();
+    std::lock_guard<std::mutex> lock(t.mutex);
+    ensure_pool(t.rec, hc.pool_id);
+    for (const Tracker::LockWait& w : t.lock_waits) {
+      if (w.who != &c && w.pool_id == hc.pool_id && within_reach(help.region, w.region))
+        record_help_reach(t, help, w);
+    }
+    t.helps.push_back(help);
+    ++c.helps;
+  }
+  for (const Held& h : c.locks) {
+    if (!h.is_shared &&
+        c.seen.insert(mix(mix(p.call_site, event_hash(helped)), event_hash(h.event))))
+      record_edge(h.event, helped, Basis::kHeld, hc.pool_id, help.origin, h.origin, nullptr);
+  }
+}
+
+void end_help(Context& c) {
+  if (c.helps == 0)
+    return;
+  Tracker& t = tracker();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  // The innermost of this context's helps ends.
+  for (auto it = t.helps.rbegin(); it != t.helps.rend(); ++it) {
+    if (it->who == &c) {
+      t.helps.erase(std::next(it).base());
+      break;
+    }
+  }
+  --c.helps;
+}
+
+// begin_lock_wait(): a task of a pool waits for a lock. Only a task can be
+// taken up by a helper; a thread's wait is left out.
+void begin_lock_wait(Context& c, const HazardContext& hc, const HazardPoint& p, std::uint64_t cls) {
+  if (hc.pool_id == 0 || c.is_lock_waiting)
+    return;
+  const EventKey unlock{cls, Event::kUnlock};
+  const std::size_t origin = origin_for(c, p.call_site, unlock);
+  Tracker& t = tracker();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  const Tracker::LockWait wait{&c, hc.pool_id, hc.region, unlock, origin};
+  for (const Tracker::Help& h : t.helps) {
+    if (h.who != &c && h.pool_id == hc.pool_id && within_reach(h.region, wait.region))
+      record_help_reach(t, h, wait);
+  }
+  t.lock_waits.push_back(wait);
+  c.is_lock_waiting = true;
+}
+
+void end_lock_wait(Context& c) {
+  if (!c.is_lock_waiting)
+    return;
+  Tracker& t = tracker();
+  std::lock_guard<std::mutex> lock(t.mutex);
+  std::erase_if(t.lock_waits, [&](const Tracker::LockWait& w) { return w.who == &c; });
+  c.is_lock_waiting = false;
+}
+
 void mark_done(Context& c, EventKey event) {
   if (std::find(c.done.begin(), c.done.end(), event) == c.done.end()) {
     c.done.push_back(event);
@@ -619,7 +772,11 @@ Primitive primitive_of(HazardOp op) noexcept {
     case HazardOp::kLatchWait:
     case HazardOp::kCountDown:
       return Primitive::kLatch;
+    case HazardOp::kLockWait:
+      return Primitive::kMutex;
     case HazardOp::kInstall:
+    case HazardOp::kHelp:
+    case HazardOp::kHelpEnd:
     case HazardOp::kExempt:
       break;
   }
@@ -691,7 +848,9 @@ bool on_point(const HazardPoint& p) noexcept {
     // A repeated operation changes nothing but the locks and stages it
     // takes and gives back (the rest of its changes are in the key).
     if (!repeated || p.op == HazardOp::kLock || p.op == HazardOp::kLockShared ||
-        p.op == HazardOp::kTryLock || p.op == HazardOp::kUnlock || p.op == HazardOp::kDropReceiver)
+        p.op == HazardOp::kTryLock || p.op == HazardOp::kUnlock ||
+        p.op == HazardOp::kDropReceiver || p.op == HazardOp::kLockWait || p.op == HazardOp::kHelp ||
+        p.op == HazardOp::kHelpEnd)
       process(c, hc, p, cls, repeated);
     skip_next = may_skip(c, hc, p, cls);
   } catch (...) {
@@ -705,11 +864,11 @@ bool on_point(const HazardPoint& p) noexcept {
 // records (only when `repeated` is false: the same operation in the same
 // state was processed before and recorded all of it). One case per
 // operation, in one switch, so that every change to the context's state
-// can be read in one place (about 90 lines).
+// can be read in one place (about 100 lines).
 void process(Context& c, const HazardContext& hc, const HazardPoint& p, std::uint64_t cls,
              bool repeated) {
   const Primitive primitive = primitive_of(p.op);
-  if (!repeated && p.op != HazardOp::kUnlock)
+  if (!repeated && p.op != HazardOp::kUnlock && p.op != HazardOp::kHelpEnd)
     ensure_class(c, p, primitive, cls);
   switch (p.op) {
     case HazardOp::kSend: {
@@ -751,6 +910,7 @@ void process(Context& c, const HazardContext& hc, const HazardPoint& p, std::uin
     case HazardOp::kLockShared:
     case HazardOp::kTryLock: {
       const EventKey unlock{cls, Event::kUnlock};
+      end_lock_wait(c);
       if (!repeated && p.op != HazardOp::kTryLock)
         on_wait(c, hc, p, unlock, /*parks=*/true);
       if (!repeated && p.op == HazardOp::kLock)
@@ -793,6 +953,15 @@ void process(Context& c, const HazardContext& hc, const HazardPoint& p, std::uin
       if (!repeated)
         on_wait(c, hc, p, {cls, Event::kWorker}, /*parks=*/false);
       break;
+    case HazardOp::kLockWait:
+      begin_lock_wait(c, hc, p, cls);
+      break;
+    case HazardOp::kHelp:
+      begin_help(c, hc, p, cls);
+      break;
+    case HazardOp::kHelpEnd:
+      end_help(c);
+      break;
     case HazardOp::kExempt:
       break;
   }
@@ -827,6 +996,8 @@ void reset_for_testing() {
   t.rec = Recorded{};
   t.rec.origins.emplace_back();
   t.exemptions.clear();
+  t.helps.clear();
+  t.lock_waits.clear();
   if (Context* c = thread_context())
     *c = Context{};
 }

@@ -55,7 +55,7 @@ bool is_inferred_edge(const knot::report::Edge& edge);
 
 // is_dependency_edge() is true for a "depends_on" edge (1.2, a potential
 // deadlock's graph): its tail's event cannot happen before its head's.
-// Its basis is held, stage, worker_slot, after_wait or pool_stage.
+// Its basis is held, stage, worker_slot, after_wait, pool_stage or helper.
 bool is_dependency_edge(const knot::report::Edge& edge);
 
 // edge_basis_label() is "" for an exact edge, else its basis ("inferred",

@@ -356,6 +356,7 @@ std::string dependency_basis_note(std::string_view basis) {
       {"worker_slot", "worker_slot: the waiting task keeps a worker of its pool"},
       {"after_wait", "after_wait: it sends or counts down only after the wait"},
       {"pool_stage", "pool_stage: only the pool's tasks use that side, or count the latch down"},
+      {"helper", "helper: a worker that helps while it waits may take such a task up"},
   };
   for (const auto& [name, note] : kNotes) {
     if (basis == name)

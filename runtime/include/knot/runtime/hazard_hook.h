@@ -34,6 +34,12 @@ enum class HazardOp : std::uint8_t {
   kLatchWait,     // Latch::wait begins (it may block until the latch opens)
   kCountDown,     // Latch::count_down
   kInstall,       // install on pool `pool_id` from outside it (it waits for a worker)
+  kLockWait,      // lock() / lock_shared() found the mutex taken and waits (untimed; kLock
+                  // or kLockShared follows when it has it)
+  kHelp,          // a worker of pool `pool_id` waits for work another worker took (a join's
+                  // stolen half, a scope's tasks, another pool's install) and runs other
+                  // tasks of its pool meanwhile
+  kHelpEnd,       // that wait ended
   kDropSender,    // a channel's sending handle is destroyed here
   kDropReceiver,  // a channel's receiving handle is destroyed here
   kExempt,        // the program exempts the primitive's class: `reason` says why
@@ -74,6 +80,8 @@ struct HazardContext {
   std::uintptr_t task = 0;    // which task runs here: changes with every task started here
   bool on_fiber = false;      // a fiber task of a kFiber pool: its waits suspend
   bool has_forked = false;    // the worker's own queue holds work it forked (a join's other half)
+  std::uint64_t region = 0;   // the isolation region it runs in (0: none): a helping worker
+                              // in region R (not 0) takes up only tasks of R (isolate.h)
 };
 
 // hazard_context() describes the calling context. Any thread.
@@ -112,6 +120,11 @@ void note_hazard_state_changed() noexcept;
 class Registry;
 [[gnu::noinline, gnu::cold]] void note_install(const Registry* pool,
                                                std::uintptr_t call_site) noexcept;
+
+// note_help() is the kHelp point (`is_end`: kHelpEnd) of a worker of
+// `pool` whose wait at `call_site` helps.
+[[gnu::noinline, gnu::cold]] void note_help(const Registry* pool, std::uintptr_t call_site,
+                                            bool is_end) noexcept;
 
 [[gnu::noinline, gnu::cold]] void note_hazard_memo(const HazardPoint& point,
                                                    std::atomic<std::uint64_t>& memo) noexcept;

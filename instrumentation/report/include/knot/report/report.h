@@ -218,7 +218,9 @@ struct HazardEdge {
   // held (a mutex held across the wait), stage (it receives from the
   // channel), worker_slot (its task holds a worker while the wait parks),
   // after_wait (it sends or counts down after the wait), pool_stage (only
-  // the pool's tasks use that side of the channel, or count the latch down)
+  // the pool's tasks use that side of the channel, or count the latch
+  // down), helper (the pool's tasks waited for it within reach of a
+  // worker of the pool that helped while holding a lock)
   std::string basis{};
   std::string text{};                         // the dependency in one sentence
   std::vector<Frame> wait_stack{};            // where the wait was first seen
