@@ -195,11 +195,11 @@ Report potential_report() {
   const std::string room = "event:room:7f3a0140";
   const std::string worker = "event:worker:7f3a0200";
   const std::string help = "event:help:7f3a0200";
-  r.graph.nodes = {{unlock, "resource", "mutex 'accounts' given back", true},
-                   {room, "resource", "room in channel 'ledger'", true},
-                   {worker, "pool", "a free worker of pool 'audit'", true},
-                   {help, "pool", "a helping worker of pool 'audit' getting back to its wait",
-                    true}};
+  r.graph.nodes = {
+      {unlock, "resource", "mutex 'accounts' given back", true},
+      {room, "resource", "room in channel 'ledger'", true},
+      {worker, "pool", "a free worker of pool 'audit'", true},
+      {help, "pool", "a helping worker of pool 'audit' getting back to its wait", true}};
   Hazard h;
   h.condition =
       "It hangs when thread 'transfer' holds mutex 'accounts' while it waits for room in channel "
