@@ -68,9 +68,10 @@ void note_hazard_memo(const HazardPoint& point, std::atomic<std::uint64_t>& memo
 }
 
 void note_primitive(HazardOp op, const void* resource, std::string_view name,
-                    std::uintptr_t class_site, std::uintptr_t call_site,
-                    std::string_view reason) noexcept {
+                    std::uintptr_t class_site, std::uintptr_t call_site, std::string_view reason,
+                    std::atomic<std::uint64_t>* instance_word) noexcept {
   HazardPoint point;
+  point.instance_word = instance_word;
   point.op = op;
   point.resource = resource;
   point.name = name;

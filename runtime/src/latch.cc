@@ -33,7 +33,8 @@ void Latch::exempt_from_hazards(std::string_view reason) const noexcept {
 void Latch::count_down(std::ptrdiff_t n) noexcept {
   if (detail::hazards_on()) [[unlikely]]
     detail::note_primitive(HazardOp::kCountDown, this, name_, class_site_,
-                           reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
+                           reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)), {},
+                           &hazard_word_);
   counters_.note();  // before the release: a waiter that wakes sees it
   std::ptrdiff_t before = count_.fetch_sub(n, std::memory_order_acq_rel);
   KNOT_CHECK(before >= n, "Latch '%s' counted down below zero", name_.c_str());
@@ -47,7 +48,8 @@ void Latch::count_down(std::ptrdiff_t n) noexcept {
 void Latch::wait() const {
   if (detail::hazards_on()) [[unlikely]]
     detail::note_primitive(HazardOp::kLatchWait, this, name_, class_site_,
-                           reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
+                           reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)), {},
+                           try_wait() ? nullptr : &hazard_word_);
   WaitSite site{this, WaitKind::kLatch, name_, false, &describe_latch};
   if (!try_wait())
     detail::before_blocking();

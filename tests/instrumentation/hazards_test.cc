@@ -92,6 +92,15 @@ std::string describe(const std::vector<Report>& reports) {
   return s;
 }
 
+// parked_on() is true while some thread is parked on a primitive named `name`.
+bool parked_on(const std::string& name) {
+  for (const knot::ThreadView& t : knot::snapshot_threads()) {
+    if (t.wait && t.wait->name == name)
+      return true;
+  }
+  return false;
+}
+
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
@@ -638,6 +647,53 @@ TEST(HazardsTest, AnInstallOnceBeforeFeedingHasNone) {
   EXPECT_TRUE(reports.empty()) << describe(reports);
 }
 
+// The same with a latch (lockdep's cross-release problem): a thread that
+// installs once at start, then starts tasks that wait for its latch and
+// opens it. The install cannot meet the waiting tasks: no cycle.
+TEST(HazardsTest, AnInstallOnceBeforeOpeningALatchHasNone) {
+  const std::vector<Report> reports = run([] {
+    knot::ThreadPool pool = make_pool("p", 2);
+    pool.install([] {});
+    knot::Latch ready(1, "ready");
+    std::latch done(4);
+    for (int t = 0; t < 4; ++t) {
+      pool.spawn([&ready, &done] {
+        ready.wait();
+        done.count_down();
+      });
+    }
+    ready.count_down();
+    done.wait();
+  });
+  EXPECT_TRUE(reports.empty()) << describe(reports);
+}
+
+// A thread that opens a latch after an install on the pool whose tasks
+// wait for that latch, while they wait (lockdep's cross-release case that
+// is a hazard): with every worker in such a wait, the install hangs.
+TEST(HazardsTest, AnInstallWhileTasksWaitForTheLatchItOpensAfter) {
+  const std::vector<Report> reports = run([] {
+    knot::ThreadPool pool = make_pool("p", 2);
+    for (int round = 0; round < 3; ++round) {
+      knot::Latch ready(1, "ready");
+      std::latch done(1);
+      pool.spawn([&ready, &done] {
+        ready.wait();
+        done.count_down();
+      });
+      while (!parked_on("ready"))
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      pool.install([] {});
+      ready.count_down();
+      done.wait();
+    }
+  });
+  ASSERT_EQ(reports.size(), 1u) << describe(reports);
+  const std::string text = all_text(reports[0]);
+  EXPECT_TRUE(contains(text, "latch 'ready'")) << text;
+  EXPECT_TRUE(contains(text, "pool 'p'")) << text;
+}
+
 TEST(HazardsTest, AOneWayPipelineOfThreadsHasNone) {
   const std::vector<Report> reports = run([] {
     auto c1_tx_and_c1_rx = knot::channel<int>(4, "parsed");
@@ -768,14 +824,6 @@ struct HelpShape {
 bool help_seen() {
   for (const auto& [key, e] : knot::instr::hazards::recorded().edges) {
     if (e.awaited.event == knot::instr::hazards::Event::kHelped)
-      return true;
-  }
-  return false;
-}
-
-bool parked_on(const std::string& name) {
-  for (const knot::ThreadView& t : knot::snapshot_threads()) {
-    if (t.wait && t.wait->name == name)
       return true;
   }
   return false;

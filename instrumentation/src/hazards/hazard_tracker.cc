@@ -106,7 +106,15 @@ struct RecentWait {
   // had sent into that channel before it too (the wait is inside the loop
   // that sends; a wait once at start is not).
   std::size_t done_before = 0;
+  std::uint64_t seq = 0;  // next_seq() when it was last seen
 };
+
+// next_seq() orders the waits of all contexts: a latch's first wait
+// against the waits after which it is counted down (after_waits).
+std::atomic<std::uint64_t> g_seq{1};
+std::uint64_t next_seq() noexcept {
+  return g_seq.fetch_add(1, std::memory_order_relaxed);
+}
 
 // Context: one thread's state. A worker's task scope (stages, recent
 // waits, events done) is reset whenever another task runs on it; locks
@@ -426,13 +434,16 @@ void record_wait(Context& c, const HazardContext& hc, const HazardPoint& p, Even
   const auto seen_before = std::find_if(c.recent.begin(), c.recent.end(),
                                         [&](const RecentWait& r) { return r.awaited == awaited; });
   if (seen_before == c.recent.end() && c.recent.size() < kMaxRecentWaits) {
-    c.recent.push_back({awaited, origin, c.done.size()});
+    c.recent.push_back({awaited, origin, c.done.size(), next_seq()});
     ++c.recent_version;
     knot::detail::note_hazard_state_changed();
-  } else if (seen_before != c.recent.end() && seen_before->done_before < c.done.size()) {
-    seen_before->done_before = c.done.size();
-    ++c.recent_version;
-    knot::detail::note_hazard_state_changed();
+  } else if (seen_before != c.recent.end()) {
+    seen_before->seq = next_seq();
+    if (seen_before->done_before < c.done.size()) {
+      seen_before->done_before = c.done.size();
+      ++c.recent_version;
+      knot::detail::note_hazard_state_changed();
+    }
   }
   if (!c.seen.insert(mix(mix(p.call_site, event_hash(awaited)), signature)))
     return;
@@ -504,11 +515,18 @@ void count_task(Context& c, const HazardContext& hc, const HazardPoint& p, Event
 // after_waits(): the context causes `event`; it depends on every wait the
 // context did before in its scope.
 // A send counts only after a wait inside the loop that sends (the context
-// had sent into that channel before the wait too); a count-down after any
-// wait of the context's scope.
+// had sent into that channel before the wait too). A count-down counts
+// only after a wait that began while this very latch was already waited
+// for (lockdep's cross-release problem: a wait once at start, before any
+// task could wait for the latch, is no hazard).
 void after_waits(Context& c, const HazardContext& hc, const HazardPoint& p, EventKey event) {
+  const std::uint64_t first_wait =
+      p.instance_word != nullptr ? p.instance_word->load(std::memory_order_relaxed) : 0;
+  if (event.event == Event::kOpen && first_wait == 0)
+    return;
+  // A latch's decision depends on its instance: made at every count-down.
   std::size_t& version = c.committed[mix(p.call_site, event_hash(event))];
-  if (version == c.recent_version + 1)
+  if (version == c.recent_version + 1 && event.event != Event::kOpen)
     return;
   version = c.recent_version + 1;
   std::size_t origin = 0;
@@ -518,6 +536,8 @@ void after_waits(Context& c, const HazardContext& hc, const HazardPoint& p, Even
     if (event.event == Event::kMessage &&
         std::find(c.done.begin(), c.done.begin() + static_cast<std::ptrdiff_t>(w.done_before),
                   event) == c.done.begin() + static_cast<std::ptrdiff_t>(w.done_before))
+      continue;
+    if (event.event == Event::kOpen && first_wait >= w.seq)
       continue;
     if (!c.seen.insert(mix(mix(p.call_site, event_hash(event)), event_hash(w.awaited))))
       continue;
@@ -801,6 +821,68 @@ std::uint64_t class_of(Context& c, const HazardPoint& p, Primitive primitive) {
 void process(Context& c, const HazardContext& hc, const HazardPoint& p, std::uint64_t cls,
              bool repeated);
 
+// changes_state(): whether a repeated operation still changes the
+// context's state (the locks and stages it takes and gives back, helps
+// and lock waits in progress) or decides per instance (a latch's waits
+// and count-downs): process() sees it every time.
+bool changes_state(HazardOp op) noexcept {
+  switch (op) {
+    case HazardOp::kLock:
+    case HazardOp::kLockShared:
+    case HazardOp::kTryLock:
+    case HazardOp::kUnlock:
+    case HazardOp::kDropReceiver:
+    case HazardOp::kLockWait:
+    case HazardOp::kHelp:
+    case HazardOp::kHelpEnd:
+    case HazardOp::kLatchWait:
+    case HazardOp::kCountDown:
+      return true;
+    case HazardOp::kSend:
+    case HazardOp::kRecv:
+    case HazardOp::kInstall:
+    case HazardOp::kDropSender:
+    case HazardOp::kExempt:
+      break;
+  }
+  return false;
+}
+
+// note_repeated_wait(): a wait seen before in the same state records
+// nothing new, but it happened again now (RecentWait::seq).
+void note_repeated_wait(Context& c, const HazardPoint& p, std::uint64_t cls) {
+  EventKey awaited{cls, Event::kWorker};
+  switch (p.op) {
+    case HazardOp::kSend:
+      if (!p.is_bounded || p.is_timed)
+        return;
+      awaited.event = Event::kRoom;
+      break;
+    case HazardOp::kRecv:
+      if (p.is_timed)
+        return;
+      awaited.event = Event::kMessage;
+      break;
+    case HazardOp::kLock:
+    case HazardOp::kLockShared:
+      awaited.event = Event::kUnlock;
+      break;
+    case HazardOp::kLatchWait:
+      awaited.event = Event::kOpen;
+      break;
+    case HazardOp::kInstall:
+      break;
+    default:
+      return;
+  }
+  for (RecentWait& w : c.recent) {
+    if (w.awaited == awaited) {
+      w.seq = next_seq();
+      return;
+    }
+  }
+}
+
 bool on_point(const HazardPoint& p) noexcept {
   if (p.op == HazardOp::kExempt) {
     try {
@@ -847,11 +929,10 @@ bool on_point(const HazardPoint& p) noexcept {
     repeat = key;
     // A repeated operation changes nothing but the locks and stages it
     // takes and gives back (the rest of its changes are in the key).
-    if (!repeated || p.op == HazardOp::kLock || p.op == HazardOp::kLockShared ||
-        p.op == HazardOp::kTryLock || p.op == HazardOp::kUnlock ||
-        p.op == HazardOp::kDropReceiver || p.op == HazardOp::kLockWait || p.op == HazardOp::kHelp ||
-        p.op == HazardOp::kHelpEnd)
+    if (!repeated || changes_state(p.op))
       process(c, hc, p, cls, repeated);
+    if (repeated)
+      note_repeated_wait(c, p, cls);
     skip_next = may_skip(c, hc, p, cls);
   } catch (...) {
     // Out of memory in the tracker: that operation goes unrecorded.
@@ -933,16 +1014,21 @@ void process(Context& c, const HazardContext& hc, const HazardPoint& p, std::uin
       break;
     }
     case HazardOp::kLatchWait: {
+      // The instance remembers when its first wait began (after_waits).
+      if (p.instance_word != nullptr) {
+        std::uint64_t none = 0;
+        p.instance_word->compare_exchange_strong(none, next_seq(), std::memory_order_relaxed);
+      }
       if (!repeated)
         on_wait(c, hc, p, {cls, Event::kOpen}, /*parks=*/true);
       break;
     }
     case HazardOp::kCountDown: {
       const EventKey open{cls, Event::kOpen};
-      if (!repeated) {
-        after_waits(c, hc, p, open);
+      // Also when repeated: the instance decides (after_waits).
+      after_waits(c, hc, p, open);
+      if (!repeated)
         note_user(c, hc, p, open);
-      }
       mark_done(c, open);
       break;
     }

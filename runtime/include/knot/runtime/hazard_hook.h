@@ -58,7 +58,10 @@ struct HazardPoint {
   bool is_bounded = false;        // channels: a send may wait for room
   std::size_t capacity = 0;       // bounded channels: how many messages fit
   bool is_timed = false;          // a wait with a deadline ends by itself: not a hazard
-  std::string_view reason{};      // kExempt: why no hazard through this class can happen
+  // Latches: a word the tracker keeps in the instance (when its first
+  // wait began); null for a kLatchWait on a latch already open.
+  std::atomic<std::uint64_t>* instance_word = nullptr;
+  std::string_view reason{};  // kExempt: why no hazard through this class can happen
 };
 
 // HazardHook receives one operation. It returns true when the same

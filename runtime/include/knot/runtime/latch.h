@@ -67,6 +67,7 @@ class Latch {
   std::atomic<std::ptrdiff_t> count_;
   std::string name_;
   std::uintptr_t class_site_ = 0;  // the code that made it (unnamed latches' hazard class)
+  mutable std::atomic<std::uint64_t> hazard_word_{0};  // HazardPoint::instance_word
   detail::RecentUsers counters_;
 };
 
