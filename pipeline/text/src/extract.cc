@@ -426,8 +426,14 @@ bool is_title_heading(const Node& n, std::string_view title) {
          equal_ignoring_ascii_case(plain_text(n.g), title);
 }
 
+// is_heading(): h1 to h6, whose text also goes into Article::headings.
+bool is_heading(unsigned tag) noexcept {
+  return tag == GUMBO_TAG_H1 || tag == GUMBO_TAG_H2 || tag == GUMBO_TAG_H3 || tag == GUMBO_TAG_H4 ||
+         tag == GUMBO_TAG_H5 || tag == GUMBO_TAG_H6;
+}
+
 void render(const std::vector<Node>& nodes, std::size_t root, std::string_view title,
-            detail::TextBuilder& out) {
+            detail::TextBuilder& out, detail::TextBuilder& headings) {
   enum class Close { kBlock, kPre, kRow, kCell };
   struct Open {
     std::uint32_t end;
@@ -455,8 +461,13 @@ void render(const std::vector<Node>& nodes, std::size_t root, std::string_view t
       open.pop_back();
     }
   };
+  std::size_t heading_end = 0;  // inside a heading until this node
   for (std::size_t i = root; i < nodes[root].end;) {
     close_until(i);
+    if (heading_end != 0 && i >= heading_end) {
+      headings.paragraph_break();
+      heading_end = 0;
+    }
     const Node& n = nodes[i];
     if (n.is_text) {
       if (pre_depth > 0) {
@@ -464,12 +475,18 @@ void render(const std::vector<Node>& nodes, std::size_t root, std::string_view t
       } else {
         out.add_text(n.g->v.text.text);
       }
+      if (heading_end != 0) {
+        headings.add_text(n.g->v.text.text);
+      }
       ++i;
       continue;
     }
     if (i != root && (is_clutter(n) || is_title_heading(n, title))) {
       i = n.end;
       continue;
+    }
+    if (heading_end == 0 && is_heading(n.tag)) {
+      heading_end = n.end;
     }
     switch (n.tag) {
       case GUMBO_TAG_BR:
@@ -503,6 +520,7 @@ void render(const std::vector<Node>& nodes, std::size_t root, std::string_view t
     ++i;
   }
   close_until(nodes.size());
+  headings.paragraph_break();
 }
 
 }  // namespace
@@ -532,12 +550,14 @@ Article extract_article(std::string_view html) {
     std::vector<Node> nodes =
         flatten(document.root(), marks.num_nodes, protect_ancestors(marks.mains));
     detail::TextBuilder text;
+    detail::TextBuilder headings;
     for (const std::size_t root : choose_roots(nodes)) {
-      render(nodes, root, article.title, text);
+      render(nodes, root, article.title, text, headings);
       text.paragraph_break();
     }
     if (!text.mostly_garbage()) {
       article.text = text.take();
+      article.headings = headings.take();
     }
     return article;
   }

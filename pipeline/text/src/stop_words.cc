@@ -45,3 +45,11 @@ bool is_stop_word(std::string_view word) noexcept {
 }
 
 }  // namespace knot::text::detail
+
+namespace knot::text {
+
+bool is_stop_word(std::string_view word) noexcept {
+  return detail::is_stop_word(word);
+}
+
+}  // namespace knot::text

@@ -22,9 +22,13 @@ namespace knot::text {
 // paragraphs separated by "\n\n"; inside a paragraph a <br> or a line of a
 // <pre> block gives a single "\n" and all other whitespace is one space.
 // Both are valid UTF-8 (invalid input bytes become U+FFFD) and trimmed.
+// `headings` repeats the text of the content's headings (h1 to h6, but not
+// the one that repeats the title), one per paragraph: search weighs them
+// above the body.
 struct Article {
   std::string title;
   std::string text;
+  std::string headings;
 };
 
 // `kMaxTitleBytes` caps `Article::title` (cut at a code point boundary).
@@ -66,7 +70,8 @@ Article extract_article(std::string_view html);
 
 // `kExtractorVersion` changes whenever extraction rules change, so that the
 // pipeline knows stored texts are stale and re-extracts them. Version 3:
-// pages past the node budget lose their later tags (#16 item 9).
-inline constexpr int kExtractorVersion = 3;
+// pages past the node budget lose their later tags (#16 item 9). Version
+// 4: Article::headings.
+inline constexpr int kExtractorVersion = 4;
 
 }  // namespace knot::text

@@ -51,4 +51,9 @@ inline constexpr std::size_t kMinSubwordWordLength = 4;
 // std::bad_alloc.
 std::vector<Token> tokenize(std::string_view text);
 
+// `is_stop_word()` says whether `word` (lower-case, as tokenize() gives
+// it) is an English function word the hashed model ignores ("the", "how",
+// "do"); full-text search leaves them out of queries too.
+bool is_stop_word(std::string_view word) noexcept;
+
 }  // namespace knot::text
