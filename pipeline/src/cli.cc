@@ -117,6 +117,11 @@ int run_cli(int argc, char** argv) {
   search_cmd->add_option("--index", search.index, "exact: score every vector; hnsw: HNSW index")
       ->capture_default_str()
       ->check(CLI::IsMember({"exact", "hnsw"}));
+  search_cmd
+      ->add_option("--mode", search.mode,
+                   "hybrid: BM25 and vectors fused; bm25: words only; vector: the model only")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"hybrid", "bm25", "vector"}));
 
   detail::StatsArgs stats;
   CLI::App* stats_cmd = app.add_subcommand("stats", "counts, models and the last run");

@@ -317,17 +317,43 @@ int run_reprocess(const ReprocessArgs& args) {
 
 // ---- search ---------------------------------------------------------------------
 
+// kFusionDepth is how many hits of each list hybrid search fuses.
+constexpr std::size_t kFusionDepth = 50;
+
 int run_search(const SearchArgs& args) {
   try {
     Store store = Store::open(args.common.db, open_options(args.common, /*create=*/false));
     std::unique_ptr<text::Embedder> embedder = text::make_default_embedder();
-    std::vector<SearchHit> hits;
+    const bool uses_vectors = args.mode != "bm25";
+    bool uses_text = args.mode != "vector";
+    const std::size_t depth = args.mode == "hybrid" ? std::max(args.k, kFusionDepth) : args.k;
+    std::vector<TextMatch> text_ranked;
+    FullTextRepair repair;
+    if (uses_text) {
+      try {
+        text_ranked = store.search_text(query_words(args.query), depth, &repair);
+      } catch (const StoreError& e) {
+        if (args.mode != "hybrid" || e.code() != StoreErrc::kSchema) {
+          throw;
+        }
+        // An old read-only database: the vectors alone.
+        std::fprintf(stderr, "knot-embed search: vectors only: %s\n", safe(e.what()).c_str());
+        uses_text = false;
+      }
+    }
+    if (repair.was_rebuilt) {
+      std::fprintf(stderr, "knot-embed search: rebuilt the full-text index: %s\n",
+                   safe(repair.reason).c_str());
+    }
+    std::vector<SearchHit> vector_hits;
     std::optional<HnswIndexInfo> info;
-    if (args.index == "hnsw") {
-      info.emplace();
-      hits = search_hnsw(store, *embedder, args.query, args.k, &*info);
-    } else {
-      hits = search_exact(store, *embedder, args.query, args.k);
+    if (uses_vectors) {
+      if (args.index == "hnsw") {
+        info.emplace();
+        vector_hits = search_hnsw(store, *embedder, args.query, depth, &*info);
+      } else {
+        vector_hits = search_exact(store, *embedder, args.query, depth);
+      }
     }
     if (info && info->was_rebuilt) {
       std::fprintf(stderr, "knot-embed search: rebuilt the HNSW index %s (%zu vectors): %s%s\n",
@@ -335,32 +361,83 @@ int run_search(const SearchArgs& args) {
                    safe(info->rebuild_reason).c_str(),
                    info->is_persisted ? "" : " (database read-only: not saved)");
     }
+    std::vector<SearchHit> hits;
+    if (!uses_text) {
+      hits = std::move(vector_hits);
+      hits.resize(std::min(hits.size(), args.k));
+    } else {
+      std::vector<std::int64_t> vector_ids;
+      for (const SearchHit& h : vector_hits) {
+        vector_ids.push_back(h.id);
+      }
+      std::vector<std::int64_t> text_ids;
+      for (const TextMatch& m : text_ranked) {
+        text_ids.push_back(m.id);
+      }
+      const std::vector<FusedId> fused = fuse_rrf(vector_ids, text_ids, args.k);
+      std::vector<ScoredId> scored;
+      for (const FusedId& f : fused) {
+        // bm25 alone: the list's own score; hybrid: the fused one.
+        const double score = uses_vectors ? f.score : text_ranked[f.text_rank - 1].score;
+        scored.push_back(ScoredId{f.id, static_cast<float>(score)});
+      }
+      hits = to_hits(store, scored);
+      for (std::size_t i = 0, j = 0; i < hits.size(); ++i) {
+        while (fused[j].id != hits[i].id) {
+          ++j;  // to_hits() leaves out items deleted meanwhile
+        }
+        hits[i].vector_rank = fused[j].vector_rank;
+        hits[i].text_rank = fused[j].text_rank;
+      }
+    }
+    const std::string how = !uses_text      ? args.index
+                            : !uses_vectors ? std::string("bm25")
+                                            : "hybrid: bm25 + " + args.index;
     if (args.common.json) {
       std::string array = "[";
       for (const SearchHit& h : hits) {
         JsonObject hit;
         hit.add("id", h.id).add("score", static_cast<double>(h.score));
         hit.add("title", h.title).add("path", h.source_path);
+        if (uses_text) {
+          // Ranks in each list (null: not in it).
+          if (h.vector_rank != 0) {
+            hit.add("vector_rank", static_cast<std::int64_t>(h.vector_rank));
+          } else {
+            hit.raw("vector_rank", "null");
+          }
+          if (h.text_rank != 0) {
+            hit.add("bm25_rank", static_cast<std::int64_t>(h.text_rank));
+          } else {
+            hit.raw("bm25_rank", "null");
+          }
+        }
         array += (array.size() > 1 ? ", " : "") + hit.str();
       }
       array += "]";
       JsonObject json;
-      json.add("command", "search").add("query", args.query).add("index", args.index);
-      json.add("model", embedder->model_id());
+      json.add("command", "search").add("query", args.query).add("mode", args.mode);
+      json.add("index", args.index).add("model", embedder->model_id());
       json.raw("results", array);
       std::printf("%s\n", json.str().c_str());
       return kExitOk;
     }
-    std::printf("search \"%s\" (%s, model %s): %zu results\n", args.query.c_str(),
-                args.index.c_str(), embedder->model_id().c_str(), hits.size());
+    std::printf("search \"%s\" (%s, model %s): %zu results\n", safe(args.query).c_str(),
+                how.c_str(), embedder->model_id().c_str(), hits.size());
     if (hits.empty()) {
-      std::printf("  (no embedded items: run `knot-embed reprocess --db %s` first)\n",
-                  args.common.db.c_str());
+      std::printf(
+          "  (nothing found; an empty database needs `knot-embed reprocess --db %s` first)\n",
+          args.common.db.c_str());
     }
     int rank = 1;
     for (const SearchHit& h : hits) {
-      std::printf("%3d. %.4f  %s\n       %s\n", rank++, static_cast<double>(h.score),
-                  h.title.empty() ? "(untitled)" : safe(h.title).c_str(),
+      std::string ranks;
+      if (uses_text && uses_vectors) {
+        ranks = "  [vector " + (h.vector_rank != 0 ? "#" + std::to_string(h.vector_rank) : "-") +
+                ", bm25 " + (h.text_rank != 0 ? "#" + std::to_string(h.text_rank) : "-") + "]";
+      }
+      std::printf("%3d. %.4f  %s%s\n       %s\n", rank++, static_cast<double>(h.score),
+                  h.title.empty() ? "(untitled)" : safe(h.title).c_str(), ranks.c_str(),
                   safe(h.source_path).c_str());
     }
     return kExitOk;

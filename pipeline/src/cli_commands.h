@@ -42,6 +42,7 @@ struct SearchArgs {
   std::string query;
   std::size_t k = 10;
   std::string index = "exact";
+  std::string mode = "hybrid";  // hybrid, bm25 or vector
 };
 
 struct StatsArgs {

@@ -85,12 +85,14 @@ Processed extract_one(const ItemInput& item, const std::string& model_id, bool f
     text::Article article = text::extract_article(item.raw_html);
     r.title = sanitize_utf8(article.title);
     r.text = sanitize_utf8(article.text);
+    r.headings = sanitize_utf8(article.headings);
     if (r.text.empty()) {
       r.warning = "no article text found (broken or empty HTML)";
     }
   } catch (const std::exception& e) {
     r.title.clear();
     r.text.clear();
+    r.headings.clear();
     r.warning = std::string("extraction failed: ") + e.what();
   }
   r.text_hash = content_hash(r.text);

@@ -2,6 +2,7 @@
 #include "knot/pipeline/search.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -59,6 +60,62 @@ std::vector<SearchHit> to_hits(const Store& store, std::span<const ScoredId> sco
     hits.push_back(SearchHit{s.id, it->second->title, it->second->source_path, s.score});
   }
   return hits;
+}
+
+std::vector<std::string> query_words(std::string_view query) {
+  std::vector<std::string> words;
+  for (text::Token& t : text::tokenize(query)) {
+    if (t.is_subword || text::is_stop_word(t.text) ||
+        std::find(words.begin(), words.end(), t.text) != words.end()) {
+      continue;
+    }
+    words.push_back(std::move(t.text));
+  }
+  return words;
+}
+
+std::vector<FusedId> fuse_rrf(std::span<const std::int64_t> vector_ranked,
+                              std::span<const std::int64_t> text_ranked, std::size_t k) {
+  std::unordered_map<std::int64_t, FusedId> by_id;
+  for (std::size_t i = 0; i < vector_ranked.size(); ++i) {
+    FusedId& f = by_id[vector_ranked[i]];
+    f.id = vector_ranked[i];
+    if (f.vector_rank == 0) {
+      f.vector_rank = i + 1;
+      f.score += 1.0 / (kRrfConstant + static_cast<double>(i + 1));
+    }
+  }
+  for (std::size_t i = 0; i < text_ranked.size(); ++i) {
+    FusedId& f = by_id[text_ranked[i]];
+    f.id = text_ranked[i];
+    if (f.text_rank == 0) {
+      f.text_rank = i + 1;
+      f.score += 1.0 / (kRrfConstant + static_cast<double>(i + 1));
+    }
+  }
+  std::vector<FusedId> fused;
+  fused.reserve(by_id.size());
+  for (auto& [id, f] : by_id) {
+    fused.push_back(f);
+  }
+  auto best_single = [](const FusedId& f) {
+    const std::size_t v = f.vector_rank == 0 ? SIZE_MAX : f.vector_rank;
+    const std::size_t t = f.text_rank == 0 ? SIZE_MAX : f.text_rank;
+    return std::min(v, t);
+  };
+  std::sort(fused.begin(), fused.end(), [&](const FusedId& a, const FusedId& b) {
+    if (a.score != b.score) {
+      return a.score > b.score;
+    }
+    if (best_single(a) != best_single(b)) {
+      return best_single(a) < best_single(b);
+    }
+    return a.id < b.id;
+  });
+  if (fused.size() > k) {
+    fused.resize(k);
+  }
+  return fused;
 }
 
 std::vector<SearchHit> search_exact(const Store& store, const text::Embedder& embedder,

@@ -80,6 +80,41 @@ ALTER TABLE runs ADD COLUMN process_start TEXT;
 PRAGMA user_version = 2;
 )sql";
 
+// Version 3: full-text search. `headings` holds the text of the page's
+// headings (text::Article::headings). items_fts is an FTS5 index over
+// title, headings and text whose content is the items table itself (no
+// copy of the text); the triggers keep it in step inside the transaction
+// that changes an item, so a crash never leaves it behind. An update
+// re-indexes an item only when one of the three columns changed: the
+// pipeline's writer sets them on every item of every run.
+constexpr std::string_view kMigrateV2ToV3 = R"sql(
+ALTER TABLE items ADD COLUMN headings TEXT;
+CREATE VIRTUAL TABLE items_fts USING fts5(
+  title, headings, text,
+  content = 'items', content_rowid = 'id',
+  tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
+  INSERT INTO items_fts(rowid, title, headings, text)
+    VALUES (new.id, new.title, new.headings, new.text);
+END;
+CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
+  INSERT INTO items_fts(items_fts, rowid, title, headings, text)
+    VALUES ('delete', old.id, old.title, old.headings, old.text);
+END;
+CREATE TRIGGER items_fts_update AFTER UPDATE OF title, headings, text ON items
+  WHEN old.title IS NOT new.title OR old.headings IS NOT new.headings
+    OR old.text IS NOT new.text
+BEGIN
+  INSERT INTO items_fts(items_fts, rowid, title, headings, text)
+    VALUES ('delete', old.id, old.title, old.headings, old.text);
+  INSERT INTO items_fts(rowid, title, headings, text)
+    VALUES (new.id, new.title, new.headings, new.text);
+END;
+INSERT INTO items_fts(items_fts) VALUES ('rebuild');
+PRAGMA user_version = 3;
+)sql";
+
 // ---- Process identity ---------------------------------------------------------
 
 // boot_id() is this boot's id (a pid is only meaningful within one boot).
@@ -221,6 +256,10 @@ void create_or_check_schema(Store::Impl& impl) {
   }
   if (version == 1) {
     db.exec(kMigrateV1ToV2);
+    version = 2;
+  }
+  if (version == 2) {
+    db.exec(kMigrateV2ToV3);
   }
   tx.commit();
   impl.schema_version = kSchemaVersion;

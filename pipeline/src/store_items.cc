@@ -136,7 +136,7 @@ void Store::write_results(std::span<const ItemResult> results) {
   detail::Statement text(db,
                          "UPDATE items SET title = ?1, text = ?2, text_hash = ?3, "
                          "extracted_content_hash = ?4, extractor_version = ?5, warning = ?6, "
-                         "extracted_at = ?7 WHERE id = ?8");
+                         "extracted_at = ?7, headings = ?9 WHERE id = ?8");
   detail::Statement vector(db,
                            "UPDATE items SET embedding = ?1, model_id = ?2, "
                            "embedded_text_hash = ?3, embedded_at = ?4 WHERE id = ?5");
@@ -151,7 +151,7 @@ void Store::write_results(std::span<const ItemResult> results) {
     } else {
       text.bind_text(6, r.warning);
     }
-    text.bind_text(7, now).bind_int(8, r.id);
+    text.bind_text(7, now).bind_int(8, r.id).bind_text(9, r.headings);
     text.run();
     if (!r.updates_embedding) {
       continue;

@@ -58,6 +58,21 @@ TEST(CliTest, WholeFlowOnTheCorpus) {
     EXPECT_TRUE(contains(first_hit, "Jupiter")) << r.out;
   }
 
+  // Full-text search alone, and the hybrid default with each hit's ranks.
+  r = run_child({kEmbed, "search", "moons of Jupiter through a telescope", "--db", db, "-k", "3",
+                 "--mode", "bm25"},
+                dir.path(), seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "(bm25, model")) << r.out;
+  EXPECT_TRUE(contains(r.out.substr(0, r.out.find("  2. ")), "01-astronomy.html")) << r.out;
+  r = run_child(
+      {kEmbed, "search", "moons of Jupiter through a telescope", "--db", db, "-k", "3", "--json"},
+      dir.path(), seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "\"mode\": \"hybrid\"")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\"vector_rank\": 1")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\"bm25_rank\": 1")) << r.out;
+
   r = run_child({kEmbed, "stats", "--db", db}, dir.path(), seconds(30));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "30 total, 30 with text, 30 embedded, 0 stale")) << r.out;

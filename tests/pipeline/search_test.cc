@@ -247,6 +247,48 @@ TEST_F(SearchTest, EmptyQueryIsRefused) {
 }
 
 // top_k_exact ranks by cosine, breaks ties by id, and honours k.
+// BM25 over the stored text also finds each topic's article first, after
+// reprocess filled the index in the writer's transactions.
+TEST_F(SearchTest, FullTextFindsTheObviousArticleFirst) {
+  knot::testing::Deadline deadline(std::chrono::seconds(60));
+  Store store = Store::open(db_);
+  for (const QueryCase& c : kQueries) {
+    FullTextRepair repair;
+    const std::vector<TextMatch> found = store.search_text(query_words(c.query), 5, &repair);
+    EXPECT_FALSE(repair.was_rebuilt);
+    ASSERT_FALSE(found.empty()) << c.query;
+    const std::vector<ScoredId> first = {{found[0].id, 0.0f}};
+    const std::vector<SearchHit> hits = to_hits(store, first);
+    ASSERT_EQ(hits.size(), 1u);
+    EXPECT_EQ(file_name(hits[0]), c.expected_file) << c.query;
+  }
+}
+
+TEST(QueryWordsTest, DropsStopWordsAndRepeats) {
+  EXPECT_EQ(query_words("How do I read a CSV file, a CSV file?"),
+            (std::vector<std::string>{"read", "csv", "file"}));
+  EXPECT_TRUE(query_words("how do I").empty());
+}
+
+// Reciprocal rank fusion: an item high in both lists beats one first in a
+// single list; ranks are reported per list.
+TEST(FuseRrfTest, RewardsAgreementAndReportsRanks) {
+  const std::vector<std::int64_t> vector_ranked = {1, 2, 3, 4};
+  const std::vector<std::int64_t> text_ranked = {5, 3, 2};
+  const std::vector<FusedId> fused = fuse_rrf(vector_ranked, text_ranked, 10);
+  ASSERT_EQ(fused.size(), 5u);
+  EXPECT_EQ(fused[0].id, 2);  // 1/62 + 1/63
+  EXPECT_EQ(fused[1].id, 3);  // 1/63 + 1/62, tie: better single rank is 2 for both; id
+  EXPECT_EQ(fused[0].vector_rank, 2u);
+  EXPECT_EQ(fused[0].text_rank, 3u);
+  EXPECT_EQ(fused[2].id, 1);  // first in one list only: 1/61, ties with 5 (1/61); id
+  EXPECT_EQ(fused[3].id, 5);
+  EXPECT_EQ(fused[3].vector_rank, 0u);
+  EXPECT_EQ(fused[4].id, 4);
+  EXPECT_EQ(fuse_rrf(vector_ranked, text_ranked, 2).size(), 2u);
+  EXPECT_TRUE(fuse_rrf({}, {}, 3).empty());
+}
+
 TEST(TopKTest, RanksByCosineThenId) {
   std::vector<StoredVector> vectors = {
       {1, {1, 0}}, {2, {0, 1}}, {3, {1, 0}}, {4, {-1, 0}}, {5, {0.6f, 0.8f}}};

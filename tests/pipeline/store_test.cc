@@ -404,6 +404,9 @@ TEST(StoreTest, SchemaVersionOneIsUpgraded) {
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(
       sqlite3_exec(db,
+                   "DROP TRIGGER items_fts_insert; DROP TRIGGER items_fts_delete; "
+                   "DROP TRIGGER items_fts_update; DROP TABLE items_fts; "
+                   "ALTER TABLE items DROP COLUMN headings; "
                    "ALTER TABLE runs DROP COLUMN pid; ALTER TABLE runs DROP COLUMN "
                    "process_start; INSERT INTO runs(command, mode, started_at, status) "
                    "VALUES('reprocess', 'separate', 'x', 'running'); PRAGMA user_version = 1;",
@@ -415,6 +418,10 @@ TEST(StoreTest, SchemaVersionOneIsUpgraded) {
     Store reader = Store::open(path);  // read-only: read as version 1
     EXPECT_EQ(reader.count_items(), 1);
     EXPECT_EQ(reader.stats("m", 1).last_run->status, "running");  // cannot tell: left
+    // No full-text index, and none can be made.
+    const std::vector<std::string> words = {"a"};
+    expect_error(
+        StoreErrc::kSchema, [&] { reader.search_text(words, 3); }, "no full-text index");
   }
   ::chmod(path.c_str(), 0644);
   Store store = Store::open(path);
@@ -422,6 +429,86 @@ TEST(StoreTest, SchemaVersionOneIsUpgraded) {
   std::int64_t id = store.begin_run(
       RunRecord{.command = "reprocess", .mode = "separate", .started_at = now_iso8601()});
   EXPECT_EQ(id, 2);
+  // The upgrade made the full-text index over the items already there.
+  std::vector<ItemResult> results = {result_for(1, "the moons of jupiter", false)};
+  store.write_results(results);
+  FullTextRepair repair;
+  const std::vector<std::string> words = {"jupiter"};
+  ASSERT_EQ(store.search_text(words, 3, &repair).size(), 1u);
+  EXPECT_FALSE(repair.was_rebuilt);
+}
+
+// The full-text index follows the items in the writes' own transactions:
+// a changed text is found by its new words only; title and headings weigh
+// more than the body.
+TEST(StoreTest, TheFullTextIndexFollowsTheItems) {
+  TempDir dir;
+  Store store = Store::open(dir / "fts.db", {.create = true});
+  std::vector<Document> docs = {doc("/a.html", "a"), doc("/b.html", "b"), doc("/c.html", "c")};
+  store.upsert_documents(docs);
+  std::vector<ItemResult> results = {
+      result_for(1, "telescopes and the moons of jupiter", false),
+      result_for(2, "a garden of roses; jupiter is mentioned once among many other words here",
+                 false),
+      result_for(3, "nothing about planets", false)};
+  results[0].headings = "Observing";
+  results[2].title = "Jupiter";
+  results[2].headings = "Moons";
+  store.write_results(results);
+  const std::vector<std::string> jupiter = {"jupiter"};
+  std::vector<TextMatch> found = store.search_text(jupiter, 10);
+  ASSERT_EQ(found.size(), 3u);
+  EXPECT_EQ(found[0].id, 3);  // in the title
+  EXPECT_GT(found[0].score, found[1].score);
+  // Porter stemming: "moon" finds "moons"; any of the words is enough.
+  const std::vector<std::string> moon_rose = {"moon", "rose"};
+  EXPECT_EQ(store.search_text(moon_rose, 10).size(), 3u);
+
+  results[0].text = "saturn and its rings";
+  results.resize(1);
+  store.write_results(results);
+  found = store.search_text(jupiter, 10);
+  ASSERT_EQ(found.size(), 2u);
+  for (const TextMatch& m : found) {
+    EXPECT_NE(m.id, 1);
+  }
+  const std::vector<std::string> saturn = {"saturn"};
+  ASSERT_EQ(store.search_text(saturn, 10).size(), 1u);
+  EXPECT_EQ(store.search_text(saturn, 10)[0].id, 1);
+  // Operators and quotes in the words are words, not FTS syntax.
+  const std::vector<std::string> odd = {"NEAR(", "\"x", "title:y"};
+  EXPECT_TRUE(store.search_text(odd, 10).empty());
+}
+
+// An index that lost rows is rebuilt by the next search, which says so.
+TEST(StoreTest, AFullTextIndexThatLostRowsIsRebuilt) {
+  TempDir dir;
+  const std::filesystem::path path = dir / "fts.db";
+  {
+    Store store = Store::open(path, {.create = true});
+    std::vector<Document> docs = {doc("/a.html", "a"), doc("/b.html", "b")};
+    store.upsert_documents(docs);
+    std::vector<ItemResult> results = {result_for(1, "comets", false),
+                                       result_for(2, "asteroids", false)};
+    store.write_results(results);
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "INSERT INTO items_fts(items_fts) VALUES('delete-all')", nullptr,
+                         nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  Store store = Store::open(path);
+  FullTextRepair repair;
+  const std::vector<std::string> words = {"comets"};
+  const std::vector<TextMatch> found = store.search_text(words, 3, &repair);
+  EXPECT_TRUE(repair.was_rebuilt);
+  EXPECT_NE(repair.reason.find("0 of 2"), std::string::npos) << repair.reason;
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].id, 1);
+  repair = {};
+  store.search_text(words, 3, &repair);
+  EXPECT_FALSE(repair.was_rebuilt);
 }
 
 }  // namespace

@@ -1,8 +1,11 @@
-// Search: rank the stored articles by cosine similarity to a query.
+// Search: rank the stored articles by cosine similarity to a query, by
+// BM25 over their words, or by both fused.
 //
-//   SearchHit        one result: id, title, path, score
+//   SearchHit        one result: id, title, path, score, its rank in each list
 //   embed_query()    the query through the same tokenizer and model as the items
 //   search_exact()   every stored vector of the model, scored (parallel_for), top k
+//   query_words()    the query's words for full-text search
+//   fuse_rrf()       reciprocal rank fusion of two ranked lists
 //
 // The vectors come from the embedder's model only: vectors of another model
 // live in another space and are never compared. The HNSW index (hnsw_index.h)
@@ -25,7 +28,11 @@ struct SearchHit {
   std::int64_t id = 0;
   std::string title;
   std::string source_path;
-  float score = 0;  // cosine similarity, -1..1
+  float score = 0;  // cosine similarity (-1..1), -BM25, or the fused score
+  // Hybrid search: the hit's rank (1 = first) in the vector and in the
+  // full-text list; 0 when it is not in that list.
+  std::size_t vector_rank = 0;
+  std::size_t text_rank = 0;
 };
 
 // embed_query() tokenizes and embeds `query`. Throws std::invalid_argument
@@ -50,5 +57,27 @@ std::vector<SearchHit> search_exact(const Store& store, const text::Embedder& em
 
 // to_hits() fills in titles and paths of scored ids (in order).
 std::vector<SearchHit> to_hits(const Store& store, std::span<const ScoredId> scored);
+
+// query_words() is the query's distinct words, lower-case, in order,
+// without stop words ("how", "do", "a"): what full-text search looks for.
+std::vector<std::string> query_words(std::string_view query);
+
+// kRrfConstant is reciprocal rank fusion's k (Cormack, Clarke and
+// Buettcher, 2009): an item at rank r of a list scores 1 / (60 + r).
+inline constexpr double kRrfConstant = 60.0;
+
+// FusedId is one item of a fused list: its fused score and its 1-based rank
+// in each input list (0: absent).
+struct FusedId {
+  std::int64_t id = 0;
+  double score = 0;
+  std::size_t vector_rank = 0;
+  std::size_t text_rank = 0;
+};
+
+// fuse_rrf() fuses two ranked lists of ids (best first) by reciprocal rank
+// fusion and returns the k best; ties by the better single rank, then id.
+std::vector<FusedId> fuse_rrf(std::span<const std::int64_t> vector_ranked,
+                              std::span<const std::int64_t> text_ranked, std::size_t k);
 
 }  // namespace knot::pipeline

@@ -52,7 +52,7 @@ class StoreError : public std::runtime_error {
 };
 
 // kSchemaVersion is the PRAGMA user_version this code writes and reads.
-inline constexpr int kSchemaVersion = 2;
+inline constexpr int kSchemaVersion = 3;
 
 struct OpenOptions {
   // create: make the file (and the schema) if it does not exist. Without it
@@ -97,6 +97,7 @@ struct ItemResult {
   std::int64_t id = 0;
   std::string title;
   std::string text;
+  std::string headings;  // text::Article::headings (full-text search only)
   std::string text_hash;
   std::string extracted_content_hash;  // the content the text came from
   int extractor_version = 0;
@@ -106,6 +107,18 @@ struct ItemResult {
   bool updates_embedding = false;
   std::optional<std::vector<float>> embedding;
   std::string model_id;
+};
+
+// TextMatch is one item found by full-text search.
+struct TextMatch {
+  std::int64_t id = 0;
+  double score = 0;  // -BM25: higher is better
+};
+
+// FullTextRepair says whether search_text() rebuilt the index, and why.
+struct FullTextRepair {
+  bool was_rebuilt = false;
+  std::string reason;
 };
 
 // RunRecord is one row of the runs table.
@@ -212,6 +225,20 @@ class Store {
   std::vector<ItemInfo> item_infos(std::span<const std::int64_t> ids) const;
   // count_vectors() is the number of items embedded by `model_id`.
   std::int64_t count_vectors(std::string_view model_id) const;
+
+  // ---- Full-text search (schema 3, store_text_search.cc) -------------------
+
+  // search_text() ranks the items that contain any of `words` (lower-case
+  // words, none empty) by BM25 over title (weight 10), headings (5) and
+  // text (1), best first, at most `k`; TextMatch::score is the negated
+  // BM25 (higher is better). The index is checked first: when it does not
+  // cover every item (a database written by an older knot-embed, rows lost
+  // to a damaged file) it is rebuilt, and `repair` says why. Throws
+  // StoreError (kSchema) for a read-only database too old to have one.
+  std::vector<TextMatch> search_text(std::span<const std::string> words, std::size_t k,
+                                     FullTextRepair* repair = nullptr);
+  // rebuild_full_text() rebuilds the index from the items, in one transaction.
+  void rebuild_full_text();
 
   // ---- Meta values and statistics -----------------------------------------
 
