@@ -257,6 +257,23 @@ void bend_answer(const Options& o, const std::string& path) {
   }
 }
 
+// publish_answer() writes the answer in a private folder beside the
+// report folder, bends it there, and only then renames it into the report
+// folder: knot-dump may read it the moment it appears, and must never see
+// it unbent.
+void publish_answer(const Options& o, const Report& r) {
+  Options staging = o;
+  staging.report_dir = o.report_dir + "/.staging";
+  // Made (with the report folder, as the writer makes folders: 0700) by
+  // the first write.
+  const std::string staged = write_report(staging, r);
+  bend_answer(o, staged);
+  const std::string name = staged.substr(staged.rfind('/') + 1);
+  const std::string path = o.report_dir + "/" + name;
+  if (::rename(staged.c_str(), path.c_str()) != 0)
+    die(staged + ": rename: " + std::strerror(errno));
+}
+
 // json_string() quotes `s` for JSON (the paths the tests use are plain,
 // but a quote or backslash must not break the file).
 std::string json_string(const std::string& s) {
@@ -382,7 +399,6 @@ int main(int argc, char** argv) {
       write_report(o, make_report(pid + 100000, "on_demand", answers, "decoy: another process"));
       write_report(o, make_report(pid, "deadlock", answers, "decoy: a deadlock report"));
     }
-    bend_answer(o, write_report(o, make_report(pid, "on_demand", answers,
-                                               "answer " + std::to_string(answers))));
+    publish_answer(o, make_report(pid, "on_demand", answers, "answer " + std::to_string(answers)));
   }
 }
