@@ -123,7 +123,10 @@ struct Context {
   bool is_busy = false;          // in the hook (a nested call is ignored)
   bool is_known = false;         // the runtime's memos of this thread started
   bool is_lock_waiting = false;  // it is in Tracker::lock_waits
-  std::size_t helps = 0;         // its entries in Tracker::helps (helps nest)
+  std::size_t helps = 0;         // its entries in Tracker::helps
+  // Its helps in progress, innermost last (they nest: a task taken up may
+  // help too): whether each one is in Tracker::helps.
+  std::vector<bool> help_stack;
   std::uintptr_t task = 0;
   std::vector<Held> locks;
   std::vector<Held> stages;        // room(C) for the channels it receives from
@@ -668,6 +671,7 @@ void begin_help(Context& c, const HazardContext& hc, const HazardPoint& p, std::
     if (!h.is_shared && std::find(help.held.begin(), help.held.end(), h.event) == help.held.end())
       help.held.push_back(h.event);
   }
+  c.help_stack.push_back(!help.held.empty());
   if (help.held.empty())
     return;
   const EventKey helped{cls, Event::kHelped};
@@ -691,7 +695,11 @@ void begin_help(Context& c, const HazardContext& hc, const HazardPoint& p, std::
 }
 
 void end_help(Context& c) {
-  if (c.helps == 0)
+  if (c.help_stack.empty())
+    return;
+  const bool is_registered = c.help_stack.back();
+  c.help_stack.pop_back();
+  if (!is_registered || c.helps == 0)
     return;
   Tracker& t = tracker();
   std::lock_guard<std::mutex> lock(t.mutex);
