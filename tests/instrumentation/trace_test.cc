@@ -573,8 +573,15 @@ TEST_F(TraceTest, StressStartsAndStopsWhileThreadsParkAndExit) {
   });
   std::size_t traces = 0;
   std::size_t waits = 0;
-  const auto until = std::chrono::steady_clock::now() + 2s;
-  while (std::chrono::steady_clock::now() < until) {
+  // At least 2 s of traces, and on until one has caught a wait: a trace
+  // lasts a few milliseconds, and on a loaded machine (or under a
+  // sanitizer) the threads may get no time in many of them in a row.
+  const auto begin = std::chrono::steady_clock::now();
+  const auto enough = [&] {
+    const auto elapsed = std::chrono::steady_clock::now() - begin;
+    return (elapsed >= 2s && waits > 0) || elapsed >= 60s;
+  };
+  while (!enough()) {
     const std::string file = "stress-" + std::to_string(traces % 3) + ".json";
     instr::start_trace(options(file));
     std::this_thread::sleep_for(std::chrono::milliseconds(1 + traces % 7));
