@@ -40,7 +40,7 @@ CORPUS_PACKAGE=python3.11-doc
 MAIN_PACKAGES=(
   build-essential cmake ninja-build g++ pkg-config
   libboost-context-dev libunwind-dev libdw-dev nlohmann-json3-dev
-  libgraphviz-dev libcli11-dev libgumbo-dev libsqlite3-dev libhnswlib-dev
+  libgraphviz-dev libcli11-dev libgumbo-dev libsqlite3-dev libhnswlib-dev libeigen3-dev
 )
 # What the tests, the sanitizer and fuzz builds and the benchmarks add.
 TEST_PACKAGES=(

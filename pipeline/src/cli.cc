@@ -75,7 +75,14 @@ int run_cli(int argc, char** argv) {
   reprocess_cmd->add_option("--policy", reprocess.policy, "the pools' blocking policy")
       ->capture_default_str()
       ->check(CLI::IsMember({"block", "compensate", "fiber"}));
-  reprocess_cmd->add_flag("--force", reprocess.force, "re-embed every item");
+  reprocess_cmd->add_flag("--force", reprocess.force,
+                          "re-embed every item (and learn the LSA model anew)");
+  reprocess_cmd
+      ->add_option("--model", reprocess.model,
+                   "lsa: a model learned from the corpus (latent semantic analysis); hash: the "
+                   "built-in hashed model")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"lsa", "hash"}));
   reprocess_cmd
       ->add_option("--channel-capacity", reprocess.channel_capacity,
                    "capacity of channel \"processed\"")

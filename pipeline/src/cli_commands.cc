@@ -16,7 +16,9 @@
 #include "json_out.h"
 #include "knot/escape/escape.h"
 #include "knot/pipeline/hnsw_index.h"
+#include "knot/pipeline/hybrid_search.h"
 #include "knot/pipeline/ingest.h"
+#include "knot/pipeline/models.h"
 #include "knot/pipeline/reprocess.h"
 #include "knot/pipeline/search.h"
 #include "knot/pipeline/store.h"
@@ -186,7 +188,12 @@ int run_reprocess(const ReprocessArgs& args) {
       Store check = Store::open(args.common.db, open_options(args.common, /*create=*/false));
       check.require_writable("reprocess");
     }
-    std::unique_ptr<text::Embedder> embedder = text::make_default_embedder();
+    const ModelChoice model_choice = parse_model_choice(args.model).value_or(ModelChoice::kLsa);
+    std::unique_ptr<text::Embedder> embedder;
+    {
+      Store store = Store::open(args.common.db, open_options(args.common, /*create=*/false));
+      embedder = pipeline_embedder(store, model_choice);
+    }
     ReprocessOptions options;
     options.pools = args.pools == "shared" ? PoolMode::kShared : PoolMode::kSeparate;
     options.policy = parse_policy(args.policy);
@@ -243,6 +250,18 @@ int run_reprocess(const ReprocessArgs& args) {
     }
     ReprocessResult result = reprocess(args.common.db, *embedder, options);
     printer.finish();
+    // The search model: the hashed one, or an LSA model learned anew when
+    // the texts changed.
+    std::optional<LsaUpdate> lsa;
+    {
+      Store store = Store::open(args.common.db, open_options(args.common, /*create=*/false));
+      if (model_choice == ModelChoice::kLsa) {
+        lsa = update_lsa_model(store, text::LsaOptions{}, args.force);
+      } else {
+        use_hash_model(store);
+      }
+    }
+    const std::string search_model = lsa ? lsa->model_id : result.model_id;
 
     if (use_watchdog) {
       stop_pipeline_watchdog();
@@ -264,7 +283,15 @@ int run_reprocess(const ReprocessArgs& args) {
       json.add("embedded", result.embedded).add("unchanged", result.unchanged);
       json.add("warnings", result.warnings).add("bytes", result.bytes);
       json.add("seconds", result.seconds).add("items_per_second", rate);
-      json.add("mb_per_second", mb_rate);
+      json.add("mb_per_second", mb_rate).add("search_model", search_model);
+      if (lsa) {
+        JsonObject learned;
+        learned.add("trained", lsa->trained).add("reason", lsa->reason);
+        learned.add("texts", static_cast<std::int64_t>(lsa->texts));
+        learned.add("words", static_cast<std::int64_t>(lsa->words));
+        learned.add("train_seconds", lsa->train_seconds).add("embed_seconds", lsa->embed_seconds);
+        json.raw("lsa", learned.str());
+      }
       JsonObject stages;
       for (const StageTime& s : result.stages) {
         stages.add(s.stage, s.seconds);
@@ -295,6 +322,14 @@ int run_reprocess(const ReprocessArgs& args) {
         stages += part;
       }
       std::printf("reprocess: stage busy time: %s\n", stages.c_str());
+      if (lsa && lsa->trained) {
+        std::printf(
+            "reprocess: learned model %s from %zu texts (%zu words; %s) in %.2f s, embedded "
+            "them in %.2f s\n",
+            lsa->model_id.c_str(), lsa->texts, lsa->words, lsa->reason.c_str(), lsa->train_seconds,
+            lsa->embed_seconds);
+      }
+      std::printf("reprocess: search model %s\n", search_model.c_str());
       if (final_report) {
         std::printf("final report: %s\n", final_report->c_str());
       }
@@ -317,79 +352,33 @@ int run_reprocess(const ReprocessArgs& args) {
 
 // ---- search ---------------------------------------------------------------------
 
-// kFusionDepth is how many hits of each list hybrid search fuses.
-constexpr std::size_t kFusionDepth = 50;
-
 int run_search(const SearchArgs& args) {
   try {
     Store store = Store::open(args.common.db, open_options(args.common, /*create=*/false));
-    std::unique_ptr<text::Embedder> embedder = text::make_default_embedder();
-    const bool uses_vectors = args.mode != "bm25";
-    bool uses_text = args.mode != "vector";
-    const std::size_t depth = args.mode == "hybrid" ? std::max(args.k, kFusionDepth) : args.k;
-    std::vector<TextMatch> text_ranked;
-    FullTextRepair repair;
-    if (uses_text) {
-      try {
-        text_ranked = store.search_text(query_words(args.query), depth, &repair);
-      } catch (const StoreError& e) {
-        if (args.mode != "hybrid" || e.code() != StoreErrc::kSchema) {
-          throw;
-        }
-        // An old read-only database: the vectors alone.
-        std::fprintf(stderr, "knot-embed search: vectors only: %s\n", safe(e.what()).c_str());
-        uses_text = false;
-      }
+    std::unique_ptr<text::Embedder> embedder = open_search_model(store);
+    SearchRequest request;
+    request.query = args.query;
+    request.mode = parse_search_mode(args.mode).value_or(SearchMode::kHybrid);
+    request.index = args.index == "hnsw" ? VectorIndex::kHnsw : VectorIndex::kExact;
+    request.k = args.k;
+    SearchOutcome outcome = search(store, *embedder, request);
+    if (!outcome.text_skipped.empty()) {
+      std::fprintf(stderr, "knot-embed search: vectors only: %s\n",
+                   safe(outcome.text_skipped).c_str());
     }
-    if (repair.was_rebuilt) {
+    if (outcome.text_repair.was_rebuilt) {
       std::fprintf(stderr, "knot-embed search: rebuilt the full-text index: %s\n",
-                   safe(repair.reason).c_str());
+                   safe(outcome.text_repair.reason).c_str());
     }
-    std::vector<SearchHit> vector_hits;
-    std::optional<HnswIndexInfo> info;
-    if (uses_vectors) {
-      if (args.index == "hnsw") {
-        info.emplace();
-        vector_hits = search_hnsw(store, *embedder, args.query, depth, &*info);
-      } else {
-        vector_hits = search_exact(store, *embedder, args.query, depth);
-      }
-    }
-    if (info && info->was_rebuilt) {
+    if (const std::optional<HnswIndexInfo>& info = outcome.hnsw_info; info && info->was_rebuilt) {
       std::fprintf(stderr, "knot-embed search: rebuilt the HNSW index %s (%zu vectors): %s%s\n",
                    safe(info->path.string()).c_str(), info->size,
                    safe(info->rebuild_reason).c_str(),
                    info->is_persisted ? "" : " (database read-only: not saved)");
     }
-    std::vector<SearchHit> hits;
-    if (!uses_text) {
-      hits = std::move(vector_hits);
-      hits.resize(std::min(hits.size(), args.k));
-    } else {
-      std::vector<std::int64_t> vector_ids;
-      for (const SearchHit& h : vector_hits) {
-        vector_ids.push_back(h.id);
-      }
-      std::vector<std::int64_t> text_ids;
-      for (const TextMatch& m : text_ranked) {
-        text_ids.push_back(m.id);
-      }
-      const std::vector<FusedId> fused = fuse_rrf(vector_ids, text_ids, args.k);
-      std::vector<ScoredId> scored;
-      for (const FusedId& f : fused) {
-        // bm25 alone: the list's own score; hybrid: the fused one.
-        const double score = uses_vectors ? f.score : text_ranked[f.text_rank - 1].score;
-        scored.push_back(ScoredId{f.id, static_cast<float>(score)});
-      }
-      hits = to_hits(store, scored);
-      for (std::size_t i = 0, j = 0; i < hits.size(); ++i) {
-        while (fused[j].id != hits[i].id) {
-          ++j;  // to_hits() leaves out items deleted meanwhile
-        }
-        hits[i].vector_rank = fused[j].vector_rank;
-        hits[i].text_rank = fused[j].text_rank;
-      }
-    }
+    const bool uses_text = outcome.used_text;
+    const bool uses_vectors = outcome.used_vectors;
+    const std::vector<SearchHit>& hits = outcome.hits;
     const std::string how = !uses_text      ? args.index
                             : !uses_vectors ? std::string("bm25")
                                             : "hybrid: bm25 + " + args.index;
@@ -451,14 +440,15 @@ int run_search(const SearchArgs& args) {
 int run_stats(const StatsArgs& args) {
   try {
     Store store = Store::open(args.common.db, open_options(args.common, /*create=*/false));
-    std::unique_ptr<text::Embedder> embedder = text::make_default_embedder();
-    StoreStats s = store.stats(embedder->model_id(), text::kExtractorVersion);
+    // The search model, as named (stats still runs when it is damaged).
+    const std::string current = store.search_model().value_or(std::string(text::kDefaultModelId));
+    StoreStats s = store.stats(current, text::kExtractorVersion);
     if (args.common.json) {
       JsonObject json;
       json.add("command", "stats").add("db", args.common.db);
       json.add("total", s.total).add("with_text", s.with_text).add("embedded", s.embedded);
       json.add("stale", s.stale).add("with_warnings", s.with_warnings);
-      json.add("raw_bytes", s.raw_bytes).add("current_model", embedder->model_id());
+      json.add("raw_bytes", s.raw_bytes).add("current_model", current);
       JsonObject models;
       for (const auto& [model, count] : s.models) {
         models.add(model, count);
@@ -486,7 +476,7 @@ int run_stats(const StatsArgs& args) {
         static_cast<long long>(s.total), static_cast<long long>(s.with_text),
         static_cast<long long>(s.embedded), static_cast<long long>(s.stale),
         static_cast<long long>(s.with_warnings));
-    std::printf("model:    %s (current), extractor version %d\n", embedder->model_id().c_str(),
+    std::printf("model:    %s (current), extractor version %d\n", current.c_str(),
                 text::kExtractorVersion);
     for (const auto& [model, count] : s.models) {
       std::printf("models:   %s: %lld items\n", model.c_str(), static_cast<long long>(count));

@@ -25,6 +25,7 @@ struct ReprocessArgs {
   std::string pools = "separate";
   std::string policy = "block";
   bool force = false;
+  std::string model = "lsa";  // lsa or hash
   std::size_t channel_capacity = 64;
   std::size_t threads = 0;
   std::size_t batch = 64;

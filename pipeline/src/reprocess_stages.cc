@@ -214,7 +214,8 @@ class EmbedStage {
           [&](std::size_t lo, std::size_t hi) {
             auto stage = knot::stage_scope("embed");
             for (std::size_t i = lo; i < hi; ++i) {
-              std::vector<float> v = embedder.embed_text(pending_[i].text);
+              const ItemResult& r = pending_[i];
+              std::vector<float> v = embedder.embed_article(r.title, r.headings, r.text);
               // All zeros: the text has no words, so no vector.
               if (std::any_of(v.begin(), v.end(), [](float x) { return x != 0.0F; })) {
                 vectors[i] = std::move(v);

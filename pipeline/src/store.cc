@@ -115,6 +115,20 @@ INSERT INTO items_fts(items_fts) VALUES ('rebuild');
 PRAGMA user_version = 3;
 )sql";
 
+// Version 4: learned embedding models (an LSA model's vocabulary and
+// basis) live in the database beside the vectors they made; meta
+// 'search_model' names the model search compares with.
+constexpr std::string_view kMigrateV3ToV4 = R"sql(
+CREATE TABLE models(
+  id          TEXT PRIMARY KEY,
+  kind        TEXT NOT NULL,
+  corpus      TEXT NOT NULL,
+  created_at  TEXT NOT NULL,
+  parameters  BLOB NOT NULL
+);
+PRAGMA user_version = 4;
+)sql";
+
 // ---- Process identity ---------------------------------------------------------
 
 // boot_id() is this boot's id (a pid is only meaningful within one boot).
@@ -260,6 +274,10 @@ void create_or_check_schema(Store::Impl& impl) {
   }
   if (version == 2) {
     db.exec(kMigrateV2ToV3);
+    version = 3;
+  }
+  if (version == 3) {
+    db.exec(kMigrateV3ToV4);
   }
   tx.commit();
   impl.schema_version = kSchemaVersion;

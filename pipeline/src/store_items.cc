@@ -189,6 +189,27 @@ std::vector<StoredVector> Store::load_vectors(std::string_view model_id) const {
   return vectors;
 }
 
+std::vector<StoredText> Store::load_texts() const {
+  detail::Statement stmt(*impl_->db,
+                         "SELECT id, coalesce(title, ''), coalesce(headings, ''), text, "
+                         "coalesce(text_hash, '') FROM items WHERE text IS NOT NULL AND text != '' "
+                         "ORDER BY id");
+  std::vector<StoredText> texts;
+  while (stmt.step()) {
+    texts.push_back(StoredText{stmt.column_int(0), stmt.column_text(1), stmt.column_text(2),
+                               stmt.column_text(3), stmt.column_text(4)});
+  }
+  return texts;
+}
+
+std::int64_t Store::count_not_embedded_by(std::string_view model_id) const {
+  detail::Statement stmt(*impl_->db,
+                         "SELECT count(*) FROM items WHERE text IS NOT NULL AND text != '' AND "
+                         "(model_id IS NOT ?1 OR embedded_text_hash IS NOT text_hash)");
+  stmt.bind_text(1, model_id);
+  return stmt.step() ? stmt.column_int(0) : 0;
+}
+
 std::int64_t Store::count_vectors(std::string_view model_id) const {
   detail::Statement stmt(*impl_->db,
                          "SELECT count(*) FROM items WHERE model_id = ? AND embedding IS NOT NULL");

@@ -45,6 +45,10 @@ TEST(CliTest, WholeFlowOnTheCorpus) {
   EXPECT_TRUE(contains(r.out, "30 embedded")) << r.out;
   EXPECT_TRUE(contains(r.out, "final report: " + reports)) << r.out;
   EXPECT_TRUE(contains(r.err, "progress:")) << r.err;  // plain lines: stderr is not a terminal
+  // The default model is learned from the corpus (LSA) and searched with.
+  EXPECT_TRUE(contains(r.out, "learned model knot-lsa-")) << r.out;
+  EXPECT_TRUE(contains(r.out, "from 30 texts")) << r.out;
+  EXPECT_TRUE(contains(r.out, "search model knot-lsa-")) << r.out;
 
   for (const char* index : {"exact", "hnsw"}) {
     r = run_child({kEmbed, "search", "moons of Jupiter through a telescope", "--db", db, "-k", "3",
@@ -73,6 +77,8 @@ TEST(CliTest, WholeFlowOnTheCorpus) {
   EXPECT_TRUE(contains(r.out, "\"vector_rank\": 1")) << r.out;
   EXPECT_TRUE(contains(r.out, "\"bm25_rank\": 1")) << r.out;
 
+  EXPECT_TRUE(contains(r.out, "\"model\": \"knot-lsa-")) << r.out;
+
   r = run_child({kEmbed, "stats", "--db", db}, dir.path(), seconds(30));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "30 total, 30 with text, 30 embedded, 0 stale")) << r.out;
@@ -90,6 +96,23 @@ TEST(CliTest, WholeFlowOnTheCorpus) {
   EXPECT_EQ(r.out.rfind("{\"command\": \"reprocess\"", 0), 0u) << r.out;
   EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << r.out;
   EXPECT_TRUE(contains(r.err, "reprocess: separate pools")) << r.err;
+  // Nothing changed: the model stays.
+  EXPECT_TRUE(contains(r.out, "\"trained\": false")) << r.out;
+  EXPECT_TRUE(contains(r.out, "\"search_model\": \"knot-lsa-")) << r.out;
+
+  // --model hash: the hashed model is the search model, and is searched with.
+  r = run_child(
+      {kEmbed, "reprocess", "--db", db, "--no-watchdog", "--no-progress", "--model", "hash"},
+      dir.path(), seconds(120));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "30 embedded")) << r.out;
+  EXPECT_TRUE(contains(r.out, "search model knot-hash-384-v1")) << r.out;
+  r = run_child({kEmbed, "search", "moons of Jupiter through a telescope", "--db", db, "-k", "1",
+                 "--mode", "vector"},
+                dir.path(), seconds(60));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "model knot-hash-384-v1")) << r.out;
+  EXPECT_TRUE(contains(r.out, "01-astronomy.html")) << r.out;
 
   // Re-ingesting the same corpus changes nothing.
   r = run_child({kEmbed, "ingest", testing::corpus_dir().string(), "--db", db}, dir.path(),

@@ -404,6 +404,7 @@ TEST(StoreTest, SchemaVersionOneIsUpgraded) {
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(
       sqlite3_exec(db,
+                   "DROP TABLE models; "
                    "DROP TRIGGER items_fts_insert; DROP TRIGGER items_fts_delete; "
                    "DROP TRIGGER items_fts_update; DROP TABLE items_fts; "
                    "ALTER TABLE items DROP COLUMN headings; "

@@ -280,6 +280,12 @@ std::vector<float> Embedder::embed_text(std::string_view text) const {
   return embed(tokenize(text));
 }
 
+std::vector<float> Embedder::embed_article(std::string_view /*title*/,
+                                           std::string_view /*headings*/,
+                                           std::string_view text) const {
+  return embed_text(text);
+}
+
 std::unique_ptr<Embedder> make_default_embedder() {
   return std::make_unique<detail::HashEmbedder>();
 }

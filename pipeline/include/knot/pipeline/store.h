@@ -52,7 +52,7 @@ class StoreError : public std::runtime_error {
 };
 
 // kSchemaVersion is the PRAGMA user_version this code writes and reads.
-inline constexpr int kSchemaVersion = 3;
+inline constexpr int kSchemaVersion = 4;
 
 struct OpenOptions {
   // create: make the file (and the schema) if it does not exist. Without it
@@ -156,6 +156,33 @@ struct StoredVector {
   std::vector<float> vector;
 };
 
+// StoredText is one item's extracted text, for training a model.
+struct StoredText {
+  std::int64_t id = 0;
+  std::string title;
+  std::string headings;
+  std::string text;
+  std::string text_hash;
+};
+
+// StoredModel is a learned embedding model kept in the database (schema 4):
+// its parameters, and a fingerprint of the texts it learned from.
+struct StoredModel {
+  std::string id;          // the model id its vectors carry
+  std::string kind;        // "lsa"
+  std::string corpus;      // fingerprint of the texts it was learned from
+  std::string created_at;  // ISO 8601
+  std::string parameters;  // the serialized model
+};
+
+// ItemEmbedding is one item's vector of a model (empty: the text has no
+// word the model knows, stored as no vector), and the text it was made from.
+struct ItemEmbedding {
+  std::int64_t id = 0;
+  std::vector<float> vector;
+  std::string text_hash;
+};
+
 // ItemInfo is what a search result shows of an item.
 struct ItemInfo {
   std::int64_t id = 0;
@@ -223,6 +250,11 @@ class Store {
   // item_infos() reads title and path of each id, in the order given
   // (ids that do not exist are left out).
   std::vector<ItemInfo> item_infos(std::span<const std::int64_t> ids) const;
+  // load_texts() reads every item with extracted, non-empty text, by id.
+  std::vector<StoredText> load_texts() const;
+  // count_not_embedded_by() is the number of items with text whose vector
+  // was not made by `model_id` from their current text.
+  std::int64_t count_not_embedded_by(std::string_view model_id) const;
   // count_vectors() is the number of items embedded by `model_id`.
   std::int64_t count_vectors(std::string_view model_id) const;
 
@@ -239,6 +271,23 @@ class Store {
                                      FullTextRepair* repair = nullptr);
   // rebuild_full_text() rebuilds the index from the items, in one transaction.
   void rebuild_full_text();
+
+  // ---- Learned models (schema 4, store_models.cc) --------------------------
+
+  // install_model() stores `model`, writes `embeddings` (vectors of that
+  // model), makes it the search model and deletes older models of its kind,
+  // all in one transaction: a crash leaves the old model and vectors, or
+  // the new ones, never a model without its vectors.
+  void install_model(const StoredModel& model, std::span<const ItemEmbedding> embeddings);
+  // write_embeddings() stores vectors of a built-in model (one transaction).
+  void write_embeddings(std::string_view model_id, std::span<const ItemEmbedding> embeddings);
+  // load_model() reads model `id`; latest_model() the newest of `kind`.
+  std::optional<StoredModel> load_model(std::string_view id) const;
+  std::optional<StoredModel> latest_model(std::string_view kind) const;
+  // search_model() is the model whose vectors search compares (meta
+  // 'search_model'); nullopt when no run has chosen one.
+  std::optional<std::string> search_model() const;
+  void set_search_model(std::string_view model_id);
 
   // ---- Meta values and statistics -----------------------------------------
 

@@ -69,6 +69,12 @@ class Embedder {
   // list (40 bytes a token, about one token per byte of text), in at most
   // 4 bytes per byte of text plus 1 MiB.
   virtual std::vector<float> embed_text(std::string_view text) const;
+
+  // `embed_article()` embeds an extracted page (extract.h's Article): what
+  // knot-embed stores for an item. The default embeds the text alone (the
+  // hashed model); a model may weigh the title and headings in.
+  virtual std::vector<float> embed_article(std::string_view title, std::string_view headings,
+                                           std::string_view text) const;
 };
 
 // `kDefaultModelId` and `kDefaultDimensions` describe make_default_embedder().

@@ -1,0 +1,60 @@
+// Hybrid search: what `knot-embed search` runs, as a library call.
+//
+//   SearchMode      hybrid (BM25 and vectors fused), bm25, vector
+//   VectorIndex     exact (every vector scored) or HNSW (approximate)
+//   SearchRequest   the query, the mode, the index, how many hits
+//   SearchOutcome   the hits, and what was repaired or left out on the way
+//   search()        runs the request against a store
+//
+// Hybrid search takes the kFusionDepth best of each list (or k, if more)
+// and fuses them by reciprocal rank fusion (fuse_rrf, search.h). Each hit
+// keeps its rank in both lists.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "knot/pipeline/hnsw_index.h"
+#include "knot/pipeline/search.h"
+#include "knot/pipeline/store.h"
+#include "knot/text/embedder.h"
+
+namespace knot::pipeline {
+
+enum class SearchMode { kHybrid, kBm25, kVector };
+enum class VectorIndex { kExact, kHnsw };
+
+// parse_search_mode() reads "hybrid", "bm25" or "vector"; nullopt otherwise.
+std::optional<SearchMode> parse_search_mode(std::string_view name);
+std::string_view to_string(SearchMode mode);
+
+// kFusionDepth is how many hits of each list hybrid search fuses.
+inline constexpr std::size_t kFusionDepth = 50;
+
+struct SearchRequest {
+  std::string query;
+  SearchMode mode = SearchMode::kHybrid;
+  VectorIndex index = VectorIndex::kExact;
+  std::size_t k = 10;
+};
+
+struct SearchOutcome {
+  std::vector<SearchHit> hits;  // best first, at most k
+  bool used_text = false;       // BM25 took part
+  bool used_vectors = false;    // the vectors took part
+  // Hybrid search over a read-only database too old to have a full-text
+  // index runs on the vectors alone; this says why (empty otherwise).
+  std::string text_skipped;
+  FullTextRepair text_repair;              // whether the FTS index was rebuilt
+  std::optional<HnswIndexInfo> hnsw_info;  // what opening the HNSW index did
+};
+
+// search() runs `request`. Throws StoreError, std::invalid_argument (a
+// query with no words to search for) or std::runtime_error (an index that
+// cannot be written).
+SearchOutcome search(Store& store, const text::Embedder& embedder, const SearchRequest& request);
+
+}  // namespace knot::pipeline

@@ -1,0 +1,131 @@
+// LsaModel (knot/text/lsa.h): it learns which words go together, it is
+// deterministic, and its serialized form is checked.
+#include "knot/text/lsa.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace knot::text {
+namespace {
+
+// Two topics. "automobile" and "car" never share a text, but both share
+// "engine", "wheels" and "road" with the same texts: LSA puts them close.
+// The hashed model sees no shared feature between them.
+std::vector<std::string> two_topics() {
+  return {
+      "the car has an engine and four wheels on the road",
+      "an engine drives the wheels of a car along the road",
+      "the automobile engine turns its wheels on the open road",
+      "road trips need a reliable engine and good wheels automobile",
+      "bake the bread in the oven of the kitchen with flour",
+      "flour water and yeast make bread in a hot oven kitchen",
+      "the kitchen oven bakes a cake from flour sugar and eggs",
+      "a recipe for cake needs flour eggs sugar and an oven",
+  };
+}
+
+std::vector<std::string_view> views(const std::vector<std::string>& texts) {
+  return {texts.begin(), texts.end()};
+}
+
+float similarity(const Embedder& e, std::string_view a, std::string_view b) {
+  return cosine(e.embed_text(a), e.embed_text(b));
+}
+
+TEST(LsaTest, WordsThatShareContextsAreNear) {
+  const std::vector<std::string> texts = two_topics();
+  LsaOptions options;
+  options.dimensions = 2;  // as many concepts as topics
+  const auto model = LsaModel::train(views(texts), options);
+  EXPECT_TRUE(is_lsa_model_id(model->model_id())) << model->model_id();
+  EXPECT_EQ(model->dimensions(), 2u);
+  // A query with a word that a text lacks still finds it through the topic.
+  const float same_topic = similarity(*model, "automobile", "a car with an engine");
+  const float other_topic = similarity(*model, "automobile", "bread from the oven");
+  EXPECT_GT(same_topic, 0.5f);
+  EXPECT_GT(same_topic, other_topic + 0.4f);
+  // The hashed model cannot: the words share no feature.
+  const auto hashed = make_default_embedder();
+  EXPECT_LT(similarity(*hashed, "automobile", "car"), 0.3f);
+  EXPECT_GT(similarity(*model, "automobile", "car"), 0.5f);
+}
+
+TEST(LsaTest, UnknownWordsAndEmptyTextsGiveZeros) {
+  const std::vector<std::string> texts = two_topics();
+  const auto model = LsaModel::train(views(texts));
+  for (std::string_view text : {"", "zeppelin quasar", "the and of", "12345"}) {
+    const std::vector<float> v = model->embed_text(text);
+    ASSERT_EQ(v.size(), model->dimensions());
+    for (float x : v) {
+      EXPECT_EQ(x, 0.0f) << text;
+    }
+  }
+}
+
+TEST(LsaTest, EmbedAndEmbedTextAgree) {
+  const std::vector<std::string> texts = two_topics();
+  const auto model = LsaModel::train(views(texts));
+  const std::string text = "The engine of the car, the oven of the kitchen";
+  EXPECT_EQ(model->embed(tokenize(text)), model->embed_text(text));
+  EXPECT_EQ(model->embed_article("Car", "Engine", "wheels"),
+            model->embed_text(LsaModel::article_text("Car", "Engine", "wheels")));
+}
+
+TEST(LsaTest, TheSameTextsGiveTheSameModelAndOthersAnother) {
+  const std::vector<std::string> texts = two_topics();
+  const auto a = LsaModel::train(views(texts));
+  const auto b = LsaModel::train(views(texts));
+  EXPECT_EQ(a->model_id(), b->model_id());
+  EXPECT_EQ(a->serialize(), b->serialize());
+  std::vector<std::string> changed = texts;
+  changed[0] += " garage";
+  changed[1] += " garage";
+  const auto c = LsaModel::train(views(changed));
+  EXPECT_NE(a->model_id(), c->model_id());
+}
+
+TEST(LsaTest, SerializedModelRoundTrips) {
+  const std::vector<std::string> texts = two_topics();
+  const auto model = LsaModel::train(views(texts));
+  const auto back = LsaModel::deserialize(model->serialize());
+  EXPECT_EQ(back->model_id(), model->model_id());
+  EXPECT_EQ(back->vocabulary_size(), model->vocabulary_size());
+  EXPECT_EQ(back->embed_text("car engine oven"), model->embed_text("car engine oven"));
+}
+
+TEST(LsaTest, DamagedBytesAreRefusedWithAReason) {
+  const std::vector<std::string> texts = two_topics();
+  const std::string bytes = LsaModel::train(views(texts))->serialize();
+  auto reason = [](std::string_view b) -> std::string {
+    try {
+      (void)LsaModel::deserialize(b);
+      return "";
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+  };
+  EXPECT_NE(reason("").find("not a knot LSA model"), std::string::npos);
+  EXPECT_NE(reason("some other file").find("not a knot LSA model"), std::string::npos);
+  EXPECT_NE(reason(bytes.substr(0, 10)).find("truncated"), std::string::npos);
+  EXPECT_NE(reason(bytes.substr(0, bytes.size() / 2)).find("damaged"), std::string::npos);
+  // Every single flipped byte is caught: by the magic or by the checksum.
+  for (std::size_t i = 0; i < bytes.size(); i += 7) {
+    std::string flipped = bytes;
+    flipped[i] = static_cast<char>(flipped[i] ^ 0x20);
+    EXPECT_FALSE(reason(flipped).empty()) << "byte " << i;
+  }
+}
+
+TEST(LsaTest, TooFewTextsAreAClearError) {
+  const std::vector<std::string> one = {"just one text about cars"};
+  EXPECT_THROW((void)LsaModel::train(views(one)), std::invalid_argument);
+  const std::vector<std::string> same = {"alpha beta", "beta alpha"};  // every word everywhere
+  EXPECT_THROW((void)LsaModel::train(views(same)), std::invalid_argument);
+  EXPECT_THROW((void)LsaModel::train({}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace knot::text
