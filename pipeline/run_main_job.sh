@@ -7,7 +7,8 @@
 #   3. reprocess with separate pools (the story's fix, docs/story.md) and
 #      the watchdog on, with an on-demand report at the end (taken while the
 #      pools still run), rendered by knot-view if built
-#   4. a few searches (exact, and one through the HNSW index), then stats
+#   4. a few searches (hybrid: BM25 and the learned model; one through the
+#      HNSW index), then stats
 #   5a. the stalled design with a channel that never fills, with --hazards:
 #      it completes, and knot reports the cycle a full channel would close
 #      (a potential deadlock, docs/hazards.md)
@@ -86,8 +87,10 @@ if [ -n "$FINAL_REPORT" ]; then
 fi
 
 # ---- 4. searches and stats -------------------------------------------------------------
-for query in "json encoder and decoder" \
-  "asyncio event loop and coroutines" \
+# Hybrid search (BM25 fused with the learned model's vectors), each hit
+# with its rank in both lists.
+for query in "read a csv file" \
+  "how do I make an HTTP request to a web server" \
   "sort a list"; do
   step "knot-embed search \"$query\""
   "$EMBED" search "$query" --db "$DB" -k 5

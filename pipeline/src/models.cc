@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <stdexcept>
 #include <vector>
 
@@ -145,7 +146,10 @@ LsaUpdate update_lsa_model(Store& store, const text::LsaOptions& options, bool f
   std::vector<std::string_view> views(docs.begin(), docs.end());
   std::unique_ptr<text::LsaModel> model;
   try {
-    model = text::LsaModel::train(views, options);
+    model = text::LsaModel::train(views, options,
+                                  [](std::size_t n, const std::function<void(std::size_t)>& f) {
+                                    knot::parallel_for(std::size_t{0}, n, f);
+                                  });
   } catch (const std::invalid_argument& e) {
     // Nothing to learn from (one text, or none): the hashed model serves.
     update.reason = std::string(e.what()) + "; searching with the hashed model";

@@ -23,6 +23,9 @@ using Dense = Eigen::MatrixXd;
 using Sparse = Eigen::SparseMatrix<double, Eigen::RowMajor>;
 
 constexpr std::size_t kOversampling = 16;  // extra random directions (Halko et al.)
+// Up to this many texts the decomposition is exact (a texts x texts
+// eigenproblem: 32 MiB and about a second at 2,000).
+constexpr std::size_t kExactTexts = 2000;
 constexpr std::uint32_t kFormatVersion = 1;
 constexpr std::string_view kMagic = "KNOTLSA\n";
 constexpr std::uint64_t kChecksumSeed = 0x6C73612D73756D;  // "lsa-sum"
@@ -134,14 +137,23 @@ bool is_lsa_model_id(std::string_view model_id) noexcept {
 }
 
 std::unique_ptr<LsaModel> LsaModel::train(std::span<const std::string_view> texts,
-                                          const LsaOptions& options) {
+                                          const LsaOptions& options,
+                                          const ForEachIndex& for_each_index) {
   // Words of each text, and in how many texts each word occurs.
-  std::vector<std::unordered_map<std::string, std::uint32_t>> docs;
-  docs.reserve(texts.size());
+  std::vector<WordCounts> docs(texts.size());
+  const std::function<void(std::size_t)> count_text = [&](std::size_t i) {
+    docs[i] = word_counts(texts[i]);
+  };
+  if (for_each_index) {
+    for_each_index(texts.size(), count_text);
+  } else {
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+      count_text(i);
+    }
+  }
   std::unordered_map<std::string, std::uint32_t> df;
-  for (std::string_view text : texts) {
-    docs.push_back(word_counts(text));
-    for (const auto& [word, count] : docs.back()) {
+  for (const WordCounts& d : docs) {
+    for (const auto& [word, count] : d) {
       ++df[word];
     }
   }
@@ -206,31 +218,51 @@ std::unique_ptr<LsaModel> LsaModel::train(std::span<const std::string_view> text
   entries.clear();
   entries.shrink_to_fit();
 
-  // Randomized range finder with subspace iteration, then the small SVD.
-  const auto l =
-      static_cast<Eigen::Index>(std::min(options.dimensions + kOversampling, std::min(n, m)));
-  Dense q = orthonormalize(x * gaussian(static_cast<Eigen::Index>(m), l, options.seed));
-  for (int it = 0; it < options.power_iterations; ++it) {
-    const Dense z = orthonormalize(x.transpose() * q);
-    q = orthonormalize(x * z);
+  // The top singular vectors through a small symmetric eigenproblem
+  // C = B B^T: for a collection of up to kExactTexts texts, B = X itself
+  // (C = X X^T, texts x texts: exact); beyond, B = Q^T X with Q an
+  // orthonormal basis of X's range found by a randomized range finder with
+  // subspace iteration (Halko et al.). Either way V = B^T U S^-1.
+  const bool exact = n <= kExactTexts;
+  Dense c;
+  Dense bt;  // B^T, m x l (randomized only; X^T is used sparse otherwise)
+  if (exact) {
+    const Sparse gram = x * x.transpose();
+    c = Dense(gram);
+  } else {
+    const auto l =
+        static_cast<Eigen::Index>(std::min(options.dimensions + kOversampling, std::min(n, m)));
+    Dense q = orthonormalize(x * gaussian(static_cast<Eigen::Index>(m), l, options.seed));
+    for (int it = 0; it < options.power_iterations; ++it) {
+      const Dense z = orthonormalize(x.transpose() * q);
+      q = orthonormalize(x * z);
+    }
+    bt = x.transpose() * q;
+    c = bt.transpose() * bt;
   }
-  const Dense bt = x.transpose() * q;                             // B^T = X^T Q, m x l
-  Eigen::SelfAdjointEigenSolver<Dense> eig(bt.transpose() * bt);  // B B^T, ascending
+  const Eigen::SelfAdjointEigenSolver<Dense> eig(c);  // ascending eigenvalues
   const Eigen::VectorXd& lambda = eig.eigenvalues();
+  const Eigen::Index l = lambda.size();
   std::size_t k = 0;
   const double largest = lambda(l - 1);
   while (k < options.dimensions && static_cast<Eigen::Index>(k) < l &&
          lambda(l - 1 - static_cast<Eigen::Index>(k)) > largest * 1e-10) {
     ++k;
   }
+  // U_k S^-1, largest first.
+  Dense scaled(l, static_cast<Eigen::Index>(k));
+  for (std::size_t col = 0; col < k; ++col) {
+    const Eigen::Index src = l - 1 - static_cast<Eigen::Index>(col);
+    scaled.col(static_cast<Eigen::Index>(col)) =
+        eig.eigenvectors().col(src) / std::sqrt(lambda(src));
+  }
+  const Dense v = exact ? Dense(x.transpose() * scaled) : Dense(bt * scaled);  // m x k
   model->k_ = k;
   model->basis_.resize(m * k);
-  for (std::size_t c = 0; c < k; ++c) {
-    const Eigen::Index src = l - 1 - static_cast<Eigen::Index>(c);
-    const double sigma = std::sqrt(lambda(src));
-    const Eigen::VectorXd v = bt * eig.eigenvectors().col(src) / sigma;  // column of V
-    for (std::size_t j = 0; j < m; ++j) {
-      model->basis_[j * k + c] = static_cast<float>(v(static_cast<Eigen::Index>(j)));
+  for (std::size_t j = 0; j < m; ++j) {
+    for (std::size_t col = 0; col < k; ++col) {
+      model->basis_[j * k + col] =
+          static_cast<float>(v(static_cast<Eigen::Index>(j), static_cast<Eigen::Index>(col)));
     }
   }
   model->finish();

@@ -87,6 +87,22 @@ TEST(LsaTest, TheSameTextsGiveTheSameModelAndOthersAnother) {
   EXPECT_NE(a->model_id(), c->model_id());
 }
 
+// A parallel loop gives the same model as the plain one.
+TEST(LsaTest, TheLoopThatReadsTheTextsDoesNotChangeTheModel) {
+  const std::vector<std::string> texts = two_topics();
+  const auto plain = LsaModel::train(views(texts));
+  std::vector<std::size_t> calls;
+  const auto looped = LsaModel::train(
+      views(texts), {}, [&](std::size_t n, const std::function<void(std::size_t)>& f) {
+        for (std::size_t i = n; i-- > 0;) {  // backwards: order must not matter
+          calls.push_back(i);
+          f(i);
+        }
+      });
+  EXPECT_EQ(calls.size(), texts.size());
+  EXPECT_EQ(looped->serialize(), plain->serialize());
+}
+
 TEST(LsaTest, SerializedModelRoundTrips) {
   const std::vector<std::string> texts = two_topics();
   const auto model = LsaModel::train(views(texts));

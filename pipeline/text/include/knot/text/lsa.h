@@ -19,10 +19,11 @@
 //   text stays by default: folded in, it points at that text, which is
 //   what a search for a rare name wants.
 // - Weights: (1 + ln tf) * ln(N / df), rows L2-normalized.
-// - Decomposition: a randomized SVD (Halko, Martinsson and Tropp, 2011)
-//   with `power_iterations` subspace iterations, on Eigen; the random
-//   matrix comes from a fixed seed, so the same texts in the same order
-//   give the same model, bit for bit, on every run of one build.
+// - Decomposition, on Eigen: exact for up to 2,000 texts (the
+//   eigenvectors of X X^T); for more, a randomized SVD (Halko, Martinsson
+//   and Tropp, 2011) with `power_iterations` subspace iterations, its
+//   random matrix from a fixed seed. The same texts in the same order give
+//   the same model, bit for bit, on every run of one build.
 //
 // The model id is "knot-lsa-<k>-v1-<fingerprint>", the fingerprint a hash
 // of the model's parameters: vectors from models trained on different
@@ -34,6 +35,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -49,7 +51,7 @@ struct LsaOptions {
   std::size_t dimensions = 128;  // k (fewer when the collection is smaller)
   std::size_t min_document_frequency = 1;
   std::size_t max_words = 100000;
-  int power_iterations = 3;
+  int power_iterations = 2;       // randomized SVD only
   std::uint64_t seed = 0x6C7361;  // "lsa"
 };
 
@@ -61,8 +63,15 @@ class LsaModel final : public Embedder {
   // train() learns a model from `texts`. Throws std::invalid_argument when
   // there is too little to learn from (fewer than 2 texts with words, or
   // fewer than 2 words left after the limits).
+  //
+  // `for_each_index`, when given, is a parallel loop (for example
+  // knot::parallel_for) that must call its function once for each index
+  // in [0, n) and return when all calls have: the texts are read through
+  // it. knot::text itself starts no threads.
+  using ForEachIndex = std::function<void(std::size_t n, const std::function<void(std::size_t)>&)>;
   static std::unique_ptr<LsaModel> train(std::span<const std::string_view> texts,
-                                         const LsaOptions& options = {});
+                                         const LsaOptions& options = {},
+                                         const ForEachIndex& for_each_index = {});
 
   // serialize() is the model as bytes (format version 1, with a checksum);
   // deserialize() reads them back, or throws std::invalid_argument saying
