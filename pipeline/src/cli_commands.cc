@@ -12,8 +12,9 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "cli_commands.h"
-#include "json_out.h"
 #include "knot/escape/escape.h"
 #include "knot/pipeline/hnsw_index.h"
 #include "knot/pipeline/hybrid_search.h"
@@ -49,6 +50,15 @@ OpenOptions open_options(const CommonArgs& common, bool create) {
   options.create = create;
   options.busy_timeout = std::chrono::milliseconds(common.busy_timeout_ms);
   return options;
+}
+
+// Json keeps keys in the order they were set: the summaries read as written.
+using Json = nlohmann::ordered_json;
+
+// print_json() writes `json` as one line on stdout. A path that is not
+// valid UTF-8 has its bad bytes replaced by U+FFFD: JSON is UTF-8.
+void print_json(const Json& json) {
+  std::printf("%s\n", json.dump(-1, ' ', false, Json::error_handler_t::replace).c_str());
 }
 
 // fail() prints `e` for `command` and returns the exit code it deserves.
@@ -148,18 +158,19 @@ int run_ingest(const IngestArgs& args) {
                    safe(s.reason).c_str());
     }
     if (args.common.json) {
-      JsonObject json;
-      json.add("command", "ingest").add("db", args.common.db);
-      json.add("files", static_cast<std::int64_t>(report.files_seen));
-      json.add("added", static_cast<std::int64_t>(report.added));
-      json.add("updated", static_cast<std::int64_t>(report.updated));
-      json.add("unchanged", static_cast<std::int64_t>(report.unchanged));
-      json.add("skipped", static_cast<std::int64_t>(report.skipped.size()));
-      json.add("warnings", static_cast<std::int64_t>(report.warnings.size()));
-      json.add("missing", static_cast<std::int64_t>(report.missing.size()));
-      json.add("unusable", static_cast<std::int64_t>(report.unusable.size()));
-      json.add("unreadable_folders", static_cast<std::int64_t>(report.unreadable_folders.size()));
-      std::printf("%s\n", json.str().c_str());
+      Json json;
+      json["command"] = "ingest";
+      json["db"] = args.common.db;
+      json["files"] = report.files_seen;
+      json["added"] = report.added;
+      json["updated"] = report.updated;
+      json["unchanged"] = report.unchanged;
+      json["skipped"] = report.skipped.size();
+      json["warnings"] = report.warnings.size();
+      json["missing"] = report.missing.size();
+      json["unusable"] = report.unusable.size();
+      json["unreadable_folders"] = report.unreadable_folders.size();
+      print_json(json);
     } else {
       std::printf(
           "ingest: %zu files (%s) into %s: %zu added, %zu updated, %zu unchanged, %zu skipped, "
@@ -276,37 +287,42 @@ int run_reprocess(const ReprocessArgs& args) {
     double mb_rate =
         result.seconds > 0 ? static_cast<double>(result.bytes) / 1e6 / result.seconds : 0;
     if (args.common.json) {
-      JsonObject json;
-      json.add("command", "reprocess").add("db", args.common.db).add("mode", result.mode);
-      json.add("policy", args.policy).add("model", result.model_id);
-      json.add("run_id", result.run_id).add("items", result.items);
-      json.add("embedded", result.embedded).add("unchanged", result.unchanged);
-      json.add("warnings", result.warnings).add("bytes", result.bytes);
-      json.add("seconds", result.seconds).add("items_per_second", rate);
-      json.add("mb_per_second", mb_rate).add("search_model", search_model);
+      Json json;
+      json["command"] = "reprocess";
+      json["db"] = args.common.db;
+      json["mode"] = result.mode;
+      json["policy"] = args.policy;
+      json["model"] = result.model_id;
+      json["run_id"] = result.run_id;
+      json["items"] = result.items;
+      json["embedded"] = result.embedded;
+      json["unchanged"] = result.unchanged;
+      json["warnings"] = result.warnings;
+      json["bytes"] = result.bytes;
+      json["seconds"] = result.seconds;
+      json["items_per_second"] = rate;
+      json["mb_per_second"] = mb_rate;
+      json["search_model"] = search_model;
       if (lsa) {
-        JsonObject learned;
-        learned.add("trained", lsa->trained).add("reason", lsa->reason);
-        learned.add("texts", static_cast<std::int64_t>(lsa->texts));
-        learned.add("words", static_cast<std::int64_t>(lsa->words));
-        learned.add("train_seconds", lsa->train_seconds).add("embed_seconds", lsa->embed_seconds);
-        json.raw("lsa", learned.str());
+        json["lsa"] = Json{{"trained", lsa->trained},
+                           {"reason", lsa->reason},
+                           {"texts", lsa->texts},
+                           {"words", lsa->words},
+                           {"train_seconds", lsa->train_seconds},
+                           {"embed_seconds", lsa->embed_seconds}};
       }
-      JsonObject stages;
+      Json stages = Json::object();
       for (const StageTime& s : result.stages) {
-        stages.add(s.stage, s.seconds);
+        stages[s.stage] = s.seconds;
       }
-      json.raw("stage_seconds", stages.str());
+      json["stage_seconds"] = stages;
       if (final_report) {
-        json.add("final_report", *final_report);
+        json["final_report"] = *final_report;
       }
       if (use_hazards) {
-        std::string list = "[";
-        for (std::size_t i = 0; i < hazard_reports.size(); ++i)
-          list += (i == 0 ? "" : ",") + json_quote(hazard_reports[i]);
-        json.raw("hazard_reports", list + "]");
+        json["hazard_reports"] = hazard_reports;
       }
-      std::printf("%s\n", json.str().c_str());
+      print_json(json);
     } else {
       std::printf(
           "reprocess: %lld items in %.2f s (%.1f items/s, %.2f MB/s): %lld embedded, %lld "
@@ -383,32 +399,28 @@ int run_search(const SearchArgs& args) {
                             : !uses_vectors ? std::string("bm25")
                                             : "hybrid: bm25 + " + args.index;
     if (args.common.json) {
-      std::string array = "[";
+      Json results = Json::array();
       for (const SearchHit& h : hits) {
-        JsonObject hit;
-        hit.add("id", h.id).add("score", static_cast<double>(h.score));
-        hit.add("title", h.title).add("path", h.source_path);
+        Json hit{{"id", h.id},
+                 {"score", static_cast<double>(h.score)},
+                 {"title", h.title},
+                 {"path", h.source_path}};
         if (uses_text) {
           // Ranks in each list (null: not in it).
-          if (h.vector_rank != 0) {
-            hit.add("vector_rank", static_cast<std::int64_t>(h.vector_rank));
-          } else {
-            hit.raw("vector_rank", "null");
-          }
-          if (h.text_rank != 0) {
-            hit.add("bm25_rank", static_cast<std::int64_t>(h.text_rank));
-          } else {
-            hit.raw("bm25_rank", "null");
-          }
+          auto rank = [](std::size_t r) { return r != 0 ? Json(r) : Json(nullptr); };
+          hit["vector_rank"] = rank(h.vector_rank);
+          hit["bm25_rank"] = rank(h.text_rank);
         }
-        array += (array.size() > 1 ? ", " : "") + hit.str();
+        results.push_back(std::move(hit));
       }
-      array += "]";
-      JsonObject json;
-      json.add("command", "search").add("query", args.query).add("mode", args.mode);
-      json.add("index", args.index).add("model", embedder->model_id());
-      json.raw("results", array);
-      std::printf("%s\n", json.str().c_str());
+      Json json;
+      json["command"] = "search";
+      json["query"] = args.query;
+      json["mode"] = args.mode;
+      json["index"] = args.index;
+      json["model"] = embedder->model_id();
+      json["results"] = std::move(results);
+      print_json(json);
       return kExitOk;
     }
     std::printf("search \"%s\" (%s, model %s): %zu results\n", safe(args.query).c_str(),
@@ -444,27 +456,35 @@ int run_stats(const StatsArgs& args) {
     const std::string current = store.search_model().value_or(std::string(text::kDefaultModelId));
     StoreStats s = store.stats(current, text::kExtractorVersion);
     if (args.common.json) {
-      JsonObject json;
-      json.add("command", "stats").add("db", args.common.db);
-      json.add("total", s.total).add("with_text", s.with_text).add("embedded", s.embedded);
-      json.add("stale", s.stale).add("with_warnings", s.with_warnings);
-      json.add("raw_bytes", s.raw_bytes).add("current_model", current);
-      JsonObject models;
+      Json json;
+      json["command"] = "stats";
+      json["db"] = args.common.db;
+      json["total"] = s.total;
+      json["with_text"] = s.with_text;
+      json["embedded"] = s.embedded;
+      json["stale"] = s.stale;
+      json["with_warnings"] = s.with_warnings;
+      json["raw_bytes"] = s.raw_bytes;
+      json["current_model"] = current;
+      Json models = Json::object();
       for (const auto& [model, count] : s.models) {
-        models.add(model, count);
+        models[model] = count;
       }
-      json.raw("models", models.str());
+      json["models"] = std::move(models);
       if (s.last_run) {
-        JsonObject run;
-        run.add("id", s.last_run->id).add("command", s.last_run->command);
-        run.add("mode", s.last_run->mode).add("started_at", s.last_run->started_at);
-        run.add("finished_at", s.last_run->finished_at).add("status", s.last_run->status);
-        run.add("items", s.last_run->items).add("embedded", s.last_run->embedded);
-        run.add("warnings", s.last_run->warnings);
-        run.add("duration_seconds", s.last_run->duration_seconds);
-        json.raw("last_run", run.str());
+        const RunRecord& r = *s.last_run;
+        json["last_run"] = Json{{"id", r.id},
+                                {"command", r.command},
+                                {"mode", r.mode},
+                                {"started_at", r.started_at},
+                                {"finished_at", r.finished_at},
+                                {"status", r.status},
+                                {"items", r.items},
+                                {"embedded", r.embedded},
+                                {"warnings", r.warnings},
+                                {"duration_seconds", r.duration_seconds}};
       }
-      std::printf("%s\n", json.str().c_str());
+      print_json(json);
       return kExitOk;
     }
     std::printf("database: %s (schema %d%s), %s of raw HTML\n", args.common.db.c_str(),

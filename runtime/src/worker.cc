@@ -427,7 +427,9 @@ WorkerView Worker::view() const noexcept {
 // ============================================================================
 
 void JobLatch::set() noexcept {
-  // Copy what the wake needs: after the exchange the latch may be gone.
+  // Copy what the wake needs: after the exchange the latch may be gone
+  // [sleep/README.md R7]. The exchange is acq_rel: it publishes the job's
+  // result to the waiter, and reads whether the waiter announced sleep [R6].
   Worker* worker = worker_;
   Registry* registry = registry_ != nullptr || worker == nullptr ? registry_ : worker->registry();
   std::shared_ptr<Registry> keep_alive;

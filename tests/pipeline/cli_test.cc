@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "knot/report/report_file.h"
 #include "pipeline_test_util.h"
 
@@ -19,6 +21,14 @@ namespace {
 using std::chrono::seconds;
 using testing::run_child;
 using testing::TempDir;
+using Json = nlohmann::json;
+
+// parse() reads a command's --json output (one line), or fails the test.
+Json parse(const std::string& out) {
+  Json j = Json::parse(out, nullptr, /*allow_exceptions=*/false);
+  EXPECT_FALSE(j.is_discarded()) << out;
+  return j;
+}
 
 const std::string kEmbed = KNOT_EMBED_PATH;
 
@@ -73,11 +83,13 @@ TEST(CliTest, WholeFlowOnTheCorpus) {
       {kEmbed, "search", "moons of Jupiter through a telescope", "--db", db, "-k", "3", "--json"},
       dir.path(), seconds(60));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(contains(r.out, "\"mode\": \"hybrid\"")) << r.out;
-  EXPECT_TRUE(contains(r.out, "\"vector_rank\": 1")) << r.out;
-  EXPECT_TRUE(contains(r.out, "\"bm25_rank\": 1")) << r.out;
+  Json j = parse(r.out);
+  EXPECT_EQ(j["mode"], "hybrid") << r.out;
+  ASSERT_FALSE(j["results"].empty()) << r.out;
+  EXPECT_EQ(j["results"][0]["vector_rank"], 1) << r.out;
+  EXPECT_EQ(j["results"][0]["bm25_rank"], 1) << r.out;
 
-  EXPECT_TRUE(contains(r.out, "\"model\": \"knot-lsa-")) << r.out;
+  EXPECT_TRUE(j["model"].get<std::string>().starts_with("knot-lsa-")) << r.out;
 
   r = run_child({kEmbed, "stats", "--db", db}, dir.path(), seconds(30));
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -86,19 +98,21 @@ TEST(CliTest, WholeFlowOnTheCorpus) {
 
   r = run_child({kEmbed, "stats", "--db", db, "--json"}, dir.path(), seconds(30));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(contains(r.out, "\"total\": 30")) << r.out;
-  EXPECT_TRUE(contains(r.out, "\"status\": \"ok\"")) << r.out;
+  j = parse(r.out);
+  EXPECT_EQ(j["total"], 30) << r.out;
+  EXPECT_EQ(j["last_run"]["status"], "ok") << r.out;
 
   // With --json, stdout is the JSON summary alone (the settings line goes to stderr).
   r = run_child({kEmbed, "reprocess", "--db", db, "--no-watchdog", "--no-progress", "--json"},
                 dir.path(), seconds(120));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out.rfind("{\"command\": \"reprocess\"", 0), 0u) << r.out;
+  j = parse(r.out);
+  EXPECT_EQ(j["command"], "reprocess") << r.out;
   EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << r.out;
   EXPECT_TRUE(contains(r.err, "reprocess: separate pools")) << r.err;
   // Nothing changed: the model stays.
-  EXPECT_TRUE(contains(r.out, "\"trained\": false")) << r.out;
-  EXPECT_TRUE(contains(r.out, "\"search_model\": \"knot-lsa-")) << r.out;
+  EXPECT_EQ(j["lsa"]["trained"], false) << r.out;
+  EXPECT_TRUE(j["search_model"].get<std::string>().starts_with("knot-lsa-")) << r.out;
 
   // --model hash: the hashed model is the search model, and is searched with.
   r = run_child(
@@ -345,9 +359,10 @@ TEST(CliTest, KilledReprocessResumes) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = run_child({kEmbed, "stats", "--db", db, "--json"}, dir.path(), seconds(30));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(contains(r.out, "\"total\": 400")) << r.out;
-  EXPECT_TRUE(contains(r.out, "\"embedded\": 400")) << r.out;
-  EXPECT_TRUE(contains(r.out, "\"stale\": 0")) << r.out;
+  const Json j = parse(r.out);
+  EXPECT_EQ(j["total"], 400) << r.out;
+  EXPECT_EQ(j["embedded"], 400) << r.out;
+  EXPECT_EQ(j["stale"], 0) << r.out;
 }
 
 }  // namespace

@@ -5,7 +5,8 @@
 // Pushers read the counters to decide whether to wake a sleeper; sleepers
 // announce themselves, look once more for work, then sleep. The protocol,
 // with the races it handles, is in README.md next to this file: the
-// comments below name them as [R1]..[R5].
+// comments below and in sleep.cc name them as [R1]..[R8] (R6 and R7 are
+// JobLatch::set()'s, in worker.cc).
 #pragma once
 
 #include <atomic>

@@ -12,8 +12,8 @@
 //
 // park() reports every wait to the Observer (observer.h) and marks a worker as
 // parked for its pool, which is the single hook that wait records, the
-// watchdog and the future blocking policies (compensation threads, fibers)
-// plug into.
+// watchdog and the blocking policies (compensation threads, fibers) plug
+// into.
 //
 // This header is public only because Channel<T> is a template; user code
 // should use the primitives, not the lot.
