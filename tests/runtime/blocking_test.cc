@@ -68,7 +68,8 @@ TEST_F(BlockingTest, LatchWaitIsObserved) {
   EXPECT_TRUE(observer_.begins().empty());
   Latch latch(1, "ready");
   std::thread t([&] {
-    std::this_thread::sleep_for(30ms);
+    while (observer_.begins().empty())  // the wait has begun: now open it
+      std::this_thread::yield();
     latch.count_down();
   });
   latch.wait();
@@ -100,11 +101,18 @@ TEST_F(BlockingTest, MutexWaitIsObserved) {
 TEST_F(BlockingTest, InstallFromOutsideIsObserved) {
   Deadline deadline(10s);
   ThreadPool pool(PoolOptions{.num_threads = 1, .name = "io"});
-  pool.install([] { std::this_thread::sleep_for(30ms); });
-  bool seen = false;
-  for (const auto& e : observer_.begins())
-    seen |= e.kind == WaitKind::kInstall && e.name == "io";
-  EXPECT_TRUE(seen);
+  auto seen = [&] {
+    bool found = false;
+    for (const auto& e : observer_.begins())
+      found |= e.kind == WaitKind::kInstall && e.name == "io";
+    return found;
+  };
+  // The task ends only once its caller's wait was reported.
+  pool.install([&] {
+    while (!seen())
+      std::this_thread::yield();
+  });
+  EXPECT_TRUE(seen());
 }
 
 // A worker blocked in a primitive shows as parked in the pool's snapshot.

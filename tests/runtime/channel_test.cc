@@ -235,7 +235,8 @@ TEST(ChannelTest, BlockedSenderWokenByReceiverDrop) {
     EXPECT_EQ(r.status, ChannelStatus::kClosed);
     EXPECT_EQ(r.value, std::optional<int>(2));
   });
-  std::this_thread::sleep_for(30ms);  // let it park
+  while (!tx.stats().has_parked_senders)  // parked, not just about to send
+    std::this_thread::yield();
   receiver.reset();
   sender.join();
 }
@@ -286,7 +287,8 @@ TEST_P(ChannelKindTest, BlockedReceiverWokenBySenderDrop) {
   auto [tx, rx] = make_channel<int>(GetParam());
   std::optional<Sender<int>> sender(std::move(tx));
   std::thread receiver([rx = rx]() mutable { EXPECT_EQ(rx.recv(), std::nullopt); });
-  std::this_thread::sleep_for(30ms);  // let it park
+  while (!sender->stats().has_parked_receivers)  // parked, not just about to receive
+    std::this_thread::yield();
   sender.reset();
   receiver.join();
 }
@@ -378,7 +380,8 @@ TEST(ChannelTest, SkippedHoleWakesParkedSender) {
   Fragile::fail = false;
   EXPECT_EQ(tx.try_send(Fragile(2)).status, ChannelStatus::kFull);  // the hole fills it
   std::thread sender([tx = tx]() mutable { EXPECT_TRUE(tx.send(Fragile(2))); });
-  std::this_thread::sleep_for(30ms);  // let it park
+  while (!tx.stats().has_parked_senders)  // parked on the filled hole
+    std::this_thread::yield();
   auto got = rx.recv();
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(got->value, 2);

@@ -223,14 +223,18 @@ TEST(FiberTest, JoinSuspendsInsteadOfHelping) {
   Mutex m("cache");
   for (int round = 0; round < stress_scale(20); ++round) {
     std::atomic<bool> stolen{false};
+    std::atomic<bool> held{false};
     std::atomic<int> locked_again{0};
+    std::atomic<int> locked_while_held{0};
     pool.install([&] {
       std::lock_guard<Mutex> lock(m);
+      held.store(true);
       join(
           [&] {
             stolen.store(true);
             spawn([&] {
               std::lock_guard<Mutex> again(m);
+              locked_while_held.fetch_add(held.load() ? 1 : 0);
               locked_again.fetch_add(1);
             });
             std::this_thread::sleep_for(5ms);
@@ -239,10 +243,13 @@ TEST(FiberTest, JoinSuspendsInsteadOfHelping) {
             while (!stolen.load())
               std::this_thread::yield();
           });
+      held.store(false);
     });
-    // The pool finishes the spawned task once the lock is free.
+    // The pool finishes the spawned task once the lock is free, and only then.
     while (locked_again.load() == 0)
       std::this_thread::yield();
+    EXPECT_EQ(locked_again.load(), 1);
+    EXPECT_EQ(locked_while_held.load(), 0) << "round " << round;
   }
 }
 
