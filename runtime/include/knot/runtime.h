@@ -1,6 +1,7 @@
 // knot/runtime.h: everything the knot runtime offers, in one include.
 #pragma once
 
+#include "knot/runtime/algorithms.h"
 #include "knot/runtime/blocking.h"
 #include "knot/runtime/channel.h"
 #include "knot/runtime/error.h"

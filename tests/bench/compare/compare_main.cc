@@ -35,7 +35,7 @@ constexpr std::string_view kUsage =
     "  --budget S       seconds of timed runs per implementation and workload, about;\n"
     "                   long-running ones get fewer runs, at least one (default 10)\n"
     "  --quick          sizes 10x smaller, for smoke tests\n"
-    "  --only LIST      comma-separated subset of fib,spawn,sum,sort,channel\n"
+    "  --only LIST      comma-separated subset of fib,spawn,sum,sort,channel,algorithms\n"
     "  --markdown FILE  also write the report to FILE\n";
 
 struct Flags {
@@ -169,7 +169,8 @@ int compare_main(int argc, char** argv) {
                         {"spawn", compare_spawn},
                         {"sum", compare_sums},
                         {"sort", compare_sort},
-                        {"channel", compare_channels}};
+                        {"channel", compare_channels},
+                        {"algorithms", compare_algorithms}};
   for (const Step& step : steps) {
     if (!is_selected(flags.only, step.name))
       continue;

@@ -14,9 +14,7 @@
 #include "runtime/knot_workloads.h"
 
 namespace knot::bench {
-namespace {
 
-// count_label(1'000'000) is "1M", count_label(100'000) is "100k".
 std::string count_label(std::uint64_t n) {
   char buf[32];
   if (n >= 1'000'000 && n % 1'000'000 == 0) {
@@ -29,15 +27,7 @@ std::string count_label(std::uint64_t n) {
   return buf;
 }
 
-template <class T>
-std::string expect_equal(T got, T want) {
-  if (got == want)
-    return "";
-  char buf[128];
-  std::snprintf(buf, sizeof buf, "result %.17g, expected %.17g", static_cast<double>(got),
-                static_cast<double>(want));
-  return buf;
-}
+namespace {
 
 double ns_per(const Stats& stats, std::uint64_t count) {
   return stats.median_s * 1e9 / static_cast<double>(count);

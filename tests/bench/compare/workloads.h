@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,20 @@ struct Sizes {
   std::uint64_t messages = 10'000'000;
   std::size_t channel_capacity = 64;
 };
+
+// count_label(1'000'000) is "1M", count_label(100'000) is "100k".
+std::string count_label(std::uint64_t n);
+
+// expect_equal() is "" when got == want, else what a check reports.
+template <class T>
+std::string expect_equal(T got, T want) {
+  if (got == want)
+    return "";
+  char buf[128];
+  std::snprintf(buf, sizeof buf, "result %.17g, expected %.17g", static_cast<double>(got),
+                static_cast<double>(want));
+  return buf;
+}
 
 // quick_sizes() divides the work by about 10 (fib(27) has 1/11 of fib(32)'s joins).
 Sizes quick_sizes();
@@ -51,5 +66,8 @@ void compare_spawn(Session& s);
 void compare_sums(Session& s);
 void compare_sort(Session& s);
 void compare_channels(Session& s);
+// The range algorithms (algorithm_workloads.cc): transform_reduce,
+// inclusive_scan, find_if with an early answer, copy_if.
+void compare_algorithms(Session& s);
 
 }  // namespace knot::bench
