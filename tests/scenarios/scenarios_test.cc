@@ -101,6 +101,15 @@ TEST(ScenarioTest, PoolAndLockAcrossThreads) {
   EXPECT_TRUE(any_advice(r, "mutex 'state'"));
 }
 
+// The pieces of a range algorithm take part in the cycle as any join does.
+TEST(ScenarioTest, AlgorithmPiecesWaitOnALatchQueuedBehindThem) {
+  Report r = expect_verdict("algorithm_latch", "pool_exhaustion", "suspected");
+  auto cycle = cycle_labels(r);
+  ASSERT_GE(cycle.size(), 2u) << r.summary;
+  EXPECT_EQ(cycle.front(), "pool 'p'");
+  EXPECT_EQ(cycle.back(), "latch 'step'");
+}
+
 TEST(ScenarioTest, NestedLatchWaitsOnOnePool) {
   Report r = expect_verdict("nested_latches", "pool_exhaustion", "suspected");
   auto cycle = cycle_labels(r);
@@ -165,6 +174,7 @@ INSTANTIATE_TEST_SUITE_P(
     Scenarios, ExhaustionUnderPolicyTest,
     ::testing::Values(
         PolicyShape{"compensate", "queued_receiver"}, PolicyShape{"compensate", "nested_latches"},
+        PolicyShape{"compensate", "algorithm_latch"}, PolicyShape{"fiber", "algorithm_latch"},
         PolicyShape{"compensate", "barrier"}, PolicyShape{"compensate", "unreceived_channel"},
         PolicyShape{"compensate", "received_then_installs"}, PolicyShape{"fiber", "seed"},
         PolicyShape{"fiber", "queued_receiver"}, PolicyShape{"fiber", "nested_latches"},

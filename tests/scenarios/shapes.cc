@@ -12,6 +12,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "knot/runtime.h"
 
@@ -140,6 +141,31 @@ void nested_latches() {
   }
 }
 
+// 5b. The same exhaustion inside a range algorithm: the pieces of a
+// transform_reduce, on both workers, wait on a latch that only a task
+// queued behind them counts down (#20: the algorithms' waits are join's).
+void algorithm_latch() {
+  knot::ThreadPool pool = make_pool("p", 2);
+  knot::Latch step(1, "step");
+  std::atomic<bool> seen[2] = {false, false};
+  std::atomic<int> arrived{0};
+  std::vector<int> values(8192, 1);
+  pool.install([&] {
+    (void)knot::transform_reduce(values, 0, std::plus<>{}, [&](int x) {
+      const std::size_t w = knot::current_worker_index().value_or(0) % 2;
+      if (!seen[w].exchange(true)) {
+        // The second worker to arrive queues the count-down, behind both.
+        if (arrived.fetch_add(1) == 1)
+          pool.spawn([&step] { step.count_down(); });
+        while (arrived.load() < 2)
+          std::this_thread::yield();
+      }
+      step.wait();
+      return x;
+    });
+  });
+}
+
 // 6. Two stage threads, each blocked sending into the other's full channel.
 void channel_cycle() {
   auto l2r_tx_and_l2r_rx = knot::channel<int>(1, "left_to_right");
@@ -215,6 +241,7 @@ void add_classic_shapes(Shapes& shapes) {
   shapes["two_pools"] = two_pools;
   shapes["pool_and_lock"] = pool_and_lock;
   shapes["nested_latches"] = nested_latches;
+  shapes["algorithm_latch"] = algorithm_latch;
   shapes["channel_cycle"] = channel_cycle;
   shapes["self_deadlock"] = self_deadlock;
   shapes["relock"] = relock;
