@@ -15,8 +15,8 @@
 //
 // Each takes random-access iterators, and a random-access range in place of
 // the first pair (`knot::transform_reduce(v, 0.0, std::plus<>{}, f)`), and
-// an optional Grain as its last argument: the number of elements of one
-// piece (default: automatic).
+// an optional Grain as its last argument: the most elements of one piece
+// (default: automatic).
 //
 // What runs where. The algorithms run on the current pool: a worker's own
 // pool, or the global pool when called from outside any pool (as join()
@@ -69,9 +69,10 @@ namespace knot {
 
 namespace detail {
 
-// Pieces: at most kMaxPieces of at least kMinPiece elements (an explicit
-// grain overrides the minimum): enough pieces for every worker to take
-// several, few enough that their bookkeeping is a few kilobytes.
+// Automatic pieces: at most kMaxPieces of at least kMinPiece elements:
+// enough for every worker to take several, few enough that their
+// bookkeeping is a few kilobytes. An explicit grain is the pieces' size, as
+// for parallel_for (at most that many elements).
 inline constexpr std::size_t kMaxPieces = 256;
 inline constexpr std::size_t kMinPiece = 512;
 
@@ -82,8 +83,7 @@ struct Pieces {
   std::size_t count = 0;
 
   Pieces(std::size_t length, Grain grain, std::size_t max_pieces = kMaxPieces) : n(length) {
-    const std::size_t by_count = (n + max_pieces - 1) / max_pieces;
-    size = std::max<std::size_t>(1, std::max(by_count, grain.size != 0 ? grain.size : kMinPiece));
+    size = grain.size != 0 ? grain.size : std::max(kMinPiece, (n + max_pieces - 1) / max_pieces);
     count = (n + size - 1) / size;
   }
   std::size_t begin(std::size_t p) const noexcept { return p * size; }
