@@ -46,6 +46,8 @@ class FiberStacks {
   void deallocate(boost::context::stack_context& stack) noexcept;
 
  private:
+  void unmap(void* base) const noexcept;
+
   std::size_t size_;  // usable bytes, a multiple of the page size
   std::size_t page_;
   std::mutex mutex_;
