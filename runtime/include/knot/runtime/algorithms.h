@@ -39,12 +39,14 @@
 // rounding the caller accepts, and `init` is combined once, first. copy_if
 // and partition_copy call `pred` exactly once per element (they keep its
 // answers, one byte per element); find_if calls it at most once per element
-// and stops early: once a task has found a match, no task starts on
-// elements after it, and a task already past it stops within a piece.
+// and stops early: once a match is found, no piece after it starts, and
+// the pieces already running finish (each stops at its own match).
 //
-// Exceptions. If a call throws, the algorithm stops starting new pieces,
-// waits for the pieces running, and rethrows the first exception (as join
-// does); the output may then be partly written.
+// Exceptions. A call that throws ends its piece and the pieces that would
+// have followed it on that worker; the others run (join waits for both its
+// halves), and the algorithm rethrows the first exception once all have
+// finished. Which elements were processed is then unspecified, and the
+// output may be partly written.
 #pragma once
 
 #include "knot/runtime/detail/cxx_standard.h"
