@@ -196,19 +196,24 @@ Out scan_into(In first, In last, Out out, std::optional<T> init, Op& op, bool in
     carry = carry ? std::optional<T>(op(std::move(*carry), std::move(*totals[p])))
                   : std::move(totals[p]);
   }
-  // Pass 2: each piece scanned from its carry.
+  // Pass 2: each piece scanned from its carry. Each element is read before
+  // its output is written: `out` may be `first`.
   for_pieces(pieces, [&](std::size_t p) {
-    std::optional<T> acc = std::move(carries[p]);
-    for (std::size_t i = pieces.begin(p); i < pieces.end(p); ++i) {
-      const auto at = static_cast<std::ptrdiff_t>(i);
-      if (inclusive) {
-        acc = acc ? std::optional<T>(op(std::move(*acc), first[at])) : std::optional<T>(first[at]);
-        out[at] = *acc;
-      } else {
-        // Read the element before writing: `out` may be `first`.
-        T x(first[at]);
-        out[at] = *acc;
-        acc = op(std::move(*acc), std::move(x));
+    const auto lo = static_cast<std::ptrdiff_t>(pieces.begin(p));
+    const auto hi = static_cast<std::ptrdiff_t>(pieces.end(p));
+    if (inclusive) {
+      T acc = carries[p] ? T(op(std::move(*carries[p]), first[lo])) : T(first[lo]);
+      out[lo] = acc;
+      for (auto i = lo + 1; i < hi; ++i) {
+        acc = op(std::move(acc), first[i]);
+        out[i] = acc;
+      }
+    } else {
+      T acc = std::move(*carries[p]);
+      for (auto i = lo; i < hi; ++i) {
+        T x(first[i]);
+        out[i] = acc;
+        acc = op(std::move(acc), std::move(x));
       }
     }
   });
@@ -243,12 +248,19 @@ std::pair<OutT, OutF> select_into(In first, In last, OutT out_true, OutF* out_fa
   }
   for_pieces(pieces, [&](std::size_t p) {
     auto t = static_cast<std::ptrdiff_t>(offset[p]);
+    if (out_false == nullptr) {  // copy_if
+      for (std::size_t i = pieces.begin(p); i < pieces.end(p); ++i) {
+        if (keep[i] != 0)
+          out_true[t++] = first[static_cast<std::ptrdiff_t>(i)];
+      }
+      return;
+    }
     auto f = static_cast<std::ptrdiff_t>(pieces.begin(p) - offset[p]);
     for (std::size_t i = pieces.begin(p); i < pieces.end(p); ++i) {
       const auto at = static_cast<std::ptrdiff_t>(i);
       if (keep[i] != 0) {
         out_true[t++] = first[at];
-      } else if (out_false != nullptr) {
+      } else {
         (*out_false)[f++] = first[at];
       }
     }
