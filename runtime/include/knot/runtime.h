@@ -15,6 +15,7 @@
 #include "knot/runtime/parallel_for.h"
 #include "knot/runtime/parallel_reduce.h"
 #include "knot/runtime/parallel_sort.h"
+#include "knot/runtime/per_thread.h"
 #include "knot/runtime/scope.h"
 #include "knot/runtime/snapshot.h"
 #include "knot/runtime/this_thread.h"
