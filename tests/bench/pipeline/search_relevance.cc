@@ -25,7 +25,10 @@
 //
 // Usage: knot_search_relevance [--relevance FILE] [--corpus DIR] [--db FILE]
 //          [--models hash,lsa] [--modes hybrid,bm25,vector] [--repeat N]
-//          [--misses] [--quick]
+//          [--misses] [--quick] [--min-recall3 X]
+//
+// Exit codes: 0, 1 (an error), 2 (no corpus, or --db exists), 3 (hybrid
+// recall@3 of the last model below --min-recall3).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -183,7 +186,11 @@ int main(int argc, char** argv) {
   int repeat = 5;
   bool misses = false;
   bool quick = false;
+  double min_recall3 = 0;
   app.add_option("--relevance", relevance, "the relevance set (JSON)");
+  app.add_option("--min-recall3", min_recall3,
+                 "fail (exit 3) when hybrid search over the last model finds less")
+      ->check(CLI::Range(0.0, 1.0));
   app.add_option("--corpus", corpus, "the HTML folder to ingest (default: Python's documentation)");
   app.add_option("--db", db, "where to make the database (default: a temporary folder)");
   app.add_option("--models", models, "embedding models to measure")
@@ -249,6 +256,17 @@ int main(int argc, char** argv) {
       std::printf("| %s | %s | %.3f | %.3f | %.3f | %.2f | %.2f |\n", r.model.c_str(),
                   std::string(to_string(r.mode)).c_str(), r.recall3, r.recall10, r.mrr10, r.p50_ms,
                   r.p99_ms);
+    }
+    // A quality floor, for ctest: hybrid search with the last model measured.
+    for (auto it = results.rbegin(); it != results.rend(); ++it) {
+      if (it->mode == SearchMode::kHybrid) {
+        if (it->recall3 < min_recall3) {
+          std::fprintf(stderr, "knot_search_relevance: hybrid recall@3 %.3f is below %.3f\n",
+                       it->recall3, min_recall3);
+          status = 3;
+        }
+        break;
+      }
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "knot_search_relevance: %s\n", e.what());
