@@ -165,12 +165,9 @@ int compare_main(int argc, char** argv) {
     std::string_view name;
     void (*run)(Session&);
   };
-  const Step steps[] = {{"fib", compare_fib},
-                        {"spawn", compare_spawn},
-                        {"sum", compare_sums},
-                        {"sort", compare_sort},
-                        {"channel", compare_channels},
-                        {"algorithms", compare_algorithms}};
+  const Step steps[] = {{"fib", compare_fib},          {"spawn", compare_spawn},
+                        {"sum", compare_sums},         {"sort", compare_sort},
+                        {"channel", compare_channels}, {"algorithms", compare_algorithms}};
   for (const Step& step : steps) {
     if (!is_selected(flags.only, step.name))
       continue;
