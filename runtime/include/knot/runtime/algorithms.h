@@ -56,6 +56,7 @@
 #include <cstddef>
 #include <functional>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <ranges>
 #include <tuple>
@@ -230,7 +231,9 @@ std::pair<OutT, OutF> select_into(In first, In last, OutT out_true, OutF* out_fa
   if (n == 0)
     return {out_true, out_false != nullptr ? *out_false : OutF{}};
   const Pieces pieces(n, grain);
-  std::vector<unsigned char> keep(n);
+  // Not zeroed first: pass 1 writes every flag, in parallel (a serial
+  // memset of n bytes would cost as much as the pass).
+  const auto keep = std::make_unique_for_overwrite<unsigned char[]>(n);
   std::vector<std::size_t> kept(pieces.count);
   for_pieces(pieces, [&](std::size_t p) {
     std::size_t count = 0;
