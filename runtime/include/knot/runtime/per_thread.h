@@ -39,12 +39,11 @@ namespace knot {
 namespace detail {
 
 // this_thread_number() is a process-unique number of the calling thread,
-// never 0 and never reused.
-inline std::uint64_t this_thread_number() noexcept {
-  static std::atomic<std::uint64_t> next{1};
-  thread_local const std::uint64_t number = next.fetch_add(1, std::memory_order_relaxed);
-  return number;
-}
+// never 0 and never reused. Out of line (runtime/src/per_thread.cc) on
+// purpose: a fiber task may resume on another thread within one function,
+// and an inline thread_local read would let the compiler reuse the first
+// thread's number after the wait.
+std::uint64_t this_thread_number() noexcept;
 
 }  // namespace detail
 
