@@ -173,6 +173,11 @@ LsaUpdate update_lsa_model(Store& store, const text::LsaOptions& options, bool f
 }
 
 std::string use_hash_model(Store& store) {
+  const std::string id(text::kDefaultModelId);
+  if (store.count_not_embedded_by(id) == 0) {
+    store.set_search_model(id);  // nothing to embed: no text is read
+    return id;
+  }
   return use_hash_model(store, store.load_texts());
 }
 

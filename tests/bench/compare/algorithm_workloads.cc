@@ -197,25 +197,16 @@ void compare_find_if(Session& s, std::span<const U64> data) {
          return got[3] == v.size() || v[got[3]] == 1 ? "" : "wrong element";
        }},
   };
-  OtherLoad load;
-  auto stats = measure(cs, s.measure, s.errors);
-  Row row;
-  row.others_cpu_percent = load.percent();
-  row.workload = "find_if in " + count_label(v.size()) + " u64, answer at 1%";
-  row.knot = stats[0];
-  row.tbb = stats[1];
-  row.others = {{"std::find_if(std::execution::par)", stats[2]},
-                {"knot find_if over the whole range (no match)", stats[3]}};
-  const double fastest = std::min(stats[1].median_s, stats[2].median_s);
-  row.target = Target{"knot / faster of (oneTBB, std::par) throughput", fastest / stats[0].median_s,
-                      0.95, false};
+  const Row row =
+      algorithm_row(s, "find_if in " + count_label(v.size()) + " u64, answer at 1%", cs);
   s.report.rows.push_back(row);
-  // The early exit: a full pass against a search that stops at 1%.
+  // The early exit: a full pass (the last contender) against a search that
+  // stops at 1%.
   Row early;
   early.workload = "find_if early exit: full pass / answer at 1%";
-  early.knot = stats[0];
+  early.knot = row.knot;
   early.target = Target{"knot full-pass time / early-answer time",
-                        stats[3].median_s / stats[0].median_s, 10.0, false};
+                        row.others.back().stats.median_s / row.knot->median_s, 10.0, false};
   s.report.rows.push_back(early);
 }
 

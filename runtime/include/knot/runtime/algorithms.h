@@ -332,34 +332,37 @@ auto count_if(R&& range, Pred&& pred, Grain grain = {}) {
 
 // ---- min_element, max_element ------------------------------------------------
 
+namespace detail {
+
+// first_best() is the index of the element no later element beats:
+// beats(x, y) says y (to the right) replaces x; ties keep the left.
+template <class It, class Beats>
+It first_best(It first, It last, Beats beats, Grain grain) {
+  if (first == last)
+    return last;
+  auto index = [](std::size_t i) { return i; };
+  auto pick = [&](std::size_t a, std::size_t b) {
+    return beats(first[static_cast<std::ptrdiff_t>(a)], first[static_cast<std::ptrdiff_t>(b)]) ? b
+                                                                                               : a;
+  };
+  const auto n = static_cast<std::size_t>(last - first);
+  return first + static_cast<std::ptrdiff_t>(reduce_pieces<std::size_t>(n, index, pick, grain));
+}
+
+}  // namespace detail
+
 // min_element() is the first smallest element (by `comp`), or `last` when
 // the range is empty; max_element() the first largest.
 template <std::random_access_iterator It, class Comp = std::less<>>
 It min_element(It first, It last, Comp comp = {}, Grain grain = {}) {
-  if (first == last)
-    return last;
-  auto index = [](std::size_t i) { return i; };
-  auto smaller = [&](std::size_t a, std::size_t b) {  // ties keep the left
-    return comp(first[static_cast<std::ptrdiff_t>(b)], first[static_cast<std::ptrdiff_t>(a)]) ? b
-                                                                                              : a;
-  };
-  const auto n = static_cast<std::size_t>(last - first);
-  return first +
-         static_cast<std::ptrdiff_t>(detail::reduce_pieces<std::size_t>(n, index, smaller, grain));
+  return detail::first_best(
+      first, last, [&](const auto& x, const auto& y) { return comp(y, x); }, grain);
 }
 
 template <std::random_access_iterator It, class Comp = std::less<>>
 It max_element(It first, It last, Comp comp = {}, Grain grain = {}) {
-  if (first == last)
-    return last;
-  auto index = [](std::size_t i) { return i; };
-  auto larger = [&](std::size_t a, std::size_t b) {  // ties keep the left
-    return comp(first[static_cast<std::ptrdiff_t>(a)], first[static_cast<std::ptrdiff_t>(b)]) ? b
-                                                                                              : a;
-  };
-  const auto n = static_cast<std::size_t>(last - first);
-  return first +
-         static_cast<std::ptrdiff_t>(detail::reduce_pieces<std::size_t>(n, index, larger, grain));
+  return detail::first_best(
+      first, last, [&](const auto& x, const auto& y) { return comp(x, y); }, grain);
 }
 
 template <std::ranges::random_access_range R, class Comp = std::less<>>
