@@ -153,6 +153,10 @@ int run_ingest(const IngestArgs& args) {
       std::fprintf(stderr, "knot-embed ingest: skipped %s: %s\n", safe(s.path).c_str(),
                    safe(s.reason).c_str());
     }
+    for (const SkippedFile& s : report.same_file) {
+      std::fprintf(stderr, "knot-embed ingest: not stored twice: %s is the %s (a hard link)\n",
+                   safe(s.path).c_str(), safe(s.reason).c_str());
+    }
     for (const SkippedFile& s : report.warnings) {
       std::fprintf(stderr, "knot-embed ingest: warning: %s: %s\n", safe(s.path).c_str(),
                    safe(s.reason).c_str());
@@ -166,6 +170,7 @@ int run_ingest(const IngestArgs& args) {
       json["updated"] = report.updated;
       json["unchanged"] = report.unchanged;
       json["skipped"] = report.skipped.size();
+      json["same_file"] = report.same_file.size();
       json["warnings"] = report.warnings.size();
       json["missing"] = report.missing.size();
       json["unusable"] = report.unusable.size();
@@ -174,10 +179,14 @@ int run_ingest(const IngestArgs& args) {
     } else {
       std::printf(
           "ingest: %zu files (%s) into %s: %zu added, %zu updated, %zu unchanged, %zu skipped, "
-          "%zu with warnings\n",
+          "%zu with warnings%s\n",
           report.files_seen, human_bytes(static_cast<double>(report.bytes_read)).c_str(),
           args.common.db.c_str(), report.added, report.updated, report.unchanged,
-          report.skipped.size(), report.warnings.size());
+          report.skipped.size(), report.warnings.size(),
+          report.same_file.empty()
+              ? ""
+              : (", " + std::to_string(report.same_file.size()) + " other names of stored files")
+                    .c_str());
     }
     // A bad argument fails the command; unreadable folders fail it only
     // when nothing at all could be read.

@@ -1,11 +1,14 @@
 // ingest(): the folder walk, the file checks and the batched upserts.
 #include "knot/pipeline/ingest.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <set>
 #include <system_error>
@@ -156,6 +159,54 @@ std::optional<Document> read_document(const fs::path& path, const IngestOptions&
   return doc;
 }
 
+// SameFiles tells the names of one file apart from other files: hard links
+// share a device and inode, which canonical paths do not reveal.
+class SameFiles {
+ public:
+  explicit SameFiles(const std::unordered_map<std::string, std::string>& known) : known_(known) {}
+
+  // kept_name() is the name `path`'s file is kept under in this run, if
+  // another: the name this run met it by first, or the stored name that
+  // stored_name() found. Empty if `path` is that name (or cannot be stat'ed).
+  std::string kept_name(const fs::path& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      return "";
+    }
+    auto [it, inserted] = seen_.try_emplace({st.st_dev, st.st_ino}, path.string());
+    return inserted || it->second == path.string() ? std::string() : it->second;
+  }
+
+  // stored_name() is the name under which an earlier run stored the file
+  // of `doc` (a new name): a stored item with the same content whose
+  // name is the same file. Only items with equal bytes are compared. The
+  // file is kept under that name for the rest of the run.
+  std::string stored_name(const Document& doc) {
+    if (by_hash_.empty()) {
+      for (const auto& [name, hash] : known_) {
+        by_hash_.emplace(hash, name);
+      }
+    }
+    auto [begin, end] = by_hash_.equal_range(doc.content_hash);
+    for (auto it = begin; it != end; ++it) {
+      std::error_code ec;
+      if (fs::equivalent(it->second, doc.source_path, ec) && !ec) {
+        struct stat st {};
+        if (::stat(doc.source_path.c_str(), &st) == 0) {
+          seen_[{st.st_dev, st.st_ino}] = it->second;
+        }
+        return it->second;
+      }
+    }
+    return "";
+  }
+
+ private:
+  const std::unordered_map<std::string, std::string>& known_;
+  std::map<std::pair<dev_t, ino_t>, std::string> seen_;
+  std::unordered_multimap<std::string, std::string> by_hash_;  // content hash -> stored name
+};
+
 void flush(Store& store, std::vector<Document>& batch, IngestReport& report) {
   if (batch.empty()) {
     return;
@@ -179,10 +230,15 @@ IngestReport ingest(Store& store, const std::vector<fs::path>& paths,
   }
   // Unchanged files are recognized by their hash before anything is written.
   std::unordered_map<std::string, std::string> known = store.content_hashes();
+  SameFiles same_files(known);
   std::vector<Document> batch;
   const std::size_t batch_size = std::max<std::size_t>(options.batch_size, 1);
   for (const fs::path& path : files) {
     ++report.files_seen;
+    if (std::string kept = same_files.kept_name(path); !kept.empty()) {
+      report.same_file.push_back({path.string(), "same file as " + kept});
+      continue;
+    }
     std::optional<Document> doc = read_document(path, options, report);
     if (!doc) {
       continue;
@@ -191,6 +247,12 @@ IngestReport ingest(Store& store, const std::vector<fs::path>& paths,
     if (it != known.end() && it->second == doc->content_hash) {
       ++report.unchanged;
       continue;
+    }
+    if (it == known.end()) {
+      if (std::string stored = same_files.stored_name(*doc); !stored.empty()) {
+        report.same_file.push_back({doc->source_path, "same file as " + stored});
+        continue;
+      }
     }
     batch.push_back(std::move(*doc));
     if (batch.size() >= batch_size) {

@@ -135,6 +135,47 @@ TEST(IngestTest, FileReachedThroughLinksIsStoredOnce) {
   EXPECT_EQ(store.count_items(), 1);
 }
 
+// Regression (#16 item 7): a file with two hard links was stored twice,
+// under each name (duplicate search hits). The first name in path order is
+// the item; the other is reported as the same file, in one run and later.
+TEST(IngestTest, FileWithTwoHardLinksIsStoredOnce) {
+  TempDir dir;
+  namespace fs = std::filesystem;
+  testing::write_file(dir / "docs" / "a.html", "<html><body><p>alpha</p></body></html>");
+  fs::create_hard_link(dir / "docs" / "a.html", dir / "docs" / "b.html");
+  testing::write_file(dir / "docs" / "c.html", "<html><body><p>alpha</p></body></html>");
+  Store store = Store::open(dir / "a.db", {.create = true});
+  std::vector<fs::path> paths = {dir / "docs"};
+  IngestReport report = ingest(store, paths);
+  EXPECT_EQ(report.added, 2u);  // a.html, and c.html: same bytes, another file
+  ASSERT_EQ(report.same_file.size(), 1u);
+  EXPECT_EQ(report.same_file[0].path, fs::canonical(dir / "docs" / "b.html").string());
+  EXPECT_NE(report.same_file[0].reason.find("a.html"), std::string::npos);
+  EXPECT_EQ(store.count_items(), 2);
+
+  // A later run that reaches the file only through its other name.
+  fs::create_directory(dir / "elsewhere");
+  fs::create_hard_link(dir / "docs" / "a.html", dir / "elsewhere" / "d.html");
+  std::vector<fs::path> later = {dir / "elsewhere"};
+  IngestReport again = ingest(store, later);
+  EXPECT_EQ(again.added, 0u);
+  ASSERT_EQ(again.same_file.size(), 1u);
+  EXPECT_NE(again.same_file[0].reason.find("a.html"), std::string::npos);
+  EXPECT_EQ(store.count_items(), 2);
+
+  // A new name that sorts before the stored one: the stored name stays the
+  // item (and is still checked for changes), the new one is the duplicate.
+  fs::create_hard_link(dir / "docs" / "a.html", dir / "docs" / "0.html");
+  IngestReport third = ingest(store, paths);
+  EXPECT_EQ(third.added, 0u);
+  EXPECT_EQ(third.unchanged, 2u);
+  ASSERT_EQ(third.same_file.size(), 2u);  // 0.html and b.html
+  for (const SkippedFile& s : third.same_file) {
+    EXPECT_NE(s.reason.find("a.html"), std::string::npos) << s.path;
+  }
+  EXPECT_EQ(store.count_items(), 2);
+}
+
 // Regression (#16 item 7): a symbolic link loop named as an argument was
 // reported as "no such file or folder".
 TEST(IngestTest, SymlinkLoopArgumentIsNamed) {

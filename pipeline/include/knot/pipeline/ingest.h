@@ -47,6 +47,9 @@ struct IngestReport {
   std::vector<SkippedFile> warnings;
   // Not ingested: empty, binary, too large, unreadable.
   std::vector<SkippedFile> skipped;
+  // Not stored again: another name (a hard link) of a file stored under the
+  // name in `reason` ("same file as PATH"), in this run or an earlier one.
+  std::vector<SkippedFile> same_file;
   // Arguments that do not exist.
   std::vector<std::string> missing;
   // Arguments that exist but cannot be used: "symlink loop", "Permission
@@ -67,7 +70,9 @@ std::string argument_problem(const std::filesystem::path& path);
 // ingest() walks `paths` (files, or folders walked recursively without
 // following links to folders) into `store`. Each file is keyed by its
 // canonical path, so a file reached through a symbolic link, or named twice,
-// is stored once. A folder that cannot be listed is reported in
+// is stored once; a file with several hard links is stored once too, under
+// the first of its names in path order (or the name it was stored under
+// before), the others listed in `same_file`. A folder that cannot be listed is reported in
 // `unreadable_folders`, never skipped silently. Throws StoreError if the store
 // cannot be written (read-only, locked past the busy timeout, full): the
 // batch in flight is rolled back, earlier batches stay.
