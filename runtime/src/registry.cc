@@ -194,6 +194,16 @@ void Registry::inject(Job* job) {
   sleep_.new_injected_job();
 }
 
+void Registry::push_broadcast(std::size_t index, Job* job) noexcept {
+  add_pending();
+  worker(index).inbox().push(Item{job, 0}, current_actor());
+  // [R1] as for the injector: the inbox's seq_cst size store, then the
+  // fence, then the look at the worker's word; the sleeper announces
+  // itself, then looks at its inbox (pool_has_work).
+  seq_cst_fence();
+  sleep_.wake_worker(index);
+}
+
 void Registry::finish_pending() noexcept {
   // seq_cst pairs with the flag store in terminate()'s validate (Dekker).
   if (pending_.fetch_sub(1, std::memory_order_seq_cst) == 1 &&

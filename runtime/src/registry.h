@@ -37,6 +37,7 @@
 #include "knot/runtime/detail/job.h"
 #include "knot/runtime/options.h"
 #include "knot/runtime/snapshot.h"
+#include "knot/runtime/thread_pool.h"
 #include "sleep/sleep.h"
 #include "ws_deque.h"
 
@@ -76,6 +77,8 @@ class Worker {
   std::uint64_t enter_isolation() noexcept;
   void leave_isolation(std::uint64_t previous) noexcept { isolation_ = previous; }
   bool has_local_work() const noexcept { return !deque_.empty(); }
+  // yield_now() runs one job this worker could take, if any (thread_pool.h).
+  Yield yield_now() noexcept;
 
   // ---- any thread ----
   Registry* registry() const noexcept { return registry_; }
@@ -85,6 +88,9 @@ class Worker {
   JobLatch& terminate_latch() noexcept { return terminate_; }
   void set_state(WorkerState s) noexcept { state_.store(s, std::memory_order_relaxed); }
   WorkerState state() const noexcept { return state_.load(std::memory_order_relaxed); }
+  // The jobs of broadcasts (ThreadPool::broadcast) that only this worker
+  // takes: any thread pushes (Registry::push_broadcast), the worker pops.
+  Injector& inbox() noexcept { return inbox_; }
 
   pthread_t thread{};
   bool has_thread = false;  // a thread was started and not joined yet
@@ -125,6 +131,7 @@ class Worker {
   ThreadRecord* record_ = nullptr;  // owner-only writes, at start: this thread's record
   Fiber* cached_ = nullptr;         // owner-only: a free fiber kept for the next job
   WsDeque deque_;
+  Injector inbox_;
   std::uint64_t isolation_ = 0;    // owner-only: tag of the innermost region, 0 = none
   std::uint32_t rng_;              // owner-only: xorshift state for victim choice
   bool idle_since_sleep_ = false;  // owner-only: a spare stepped out after sleeping unneeded
@@ -145,6 +152,10 @@ class Registry : public std::enable_shared_from_this<Registry> {
   void terminate() noexcept;
 
   void inject(Job* job);
+  // push_broadcast() queues `job` for worker `index` alone and wakes it if
+  // it sleeps; counted pending like an injected job. Allocation failure
+  // aborts: the broadcast's other jobs may be queued already.
+  void push_broadcast(std::size_t index, Job* job) noexcept;
   Item pop_injected() noexcept { return injector_.pop(); }
   bool has_injected() const noexcept { return !injector_.empty(); }
 

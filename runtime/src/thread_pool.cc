@@ -72,6 +72,11 @@ ThreadPool& current_or_global_pool() noexcept {
   return pool != nullptr ? *pool : global_pool();
 }
 
+Yield yield_now() noexcept {
+  detail::Worker* w = detail::current_worker();
+  return w != nullptr ? w->yield_now() : Yield::kNotOnPool;
+}
+
 std::size_t current_num_threads() noexcept {
   detail::Worker* worker = detail::current_worker();
   if (worker != nullptr)

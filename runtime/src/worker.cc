@@ -149,6 +149,10 @@ Item Worker::steal_from_others() noexcept {
 Item Worker::find_work() noexcept {
   if (Item item = pop_local())
     return item;
+  // A broadcast's share, in any isolation region: no other worker can run
+  // it, and two workers broadcasting at once each wait for the other's.
+  if (Item item = inbox_.pop())
+    return item;
   // A spare outside any region takes queued submissions before stealing:
   // it exists because workers wait, and what they wait for is more often a
   // task submitted to the pool (a consumer, a tokenizer) than another piece
@@ -174,6 +178,8 @@ Item Worker::find_work() noexcept {
 // could take? Inside an isolation region only jobs of the region count, so
 // that a waiting worker sleeps instead of spinning over work it may not run.
 bool Worker::pool_has_work() const noexcept {
+  if (!inbox_.empty())
+    return true;
   if (isolation_ == 0 && (registry_->has_injected() || registry_->has_ready()))
     return true;
   const std::size_t n = registry_->num_slots();
@@ -303,6 +309,33 @@ void Worker::fiber_body(Fiber& fiber) noexcept {
     }
     self->isolation_ = item.tag;
   }
+}
+
+Yield Worker::yield_now() noexcept {
+  Item item = find_work();
+  if (!item)
+    return Yield::kIdle;
+  Fiber* fiber = running_;
+  if (fiber == nullptr) {
+    execute(item);
+    return Yield::kExecuted;
+  }
+  // A fiber task runs the job on its own fiber, as fiber_body runs the jobs
+  // left on its deque; a woken fiber needs the scheduler: left queued.
+  if (Fiber::is_resume_job(item.job)) {
+    put_back(item.job, item.tag);
+    return Yield::kIdle;
+  }
+  const std::uint64_t saved = isolation_;
+  isolation_ = item.tag;
+  ContextMarks& marks = fiber->record().marks();
+  const SavedTask below = marks.enter_task(item.job);
+  item.job->execute_fn(item.job);
+  marks.leave_task(below);
+  Worker* self = this_worker();  // the job may have moved this fiber to another worker
+  self->isolation_ = saved;
+  self->job_finished(item);
+  return Yield::kExecuted;
 }
 
 void Worker::push_resume(Fiber* f) noexcept {
@@ -531,6 +564,24 @@ void wait_outside(JobLatch& latch, WaitKind kind, const Registry* pool, std::str
     park(&latch, site, [&] { return latch.try_fall_asleep() || latch.is_sleeping(); });
   }
   marks.pop_frame();
+}
+
+JobLatch group_latch(const Registry* pool) noexcept {
+  Worker* self = t_current_worker;
+  // As install's: a waiter of another pool is woken across pools.
+  return JobLatch(self != nullptr ? self->registry() : nullptr, self,
+                  /*cross=*/self != nullptr && self->registry() != pool);
+}
+
+void wait_for_group(Registry* pool, JobLatch& latch, const void* group) noexcept {
+  Worker* self = t_current_worker;
+  if (self != nullptr && self->registry() == pool) {
+    wait_until(self, latch, WaitKind::kScope, group, nullptr);
+  } else if (self != nullptr) {
+    wait_until(self, latch, WaitKind::kInstall, group, pool);
+  } else {
+    wait_outside(latch, WaitKind::kInstall, pool, pool->name(), group);
+  }
 }
 
 Registry* registry_of(Worker* worker) noexcept {

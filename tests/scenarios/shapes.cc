@@ -166,6 +166,19 @@ void algorithm_latch() {
   });
 }
 
+// 5c. The same exhaustion through a TaskGroup: its first two tasks, one on
+// each worker, wait on a latch that its third task, queued behind them,
+// counts down; the main thread waits for the group (#20).
+void task_group_latch() {
+  knot::ThreadPool pool = make_pool("p", 2);
+  knot::Latch step(1, "step");
+  knot::TaskGroup group(pool);
+  for (int i = 0; i < 2; ++i)
+    group.run([&step] { step.wait(); });
+  group.run([&step] { step.count_down(); });
+  group.wait();
+}
+
 // 6. Two stage threads, each blocked sending into the other's full channel.
 void channel_cycle() {
   auto l2r_tx_and_l2r_rx = knot::channel<int>(1, "left_to_right");
@@ -242,6 +255,7 @@ void add_classic_shapes(Shapes& shapes) {
   shapes["pool_and_lock"] = pool_and_lock;
   shapes["nested_latches"] = nested_latches;
   shapes["algorithm_latch"] = algorithm_latch;
+  shapes["task_group_latch"] = task_group_latch;
   shapes["channel_cycle"] = channel_cycle;
   shapes["self_deadlock"] = self_deadlock;
   shapes["relock"] = relock;

@@ -18,5 +18,6 @@
 #include "knot/runtime/per_thread.h"
 #include "knot/runtime/scope.h"
 #include "knot/runtime/snapshot.h"
+#include "knot/runtime/task_group.h"
 #include "knot/runtime/this_thread.h"
 #include "knot/runtime/thread_pool.h"

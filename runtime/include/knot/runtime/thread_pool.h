@@ -5,6 +5,7 @@
 //   current_pool()        the pool whose worker runs the calling code
 //   current_worker_index()
 //   spawn()               fire-and-forget on the current (or global) pool
+//   yield_now()           run one pending task of the current pool, if any
 //
 // Each worker owns a Chase-Lev deque; work submitted from outside goes to
 // the pool's injector. Idle workers spin briefly, then sleep on a futex, so
@@ -14,12 +15,14 @@
 #include "knot/runtime/detail/cxx_standard.h"
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <type_traits>
 #include <utility>
 
+#include "knot/runtime/detail/broadcast.h"
 #include "knot/runtime/detail/job.h"
 #include "knot/runtime/detail/scheduler.h"
 #include "knot/runtime/observer.h"
@@ -57,6 +60,19 @@ class ThreadPool {
   // pool's destructor waits for spawned tasks.
   template <class F>
   void spawn(F&& f);
+
+  // broadcast() runs `f` once on each of the pool's num_threads() workers,
+  // as f(BroadcastContext{index, num_threads}) if it takes one, else f(),
+  // and returns once every call returned: a std::vector of their values in
+  // worker order (nothing for a void `f`). The first exception is rethrown
+  // after all calls returned. Each worker runs its call the next time it
+  // looks for work (also while it waits in a join), so broadcast() waits
+  // for the busiest worker: a worker blocked for good blocks it too. Called
+  // from one of the pool's workers, that worker's call runs first, inline.
+  // Spares of kCompensate are not workers here. Throws
+  // Error(Errc::kShutDown) from outside a pool that is shutting down.
+  template <class F>
+  auto broadcast(F&& f);
 
   std::size_t num_threads() const noexcept;
   const std::string& name() const noexcept;
@@ -96,6 +112,15 @@ void spawn(F&& f) {
   current_or_global_pool().spawn(std::forward<F>(f));
 }
 
+// yield_now() lets a long task make way (Rayon's yield_now): on a worker it
+// runs one task the worker could take (its own queue, another worker's, the
+// pool's injector, in that order; inside isolate() only the region's) and
+// returns kExecuted, or kIdle if there was none. kNotOnPool off-pool. On a
+// fiber task of a kFiber pool it runs new tasks only, on the same fiber; a
+// woken fiber waits for the scheduler.
+enum class Yield : std::uint8_t { kExecuted, kIdle, kNotOnPool };
+Yield yield_now() noexcept;
+
 // ============================================================================
 // Implementation
 // ============================================================================
@@ -116,6 +141,11 @@ std::invoke_result_t<F&> ThreadPool::install(F&& f) {
                          detail::registry_name(registry_.get()), &job);
   }
   return job.result.take();
+}
+
+template <class F>
+auto ThreadPool::broadcast(F&& f) {
+  return detail::broadcast(registry_.get(), num_threads(), f);
 }
 
 template <class F>

@@ -63,6 +63,17 @@ void wait_until(Worker* worker, JobLatch& latch, WaitKind kind, const void* awai
 void wait_outside(JobLatch& latch, WaitKind kind, const Registry* pool, std::string_view name,
                   const void* awaited) noexcept;
 
+// wait_for_group() waits until `latch` is set by the last of a group of
+// jobs queued on `pool` (a TaskGroup's tasks, a broadcast's jobs), `group`
+// being their Job::group. A worker of `pool` helps meanwhile (a kScope
+// wait for `group`); a worker of another pool helps its own, and any other
+// thread parks (kInstall waits on `pool`). It never runs the wait inside a
+// job of `pool`: a worker helping in a join could take that job above one
+// of the group's own tasks and wait for itself. `latch` must have been made
+// by group_latch() on the same thread.
+JobLatch group_latch(const Registry* pool) noexcept;
+void wait_for_group(Registry* pool, JobLatch& latch, const void* group) noexcept;
+
 // registry_of() is the registry the worker belongs to.
 Registry* registry_of(Worker* worker) noexcept;
 
