@@ -88,9 +88,9 @@ class BroadcastJob final : public Job {
 };
 
 template <class F>
-using BroadcastResult =
-    std::conditional_t<std::is_invocable_v<F&, BroadcastContext>,
-                       std::invoke_result<F&, BroadcastContext>, std::invoke_result<F&>>::type;
+using BroadcastResult = typename std::conditional_t<std::is_invocable_v<F&, BroadcastContext>,
+                                                    std::invoke_result<F&, BroadcastContext>,
+                                                    std::invoke_result<F&>>::type;
 
 // broadcast() runs `f` once on each of the `n` workers of `registry`: a
 // vector of the values by worker index, or nothing for a void `f`; the
