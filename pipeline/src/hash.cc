@@ -3,16 +3,12 @@
 
 #include <cstdint>
 
+#include "knot/base/hash.h"
+
 namespace knot::pipeline {
 
 std::string content_hash(std::string_view bytes) {
-  constexpr std::uint64_t kOffsetBasis = 0xcbf29ce484222325ULL;
-  constexpr std::uint64_t kPrime = 0x100000001b3ULL;
-  std::uint64_t h = kOffsetBasis;
-  for (char c : bytes) {
-    h ^= static_cast<unsigned char>(c);
-    h *= kPrime;
-  }
+  std::uint64_t h = base::fnv1a64(bytes);
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string hex(16, '0');
   for (int i = 15; i >= 0; --i) {

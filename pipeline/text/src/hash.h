@@ -10,27 +10,18 @@
 #include <cstdint>
 #include <string_view>
 
+#include "knot/base/hash.h"
+
 namespace knot::text::detail {
 
-// `mix64()` is splitmix64's finalizer: a bijection on 64-bit values with
-// full avalanche (each input bit flips each output bit with p ~ 1/2).
-constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
+using base::mix64;
 
 // `hash64()` is 64-bit FNV-1a over the bytes of `s`, started from an offset
 // basis perturbed by `seed` (so words, bigrams and subwords live in
 // different hash spaces) and finished with mix64() (FNV-1a alone mixes its
 // last bytes poorly into the high bits).
 constexpr std::uint64_t hash64(std::string_view s, std::uint64_t seed) noexcept {
-  std::uint64_t h = 0xCBF29CE484222325ULL ^ mix64(seed);
-  for (const char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001B3ULL;
-  }
-  return mix64(h);
+  return mix64(base::fnv1a64(s, base::kFnv1aOffsetBasis ^ mix64(seed)));
 }
 
 // `SplitMix64` is the splitmix64 generator: a stream of well-mixed 64-bit

@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "knot/base/hash.h"
+
 namespace knot::text::detail {
 namespace {
 
@@ -543,14 +545,14 @@ std::optional<std::string> limit_nesting(std::string_view html, std::size_t max_
     if (i >= html.size() || !is_alpha(html[i])) {
       continue;  // a '<' in text
     }
-    Name name{.begin = i, .len = 0, .hash = 14695981039346656037ULL};  // FNV-1a
+    Name name{.begin = i, .len = 0, .hash = base::kFnv1aOffsetBasis};
     std::array<char, 16> short_buf{};
     while (i < html.size() && !is_space(html[i]) && html[i] != '/' && html[i] != '>') {
       const char c = lower(html[i]);
       if (name.len < short_buf.size()) {
         short_buf[name.len] = c;
       }
-      name.hash = (name.hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+      name.hash = base::fnv1a_step(name.hash, static_cast<unsigned char>(c));
       ++name.len;
       ++i;
     }

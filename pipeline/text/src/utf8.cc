@@ -1,10 +1,8 @@
-// utf8.cc: UTF-8 decoding and the range-based code point classes of utf8.h.
+// utf8.cc: the range-based code point classes of utf8.h.
 #include "utf8.h"
 
 namespace knot::text::detail {
 namespace {
-
-constexpr Decoded kInvalid{kReplacementChar, 1};
 
 bool is_continuation(unsigned char c) {
   return (c & 0xC0) == 0x80;
@@ -15,66 +13,6 @@ bool in(char32_t cp, char32_t lo, char32_t hi) {
 }
 
 }  // namespace
-
-Decoded decode_utf8(std::string_view s, std::size_t i) noexcept {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const std::size_t left = s.size() - i;
-  const unsigned char c0 = byte(0);
-  if (c0 < 0x80) {
-    return {c0, 1};
-  }
-  if (c0 < 0xC2) {
-    return kInvalid;  // a stray continuation byte, or an overlong 2-byte lead
-  }
-  if (c0 < 0xE0) {
-    if (left < 2 || !is_continuation(byte(1))) {
-      return kInvalid;
-    }
-    return {(char32_t{c0} & 0x1F) << 6 | (char32_t{byte(1)} & 0x3F), 2};
-  }
-  if (c0 < 0xF0) {
-    if (left < 3 || !is_continuation(byte(1)) || !is_continuation(byte(2))) {
-      return kInvalid;
-    }
-    if ((c0 == 0xE0 && byte(1) < 0xA0) || (c0 == 0xED && byte(1) >= 0xA0)) {
-      return kInvalid;  // overlong, or a UTF-16 surrogate
-    }
-    return {
-        (char32_t{c0} & 0x0F) << 12 | (char32_t{byte(1)} & 0x3F) << 6 | (char32_t{byte(2)} & 0x3F),
-        3};
-  }
-  if (c0 < 0xF5) {
-    if (left < 4 || !is_continuation(byte(1)) || !is_continuation(byte(2)) ||
-        !is_continuation(byte(3))) {
-      return kInvalid;
-    }
-    if ((c0 == 0xF0 && byte(1) < 0x90) || (c0 == 0xF4 && byte(1) >= 0x90)) {
-      return kInvalid;  // overlong, or above U+10FFFF
-    }
-    return {(char32_t{c0} & 0x07) << 18 | (char32_t{byte(1)} & 0x3F) << 12 |
-                (char32_t{byte(2)} & 0x3F) << 6 | (char32_t{byte(3)} & 0x3F),
-            4};
-  }
-  return kInvalid;
-}
-
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
 
 bool is_word_char(char32_t cp) noexcept {
   if (cp < 0x80) {

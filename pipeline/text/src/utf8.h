@@ -1,32 +1,23 @@
-// utf8.h: decoding, encoding and classifying UTF-8 code points, shared by
-// the tokenizer and the extractor's text builder.
-//
-// Decoding is strict (no overlongs, no surrogates, nothing above U+10FFFF);
-// each invalid byte decodes as U+FFFD of length 1, so every input makes
-// progress. Classification is table-free: a few ranges that are enough to
-// split words in the scripts a web page commonly uses. Not a substitute for
-// ICU: no normalization, no full case folding, no word-break rules.
+// utf8.h: classifying code points for the tokenizer and the extractor's
+// text builder; decoding and encoding are knot/base/utf8.h's (strict: each
+// invalid byte decodes as U+FFFD of length 1). Classification is table-free: a few ranges that are
+// enough to split words in the scripts a web page commonly uses. Not a substitute for ICU: no
+// normalization, no full case folding, no word-break rules.
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 
+#include "knot/base/utf8.h"
+
 namespace knot::text::detail {
 
-inline constexpr char32_t kReplacementChar = 0xFFFD;
-
-// `Decoded` is one code point and the number of bytes it took (>= 1).
-struct Decoded {
-  char32_t cp;
-  std::size_t length;
-};
-
-// `decode_utf8()` decodes the code point that starts at `s[i]` (i < size).
-Decoded decode_utf8(std::string_view s, std::size_t i) noexcept;
-
-// `append_utf8()` appends `cp` (a valid scalar value) to `out`.
-void append_utf8(std::string& out, char32_t cp);
+using base::append_utf8;
+using base::decode_utf8;
+using base::kReplacementChar;
+// `Decoded` is one code point and the bytes it took (knot/base/utf8.h).
+using Decoded = base::Utf8Char;
 
 // `is_word_char()`: letters, digits and combining marks.
 bool is_word_char(char32_t cp) noexcept;

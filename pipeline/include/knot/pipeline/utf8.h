@@ -10,12 +10,14 @@
 #include <string>
 #include <string_view>
 
+#include "knot/base/utf8.h"
+
 namespace knot::pipeline {
 
-bool is_valid_utf8(std::string_view bytes) noexcept;
-
-// sanitize_utf8() returns `bytes` with each maximal invalid sequence replaced
-// by U+FFFD (EF BF BD). Valid input comes back unchanged.
-std::string sanitize_utf8(std::string_view bytes);
+// Strict validation (no overlongs, no surrogates, <= U+10FFFF), and the
+// text with each maximal invalid sequence replaced by U+FFFD (EF BF BD);
+// valid input comes back unchanged. knot/base/utf8.h's.
+using base::is_valid_utf8;
+using base::sanitize_utf8;
 
 }  // namespace knot::pipeline
