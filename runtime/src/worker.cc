@@ -13,6 +13,7 @@
 
 #include <thread>
 
+#include "job_heap.h"
 #include "knot/runtime/detail/check.h"
 #include "knot/runtime/detail/parking_lot.h"
 #include "knot/runtime/detail/recent_users.h"
@@ -55,6 +56,7 @@ std::uint32_t Worker::next_random() noexcept {
 }
 
 void Worker::main() noexcept {
+  attach_job_heap();
   t_current_worker = this;
   ThreadRecord& record = ThreadRecord::this_thread();
   record_ = &record;
@@ -80,6 +82,7 @@ void Worker::main() noexcept {
   os_tid_.store(0, std::memory_order_relaxed);  // a spare's slot may get another thread
   t_current_worker = nullptr;
   t_actor = 0;
+  detach_job_heap();
 }
 
 // push() and pop_if() are inline: push_job() and pop_job_if(), the entry
@@ -388,6 +391,14 @@ bool Worker::run(JobLatch& latch, bool may_step_out) noexcept {
     if (may_step_out && registry_->try_step_out(*this)) {
       idle_since_sleep_ = false;
       return false;
+    }
+    // One look elsewhere before counting as a searcher: a thief that keeps
+    // finding work (a burst of spawns) then does not write the sleep
+    // counters that every push reads. Not counting costs no wakeup: a
+    // pusher that sees no searcher wakes a sleeper, one too many at worst.
+    if (Item item = find_work()) {
+      execute(item);
+      continue;
     }
     Sleep& sleep = registry_->sleep();
     sleep.start_looking();

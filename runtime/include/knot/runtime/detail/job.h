@@ -4,7 +4,8 @@
 //   JobLatch     set-once signal that a job finished; wakes its waiter
 //   JobResult<T> a job's value or exception
 //   StackJob<F>  a job on its joiner's stack (join, install)
-//   HeapJob<F>   a job that owns itself (spawn); deletes itself after running
+//   HeapJob<F>   a job that owns itself (spawn); deletes itself after running;
+//                allocated from the spawning worker's slab (job_alloc.h)
 //
 // Shaped like rayon-core's job.rs. These types are public only because the
 // fork-join templates instantiate them; user code does not name them.
@@ -16,6 +17,8 @@
 #include <optional>
 #include <type_traits>
 #include <utility>
+
+#include "knot/runtime/detail/job_alloc.h"
 
 namespace knot::detail {
 
@@ -189,8 +192,12 @@ class StackJob final : public Job {
 // HeapJob owns its closure and deletes itself after running. The closure
 // must not throw: spawners wrap user code to route exceptions (scope) or to
 // the pool's handler (fire-and-forget spawn).
+// Its memory comes from the spawning worker's slab (job_alloc.h) unless
+// the closure is over-aligned.
 template <class F>
-class HeapJob final : public Job {
+class HeapJob final
+    : public Job,
+      public std::conditional_t<(alignof(F) <= 16), SlabAllocated, DefaultAllocated> {
  public:
   explicit HeapJob(F&& f, const void* job_group = nullptr)
       : Job(&HeapJob::execute, job_group), f_(std::move(f)) {}
