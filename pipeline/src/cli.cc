@@ -40,6 +40,9 @@ std::string unknown_subcommand(CLI::App& app, int argc, char** argv) {
 
 }  // namespace
 
+// run_cli() is long on purpose: it is the command line's declaration, one
+// block per subcommand with its options and their help, read top to bottom
+// like the --help it produces; each command's work is a run_*() function.
 int run_cli(int argc, char** argv) {
   CLI::App app{
       "knot-embed: keep HTML articles in SQLite, extract and embed them on knot's pipeline, "

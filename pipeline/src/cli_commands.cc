@@ -115,6 +115,65 @@ BlockingPolicy parse_policy(const std::string& policy) {
 
 // ---- ingest -------------------------------------------------------------------
 
+namespace {
+
+// print_ingest_report() names every path that was not stored as asked (on
+// stderr) and prints the summary: a line, or JSON with --json.
+void print_ingest_report(const IngestArgs& args, const IngestReport& report) {
+  for (const std::string& missing : report.missing) {
+    std::fprintf(stderr, "knot-embed ingest: %s: no such file or folder\n", safe(missing).c_str());
+  }
+  for (const SkippedFile& s : report.unusable) {
+    std::fprintf(stderr, "knot-embed ingest: %s: %s\n", safe(s.path).c_str(),
+                 safe(s.reason).c_str());
+  }
+  for (const SkippedFile& s : report.unreadable_folders) {
+    std::fprintf(stderr, "knot-embed ingest: cannot read folder %s: %s\n", safe(s.path).c_str(),
+                 safe(s.reason).c_str());
+  }
+  for (const SkippedFile& s : report.skipped) {
+    std::fprintf(stderr, "knot-embed ingest: skipped %s: %s\n", safe(s.path).c_str(),
+                 safe(s.reason).c_str());
+  }
+  for (const SkippedFile& s : report.same_file) {
+    std::fprintf(stderr, "knot-embed ingest: not stored twice: %s is the %s (a hard link)\n",
+                 safe(s.path).c_str(), safe(s.reason).c_str());
+  }
+  for (const SkippedFile& s : report.warnings) {
+    std::fprintf(stderr, "knot-embed ingest: warning: %s: %s\n", safe(s.path).c_str(),
+                 safe(s.reason).c_str());
+  }
+  if (args.common.json) {
+    Json json;
+    json["command"] = "ingest";
+    json["db"] = args.common.db;
+    json["files"] = report.files_seen;
+    json["added"] = report.added;
+    json["updated"] = report.updated;
+    json["unchanged"] = report.unchanged;
+    json["skipped"] = report.skipped.size();
+    json["same_file"] = report.same_file.size();
+    json["warnings"] = report.warnings.size();
+    json["missing"] = report.missing.size();
+    json["unusable"] = report.unusable.size();
+    json["unreadable_folders"] = report.unreadable_folders.size();
+    print_json(json);
+  } else {
+    std::printf(
+        "ingest: %zu files (%s) into %s: %zu added, %zu updated, %zu unchanged, %zu skipped, "
+        "%zu with warnings%s\n",
+        report.files_seen, human_bytes(static_cast<double>(report.bytes_read)).c_str(),
+        args.common.db.c_str(), report.added, report.updated, report.unchanged,
+        report.skipped.size(), report.warnings.size(),
+        report.same_file.empty()
+            ? ""
+            : (", " + std::to_string(report.same_file.size()) + " other names of stored files")
+                  .c_str());
+  }
+}
+
+}  // namespace
+
 int run_ingest(const IngestArgs& args) {
   try {
     // When none of the paths exists there is nothing to ingest: fail before
@@ -137,57 +196,7 @@ int run_ingest(const IngestArgs& args) {
     IngestOptions options;
     options.max_file_bytes = static_cast<std::uintmax_t>(args.max_file_bytes);
     IngestReport report = ingest(store, paths, options);
-    for (const std::string& missing : report.missing) {
-      std::fprintf(stderr, "knot-embed ingest: %s: no such file or folder\n",
-                   safe(missing).c_str());
-    }
-    for (const SkippedFile& s : report.unusable) {
-      std::fprintf(stderr, "knot-embed ingest: %s: %s\n", safe(s.path).c_str(),
-                   safe(s.reason).c_str());
-    }
-    for (const SkippedFile& s : report.unreadable_folders) {
-      std::fprintf(stderr, "knot-embed ingest: cannot read folder %s: %s\n", safe(s.path).c_str(),
-                   safe(s.reason).c_str());
-    }
-    for (const SkippedFile& s : report.skipped) {
-      std::fprintf(stderr, "knot-embed ingest: skipped %s: %s\n", safe(s.path).c_str(),
-                   safe(s.reason).c_str());
-    }
-    for (const SkippedFile& s : report.same_file) {
-      std::fprintf(stderr, "knot-embed ingest: not stored twice: %s is the %s (a hard link)\n",
-                   safe(s.path).c_str(), safe(s.reason).c_str());
-    }
-    for (const SkippedFile& s : report.warnings) {
-      std::fprintf(stderr, "knot-embed ingest: warning: %s: %s\n", safe(s.path).c_str(),
-                   safe(s.reason).c_str());
-    }
-    if (args.common.json) {
-      Json json;
-      json["command"] = "ingest";
-      json["db"] = args.common.db;
-      json["files"] = report.files_seen;
-      json["added"] = report.added;
-      json["updated"] = report.updated;
-      json["unchanged"] = report.unchanged;
-      json["skipped"] = report.skipped.size();
-      json["same_file"] = report.same_file.size();
-      json["warnings"] = report.warnings.size();
-      json["missing"] = report.missing.size();
-      json["unusable"] = report.unusable.size();
-      json["unreadable_folders"] = report.unreadable_folders.size();
-      print_json(json);
-    } else {
-      std::printf(
-          "ingest: %zu files (%s) into %s: %zu added, %zu updated, %zu unchanged, %zu skipped, "
-          "%zu with warnings%s\n",
-          report.files_seen, human_bytes(static_cast<double>(report.bytes_read)).c_str(),
-          args.common.db.c_str(), report.added, report.updated, report.unchanged,
-          report.skipped.size(), report.warnings.size(),
-          report.same_file.empty()
-              ? ""
-              : (", " + std::to_string(report.same_file.size()) + " other names of stored files")
-                    .c_str());
-    }
+    print_ingest_report(args, report);
     // A bad argument fails the command; unreadable folders fail it only
     // when nothing at all could be read.
     const bool read_nothing = report.files_seen == 0 && !report.unreadable_folders.empty();
@@ -199,6 +208,123 @@ int run_ingest(const IngestArgs& args) {
 }
 
 // ---- reprocess --------------------------------------------------------------------
+
+namespace {
+
+// What one reprocess did, for its printers.
+struct ReprocessOutcome {
+  ReprocessResult result;
+  std::optional<LsaUpdate> lsa;  // the learned model, when --model lsa
+  std::string search_model;
+  std::optional<std::string> final_report;
+  bool hazards = false;
+  std::vector<std::string> hazard_reports;
+};
+
+ReprocessOptions reprocess_options(const ReprocessArgs& args) {
+  ReprocessOptions options;
+  options.pools = args.pools == "shared" ? PoolMode::kShared : PoolMode::kSeparate;
+  options.policy = parse_policy(args.policy);
+  options.force = args.force;
+  options.channel_capacity = args.channel_capacity;
+  options.threads = args.threads;
+  options.batch = args.batch;
+  options.embed_batch = args.embed_batch;
+  options.store = open_options(args.common, /*create=*/false);
+  return options;
+}
+
+// progress_printer() draws on stderr: a line redrawn in place on a
+// terminal, else a line every few seconds. The terminal's width is asked
+// before each redraw (the window may be resized meanwhile); $COLUMNS is
+// read once, here.
+ProgressPrinter progress_printer(bool is_terminal) {
+  const char* columns_env = std::getenv("COLUMNS");
+  const std::optional<std::string> columns_text =
+      columns_env != nullptr ? std::optional<std::string>(columns_env) : std::nullopt;
+  return ProgressPrinter(stderr, is_terminal, std::chrono::seconds(2), [columns_text] {
+    return terminal_width(STDERR_FILENO, columns_text ? columns_text->c_str() : nullptr)
+        .value_or(ProgressPrinter::kDefaultColumns);
+  });
+}
+
+void print_reprocess_json(const ReprocessArgs& args, const ReprocessOutcome& out, double rate,
+                          double mb_rate) {
+  const ReprocessResult& result = out.result;
+  Json json;
+  json["command"] = "reprocess";
+  json["db"] = args.common.db;
+  json["mode"] = result.mode;
+  json["policy"] = args.policy;
+  json["model"] = result.model_id;
+  json["run_id"] = result.run_id;
+  json["items"] = result.items;
+  json["embedded"] = result.embedded;
+  json["unchanged"] = result.unchanged;
+  json["warnings"] = result.warnings;
+  json["bytes"] = result.bytes;
+  json["seconds"] = result.seconds;
+  json["items_per_second"] = rate;
+  json["mb_per_second"] = mb_rate;
+  json["search_model"] = out.search_model;
+  if (out.lsa) {
+    json["lsa"] = Json{{"trained", out.lsa->trained},
+                       {"reason", out.lsa->reason},
+                       {"texts", out.lsa->texts},
+                       {"words", out.lsa->words},
+                       {"train_seconds", out.lsa->train_seconds},
+                       {"embed_seconds", out.lsa->embed_seconds}};
+  }
+  Json stages = Json::object();
+  for (const StageTime& s : result.stages) {
+    stages[s.stage] = s.seconds;
+  }
+  json["stage_seconds"] = stages;
+  if (out.final_report) {
+    json["final_report"] = *out.final_report;
+  }
+  if (out.hazards) {
+    json["hazard_reports"] = out.hazard_reports;
+  }
+  print_json(json);
+}
+
+void print_reprocess_text(const ReprocessOutcome& out, double rate, double mb_rate) {
+  const ReprocessResult& result = out.result;
+  std::printf(
+      "reprocess: %lld items in %.2f s (%.1f items/s, %.2f MB/s): %lld embedded, %lld "
+      "unchanged, %lld with warnings; model %s\n",
+      static_cast<long long>(result.items), result.seconds, rate, mb_rate,
+      static_cast<long long>(result.embedded), static_cast<long long>(result.unchanged),
+      static_cast<long long>(result.warnings), result.model_id.c_str());
+  std::string stages;
+  for (const StageTime& s : result.stages) {
+    char part[64];
+    std::snprintf(part, sizeof part, "%s%s %.2f s", stages.empty() ? "" : ", ", s.stage.c_str(),
+                  s.seconds);
+    stages += part;
+  }
+  std::printf("reprocess: stage busy time: %s\n", stages.c_str());
+  if (out.lsa && out.lsa->trained) {
+    std::printf(
+        "reprocess: learned model %s from %zu texts (%zu words; %s) in %.2f s, embedded "
+        "them in %.2f s\n",
+        out.lsa->model_id.c_str(), out.lsa->texts, out.lsa->words, out.lsa->reason.c_str(),
+        out.lsa->train_seconds, out.lsa->embed_seconds);
+  }
+  std::printf("reprocess: search model %s\n", out.search_model.c_str());
+  if (out.final_report) {
+    std::printf("final report: %s\n", out.final_report->c_str());
+  }
+  if (out.hazards) {
+    std::printf("reprocess: %zu potential deadlock%s\n", out.hazard_reports.size(),
+                out.hazard_reports.size() == 1 ? "" : "s");
+    for (const std::string& path : out.hazard_reports)
+      std::printf("potential deadlock report: %s\n", path.c_str());
+  }
+}
+
+}  // namespace
 
 int run_reprocess(const ReprocessArgs& args) {
   try {
@@ -214,34 +340,18 @@ int run_reprocess(const ReprocessArgs& args) {
       Store store = Store::open(args.common.db, open_options(args.common, /*create=*/false));
       embedder = pipeline_embedder(store, model_choice);
     }
-    ReprocessOptions options;
-    options.pools = args.pools == "shared" ? PoolMode::kShared : PoolMode::kSeparate;
-    options.policy = parse_policy(args.policy);
-    options.force = args.force;
-    options.channel_capacity = args.channel_capacity;
-    options.threads = args.threads;
-    options.batch = args.batch;
-    options.embed_batch = args.embed_batch;
-    options.store = open_options(args.common, /*create=*/false);
-
+    ReprocessOptions options = reprocess_options(args);
     const bool is_terminal = ::isatty(STDERR_FILENO) == 1;
-    // The terminal's width is asked before each redraw (the window may be
-    // resized meanwhile); $COLUMNS is read once, here.
-    const char* columns_env = std::getenv("COLUMNS");
-    const std::optional<std::string> columns_text =
-        columns_env != nullptr ? std::optional<std::string>(columns_env) : std::nullopt;
-    ProgressPrinter printer(stderr, is_terminal, std::chrono::seconds(2), [columns_text] {
-      return terminal_width(STDERR_FILENO, columns_text ? columns_text->c_str() : nullptr)
-          .value_or(ProgressPrinter::kDefaultColumns);
-    });
+    ProgressPrinter printer = progress_printer(is_terminal);
     if (!args.no_progress) {
       options.on_progress = [&printer](const ReprocessProgress& p) { printer(p); };
       options.progress_interval =
           is_terminal ? std::chrono::milliseconds(250) : std::chrono::milliseconds(1000);
     }
     const bool use_watchdog = !args.no_watchdog;
-    const bool use_hazards = args.hazards || hazards_requested_by_environment();
-    if (use_hazards)
+    ReprocessOutcome out;
+    out.hazards = args.hazards || hazards_requested_by_environment();
+    if (out.hazards)
       start_hazards(args.report_dir);
     if (use_watchdog) {
       WatchdogHookOptions wd;
@@ -257,115 +367,46 @@ int run_reprocess(const ReprocessArgs& args) {
         info, "reprocess: %s pools (%s), policy %s, channel \"processed\" capacity %zu%s%s%s\n",
         args.pools.c_str(), args.pools == "shared" ? "'global'" : "'extract' + 'global'",
         args.policy.c_str(), args.channel_capacity, args.force ? ", --force" : "",
-        use_watchdog ? ", watchdog on" : ", watchdog off", use_hazards ? ", hazards on" : "");
+        use_watchdog ? ", watchdog on" : ", watchdog off", out.hazards ? ", hazards on" : "");
     std::fflush(info);
 
     // The final report is taken while the pools still run (their workers
     // idle), so that it shows them; after reprocess() returns they are gone.
-    std::optional<std::string> final_report;
     if (use_watchdog && args.final_report) {
-      options.on_stages_done = [&final_report] {
-        final_report = request_final_report("knot-embed reprocess finished");
+      options.on_stages_done = [&out] {
+        out.final_report = request_final_report("knot-embed reprocess finished");
       };
     }
-    ReprocessResult result = reprocess(args.common.db, *embedder, options);
+    out.result = reprocess(args.common.db, *embedder, options);
     printer.finish();
     // The search model: the hashed one, or an LSA model learned anew when
     // the texts changed.
-    std::optional<LsaUpdate> lsa;
     {
       Store store = Store::open(args.common.db, open_options(args.common, /*create=*/false));
       if (model_choice == ModelChoice::kLsa) {
-        lsa = update_lsa_model(store, text::LsaOptions{}, args.force);
+        out.lsa = update_lsa_model(store, text::LsaOptions{}, args.force);
       } else {
         use_hash_model(store);
       }
     }
-    const std::string search_model = lsa ? lsa->model_id : result.model_id;
-
+    out.search_model = out.lsa ? out.lsa->model_id : out.result.model_id;
     if (use_watchdog) {
       stop_pipeline_watchdog();
     }
     // Potential deadlocks: the cycles this run's waits formed, though it
     // completed (each also one line on stderr).
-    std::vector<std::string> hazard_reports;
-    if (use_hazards)
-      hazard_reports = write_hazards();
+    if (out.hazards)
+      out.hazard_reports = write_hazards();
 
-    double rate = result.seconds > 0 ? static_cast<double>(result.items) / result.seconds : 0;
-    double mb_rate =
-        result.seconds > 0 ? static_cast<double>(result.bytes) / 1e6 / result.seconds : 0;
+    const double seconds = out.result.seconds;
+    const double rate = seconds > 0 ? static_cast<double>(out.result.items) / seconds : 0;
+    const double mb_rate = seconds > 0 ? static_cast<double>(out.result.bytes) / 1e6 / seconds : 0;
     if (args.common.json) {
-      Json json;
-      json["command"] = "reprocess";
-      json["db"] = args.common.db;
-      json["mode"] = result.mode;
-      json["policy"] = args.policy;
-      json["model"] = result.model_id;
-      json["run_id"] = result.run_id;
-      json["items"] = result.items;
-      json["embedded"] = result.embedded;
-      json["unchanged"] = result.unchanged;
-      json["warnings"] = result.warnings;
-      json["bytes"] = result.bytes;
-      json["seconds"] = result.seconds;
-      json["items_per_second"] = rate;
-      json["mb_per_second"] = mb_rate;
-      json["search_model"] = search_model;
-      if (lsa) {
-        json["lsa"] = Json{{"trained", lsa->trained},
-                           {"reason", lsa->reason},
-                           {"texts", lsa->texts},
-                           {"words", lsa->words},
-                           {"train_seconds", lsa->train_seconds},
-                           {"embed_seconds", lsa->embed_seconds}};
-      }
-      Json stages = Json::object();
-      for (const StageTime& s : result.stages) {
-        stages[s.stage] = s.seconds;
-      }
-      json["stage_seconds"] = stages;
-      if (final_report) {
-        json["final_report"] = *final_report;
-      }
-      if (use_hazards) {
-        json["hazard_reports"] = hazard_reports;
-      }
-      print_json(json);
+      print_reprocess_json(args, out, rate, mb_rate);
     } else {
-      std::printf(
-          "reprocess: %lld items in %.2f s (%.1f items/s, %.2f MB/s): %lld embedded, %lld "
-          "unchanged, %lld with warnings; model %s\n",
-          static_cast<long long>(result.items), result.seconds, rate, mb_rate,
-          static_cast<long long>(result.embedded), static_cast<long long>(result.unchanged),
-          static_cast<long long>(result.warnings), result.model_id.c_str());
-      std::string stages;
-      for (const StageTime& s : result.stages) {
-        char part[64];
-        std::snprintf(part, sizeof part, "%s%s %.2f s", stages.empty() ? "" : ", ", s.stage.c_str(),
-                      s.seconds);
-        stages += part;
-      }
-      std::printf("reprocess: stage busy time: %s\n", stages.c_str());
-      if (lsa && lsa->trained) {
-        std::printf(
-            "reprocess: learned model %s from %zu texts (%zu words; %s) in %.2f s, embedded "
-            "them in %.2f s\n",
-            lsa->model_id.c_str(), lsa->texts, lsa->words, lsa->reason.c_str(), lsa->train_seconds,
-            lsa->embed_seconds);
-      }
-      std::printf("reprocess: search model %s\n", search_model.c_str());
-      if (final_report) {
-        std::printf("final report: %s\n", final_report->c_str());
-      }
-      if (use_hazards) {
-        std::printf("reprocess: %zu potential deadlock%s\n", hazard_reports.size(),
-                    hazard_reports.size() == 1 ? "" : "s");
-        for (const std::string& path : hazard_reports)
-          std::printf("potential deadlock report: %s\n", path.c_str());
-      }
+      print_reprocess_text(out, rate, mb_rate);
     }
-    if (use_watchdog && args.final_report && !final_report) {
+    if (use_watchdog && args.final_report && !out.final_report) {
       std::fprintf(stderr, "knot-embed reprocess: the watchdog gave no final report\n");
     }
     return kExitOk;

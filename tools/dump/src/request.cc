@@ -191,6 +191,9 @@ class Waiter {
 
 }  // namespace
 
+// request_report() is long on purpose: the five steps of a request, in
+// the order the checks must happen (each refusal its own exit code), read
+// better as one sequence than as five functions passing the same state.
 RequestOutcome request_report(const RequestOptions& options) {
   RequestOutcome out;
   auto fail = [&out](int code, std::vector<std::string> errors) {
