@@ -327,29 +327,9 @@ void Recorder::start(const TraceOptions& options) {
   next_.store(previous != &observer_ ? previous : nullptr, std::memory_order_release);
 }
 
-std::optional<TraceSummary> Recorder::stop() {
-  std::lock_guard<std::mutex> lock(lifecycle_);
-  if (!is_recording())
-    return std::nullopt;
-  recording_.store(false, std::memory_order_release);
-  const auto stop_time = TraceClock::now();
-  {
-    std::lock_guard<std::mutex> sampler_lock(sampler_mutex_);
-    stop_requested_ = true;
-  }
-  sampler_cv_.notify_all();
-  sampler_.join();
-  sample(/*is_final=*/true);
-  // Unhook. Threads parked now still call this observer when they wake
-  // (the runtime keeps the observer a wait began with), which is why it
-  // lives as long as the process and keeps forwarding to `next_`.
-  Observer* current = set_observer(next_.load(std::memory_order_acquire));
-  if (current != &observer_)
-    set_observer(current);  // someone installed theirs meanwhile: keep it
-
-  // Collect: finished waits, then the open ones as unfinished.
+// Finished waits, then the open ones as unfinished, by start time.
+void Recorder::collect_waits(TraceClock::time_point stop_time) {
   TraceData& d = data_;
-  d.stop = stop_time;
   std::vector<std::shared_ptr<ThreadBuffer>> buffers;
   {
     knot::detail::InternalLock guard(buffers_mutex_);
@@ -385,7 +365,10 @@ std::optional<TraceSummary> Recorder::stop() {
   }
   std::sort(d.waits.begin(), d.waits.end(),
             [](const WaitRecord& a, const WaitRecord& b) { return a.begin < b.begin; });
+}
 
+void Recorder::name_tracks() {
+  TraceData& d = data_;
   // Track names: what each thread was called when it first recorded, then
   // its current name if it still runs; fiber tasks by their records' names
   // where they still wait, else by index.
@@ -400,6 +383,32 @@ std::optional<TraceSummary> Recorder::stop() {
       continue;  // a task with no wait in the trace
     d.track_names[track] = t.name;
   }
+}
+
+std::optional<TraceSummary> Recorder::stop() {
+  std::lock_guard<std::mutex> lock(lifecycle_);
+  if (!is_recording())
+    return std::nullopt;
+  recording_.store(false, std::memory_order_release);
+  const auto stop_time = TraceClock::now();
+  {
+    std::lock_guard<std::mutex> sampler_lock(sampler_mutex_);
+    stop_requested_ = true;
+  }
+  sampler_cv_.notify_all();
+  sampler_.join();
+  sample(/*is_final=*/true);
+  // Unhook. Threads parked now still call this observer when they wake
+  // (the runtime keeps the observer a wait began with), which is why it
+  // lives as long as the process and keeps forwarding to `next_`.
+  Observer* current = set_observer(next_.load(std::memory_order_acquire));
+  if (current != &observer_)
+    set_observer(current);  // someone installed theirs meanwhile: keep it
+
+  data_.stop = stop_time;
+  collect_waits(stop_time);
+  name_tracks();
+  TraceData& d = data_;
   d.samples = std::move(samples_);
   d.pool_names = pool_names_;
   d.num_counter_events = num_counter_events_;

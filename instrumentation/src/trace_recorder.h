@@ -101,6 +101,10 @@ class Recorder {
   void sampler_main(TraceClock::duration period);
   void sample(bool is_final);
   void write(TraceData& data, const std::string& path, TraceSummary& summary);
+  // stop()'s steps: every thread's and fiber's waits into data_ (the open
+  // ones ended at `stop_time`, unfinished), then the tracks' names.
+  void collect_waits(TraceClock::time_point stop_time);
+  void name_tracks();
 
   ChainedObserver observer_;
   std::atomic<Observer*> next_{nullptr};

@@ -116,6 +116,8 @@ std::string verify_hnsw_file(std::string_view file, const HnswFileRecord& expect
   return layout.empty() ? "" : "graph layout: " + layout;
 }
 
+// check_hnsw_graph() is long on purpose: it walks hnswlib's saved layout
+// field by field, in file order, each read checked before the next.
 std::string check_hnsw_graph(std::string_view graph, std::size_t dimensions, std::size_t count) {
   if (count == 0) {
     return graph.empty() ? "" : "bytes in an empty index";

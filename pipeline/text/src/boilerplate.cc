@@ -143,6 +143,8 @@ bool style_hides(const char* style) {
 
 }  // namespace
 
+// layout_of() is long on purpose: one switch over HTML's elements, a case
+// per group, so that which element counts as what can be read in one place.
 Layout layout_of(const GumboElement& element) noexcept {
   if (element.tag_namespace != GUMBO_NAMESPACE_HTML) {
     return Layout::kDropped;  // inside svg or math (their roots are dropped too)
