@@ -470,12 +470,13 @@ TEST_F(CliTest, HugeReport) {
   const std::string path = (dir_ / "knot-huge.json").string();
   std::ofstream(path, std::ios::binary) << knot::report::to_json(report, -1);
   ASSERT_GT(fs::file_size(path), 100u << 20);
-  const auto start = std::chrono::steady_clock::now();
-  const RunResult r = run({path});
+  // How long it takes is a benchmark's question; the limit only turns a
+  // hang into a failure, with room for a sanitizer build on a busy machine
+  // (ThreadSanitizer beside two other builds took over 60 s).
+  const RunResult r = run_view({path}, dir_ / "scratch", {}, std::chrono::seconds(600));
   EXPECT_EQ(r.code, kExitOk) << r.err;
   EXPECT_NE(r.out.find("Threads: 2000 in 3 groups"), std::string::npos);
   EXPECT_NE(r.out.find("and 657 more"), std::string::npos);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(60));
 }
 
 // ---------------------------------------------------------------------------
