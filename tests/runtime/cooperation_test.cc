@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "common/deadline.h"
+#include "common/pool_fixture.h"
 #include "knot/runtime/join.h"
 #include "knot/runtime/parallel_for.h"
 #include "knot/runtime/scope.h"
@@ -26,16 +27,7 @@ namespace {
 using knot::testing::Deadline;
 using namespace std::chrono_literals;
 
-class CooperationTest : public ::testing::TestWithParam<std::tuple<std::size_t, BlockingPolicy>> {
- protected:
-  ThreadPool make_pool(std::size_t threads, std::string name = "bc") const {
-    return ThreadPool(PoolOptions{.num_threads = threads,
-                                  .name = std::move(name),
-                                  .policy = std::get<1>(GetParam()),
-                                  .spare_keep_alive = 100ms});
-  }
-  std::size_t workers() const { return std::get<0>(GetParam()); }
-};
+class CooperationTest : public knot::testing::PolicyPoolTest {};
 
 // Each call runs on the worker its context names, and the values come back
 // in worker order.
@@ -169,27 +161,7 @@ TEST_P(CooperationTest, YieldNowLetsAQueuedTaskRun) {
   EXPECT_TRUE(flag.load());
 }
 
-std::string param_name(const ::testing::TestParamInfo<CooperationTest::ParamType>& info) {
-  const char* policy = "block";
-  switch (std::get<1>(info.param)) {
-    case BlockingPolicy::kBlock:
-      break;
-    case BlockingPolicy::kCompensate:
-      policy = "compensate";
-      break;
-    case BlockingPolicy::kFiber:
-      policy = "fiber";
-      break;
-  }
-  return std::to_string(std::get<0>(info.param)) + "_" + policy;
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    Pools, CooperationTest,
-    ::testing::Combine(::testing::Values(std::size_t{1}, std::size_t{2}, std::size_t{4}),
-                       ::testing::Values(BlockingPolicy::kBlock, BlockingPolicy::kCompensate,
-                                         BlockingPolicy::kFiber)),
-    param_name);
+KNOT_INSTANTIATE_POLICY_POOL_TEST(CooperationTest);
 
 }  // namespace
 }  // namespace knot

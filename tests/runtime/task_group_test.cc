@@ -16,6 +16,7 @@
 #include <tuple>
 
 #include "common/deadline.h"
+#include "common/pool_fixture.h"
 #include "knot/runtime/parallel_for.h"
 #include "knot/runtime/thread_pool.h"
 
@@ -26,16 +27,7 @@ using knot::testing::Deadline;
 using namespace std::chrono_literals;
 
 // Parameter: (workers, policy).
-class TaskGroupTest : public ::testing::TestWithParam<std::tuple<std::size_t, BlockingPolicy>> {
- protected:
-  ThreadPool make_pool(std::size_t threads) const {
-    return ThreadPool(PoolOptions{.num_threads = threads,
-                                  .name = "tg",
-                                  .policy = std::get<1>(GetParam()),
-                                  .spare_keep_alive = 100ms});
-  }
-  std::size_t workers() const { return std::get<0>(GetParam()); }
-};
+class TaskGroupTest : public knot::testing::PolicyPoolTest {};
 
 // Tasks that run more tasks into the same group, waited for from a task of
 // the pool and from outside it.
@@ -211,27 +203,7 @@ TEST_P(TaskGroupTest, StressRandomTreesCancelsAndThrows) {
   }
 }
 
-std::string param_name(const ::testing::TestParamInfo<TaskGroupTest::ParamType>& info) {
-  const char* policy = "block";
-  switch (std::get<1>(info.param)) {
-    case BlockingPolicy::kBlock:
-      break;
-    case BlockingPolicy::kCompensate:
-      policy = "compensate";
-      break;
-    case BlockingPolicy::kFiber:
-      policy = "fiber";
-      break;
-  }
-  return std::to_string(std::get<0>(info.param)) + "_" + policy;
-}
-
-INSTANTIATE_TEST_SUITE_P(
-    Pools, TaskGroupTest,
-    ::testing::Combine(::testing::Values(std::size_t{1}, std::size_t{2}, std::size_t{4}),
-                       ::testing::Values(BlockingPolicy::kBlock, BlockingPolicy::kCompensate,
-                                         BlockingPolicy::kFiber)),
-    param_name);
+KNOT_INSTANTIATE_POLICY_POOL_TEST(TaskGroupTest);
 
 }  // namespace
 }  // namespace knot
