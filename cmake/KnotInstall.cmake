@@ -1,4 +1,4 @@
-# Installation: the package's libraries (knot::runtime, knot::report,
+# Installation: the package's libraries (knot::base, header-only; knot::runtime, knot::report,
 # knot::symbolize, knot::instrumentation) with their headers, a CMake package
 # (find_package(knot), then target_link_libraries(app PRIVATE
 # knot::instrumentation)), one pkg-config file per library, and the programs
@@ -11,12 +11,13 @@
 
 include(CMakePackageConfigHelpers)
 
-set(KNOT_PACKAGE_LIBRARIES knot_runtime knot_report knot_symbolize knot_instrumentation)
+set(KNOT_PACKAGE_LIBRARIES knot_base knot_runtime knot_report knot_symbolize knot_instrumentation)
 install(TARGETS ${KNOT_PACKAGE_LIBRARIES} EXPORT knotTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(DIRECTORY
+  base/include/knot
   runtime/include/knot
   instrumentation/include/knot
   instrumentation/report/include/knot

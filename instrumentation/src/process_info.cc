@@ -11,6 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "knot/base/time_format.h"
+
 #ifndef KNOT_VERSION
 #define KNOT_VERSION "unknown"
 #endif
@@ -25,23 +27,6 @@ std::string format_seconds(double s) {
     std::snprintf(buf, sizeof buf, "%.1f s", s);
   }
   return buf;
-}
-
-std::string iso8601(std::chrono::system_clock::time_point t) {
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
-}
-
-std::string utc_now_iso8601() {
-  return iso8601(std::chrono::system_clock::now());
 }
 
 const report::Process& process_info() {
@@ -85,7 +70,7 @@ const report::Process& process_info() {
     if (boot > 0 && hz > 0) {
       const auto start = std::chrono::system_clock::time_point(
           std::chrono::milliseconds(boot * 1000 + ticks * 1000 / hz));
-      p.start_time = iso8601(start);
+      p.start_time = base::utc_iso8601(start);
     }
     char host[256] = {};
     if (::gethostname(host, sizeof host - 1) == 0)

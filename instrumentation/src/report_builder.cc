@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "graph_labels.h"
+#include "knot/base/time_format.h"
 #include "narrative.h"
 #include "report_frames.h"
 
@@ -68,9 +69,10 @@ report::Verdict verdict_of(const ReportContext& c) {
   const RuntimeSnapshot& s = *c.snapshot;
   // Timed at the snapshot that reached it (stacks and symbols were
   // gathered after it).
-  const std::string when = iso8601(std::chrono::system_clock::now() -
-                                   std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                       std::chrono::steady_clock::now() - s.time));
+  const std::string when =
+      base::utc_iso8601(std::chrono::system_clock::now() -
+                        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                            std::chrono::steady_clock::now() - s.time));
   report::Verdict v;
   v.time = when;
   if (c.finding == nullptr) {

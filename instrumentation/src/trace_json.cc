@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "graph_labels.h"
+#include "knot/base/time_format.h"
 #include "trace_data.h"
 
 #ifndef KNOT_VERSION
@@ -59,15 +60,6 @@ const char* side(WaitKind kind) {
 // the program gave) instead of throwing.
 std::string dump(const json& j) {
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-std::string utc(std::chrono::system_clock::time_point t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 // Appender writes the traceEvents array, one event at a time. Metadata
@@ -254,7 +246,7 @@ std::string trace_to_json(const TraceData& data) {
       {"knot_version", KNOT_VERSION},
       {"pid", data.pid},
       {"process", data.process_name},
-      {"started_at", utc(data.wall_start)},
+      {"started_at", base::utc_iso8601(data.wall_start, base::TimePrecision::kSeconds)},
       {"duration_us", micros(data.stop - data.start)},
       {"sample_period_us", data.options.sample_period.count()},
       {"max_events", data.options.max_events},

@@ -34,6 +34,7 @@
 
 #include "detector.h"
 #include "hazards/hazard_tracker.h"
+#include "knot/base/time_format.h"
 #include "knot/instrumentation/hazards.h"
 #include "knot/instrumentation/instrumentation.h"
 #include "knot/instrumentation/stack_capture.h"
@@ -279,7 +280,7 @@ void Watchdog::stop() {
 }
 
 std::string Watchdog::next_id() {
-  const std::string now = utc_now_iso8601();
+  const std::string now = base::utc_iso8601(std::chrono::system_clock::now());
   std::string compact;
   for (char c : now) {
     if (c != '-' && c != ':')

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "knot/base/time_format.h"
 #include "knot/pipeline/store.h"
 #include "sqlite.h"
 #include "store_impl.h"
@@ -532,14 +533,7 @@ StoreStats Store::stats(std::string_view current_model, int extractor_version) c
 // ---- Free functions ---------------------------------------------------------
 
 std::string now_iso8601() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  std::tm tm{};
-  gmtime_r(&ts.tv_sec, &tm);
-  char buffer[40];
-  std::size_t n = std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buffer + n, sizeof buffer - n, ".%03ldZ", ts.tv_nsec / 1000000);
-  return buffer;
+  return base::utc_iso8601(std::chrono::system_clock::now());
 }
 
 std::string_view to_string(StoreErrc code) noexcept {

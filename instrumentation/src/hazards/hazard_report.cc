@@ -20,6 +20,7 @@
 
 #include "hazard_cycles.h"
 #include "hazard_tracker.h"
+#include "knot/base/time_format.h"
 #include "knot/instrumentation/hazards.h"
 #include "knot/report/report_file.h"
 #include "process_info.h"
@@ -314,7 +315,7 @@ report::Report build(const Describer& d, const Cycle& cycle, const std::string& 
   report::Verdict v;
   v.kind = "potential_deadlock";
   v.certainty = "potential";
-  v.time = utc_now_iso8601();
+  v.time = base::utc_iso8601(std::chrono::system_clock::now());
   report::Hazard h;
   std::vector<std::string> conditions;
   std::set<std::string> nodes;
@@ -400,7 +401,7 @@ std::string report_dir_of(const HazardOptions& options) {
 
 std::string next_id(HazardState& s) {
   std::string compact;
-  for (char ch : utc_now_iso8601()) {
+  for (char ch : base::utc_iso8601(std::chrono::system_clock::now())) {
     if (ch != '-' && ch != ':')
       compact.push_back(ch);
   }

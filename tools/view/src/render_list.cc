@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "certainty.h"
+#include "knot/base/time_format.h"
 #include "knot/escape/escape.h"
 #include "knot/view/palette.h"
 #include "knot/view/render.h"
@@ -26,17 +27,6 @@ constexpr std::size_t kMaxCell = 40;
 constexpr std::size_t kSummaryColumn = 3;
 constexpr std::string_view kSummaryIndent = "  ";  // in the two-line layout
 
-// utc_time() is `ns` since the epoch as "YYYY-MM-DDTHH:MM:SSZ".
-std::string utc_time(std::int64_t ns) {
-  const std::time_t seconds = static_cast<std::time_t>(ns / 1'000'000'000);
-  std::tm tm{};
-  if (gmtime_r(&seconds, &tm) == nullptr)
-    return "?";
-  char buffer[32];
-  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buffer;
-}
-
 struct Row {
   double time = 0;  // seconds since the epoch, for sorting
   const ListEntry* entry = nullptr;
@@ -48,7 +38,13 @@ Row make_row(const ListEntry& entry) {
   Row row;
   row.entry = &entry;
   row.time = static_cast<double>(entry.modified_ns) / 1e9;
-  std::string time = entry.modified_ns != 0 ? utc_time(entry.modified_ns) : "?";
+  std::string time =
+      entry.modified_ns != 0
+          ? base::utc_iso8601(std::chrono::system_clock::time_point(
+                                  std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                                      std::chrono::nanoseconds(entry.modified_ns))),
+                              base::TimePrecision::kSeconds)
+          : "?";
   std::string kind = "unreadable";
   std::string process = "-";
   std::string summary = entry.error;
