@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/deadline.h"
+#include "common/pool_fixture.h"
 #include "knot/runtime/thread_pool.h"
 
 namespace knot {
@@ -93,6 +94,60 @@ TEST(LatchTest, PublishesWrites) {
     t.join();
   }
 }
+
+// Latches on pools of every size and blocking policy.
+class LatchPoolTest : public testing::PolicyPoolTest {};
+
+// Waiting tasks and threads all wake on the last count_down.
+TEST_P(LatchPoolTest, WaitersOnPoolsWake) {
+  Deadline deadline(60s);
+  ThreadPool pool = make_pool(workers());
+  Latch latch(1, "go");
+  std::atomic<int> woke{0};
+  std::thread plain([&] {
+    latch.wait();
+    woke++;
+  });
+  const int tasks = 2 * static_cast<int>(workers());
+  for (int i = 0; i < tasks; ++i) {
+    pool.spawn([&] {
+      latch.wait();
+      woke++;
+    });
+  }
+  latch.count_down();
+  plain.join();
+  while (woke.load() != tasks + 1)
+    std::this_thread::yield();
+}
+
+// A rendezvous of more tasks than workers: each task counts down, then
+// waits for all. Under kBlock it needs a worker per party (so only that is
+// tried); kCompensate brings spares and kFiber suspends the waiting tasks,
+// so both finish on any pool.
+TEST_P(LatchPoolTest, RendezvousOfMoreTasksThanWorkers) {
+  Deadline deadline(60s);
+  ThreadPool pool = make_pool(workers());
+  const bool blocks = pool.policy() == BlockingPolicy::kBlock;
+  const int parties = blocks ? static_cast<int>(workers()) : 3 * static_cast<int>(workers()) + 1;
+  for (int round = 0; round < 20; ++round) {
+    Latch all(parties, "rendezvous");
+    std::atomic<int> past{0};
+    Latch done(parties, "done");
+    for (int i = 0; i < parties; ++i) {
+      pool.spawn([&] {
+        all.count_down();
+        all.wait();
+        past++;
+        done.count_down();
+      });
+    }
+    done.wait();
+    EXPECT_EQ(past.load(), parties);
+  }
+}
+
+KNOT_INSTANTIATE_POLICY_POOL_TEST(LatchPoolTest);
 
 // Counting below zero is a programming error: it aborts.
 TEST(LatchDeathTest, BelowZeroAborts) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/deadline.h"
+#include "common/pool_fixture.h"
 #include "knot/runtime/parallel_for.h"
 #include "knot/runtime/thread_pool.h"
 
@@ -158,6 +159,52 @@ TEST(SharedMutexTest, WriterNotStarved) {
   for (auto& t : readers)
     t.join();
 }
+
+// The same exclusion with the waiters on pools of every size and blocking
+// policy: a worker that waits blocks (kBlock), hands its slot to a spare
+// (kCompensate) or suspends its fiber task (kFiber); plain threads and
+// readers of a SharedMutex contend alongside.
+class MutexPoolTest : public testing::PolicyPoolTest {};
+
+TEST_P(MutexPoolTest, ExclusionOnEveryPolicy) {
+  Deadline deadline(60s);
+  ThreadPool pool = make_pool(workers());
+  Mutex m("counter");
+  SharedMutex rw("pair");
+  long counter = 0;
+  long a = 0, b = 0;
+  std::atomic<bool> broken{false};
+  const int per = testing::stress_scale(4000);
+  std::thread outside([&] {
+    for (int i = 0; i < per; ++i) {
+      std::lock_guard<Mutex> lock(m);
+      ++counter;
+    }
+  });
+  pool.install([&] {
+    parallel_for(0, 4 * per, [&](int i) {
+      {
+        std::lock_guard<Mutex> lock(m);
+        ++counter;
+      }
+      if (i % 4 == 0) {
+        std::unique_lock<SharedMutex> w(rw);
+        ++a;
+        ++b;
+      } else {
+        std::shared_lock<SharedMutex> r(rw);
+        if (a != b)
+          broken = true;
+      }
+    });
+  });
+  outside.join();
+  EXPECT_EQ(counter, 5L * per);
+  EXPECT_EQ(a, static_cast<long>(per));
+  EXPECT_FALSE(broken.load());
+}
+
+KNOT_INSTANTIATE_POLICY_POOL_TEST(MutexPoolTest);
 
 }  // namespace
 }  // namespace knot
