@@ -53,7 +53,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <iterator>
 #include <memory>
@@ -223,7 +225,12 @@ Out scan_into(In first, In last, Out out, std::optional<T> init, Op& op, bool in
 
 // select_into() is copy_if and partition_copy: the elements whose flag is
 // `true` go to out_true in order, the others (when out_false is given) to
-// out_false in order.
+// out_false in order. Pass 1 keeps pred's answers as bits, 64 to a word,
+// each piece in words of its own (no word is shared between pieces, so no
+// two workers write one), and counts them; pass 2 copies. A bit per
+// element rather than a byte: an eighth of the memory to fault in and to
+// read again, and pass 2 visits the kept elements by their bits without a
+// branch per element.
 template <class In, class OutT, class OutF, class Pred>
 std::pair<OutT, OutF> select_into(In first, In last, OutT out_true, OutF* out_false, Pred& pred,
                                   Grain grain) {
@@ -231,15 +238,24 @@ std::pair<OutT, OutF> select_into(In first, In last, OutT out_true, OutF* out_fa
   if (n == 0)
     return {out_true, out_false != nullptr ? *out_false : OutF{}};
   const Pieces pieces(n, grain);
-  // Not zeroed first: pass 1 writes every flag, in parallel (a serial
-  // memset of n bytes would cost as much as the pass).
-  const auto keep = std::make_unique_for_overwrite<unsigned char[]>(n);
+  std::vector<std::size_t> word_begin(pieces.count + 1, 0);
+  for (std::size_t p = 0; p < pieces.count; ++p)
+    word_begin[p + 1] = word_begin[p] + (pieces.end(p) - pieces.begin(p) + 63) / 64;
+  // Not zeroed first: pass 1 writes every word, in parallel.
+  const auto bits = std::make_unique_for_overwrite<std::uint64_t[]>(word_begin[pieces.count]);
   std::vector<std::size_t> kept(pieces.count);
   for_pieces(pieces, [&](std::size_t p) {
+    std::uint64_t* word = bits.get() + word_begin[p];
     std::size_t count = 0;
-    for (std::size_t i = pieces.begin(p); i < pieces.end(p); ++i) {
-      keep[i] = pred(first[static_cast<std::ptrdiff_t>(i)]) ? 1 : 0;
-      count += keep[i];
+    for (std::size_t base = pieces.begin(p); base < pieces.end(p); base += 64) {
+      const std::size_t width = std::min<std::size_t>(64, pieces.end(p) - base);
+      std::uint64_t w = 0;
+      for (std::size_t k = 0; k < width; ++k) {
+        const bool keep = pred(first[static_cast<std::ptrdiff_t>(base + k)]);
+        w |= std::uint64_t{keep} << k;
+      }
+      *word++ = w;
+      count += static_cast<std::size_t>(std::popcount(w));
     }
     kept[p] = count;
   });
@@ -250,21 +266,27 @@ std::pair<OutT, OutF> select_into(In first, In last, OutT out_true, OutF* out_fa
     total += kept[p];
   }
   for_pieces(pieces, [&](std::size_t p) {
+    const std::uint64_t* word = bits.get() + word_begin[p];
     auto t = static_cast<std::ptrdiff_t>(offset[p]);
-    if (out_false == nullptr) {  // copy_if
-      for (std::size_t i = pieces.begin(p); i < pieces.end(p); ++i) {
-        if (keep[i] != 0)
-          out_true[t++] = first[static_cast<std::ptrdiff_t>(i)];
-      }
-      return;
-    }
     auto f = static_cast<std::ptrdiff_t>(pieces.begin(p) - offset[p]);
-    for (std::size_t i = pieces.begin(p); i < pieces.end(p); ++i) {
-      const auto at = static_cast<std::ptrdiff_t>(i);
-      if (keep[i] != 0) {
-        out_true[t++] = first[at];
-      } else {
-        (*out_false)[f++] = first[at];
+    for (std::size_t base = pieces.begin(p); base < pieces.end(p); base += 64, ++word) {
+      std::uint64_t w = *word;
+      if (out_false == nullptr) {  // copy_if: the kept elements only
+        while (w != 0) {
+          const auto k = static_cast<std::size_t>(std::countr_zero(w));
+          out_true[t++] = first[static_cast<std::ptrdiff_t>(base + k)];
+          w &= w - 1;
+        }
+        continue;
+      }
+      const std::size_t width = std::min<std::size_t>(64, pieces.end(p) - base);
+      for (std::size_t k = 0; k < width; ++k) {
+        const auto at = static_cast<std::ptrdiff_t>(base + k);
+        if ((w >> k) & 1u) {
+          out_true[t++] = first[at];
+        } else {
+          (*out_false)[f++] = first[at];
+        }
       }
     }
   });
