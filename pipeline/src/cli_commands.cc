@@ -248,6 +248,30 @@ ProgressPrinter progress_printer(bool is_terminal) {
   });
 }
 
+// The first line: how the run is set up. With --json, stdout carries the
+// JSON summary alone, so this line goes to stderr.
+void print_reprocess_start(const ReprocessArgs& args, bool watchdog, bool hazards) {
+  std::FILE* info = args.common.json ? stderr : stdout;
+  std::fprintf(info,
+               "reprocess: %s pools (%s), policy %s, channel \"processed\" capacity %zu%s%s%s\n",
+               args.pools.c_str(), args.pools == "shared" ? "'global'" : "'extract' + 'global'",
+               args.policy.c_str(), args.channel_capacity, args.force ? ", --force" : "",
+               watchdog ? ", watchdog on" : ", watchdog off", hazards ? ", hazards on" : "");
+  std::fflush(info);
+}
+
+// update_search_model() sets the search model after the run: the hashed
+// one, or an LSA model learned anew when the texts changed.
+void update_search_model(const ReprocessArgs& args, ModelChoice choice, ReprocessOutcome& out) {
+  Store store = Store::open(args.common.db, open_options(args.common, /*create=*/false));
+  if (choice == ModelChoice::kLsa) {
+    out.lsa = update_lsa_model(store, text::LsaOptions{}, args.force);
+  } else {
+    use_hash_model(store);
+  }
+  out.search_model = out.lsa ? out.lsa->model_id : out.result.model_id;
+}
+
 void print_reprocess_json(const ReprocessArgs& args, const ReprocessOutcome& out, double rate,
                           double mb_rate) {
   const ReprocessResult& result = out.result;
@@ -361,14 +385,7 @@ int run_reprocess(const ReprocessArgs& args) {
       start_pipeline_watchdog(wd);
       options.on_run_started = [](std::int64_t id) { set_current_run(id); };
     }
-    // With --json, stdout carries the JSON summary alone: this line goes to stderr.
-    std::FILE* info = args.common.json ? stderr : stdout;
-    std::fprintf(
-        info, "reprocess: %s pools (%s), policy %s, channel \"processed\" capacity %zu%s%s%s\n",
-        args.pools.c_str(), args.pools == "shared" ? "'global'" : "'extract' + 'global'",
-        args.policy.c_str(), args.channel_capacity, args.force ? ", --force" : "",
-        use_watchdog ? ", watchdog on" : ", watchdog off", out.hazards ? ", hazards on" : "");
-    std::fflush(info);
+    print_reprocess_start(args, use_watchdog, out.hazards);
 
     // The final report is taken while the pools still run (their workers
     // idle), so that it shows them; after reprocess() returns they are gone.
@@ -379,17 +396,7 @@ int run_reprocess(const ReprocessArgs& args) {
     }
     out.result = reprocess(args.common.db, *embedder, options);
     printer.finish();
-    // The search model: the hashed one, or an LSA model learned anew when
-    // the texts changed.
-    {
-      Store store = Store::open(args.common.db, open_options(args.common, /*create=*/false));
-      if (model_choice == ModelChoice::kLsa) {
-        out.lsa = update_lsa_model(store, text::LsaOptions{}, args.force);
-      } else {
-        use_hash_model(store);
-      }
-    }
-    out.search_model = out.lsa ? out.lsa->model_id : out.result.model_id;
+    update_search_model(args, model_choice, out);
     if (use_watchdog) {
       stop_pipeline_watchdog();
     }
