@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/deadline.h"
+#include "common/pool_fixture.h"
 #include "knot/runtime/error.h"
 #include "knot/runtime/observer.h"
 #include "knot/runtime/thread_pool.h"
@@ -488,6 +489,46 @@ TEST(ChannelTest, WorksFromPoolWorkers) {
   EXPECT_EQ(done_rx.recv(), std::optional<int>(5050));
   EXPECT_EQ(done_rx.recv(), std::nullopt);
 }
+
+// Producers and consumers that are all tasks of one pool, on every pool
+// size and blocking policy. Under kBlock a blocked side holds its worker,
+// so only as many tasks as workers are started; kCompensate (spares) and
+// kFiber (suspended tasks) run more sides than workers.
+class ChannelPoolTest : public testing::PolicyPoolTest {};
+
+TEST_P(ChannelPoolTest, SidesThatAreTasksOfOnePool) {
+  Deadline d(std::chrono::seconds(60));
+  ThreadPool pool = make_pool(workers());
+  const bool blocks = pool.policy() == BlockingPolicy::kBlock;
+  if (blocks && workers() < 2)
+    GTEST_SKIP() << "one worker under kBlock: a blocked side would hold the only worker";
+  const int per_side = blocks ? static_cast<int>(workers()) / 2 : 2 * static_cast<int>(workers());
+  const int messages = testing::stress_scale(2000);
+  std::atomic<long> sum{0};
+  std::atomic<int> received{0};
+  {
+    auto [tx, rx] = channel<int>(4, "between tasks");
+    for (int c = 0; c < per_side; ++c) {
+      pool.spawn([rx = rx, &sum, &received]() mutable {
+        while (auto v = rx.recv()) {
+          sum += *v;
+          received++;
+        }
+      });
+    }
+    for (int p = 0; p < per_side; ++p) {
+      pool.spawn([tx = tx, messages]() mutable {
+        for (int i = 1; i <= messages; ++i)
+          EXPECT_TRUE(tx.send(i));
+      });
+    }
+  }  // the test's own handles go: the channel ends when the producers do
+  while (received.load() < per_side * messages)
+    std::this_thread::yield();
+  EXPECT_EQ(sum.load(), static_cast<long>(per_side) * messages * (messages + 1) / 2);
+}
+
+KNOT_INSTANTIATE_POLICY_POOL_TEST(ChannelPoolTest);
 
 // RecordingObserver keeps the channel waits it sees.
 class RecordingObserver : public Observer {
