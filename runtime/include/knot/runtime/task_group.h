@@ -24,10 +24,10 @@
 // a task runs to its end). After wait() returns, the group is reusable and
 // no longer canceling.
 //
-// One thread waits at a time. run() while no wait() is under way, or from
-// the group's own tasks during one, is always allowed; run() from an
-// unrelated thread racing with the end of a wait() may or may not be waited
-// for by that wait().
+// One thread waits at a time. While a wait() is under way, only the
+// group's own tasks may call run() (their runs are waited for too); a run()
+// from any other thread then is a programming error, as is destroying the
+// group. Between waits any thread may call run().
 //
 // The destructor cancels the tasks that have not started and waits for the
 // others; an exception nobody waited for is dropped. Call wait() yourself to
