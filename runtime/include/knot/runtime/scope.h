@@ -101,14 +101,9 @@ void Scope::spawn(F&& f) {
     finish_one();
   };
   auto* job = new detail::HeapJob<decltype(task)>(std::move(task), this);
-  detail::Worker* worker = detail::current_worker();
-  if (worker != nullptr && detail::registry_of(worker) == detail::registry_of(owner_)) {
-    detail::push_job(worker, job);
-  } else {
-    // Spawned from a thread of another pool (a task of this scope installed
-    // elsewhere): queue it on the scope's own pool.
-    detail::inject_job(detail::registry_of(owner_), job);
-  }
+  // From a thread of another pool (a task of this scope installed
+  // elsewhere) it is queued on the scope's own pool's injector.
+  detail::submit_job(detail::registry_of(owner_), job);
 }
 
 }  // namespace knot

@@ -118,14 +118,8 @@ void TaskGroup::run(F&& f) {
     finish_one();
   };
   auto* job = new detail::HeapJob<decltype(task)>(std::move(task), this);
-  detail::Registry* registry = pool_->registry();
-  detail::Worker* worker = detail::current_worker();
-  if (worker != nullptr && detail::registry_of(worker) == registry) {
-    detail::push_job(worker, job);
-    return;
-  }
   try {
-    detail::inject_job(registry, job);
+    detail::submit_job(pool_->registry(), job);
   } catch (...) {
     delete job;
     pending_.fetch_sub(1, std::memory_order_relaxed);  // the bias or a task keeps it above zero

@@ -161,13 +161,8 @@ void ThreadPool::spawn(F&& f) {
   };
   auto* job = new detail::HeapJob<decltype(body)>(std::move(body));
   detail::add_pending(registry);
-  detail::Worker* worker = detail::current_worker();
-  if (worker != nullptr && detail::registry_of(worker) == registry) {
-    detail::push_job(worker, job);
-    return;
-  }
   try {
-    detail::inject_job(registry, job);
+    detail::submit_job(registry, job);
   } catch (...) {
     delete job;
     detail::finish_pending(registry);

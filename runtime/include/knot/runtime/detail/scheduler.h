@@ -82,6 +82,20 @@ Registry* registry_of(Worker* worker) noexcept;
 // caller is not one of its workers.
 void inject_job(Registry* registry, Job* job);
 
+// submit_job() queues `job` on `registry`: on the calling worker's own
+// deque when it is one of the registry's workers (never throws), else on
+// the registry's injector (Error(Errc::kShutDown) as inject_job(); then
+// nothing was queued). Every spawn (Scope, ThreadPool, TaskGroup) goes
+// through it.
+inline void submit_job(Registry* registry, Job* job) {
+  Worker* worker = current_worker();
+  if (worker != nullptr && registry_of(worker) == registry) {
+    push_job(worker, job);
+    return;
+  }
+  inject_job(registry, job);
+}
+
 // Fire-and-forget bookkeeping: a pool's destructor waits until every job
 // counted by add_pending() was finished with finish_pending().
 void add_pending(Registry* registry) noexcept;
