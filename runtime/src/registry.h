@@ -101,6 +101,9 @@ class Worker {
   static constexpr std::uint32_t kSpareActive = 1;  // counted, running jobs
   static constexpr std::uint32_t kSpareIdle = 2;    // stepped out, waiting to be needed
   static constexpr std::uint32_t kSpareExited = 3;  // its thread ended; join before reuse
+  // Stored under spare_mutex_ (release); read there relaxed, and without the lock by the
+  // spare's own wait_idle() (acquire: woken by terminate(), it sees its terminate latch set)
+  // and by snapshots (relaxed: it only picks the spares to list).
   std::atomic<std::uint32_t> spare_state_{kSpareFree};
 
  private:
@@ -135,8 +138,11 @@ class Worker {
   std::uint64_t isolation_ = 0;    // owner-only: tag of the innermost region, 0 = none
   std::uint32_t rng_;              // owner-only: xorshift state for victim choice
   bool idle_since_sleep_ = false;  // owner-only: a spare stepped out after sleeping unneeded
+  // Set by the owner thread only (set_state), read by snapshots (view) and by the owner's
+  // WaitScope: relaxed, a value for display that publishes nothing.
   std::atomic<WorkerState> state_{WorkerState::kStopped};
-  // Owner writes (load + store, no RMW), snapshots read: relaxed.
+  // Owner writes (load + store, no RMW), snapshots read: relaxed. A pool's first workers
+  // store os_tid_ before started_.count_down(), which orders it before create() returns.
   std::atomic<std::uint64_t> completed_{0};
   std::atomic<std::int64_t> os_tid_{0};
   JobLatch terminate_;
@@ -244,16 +250,32 @@ class Registry : public std::enable_shared_from_this<Registry> {
   // Worker slots; [0, num_slots_) are made. Written under spare_mutex_ (or
   // before any thread runs), published by num_slots_.
   std::unique_ptr<std::unique_ptr<Worker>[]> slots_;
+  // Stored (release) by the constructor and by compensate() under spare_mutex_, once
+  // slots_[n] is built; read by num_slots() (acquire) from any thread without the lock:
+  // a reader that sees n finds slots [0, n) built.
   std::atomic<std::size_t> num_slots_{0};
+  // Changed only by RMWs (acq_rel): worker_parked/unparked, and compensate() and
+  // try_step_out() by CAS, which re-checks their bound. Plain reads are relaxed: CAS seeds,
+  // and may_block() and all_workers_parked(), which are hints. No other data rides on the
+  // word (slot states are under spare_mutex_): acq_rel is more than the counts need.
   std::atomic<std::uint64_t> occupancy_{0};
   std::mutex spare_mutex_;
   bool spares_closed_ = false;  // guarded by spare_mutex_: terminate() began joining
   Injector injector_;
   Sleep sleep_;
+  // Set once by terminate() (release); read (acquire) by inject() and run_broadcast() to
+  // refuse outside work, and by snapshots. A bare flag: no data rides on the pair, and it is
+  // read before pending_ is counted, so it refuses submissions made after terminate() began,
+  // not ones racing it.
   std::atomic<bool> shutting_down_{false};
-  // Spawned jobs not yet finished plus injected jobs not yet run; the
-  // destructor waits for zero. A spawned job that was injected counts twice.
+  // Spawned jobs not yet finished plus injected jobs not yet run; the destructor waits for
+  // zero. A spawned job that was injected counts twice. add_pending() is relaxed: it precedes
+  // the push that lets its job run, so it precedes that job's decrement. Decrements and
+  // terminate()'s reads are seq_cst (see has_shutdown_waiter_); snapshots read relaxed.
   std::atomic<std::size_t> pending_{0};
+  // Set once by terminate() in its park's validate, then pending_ re-read (both seq_cst);
+  // finish_pending() decrements pending_, then reads this (both seq_cst). A Dekker pair: the
+  // last finisher sees the waiter and wakes it, or the waiter sees zero and does not park.
   std::atomic<bool> has_shutdown_waiter_{false};
   // kFiber: the stacks, every fiber made (destroyed by terminate()), the
   // free ones, and the ready list (woken fibers queued from outside the
@@ -265,7 +287,13 @@ class Registry : public std::enable_shared_from_this<Registry> {
   std::mutex ready_mutex_;
   Fiber* ready_head_ = nullptr;  // guarded by ready_mutex_
   Fiber* ready_tail_ = nullptr;  // guarded by ready_mutex_
+  // Fibers on the ready list. push_ready() bumps it (seq_cst) under ready_mutex_, before
+  // new_injected_job()'s fence; the sleeper's last look reads it seq_cst (has_ready): the
+  // Dekker pair of [sleep/README.md R1]. Other reads and the decrement (under ready_mutex_,
+  // like the list) are relaxed: a searcher that misses a fiber still takes that last look.
   std::atomic<std::size_t> num_ready_{0};
+  // Changed by fiber_suspending() (relaxed RMWs keep it exact, though a fiber may count
+  // itself down on another thread than it counted up) and read by snapshots (relaxed).
   std::atomic<std::size_t> num_suspended_{0};
   bool terminated_ = false;
   // Counted down by each worker once it runs (its OS thread id is known);
