@@ -152,8 +152,13 @@ TEST(AlgorithmsTest, NonAssociativeResultsDoNotDependOnThePool) {
         sum = s;
       EXPECT_EQ(std::bit_cast<std::uint32_t>(s), std::bit_cast<std::uint32_t>(*sum))
           << "threads " << threads;
-      std::vector<float> scanned(v.size());
-      pool.install([&] { knot::inclusive_scan(v.begin(), v.end(), scanned.begin()); });
+      // Inclusive then exclusive, side by side: the scan's own thread and
+      // its helpers meet at a different piece on every run.
+      std::vector<float> scanned(2 * v.size());
+      pool.install([&] {
+        knot::inclusive_scan(v.begin(), v.end(), scanned.begin());
+        knot::exclusive_scan(v.begin(), v.end(), scanned.begin() + std::ssize(v), 0.5f);
+      });
       if (scan_first.empty())
         scan_first = scanned;
       EXPECT_TRUE(std::equal(scanned.begin(), scanned.end(), scan_first.begin(),

@@ -172,9 +172,64 @@ std::size_t find_first(std::size_t n, Test& test, Grain grain) {
   return best.load(std::memory_order_relaxed);
 }
 
-// scan_into() is the engine of both scans: out[i] = carry op x[first..i]
-// (inclusive) or carry op x[first..i-1] (exclusive), `carry` empty for the
-// first piece of an inclusive scan without init.
+// ScanFrontier hands out a scan's pieces from both ends: the scan's own
+// thread takes them from the left, in order (their carry is known when it
+// gets there), helpers take them from the right. One word holds both ends
+// (left in the low half), so a piece is taken once.
+class ScanFrontier {
+ public:
+  explicit ScanFrontier(std::size_t count) noexcept : word_(count << 32) {}
+
+  // take_left() / take_right(): a piece index, or nullopt once the ends met.
+  std::optional<std::size_t> take_left() noexcept {
+    std::uint64_t w = word_.load(std::memory_order_relaxed);
+    while ((w & kLow) < (w >> 32)) {
+      if (word_.compare_exchange_weak(w, w + 1, std::memory_order_relaxed))
+        return static_cast<std::size_t>(w & kLow);
+    }
+    return std::nullopt;
+  }
+  std::optional<std::size_t> take_right() noexcept {
+    std::uint64_t w = word_.load(std::memory_order_relaxed);
+    while ((w & kLow) < (w >> 32)) {
+      if (word_.compare_exchange_weak(w, w - (std::uint64_t{1} << 32), std::memory_order_relaxed))
+        return static_cast<std::size_t>((w >> 32) - 1);
+    }
+    return std::nullopt;
+  }
+  static constexpr std::size_t kMaxCount = std::size_t{1} << 31;
+
+ private:
+  static constexpr std::uint64_t kLow = 0xFFFFFFFFu;
+  std::atomic<std::uint64_t> word_;
+};
+
+// spread() runs f() on `n` tasks that idle workers may take (a join tree:
+// this thread runs one, offers the others).
+template <class F>
+void spread(std::size_t n, F& f) {
+  if (n <= 1) {
+    if (n == 1)
+      f();
+    return;
+  }
+  join([&] { spread(n / 2, f); }, [&] { spread(n - n / 2, f); });
+}
+
+// scan_into() is the engine of both scans: out[i] = carry_p op x[lo..i]
+// (inclusive) or carry_p op x[lo..i-1] (exclusive) for i in piece p =
+// [lo, hi), where carry_p folds init and the pieces' totals before p in
+// order, and a piece's total folds its elements from the first; carry_0
+// is init, empty for an inclusive scan without one.
+//
+// One read of the input where the carry is known, two elsewhere (oneTBB's
+// parallel_scan has the same property): this thread scans pieces from the
+// left, in order, computing each piece's output and total in one pass;
+// helpers on other workers meanwhile total pieces from the right (pass 1).
+// When the ends meet, the carries of the right pieces follow from the
+// totals, and those pieces are scanned in parallel (pass 2). The values do
+// not depend on where the ends met: every piece folds the same operands in
+// the same order, so a non-associative op gives the same bits on every pool.
 template <class In, class Out, class T, class Op>
 Out scan_into(In first, In last, Out out, std::optional<T> init, Op& op, bool inclusive,
               Grain grain) {
@@ -182,44 +237,70 @@ Out scan_into(In first, In last, Out out, std::optional<T> init, Op& op, bool in
   if (n == 0)
     return out;
   const Pieces pieces(n, grain);
-  // Pass 1: each piece's total.
   std::vector<std::optional<T>> totals(pieces.count);
-  for_pieces(pieces, [&](std::size_t p) {
-    const std::size_t lo = pieces.begin(p);
-    T acc(first[static_cast<std::ptrdiff_t>(lo)]);
-    for (std::size_t i = lo + 1; i < pieces.end(p); ++i)
-      acc = op(std::move(acc), first[static_cast<std::ptrdiff_t>(i)]);
-    totals[p].emplace(std::move(acc));
-  });
-  // The carry into each piece, in index order.
-  std::vector<std::optional<T>> carries(pieces.count);
-  std::optional<T> carry = std::move(init);
-  for (std::size_t p = 0; p < pieces.count; ++p) {
-    carries[p] = carry;
-    carry = carry ? std::optional<T>(op(std::move(*carry), std::move(*totals[p])))
-                  : std::move(totals[p]);
-  }
-  // Pass 2: each piece scanned from its carry. Each element is read before
-  // its output is written: `out` may be `first`.
-  for_pieces(pieces, [&](std::size_t p) {
+  // final_scan() writes piece p's output from `carry` and returns its total.
+  // Each element is read before its output is written: `out` may be `first`.
+  auto final_scan = [&](std::size_t p, std::optional<T> carry) -> T {
     const auto lo = static_cast<std::ptrdiff_t>(pieces.begin(p));
     const auto hi = static_cast<std::ptrdiff_t>(pieces.end(p));
+    T total(first[lo]);
     if (inclusive) {
-      T acc = carries[p] ? T(op(std::move(*carries[p]), first[lo])) : T(first[lo]);
+      T acc = carry ? T(op(std::move(*carry), first[lo])) : total;
       out[lo] = acc;
       for (auto i = lo + 1; i < hi; ++i) {
         acc = op(std::move(acc), first[i]);
+        total = op(std::move(total), first[i]);
         out[i] = acc;
       }
     } else {
-      T acc = std::move(*carries[p]);
+      T acc = std::move(*carry);
       for (auto i = lo; i < hi; ++i) {
+        if (i != lo)
+          total = op(std::move(total), first[i]);
         T x(first[i]);
         out[i] = acc;
         acc = op(std::move(acc), std::move(x));
       }
     }
-  });
+    return total;
+  };
+  auto fold_into = [&](std::optional<T>& carry, T total) {
+    carry = carry ? std::optional<T>(op(std::move(*carry), std::move(total)))
+                  : std::optional<T>(std::move(total));
+  };
+  // Left: pieces [0, m) in order; `carry` is the carry into the next.
+  std::optional<T> carry = std::move(init);
+  std::size_t m = 0;
+  if (pieces.count == 1 || pieces.count >= ScanFrontier::kMaxCount || current_num_threads() == 1) {
+    for (; m < pieces.count; ++m)
+      fold_into(carry, final_scan(m, carry));
+    return out + static_cast<std::ptrdiff_t>(n);
+  }
+  ScanFrontier frontier(pieces.count);
+  auto helper = [&] {
+    while (const std::optional<std::size_t> p = frontier.take_right()) {
+      const auto lo = static_cast<std::ptrdiff_t>(pieces.begin(*p));
+      T acc(first[lo]);
+      for (auto i = lo + 1; i < static_cast<std::ptrdiff_t>(pieces.end(*p)); ++i)
+        acc = op(std::move(acc), first[i]);
+      totals[*p].emplace(std::move(acc));
+    }
+  };
+  const std::size_t helpers = std::min(current_num_threads(), pieces.count) - 1;
+  join([&] { spread(helpers, helper); },
+       [&] {
+         while (frontier.take_left())
+           fold_into(carry, final_scan(m++, carry));
+       });
+  // Right: pieces [m, count), totalled; their carries in order, then pass 2.
+  std::vector<std::optional<T>> carries(pieces.count);
+  for (std::size_t p = m; p < pieces.count; ++p) {
+    carries[p] = carry;
+    fold_into(carry, std::move(*totals[p]));
+  }
+  auto second = [&](std::size_t p) { final_scan(p, std::move(carries[p])); };
+  if (m < pieces.count)
+    pieces_split(m, pieces.count, second, Splitter(Grain{}), false);
   return out + static_cast<std::ptrdiff_t>(n);
 }
 
