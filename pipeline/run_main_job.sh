@@ -87,8 +87,9 @@ if [ -n "$FINAL_REPORT" ]; then
 fi
 
 # ---- 4. searches and stats -------------------------------------------------------------
-# Hybrid search (BM25 fused with the learned model's vectors), each hit
-# with its rank in both lists.
+# Hybrid search (BM25 over pages and over passages, fused with the learned
+# model's vectors), each hit with its rank in each list and the section of
+# its best passage.
 for query in "read a csv file" \
   "how do I make an HTTP request to a web server" \
   "sort a list"; do

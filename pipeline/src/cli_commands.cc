@@ -439,9 +439,17 @@ int run_search(const SearchArgs& args) {
       std::fprintf(stderr, "knot-embed search: vectors only: %s\n",
                    safe(outcome.text_skipped).c_str());
     }
+    if (!outcome.passages_skipped.empty()) {
+      std::fprintf(stderr, "knot-embed search: whole pages only: %s\n",
+                   safe(outcome.passages_skipped).c_str());
+    }
     if (outcome.text_repair.was_rebuilt) {
       std::fprintf(stderr, "knot-embed search: rebuilt the full-text index: %s\n",
                    safe(outcome.text_repair.reason).c_str());
+    }
+    if (outcome.passage_repair.was_rebuilt) {
+      std::fprintf(stderr, "knot-embed search: rebuilt the passages: %s\n",
+                   safe(outcome.passage_repair.reason).c_str());
     }
     if (const std::optional<HnswIndexInfo>& info = outcome.hnsw_info; info && info->was_rebuilt) {
       std::fprintf(stderr, "knot-embed search: rebuilt the HNSW index %s (%zu vectors): %s%s\n",
@@ -467,6 +475,8 @@ int run_search(const SearchArgs& args) {
           auto rank = [](std::size_t r) { return r != 0 ? Json(r) : Json(nullptr); };
           hit["vector_rank"] = rank(h.vector_rank);
           hit["bm25_rank"] = rank(h.text_rank);
+          hit["passage_rank"] = rank(h.passage_rank);
+          hit["section"] = h.passage_rank != 0 ? Json(h.section) : Json(nullptr);
         }
         results.push_back(std::move(hit));
       }
@@ -489,14 +499,18 @@ int run_search(const SearchArgs& args) {
     }
     int rank = 1;
     for (const SearchHit& h : hits) {
+      auto at = [](std::size_t r) { return r != 0 ? "#" + std::to_string(r) : std::string("-"); };
       std::string ranks;
-      if (uses_text && uses_vectors) {
-        ranks = "  [vector " + (h.vector_rank != 0 ? "#" + std::to_string(h.vector_rank) : "-") +
-                ", bm25 " + (h.text_rank != 0 ? "#" + std::to_string(h.text_rank) : "-") + "]";
+      if (uses_text) {
+        ranks = "  [" + (uses_vectors ? "vector " + at(h.vector_rank) + ", " : std::string()) +
+                "bm25 " + at(h.text_rank) + ", passage " + at(h.passage_rank) + "]";
       }
       std::printf("%3d. %.4f  %s%s\n       %s\n", rank++, static_cast<double>(h.score),
                   h.title.empty() ? "(untitled)" : safe(h.title).c_str(), ranks.c_str(),
                   safe(h.source_path).c_str());
+      if (!h.section.empty()) {
+        std::printf("       section: %s\n", safe(h.section).c_str());
+      }
     }
     return kExitOk;
   } catch (const std::exception& e) {

@@ -44,6 +44,42 @@ std::vector<SearchHit> vector_search(Store& store, const text::Embedder& embedde
   return search_exact(store, embedder, request.query, depth);
 }
 
+// text_lists() fills the two full-text lists of a search: pages and
+// passages. A read-only database older than either index is searched
+// without it, and `outcome` says why; bm25 mode needs the pages' index.
+void text_lists(Store& store, const SearchRequest& request, std::size_t depth,
+                SearchOutcome& outcome, std::vector<TextMatch>& pages,
+                std::vector<PassageMatch>& passages) {
+  const TextQuery query = text_query(request.query);
+  try {
+    pages = store.search_text(query, depth, &outcome.text_repair);
+  } catch (const StoreError& e) {
+    if (request.mode != SearchMode::kHybrid || e.code() != StoreErrc::kSchema) {
+      throw;
+    }
+    outcome.text_skipped = e.what();  // an old read-only database: the vectors alone
+    outcome.used_text = false;
+    return;
+  }
+  try {
+    passages = store.search_passages(query, depth, &outcome.passage_repair);
+  } catch (const StoreError& e) {
+    if (e.code() != StoreErrc::kSchema) {
+      throw;
+    }
+    outcome.passages_skipped = e.what();  // an old read-only database: pages only
+  }
+}
+
+std::vector<std::int64_t> ids_of(const auto& ranked) {
+  std::vector<std::int64_t> ids;
+  ids.reserve(ranked.size());
+  for (const auto& m : ranked) {
+    ids.push_back(m.id);
+  }
+  return ids;
+}
+
 }  // namespace
 
 SearchOutcome search(Store& store, const text::Embedder& embedder, const SearchRequest& request) {
@@ -51,18 +87,11 @@ SearchOutcome search(Store& store, const text::Embedder& embedder, const SearchR
   outcome.used_vectors = request.mode != SearchMode::kBm25;
   outcome.used_text = request.mode != SearchMode::kVector;
   const std::size_t depth =
-      request.mode == SearchMode::kHybrid ? std::max(request.k, kFusionDepth) : request.k;
-  std::vector<TextMatch> text_ranked;
+      request.mode == SearchMode::kVector ? request.k : std::max(request.k, kFusionDepth);
+  std::vector<TextMatch> pages;
+  std::vector<PassageMatch> passages;
   if (outcome.used_text) {
-    try {
-      text_ranked = store.search_text(query_words(request.query), depth, &outcome.text_repair);
-    } catch (const StoreError& e) {
-      if (request.mode != SearchMode::kHybrid || e.code() != StoreErrc::kSchema) {
-        throw;
-      }
-      outcome.text_skipped = e.what();  // an old read-only database: the vectors alone
-      outcome.used_text = false;
-    }
+    text_lists(store, request, depth, outcome, pages, passages);
   }
   std::vector<SearchHit> vector_hits;
   if (outcome.used_vectors) {
@@ -73,31 +102,25 @@ SearchOutcome search(Store& store, const text::Embedder& embedder, const SearchR
     outcome.hits = std::move(vector_hits);
     return outcome;
   }
-  std::vector<std::int64_t> vector_ids;
-  vector_ids.reserve(vector_hits.size());
-  for (const SearchHit& h : vector_hits) {
-    vector_ids.push_back(h.id);
-  }
-  std::vector<std::int64_t> text_ids;
-  text_ids.reserve(text_ranked.size());
-  for (const TextMatch& m : text_ranked) {
-    text_ids.push_back(m.id);
-  }
-  const std::vector<FusedId> fused = fuse_rrf(vector_ids, text_ids, request.k);
+  const std::vector<FusedId> fused =
+      fuse_rrf(ids_of(vector_hits), ids_of(pages), ids_of(passages), request.k);
   std::vector<ScoredId> scored;
   scored.reserve(fused.size());
   for (const FusedId& f : fused) {
-    // bm25 alone: the list's own score; hybrid: the fused one.
-    const double score = outcome.used_vectors ? f.score : text_ranked[f.text_rank - 1].score;
-    scored.push_back(ScoredId{f.id, static_cast<float>(score)});
+    scored.push_back(ScoredId{f.id, static_cast<float>(f.score)});
   }
   outcome.hits = to_hits(store, scored);
   for (std::size_t i = 0, j = 0; i < outcome.hits.size(); ++i) {
     while (fused[j].id != outcome.hits[i].id) {
       ++j;  // to_hits() leaves out items deleted meanwhile
     }
-    outcome.hits[i].vector_rank = fused[j].vector_rank;
-    outcome.hits[i].text_rank = fused[j].text_rank;
+    SearchHit& hit = outcome.hits[i];
+    hit.vector_rank = fused[j].vector_rank;
+    hit.text_rank = fused[j].text_rank;
+    hit.passage_rank = fused[j].passage_rank;
+    if (hit.passage_rank != 0) {
+      hit.section = passages[hit.passage_rank - 1].heading;
+    }
   }
   return outcome;
 }

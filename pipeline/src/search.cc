@@ -57,51 +57,71 @@ std::vector<SearchHit> to_hits(const Store& store, std::span<const ScoredId> sco
     if (it == by_id.end()) {
       continue;  // deleted since the index was built
     }
-    hits.push_back(SearchHit{s.id, it->second->title, it->second->source_path, s.score});
+    SearchHit hit;
+    hit.id = s.id;
+    hit.title = it->second->title;
+    hit.source_path = it->second->source_path;
+    hit.score = s.score;
+    hits.push_back(std::move(hit));
   }
   return hits;
 }
 
 std::vector<std::string> query_words(std::string_view query) {
-  std::vector<std::string> words;
+  return text_query(query).words;
+}
+
+TextQuery text_query(std::string_view query) {
+  TextQuery q;
+  std::string previous;
   for (text::Token& t : text::tokenize(query)) {
-    if (t.is_subword || text::is_stop_word(t.text) ||
-        std::find(words.begin(), words.end(), t.text) != words.end()) {
+    if (t.is_subword || text::is_stop_word(t.text)) {
       continue;
     }
-    words.push_back(std::move(t.text));
+    if (!previous.empty() && previous != t.text) {
+      std::string phrase = previous + " " + t.text;
+      if (std::find(q.phrases.begin(), q.phrases.end(), phrase) == q.phrases.end()) {
+        q.phrases.push_back(std::move(phrase));
+      }
+    }
+    previous = t.text;
+    if (std::find(q.words.begin(), q.words.end(), t.text) == q.words.end()) {
+      q.words.push_back(std::move(t.text));
+    }
   }
-  return words;
+  return q;
 }
 
 std::vector<FusedId> fuse_rrf(std::span<const std::int64_t> vector_ranked,
-                              std::span<const std::int64_t> text_ranked, std::size_t k) {
+                              std::span<const std::int64_t> text_ranked,
+                              std::span<const std::int64_t> passage_ranked, std::size_t k) {
   std::unordered_map<std::int64_t, FusedId> by_id;
-  for (std::size_t i = 0; i < vector_ranked.size(); ++i) {
-    FusedId& f = by_id[vector_ranked[i]];
-    f.id = vector_ranked[i];
-    if (f.vector_rank == 0) {
-      f.vector_rank = i + 1;
-      f.score += 1.0 / (kRrfConstant + static_cast<double>(i + 1));
+  auto add = [&](std::span<const std::int64_t> ranked, std::size_t FusedId::*rank) {
+    for (std::size_t i = 0; i < ranked.size(); ++i) {
+      FusedId& f = by_id[ranked[i]];
+      f.id = ranked[i];
+      if (f.*rank == 0) {
+        f.*rank = i + 1;
+        f.score += 1.0 / (kRrfConstant + static_cast<double>(i + 1));
+      }
     }
-  }
-  for (std::size_t i = 0; i < text_ranked.size(); ++i) {
-    FusedId& f = by_id[text_ranked[i]];
-    f.id = text_ranked[i];
-    if (f.text_rank == 0) {
-      f.text_rank = i + 1;
-      f.score += 1.0 / (kRrfConstant + static_cast<double>(i + 1));
-    }
-  }
+  };
+  add(vector_ranked, &FusedId::vector_rank);
+  add(text_ranked, &FusedId::text_rank);
+  add(passage_ranked, &FusedId::passage_rank);
   std::vector<FusedId> fused;
   fused.reserve(by_id.size());
   for (auto& [id, f] : by_id) {
     fused.push_back(f);
   }
   auto best_single = [](const FusedId& f) {
-    const std::size_t v = f.vector_rank == 0 ? SIZE_MAX : f.vector_rank;
-    const std::size_t t = f.text_rank == 0 ? SIZE_MAX : f.text_rank;
-    return std::min(v, t);
+    std::size_t best = SIZE_MAX;
+    for (std::size_t r : {f.vector_rank, f.text_rank, f.passage_rank}) {
+      if (r != 0) {
+        best = std::min(best, r);
+      }
+    }
+    return best;
   };
   std::sort(fused.begin(), fused.end(), [&](const FusedId& a, const FusedId& b) {
     if (a.score != b.score) {

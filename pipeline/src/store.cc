@@ -130,6 +130,21 @@ CREATE TABLE models(
 PRAGMA user_version = 4;
 )sql";
 
+// Version 5: passages (text::split_passages(): a few paragraphs of one
+// section each) and passages_fts, an FTS5 index over them, so that search
+// can rank a page by its best passage. The tables are made, and every
+// item's text cut, by detail::recut_all_passages() (store_text_search.cc);
+// the store writes an item's passages, and their index rows, in the
+// transaction that changes its text, and deleting an item deletes them.
+constexpr std::string_view kMigrateV4ToV5 = R"sql(
+CREATE TRIGGER items_passages_delete AFTER DELETE ON items BEGIN
+  INSERT INTO passages_fts(passages_fts, rowid, title, heading, body)
+    SELECT 'delete', id, title, heading, body FROM passages WHERE item_id = old.id;
+  DELETE FROM passages WHERE item_id = old.id;
+END;
+PRAGMA user_version = 5;
+)sql";
+
 // ---- Process identity ---------------------------------------------------------
 
 // boot_id() is this boot's id (a pid is only meaningful within one boot).
@@ -279,6 +294,11 @@ void create_or_check_schema(Store::Impl& impl) {
   }
   if (version == 3) {
     db.exec(kMigrateV3ToV4);
+    version = 4;
+  }
+  if (version == 4) {
+    detail::recut_all_passages(db);
+    db.exec(kMigrateV4ToV5);
   }
   tx.commit();
   impl.schema_version = kSchemaVersion;

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <span>
+#include <string_view>
 
 #include "knot/pipeline/store.h"
 #include "sqlite.h"
@@ -24,6 +26,23 @@ namespace detail {
 // IEEE-754 floats (the host's layout; knot-embed targets little-endian hosts).
 std::string encode_vector(const std::vector<float>& vector);
 std::vector<float> decode_vector(std::string_view blob);
+
+// PassageSource is an item's new text, to be cut into passages.
+struct PassageSource {
+  std::int64_t item_id = 0;
+  std::string_view title;
+  std::string_view headings;
+  std::string_view text;
+};
+
+// replace_passages() replaces the passages of `items` by those of their
+// new texts (text::split_passages()), table and index; the caller holds a
+// transaction.
+void replace_passages(Database& db, std::span<const PassageSource> items);
+
+// recut_all_passages() deletes every passage, cuts every item's text again
+// and records text::kPassageVersion; the caller holds a transaction.
+void recut_all_passages(Database& db);
 
 }  // namespace detail
 

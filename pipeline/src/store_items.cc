@@ -142,7 +142,19 @@ void Store::write_results(std::span<const ItemResult> results) {
                            "embedded_text_hash = ?3, embedded_at = ?4 WHERE id = ?5");
   const std::string now = now_iso8601();
   bool stored_embedding = false;
+  // The passages are cut again only when the text they come from changed:
+  // the writer sets every item's text on every run. They are written for
+  // the whole batch at once (replace_passages()).
+  std::vector<detail::PassageSource> changed;
+  detail::Statement unchanged(db,
+                              "SELECT title IS ?2 AND text_hash IS ?3 AND headings IS ?4 "
+                              "FROM items WHERE id = ?1");
   for (const ItemResult& r : results) {
+    unchanged.reset();
+    unchanged.bind_int(1, r.id).bind_text(2, r.title).bind_text(3, r.text_hash);
+    unchanged.bind_text(4, r.headings);
+    const bool text_changed = !unchanged.step() || unchanged.column_int(0) == 0;
+    unchanged.reset();
     text.reset();
     text.bind_text(1, r.title).bind_text(2, r.text).bind_text(3, r.text_hash);
     text.bind_text(4, r.extracted_content_hash).bind_int(5, r.extractor_version);
@@ -153,6 +165,9 @@ void Store::write_results(std::span<const ItemResult> results) {
     }
     text.bind_text(7, now).bind_int(8, r.id).bind_text(9, r.headings);
     text.run();
+    if (text_changed) {
+      changed.push_back(detail::PassageSource{r.id, r.title, r.headings, r.text});
+    }
     if (!r.updates_embedding) {
       continue;
     }
@@ -167,6 +182,7 @@ void Store::write_results(std::span<const ItemResult> results) {
     vector.run();
     stored_embedding = true;
   }
+  detail::replace_passages(db, changed);
   if (stored_embedding) {
     db.exec(
         "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "

@@ -1,8 +1,11 @@
 // Store: full-text search over the items (schema 3, store.cc): the FTS5
-// index items_fts, its check and its rebuild.
+// index items_fts, its check and its rebuild; and over their passages
+// (schema 5): cutting them, passages_fts, its check and its rebuild.
 #include <string>
+#include <unordered_set>
 
 #include "knot/pipeline/store.h"
+#include "knot/text/passages.h"
 #include "sqlite.h"
 #include "store_impl.h"
 
@@ -10,73 +13,206 @@ namespace knot::pipeline {
 
 namespace {
 
-// fts_query() is FTS5's query for any of `words`: each one quoted (a
-// phrase of one word: no operator or column filter can hide in it).
-std::string fts_query(std::span<const std::string> words) {
-  std::string query;
-  for (const std::string& w : words) {
-    if (!query.empty()) {
-      query += " OR ";
+// append_quoted() appends `s` to `out` as an FTS5 string: a phrase, in which no
+// operator or column filter can hide.
+void append_quoted(std::string& out, std::string_view s) {
+  out += '"';
+  for (char c : s) {
+    out += c;
+    if (c == '"') {
+      out += '"';
     }
-    query += '"';
-    for (char c : w) {
-      query += c;
-      if (c == '"') {
-        query += '"';
-      }
-    }
-    query += '"';
   }
-  return query;
+  out += '"';
+}
+
+// fts_query() is FTS5's query for any of the words or phrases of `query`.
+std::string fts_query(const TextQuery& query) {
+  std::string out;
+  for (const auto* list : {&query.words, &query.phrases}) {
+    for (const std::string& s : *list) {
+      if (!out.empty()) {
+        out += " OR ";
+      }
+      append_quoted(out, s);
+    }
+  }
+  return out;
+}
+
+// count_pair() runs a query of two counts.
+std::pair<std::int64_t, std::int64_t> count_pair(detail::Database& db, const char* sql) {
+  detail::Statement stmt(db, sql);
+  if (!stmt.step()) {
+    return {0, 0};
+  }
+  return {stmt.column_int(0), stmt.column_int(1)};
+}
+
+// kPassagesPerItem bounds passage search's work: it reads at most this many
+// passages per item it is asked for (pages of many matching passages fill
+// the list before the other pages are reached).
+constexpr std::size_t kPassagesPerItem = 20;
+
+// require_schema() throws StoreError (kSchema) when the database is older
+// than `version`, which brought `what`: read-only, it was not upgraded.
+void require_schema(const Store::Impl& impl, std::int64_t version, std::string_view what) {
+  if (impl.schema_version < version) {
+    throw StoreError(StoreErrc::kSchema,
+                     "database '" + impl.path.string() + "' has schema version " +
+                         std::to_string(impl.schema_version) + " and is read-only: it has no " +
+                         std::string(what) + ", and none can be made");
+  }
+}
+
+// throw_unrepairable() throws StoreError (kCorrupt) for an index that lost
+// rows in a database that cannot be written.
+[[noreturn]] void throw_unrepairable(const Store::Impl& impl, std::string_view index,
+                                     std::int64_t indexed, std::int64_t rows,
+                                     std::string_view what) {
+  throw StoreError(StoreErrc::kCorrupt,
+                   "database '" + impl.path.string() + "': its " + std::string(index) + " covers " +
+                       std::to_string(indexed) + " of " + std::to_string(rows) + " " +
+                       std::string(what) +
+                       " and the database is read-only, so it cannot be rebuilt");
+}
+
+std::string index_gap(std::int64_t indexed, std::int64_t rows, std::string_view what) {
+  return "it covered " + std::to_string(indexed) + " of " + std::to_string(rows) + " " +
+         std::string(what);
 }
 
 }  // namespace
 
-std::vector<TextMatch> Store::search_text(std::span<const std::string> words, std::size_t k,
-                                          FullTextRepair* repair) {
-  if (impl_->schema_version < 3) {
-    throw StoreError(StoreErrc::kSchema,
-                     "database '" + impl_->path.string() + "' has schema version " +
-                         std::to_string(impl_->schema_version) +
-                         " and is read-only: it has no full-text index, and none can be made");
+namespace detail {
+
+// The passages' tables (schema 5). meta 'passages_version' records the
+// text::kPassageVersion they were cut by. The index is kept by the store,
+// not by triggers: a trigger's insert into an FTS5 table is a statement of
+// its own, after which FTS5 writes what it holds as a new segment, and one
+// segment per passage made a first reprocess 1.25x slower. Rows are added
+// and removed a batch at a time instead (replace_passages()).
+constexpr std::string_view kPassageTables = R"sql(
+CREATE TABLE passages(
+  id       INTEGER PRIMARY KEY,
+  item_id  INTEGER NOT NULL,
+  title    TEXT NOT NULL,
+  heading  TEXT NOT NULL,
+  body     TEXT NOT NULL
+);
+CREATE INDEX passages_item ON passages(item_id);
+CREATE VIRTUAL TABLE passages_fts USING fts5(
+  title, heading, body,
+  content = 'passages', content_rowid = 'id',
+  tokenize = 'porter unicode61 remove_diacritics 2'
+);
+)sql";
+
+constexpr const char* kInsertPassage =
+    "INSERT INTO passages(item_id, title, heading, body) VALUES(?1, ?2, ?3, ?4)";
+
+// insert_passages() adds the rows of `item`'s passages (not to the index).
+void insert_passages(Statement& insert, const PassageSource& item) {
+  for (const text::Passage& p : text::split_passages(item.text, item.headings)) {
+    insert.reset();
+    insert.bind_int(1, item.item_id).bind_text(2, item.title).bind_text(3, p.heading);
+    insert.bind_text(4, p.body);
+    insert.run();
   }
+}
+
+void replace_passages(Database& db, std::span<const PassageSource> items) {
+  if (items.empty()) {
+    return;
+  }
+  std::string ids = "[";
+  for (const PassageSource& item : items) {
+    ids += (ids.size() > 1 ? "," : "") + std::to_string(item.item_id);
+  }
+  ids += "]";
+  // Out of the index first (FTS5 deletes by the indexed values), then out
+  // of the table.
+  Statement unindex(db,
+                    "INSERT INTO passages_fts(passages_fts, rowid, title, heading, body) "
+                    "SELECT 'delete', id, title, heading, body FROM passages "
+                    "WHERE item_id IN (SELECT value FROM json_each(?1))");
+  unindex.bind_text(1, ids);
+  unindex.run();
+  Statement remove(db, "DELETE FROM passages WHERE item_id IN (SELECT value FROM json_each(?1))");
+  remove.bind_text(1, ids);
+  remove.run();
+  // New rows get ids above every row left, so the ones to index are those
+  // above that maximum.
+  std::int64_t last_id = 0;
+  {
+    Statement max_id(db, "SELECT coalesce(max(id), 0) FROM passages");
+    if (max_id.step()) {
+      last_id = max_id.column_int(0);
+    }
+  }
+  Statement insert(db, kInsertPassage);
+  for (const PassageSource& item : items) {
+    insert_passages(insert, item);
+  }
+  Statement index(db,
+                  "INSERT INTO passages_fts(rowid, title, heading, body) "
+                  "SELECT id, title, heading, body FROM passages WHERE id > ?1");
+  index.bind_int(1, last_id);
+  index.run();
+}
+
+void recut_all_passages(Database& db) {
+  // Made anew rather than emptied: deleting rows from the index would read
+  // an index that may be the damaged thing being repaired.
+  db.exec("DROP TABLE IF EXISTS passages_fts; DROP TABLE IF EXISTS passages");
+  db.exec(kPassageTables);
+  Statement items(db,
+                  "SELECT id, coalesce(title, ''), coalesce(headings, ''), text FROM items "
+                  "WHERE text IS NOT NULL AND text != '' ORDER BY id");
+  Statement insert(db, kInsertPassage);
+  while (items.step()) {
+    const std::string title = items.column_text(1);
+    const std::string headings = items.column_text(2);
+    const std::string text = items.column_text(3);
+    insert_passages(insert, PassageSource{items.column_int(0), title, headings, text});
+  }
+  db.exec("INSERT INTO passages_fts(passages_fts) VALUES ('rebuild')");
+  Statement version(db,
+                    "INSERT INTO meta(key, value) VALUES('passages_version', ?1) "
+                    "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
+  version.bind_text(1, std::to_string(text::kPassageVersion));
+  version.run();
+}
+
+}  // namespace detail
+
+std::vector<TextMatch> Store::search_text(const TextQuery& query, std::size_t k,
+                                          FullTextRepair* repair) {
+  require_schema(*impl_, 3, "full-text index");
   detail::Database& db = *impl_->db;
   // Every item has a row in the index (the triggers add one with the item),
   // so the counts differ only when rows were lost.
-  std::int64_t items = 0;
-  std::int64_t indexed = 0;
-  {
-    detail::Statement stmt(db,
-                           "SELECT (SELECT count(*) FROM items), "
-                           "(SELECT count(*) FROM items_fts_docsize)");
-    if (stmt.step()) {
-      items = stmt.column_int(0);
-      indexed = stmt.column_int(1);
-    }
-  }
+  const auto [items, indexed] = count_pair(
+      db, "SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM items_fts_docsize)");
   if (items != indexed) {
     if (impl_->is_read_only) {
-      throw StoreError(StoreErrc::kCorrupt,
-                       "database '" + impl_->path.string() + "': its full-text index covers " +
-                           std::to_string(indexed) + " of " + std::to_string(items) +
-                           " items and the database is read-only, so it cannot be rebuilt");
+      throw_unrepairable(*impl_, "full-text index", indexed, items, "items");
     }
     rebuild_full_text();
     if (repair != nullptr) {
       repair->was_rebuilt = true;
-      repair->reason =
-          "it covered " + std::to_string(indexed) + " of " + std::to_string(items) + " items";
+      repair->reason = index_gap(indexed, items, "items");
     }
   }
   std::vector<TextMatch> matches;
-  if (words.empty() || k == 0) {
+  if ((query.words.empty() && query.phrases.empty()) || k == 0) {
     return matches;
   }
   detail::Statement stmt(db,
                          "SELECT rowid, bm25(items_fts, 10.0, 5.0, 1.0) FROM items_fts "
                          "WHERE items_fts MATCH ?1 ORDER BY bm25(items_fts, 10.0, 5.0, 1.0), "
                          "rowid LIMIT ?2");
-  stmt.bind_text(1, fts_query(words)).bind_int(2, static_cast<std::int64_t>(k));
+  stmt.bind_text(1, fts_query(query)).bind_int(2, static_cast<std::int64_t>(k));
   while (stmt.step()) {
     matches.push_back(TextMatch{stmt.column_int(0), -stmt.column_double(1)});
   }
@@ -88,6 +224,58 @@ void Store::rebuild_full_text() {
   detail::Database& db = *impl_->db;
   detail::Transaction tx(db);
   db.exec("INSERT INTO items_fts(items_fts) VALUES ('rebuild')");
+  tx.commit();
+}
+
+std::vector<PassageMatch> Store::search_passages(const TextQuery& query, std::size_t k,
+                                                 FullTextRepair* repair) {
+  require_schema(*impl_, 5, "passages");
+  detail::Database& db = *impl_->db;
+  const auto [passages, indexed] = count_pair(
+      db, "SELECT (SELECT count(*) FROM passages), (SELECT count(*) FROM passages_fts_docsize)");
+  const bool is_current = get_meta("passages_version") == std::to_string(text::kPassageVersion);
+  // Read-only: passages of an older cut still serve; a damaged index does not.
+  if (passages != indexed && impl_->is_read_only) {
+    throw_unrepairable(*impl_, "passage index", indexed, passages, "passages");
+  }
+  if (!impl_->is_read_only && (passages != indexed || !is_current)) {
+    rebuild_passages();
+    if (repair != nullptr) {
+      repair->was_rebuilt = true;
+      repair->reason = is_current ? index_gap(indexed, passages, "passages")
+                                  : "the passages were cut by another version";
+    }
+  }
+  std::vector<PassageMatch> matches;
+  if ((query.words.empty() && query.phrases.empty()) || k == 0) {
+    return matches;
+  }
+  // The best passages, until k items are found.
+  detail::Statement stmt(db,
+                         "SELECT rowid, bm25(passages_fts, 5.0, 5.0, 1.0) AS score FROM "
+                         "passages_fts WHERE passages_fts MATCH ?1 ORDER BY score, rowid LIMIT ?2");
+  stmt.bind_text(1, fts_query(query)).bind_int(2, static_cast<std::int64_t>(k * kPassagesPerItem));
+  detail::Statement passage(db, "SELECT item_id, heading FROM passages WHERE id = ?1");
+  std::unordered_set<std::int64_t> seen;
+  while (matches.size() < k && stmt.step()) {
+    passage.reset();
+    passage.bind_int(1, stmt.column_int(0));
+    if (!passage.step()) {
+      continue;  // cannot happen: the index and the table change together
+    }
+    const std::int64_t item = passage.column_int(0);
+    if (seen.insert(item).second) {
+      matches.push_back(PassageMatch{item, -stmt.column_double(1), passage.column_text(1)});
+    }
+  }
+  return matches;
+}
+
+void Store::rebuild_passages() {
+  require_writable("rebuilding the passages");
+  detail::Database& db = *impl_->db;
+  detail::Transaction tx(db);
+  detail::recut_all_passages(db);
   tx.commit();
 }
 

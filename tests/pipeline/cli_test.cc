@@ -78,6 +78,7 @@ TEST(CliTest, WholeFlowOnTheCorpus) {
                 dir.path(), seconds(60));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(contains(r.out, "(bm25, model")) << r.out;
+  EXPECT_TRUE(contains(r.out, "[bm25 #1, passage #")) << r.out;
   EXPECT_TRUE(contains(r.out.substr(0, r.out.find("  2. ")), "01-astronomy.html")) << r.out;
   r = run_child(
       {kEmbed, "search", "moons of Jupiter through a telescope", "--db", db, "-k", "3", "--json"},
@@ -88,6 +89,8 @@ TEST(CliTest, WholeFlowOnTheCorpus) {
   ASSERT_FALSE(j["results"].empty()) << r.out;
   EXPECT_EQ(j["results"][0]["vector_rank"], 1) << r.out;
   EXPECT_EQ(j["results"][0]["bm25_rank"], 1) << r.out;
+  EXPECT_EQ(j["results"][0]["passage_rank"], 1) << r.out;
+  EXPECT_TRUE(j["results"][0]["section"].is_string()) << r.out;
 
   EXPECT_TRUE(j["model"].get<std::string>().starts_with("knot-lsa-")) << r.out;
 

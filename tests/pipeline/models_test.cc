@@ -238,7 +238,8 @@ TEST_F(ModelsTest, SchemaThreeIsUpgraded) {
   reprocess_as_cli(db_, ModelChoice::kHash);
   sql(db_,
       "DROP TABLE models; DELETE FROM meta WHERE key = 'search_model'; "
-      "PRAGMA user_version = 3;");
+      "DROP TRIGGER items_passages_delete; DROP TABLE passages_fts; DROP TABLE passages; "
+      "DELETE FROM meta WHERE key = 'passages_version'; PRAGMA user_version = 3;");
   ::chmod(db_.c_str(), 0444);
   {
     Store reader = Store::open(db_);

@@ -8,6 +8,7 @@
 #include "common/deadline.h"
 #include "knot/pipeline/hash.h"
 #include "knot/pipeline/hnsw_index.h"
+#include "knot/pipeline/hybrid_search.h"
 #include "knot/pipeline/ingest.h"
 #include "knot/pipeline/reprocess.h"
 #include "pipeline_test_util.h"
@@ -254,7 +255,7 @@ TEST_F(SearchTest, FullTextFindsTheObviousArticleFirst) {
   Store store = Store::open(db_);
   for (const QueryCase& c : kQueries) {
     FullTextRepair repair;
-    const std::vector<TextMatch> found = store.search_text(query_words(c.query), 5, &repair);
+    const std::vector<TextMatch> found = store.search_text(text_query(c.query), 5, &repair);
     EXPECT_FALSE(repair.was_rebuilt);
     ASSERT_FALSE(found.empty()) << c.query;
     const std::vector<ScoredId> first = {{found[0].id, 0.0f}};
@@ -264,10 +265,48 @@ TEST_F(SearchTest, FullTextFindsTheObviousArticleFirst) {
   }
 }
 
+// The library call behind `knot-embed search`: hybrid and bm25 modes find
+// each topic's article first, with its rank in every list it is in and the
+// passages' list among them.
+TEST_F(SearchTest, HybridAndBm25FindTheObviousArticleFirst) {
+  knot::testing::Deadline deadline(std::chrono::seconds(60));
+  Store store = Store::open(db_);
+  for (SearchMode mode : {SearchMode::kHybrid, SearchMode::kBm25}) {
+    for (const QueryCase& c : kQueries) {
+      SearchRequest request;
+      request.query = c.query;
+      request.mode = mode;
+      request.k = 5;
+      const SearchOutcome outcome = search(store, *embedder_, request);
+      EXPECT_FALSE(outcome.text_repair.was_rebuilt);
+      EXPECT_FALSE(outcome.passage_repair.was_rebuilt);
+      EXPECT_TRUE(outcome.passages_skipped.empty());
+      ASSERT_FALSE(outcome.hits.empty()) << c.query;
+      const SearchHit& first = outcome.hits[0];
+      EXPECT_EQ(file_name(first), c.expected_file) << to_string(mode) << ": " << c.query;
+      EXPECT_NE(first.passage_rank, 0u) << c.query;
+      EXPECT_NE(first.text_rank, 0u) << c.query;
+      EXPECT_EQ(first.vector_rank != 0, mode == SearchMode::kHybrid) << c.query;
+    }
+  }
+}
+
 TEST(QueryWordsTest, DropsStopWordsAndRepeats) {
   EXPECT_EQ(query_words("How do I read a CSV file, a CSV file?"),
             (std::vector<std::string>{"read", "csv", "file"}));
   EXPECT_TRUE(query_words("how do I").empty());
+}
+
+// Phrases are the words next to each other once stop words are left out,
+// each once; a word repeated in a row is no phrase.
+TEST(QueryWordsTest, PhrasesAreAdjacentWords) {
+  const TextQuery q = text_query("read an environment variable, an environment variable");
+  EXPECT_EQ(q.words, (std::vector<std::string>{"read", "environment", "variable"}));
+  EXPECT_EQ(q.phrases, (std::vector<std::string>{"read environment", "environment variable",
+                                                 "variable environment"}));
+  EXPECT_TRUE(text_query("csv").phrases.empty());
+  EXPECT_TRUE(text_query("very very").phrases.empty());
+  EXPECT_TRUE(text_query("echo echo").phrases.empty());
 }
 
 // Reciprocal rank fusion: an item high in both lists beats one first in a
@@ -275,7 +314,7 @@ TEST(QueryWordsTest, DropsStopWordsAndRepeats) {
 TEST(FuseRrfTest, RewardsAgreementAndReportsRanks) {
   const std::vector<std::int64_t> vector_ranked = {1, 2, 3, 4};
   const std::vector<std::int64_t> text_ranked = {5, 3, 2};
-  const std::vector<FusedId> fused = fuse_rrf(vector_ranked, text_ranked, 10);
+  const std::vector<FusedId> fused = fuse_rrf(vector_ranked, text_ranked, {}, 10);
   ASSERT_EQ(fused.size(), 5u);
   EXPECT_EQ(fused[0].id, 2);  // 1/62 + 1/63
   EXPECT_EQ(fused[1].id, 3);  // 1/63 + 1/62, tie: better single rank is 2 for both; id
@@ -285,8 +324,28 @@ TEST(FuseRrfTest, RewardsAgreementAndReportsRanks) {
   EXPECT_EQ(fused[3].id, 5);
   EXPECT_EQ(fused[3].vector_rank, 0u);
   EXPECT_EQ(fused[4].id, 4);
-  EXPECT_EQ(fuse_rrf(vector_ranked, text_ranked, 2).size(), 2u);
-  EXPECT_TRUE(fuse_rrf({}, {}, 3).empty());
+  EXPECT_EQ(fuse_rrf(vector_ranked, text_ranked, {}, 2).size(), 2u);
+  EXPECT_TRUE(fuse_rrf({}, {}, {}, 3).empty());
+}
+
+// A third list (passages) votes as the others do: second in all three
+// beats first in one.
+TEST(FuseRrfTest, ThreeListsVoteAlike) {
+  const std::vector<std::int64_t> vector_ranked = {1, 2};
+  const std::vector<std::int64_t> text_ranked = {3, 2};
+  const std::vector<std::int64_t> passage_ranked = {4, 2, 1};
+  const std::vector<FusedId> fused = fuse_rrf(vector_ranked, text_ranked, passage_ranked, 10);
+  ASSERT_EQ(fused.size(), 4u);
+  EXPECT_EQ(fused[0].id, 2);  // 3 / 62
+  EXPECT_EQ(fused[0].vector_rank, 2u);
+  EXPECT_EQ(fused[0].text_rank, 2u);
+  EXPECT_EQ(fused[0].passage_rank, 2u);
+  EXPECT_EQ(fused[1].id, 1);  // 1/61 + 1/63
+  EXPECT_EQ(fused[1].passage_rank, 3u);
+  EXPECT_EQ(fused[2].id, 3);  // 1/61, ties with 4; id
+  EXPECT_EQ(fused[3].id, 4);
+  EXPECT_EQ(fused[3].passage_rank, 1u);
+  EXPECT_EQ(fused[3].text_rank, 0u);
 }
 
 TEST(TopKTest, RanksByCosineThenId) {

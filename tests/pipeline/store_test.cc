@@ -404,7 +404,8 @@ TEST(StoreTest, SchemaVersionOneIsUpgraded) {
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(
       sqlite3_exec(db,
-                   "DROP TABLE models; "
+                   "DROP TABLE models; DROP TRIGGER items_passages_delete; "
+                   "DROP TABLE passages_fts; DROP TABLE passages; "
                    "DROP TRIGGER items_fts_insert; DROP TRIGGER items_fts_delete; "
                    "DROP TRIGGER items_fts_update; DROP TABLE items_fts; "
                    "ALTER TABLE items DROP COLUMN headings; "
@@ -422,7 +423,11 @@ TEST(StoreTest, SchemaVersionOneIsUpgraded) {
     // No full-text index, and none can be made.
     const std::vector<std::string> words = {"a"};
     expect_error(
-        StoreErrc::kSchema, [&] { reader.search_text(words, 3); }, "no full-text index");
+        StoreErrc::kSchema,
+        [&] {
+          reader.search_text({words, {}}, 3);
+        },
+        "no full-text index");
   }
   ::chmod(path.c_str(), 0644);
   Store store = Store::open(path);
@@ -435,7 +440,9 @@ TEST(StoreTest, SchemaVersionOneIsUpgraded) {
   store.write_results(results);
   FullTextRepair repair;
   const std::vector<std::string> words = {"jupiter"};
-  ASSERT_EQ(store.search_text(words, 3, &repair).size(), 1u);
+  ASSERT_EQ(store.search_text({words, {}}, 3, &repair).size(), 1u);
+  EXPECT_FALSE(repair.was_rebuilt);
+  ASSERT_EQ(store.search_passages({words, {}}, 3, &repair).size(), 1u);
   EXPECT_FALSE(repair.was_rebuilt);
 }
 
@@ -457,42 +464,46 @@ TEST(StoreTest, TheFullTextIndexFollowsTheItems) {
   results[2].headings = "Moons";
   store.write_results(results);
   const std::vector<std::string> jupiter = {"jupiter"};
-  std::vector<TextMatch> found = store.search_text(jupiter, 10);
+  std::vector<TextMatch> found = store.search_text({jupiter, {}}, 10);
   ASSERT_EQ(found.size(), 3u);
   EXPECT_EQ(found[0].id, 3);  // in the title
   EXPECT_GT(found[0].score, found[1].score);
   // Porter stemming: "moon" finds "moons"; any of the words is enough.
   const std::vector<std::string> moon_rose = {"moon", "rose"};
-  EXPECT_EQ(store.search_text(moon_rose, 10).size(), 3u);
+  EXPECT_EQ(store.search_text({moon_rose, {}}, 10).size(), 3u);
 
   results[0].text = "saturn and its rings";
   results.resize(1);
   store.write_results(results);
-  found = store.search_text(jupiter, 10);
+  found = store.search_text({jupiter, {}}, 10);
   ASSERT_EQ(found.size(), 2u);
   for (const TextMatch& m : found) {
     EXPECT_NE(m.id, 1);
   }
   const std::vector<std::string> saturn = {"saturn"};
-  ASSERT_EQ(store.search_text(saturn, 10).size(), 1u);
-  EXPECT_EQ(store.search_text(saturn, 10)[0].id, 1);
+  ASSERT_EQ(store.search_text({saturn, {}}, 10).size(), 1u);
+  EXPECT_EQ(store.search_text({saturn, {}}, 10)[0].id, 1);
   // Operators and quotes in the words are words, not FTS syntax.
   const std::vector<std::string> odd = {"NEAR(", "\"x", "title:y"};
-  EXPECT_TRUE(store.search_text(odd, 10).empty());
+  EXPECT_TRUE(store.search_text({odd, {}}, 10).empty());
+}
+
+// store_comets_and_asteroids() makes a database at `path` with two items,
+// whose texts are "comets" and "asteroids".
+void store_comets_and_asteroids(const std::filesystem::path& path) {
+  Store store = Store::open(path, {.create = true});
+  std::vector<Document> docs = {doc("/a.html", "a"), doc("/b.html", "b")};
+  store.upsert_documents(docs);
+  std::vector<ItemResult> results = {result_for(1, "comets", false),
+                                     result_for(2, "asteroids", false)};
+  store.write_results(results);
 }
 
 // An index that lost rows is rebuilt by the next search, which says so.
 TEST(StoreTest, AFullTextIndexThatLostRowsIsRebuilt) {
   TempDir dir;
   const std::filesystem::path path = dir / "fts.db";
-  {
-    Store store = Store::open(path, {.create = true});
-    std::vector<Document> docs = {doc("/a.html", "a"), doc("/b.html", "b")};
-    store.upsert_documents(docs);
-    std::vector<ItemResult> results = {result_for(1, "comets", false),
-                                       result_for(2, "asteroids", false)};
-    store.write_results(results);
-  }
+  store_comets_and_asteroids(path);
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db, "INSERT INTO items_fts(items_fts) VALUES('delete-all')", nullptr,
@@ -502,14 +513,191 @@ TEST(StoreTest, AFullTextIndexThatLostRowsIsRebuilt) {
   Store store = Store::open(path);
   FullTextRepair repair;
   const std::vector<std::string> words = {"comets"};
-  const std::vector<TextMatch> found = store.search_text(words, 3, &repair);
+  const std::vector<TextMatch> found = store.search_text({words, {}}, 3, &repair);
   EXPECT_TRUE(repair.was_rebuilt);
   EXPECT_NE(repair.reason.find("0 of 2"), std::string::npos) << repair.reason;
   ASSERT_EQ(found.size(), 1u);
   EXPECT_EQ(found[0].id, 1);
   repair = {};
-  store.search_text(words, 3, &repair);
+  store.search_text({words, {}}, 3, &repair);
   EXPECT_FALSE(repair.was_rebuilt);
+}
+
+// ---- Passages (schema 5) ------------------------------------------------------
+
+// long_text() is `sections` sections of `paragraphs` paragraphs of 40 words
+// each, the heading of section i "Section i", and the word `marker` once,
+// in the last paragraph of section `marked`.
+ItemResult long_result(std::int64_t id, int sections, int paragraphs, int marked,
+                       const std::string& marker) {
+  ItemResult r = result_for(id, "", false);
+  for (int s = 0; s < sections; ++s) {
+    const std::string heading = "Section " + std::to_string(s);
+    r.headings += (s == 0 ? "" : "\n\n") + heading;
+    r.text += (s == 0 ? "" : "\n\n") + heading;
+    for (int p = 0; p < paragraphs; ++p) {
+      std::string paragraph;
+      for (int w = 0; w < 40; ++w) {
+        paragraph += (w == 0 ? "" : " ") + std::string(w % 2 == 0 ? "filler" : "words");
+      }
+      if (s == marked && p == paragraphs - 1) {
+        paragraph += " " + marker;
+      }
+      r.text += "\n\n" + paragraph;
+    }
+  }
+  r.text_hash = "th-" + std::to_string(r.text.size()) + marker;
+  return r;
+}
+
+std::int64_t count_rows(const std::filesystem::path& path, const char* sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &stmt, nullptr), SQLITE_OK);
+  std::int64_t n = -1;
+  if (sqlite3_step(stmt) == SQLITE_ROW) {
+    n = sqlite3_column_int64(stmt, 0);
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return n;
+}
+
+// The passages follow the items' texts in the writes' own transactions,
+// with the heading of their section; a text written again unchanged keeps
+// its passages (the same rows), a changed one gets new ones only.
+TEST(StoreTest, PassagesFollowTheItems) {
+  TempDir dir;
+  const std::filesystem::path path = dir / "passages.db";
+  Store store = Store::open(path, {.create = true});
+  std::vector<Document> docs = {doc("/a.html", "a"), doc("/b.html", "b")};
+  store.upsert_documents(docs);
+  // 6 sections of 8 paragraphs of 40 words: 3 passages of 150 words or
+  // fewer per section.
+  std::vector<ItemResult> results = {long_result(1, 6, 8, 4, "nebula"),
+                                     result_for(2, "a short note on comets", false)};
+  store.write_results(results);
+  EXPECT_EQ(count_rows(path, "SELECT count(*) FROM passages WHERE item_id = 1"), 6 * 3);
+  EXPECT_EQ(count_rows(path, "SELECT count(*) FROM passages WHERE item_id = 2"), 1);
+  const TextQuery nebula{{"nebula"}, {}};
+  std::vector<PassageMatch> found = store.search_passages(nebula, 10);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].id, 1);
+  EXPECT_EQ(found[0].heading, "Section 4");
+  // An item is listed once, by its best passage: "filler" is in all 18.
+  found = store.search_passages(TextQuery{{"filler", "comets"}, {}}, 10);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_NE(found[0].id, found[1].id);
+
+  const std::int64_t max_id = count_rows(path, "SELECT max(id) FROM passages");
+  store.write_results(results);  // unchanged: the same rows
+  EXPECT_EQ(count_rows(path, "SELECT max(id) FROM passages"), max_id);
+  results[1] = result_for(2, "asteroids only", false);
+  results.resize(2);
+  store.write_results(results);
+  EXPECT_EQ(count_rows(path, "SELECT count(*) FROM passages WHERE item_id = 1"), 6 * 3);
+  EXPECT_TRUE(store.search_passages(TextQuery{{"comets"}, {}}, 10).empty());
+  found = store.search_passages(TextQuery{{"asteroids"}, {}}, 10);
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].id, 2);
+  EXPECT_EQ(found[0].heading, "");  // before any heading
+  // A text that became empty has no passages.
+  results[1] = result_for(2, "", false);
+  store.write_results(results);
+  EXPECT_EQ(count_rows(path, "SELECT count(*) FROM passages WHERE item_id = 2"), 0);
+  EXPECT_EQ(count_rows(path, "SELECT count(*) FROM passages_fts_docsize"),
+            count_rows(path, "SELECT count(*) FROM passages"));
+  // FTS5's own check: the index holds exactly the table's rows.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(
+      sqlite3_exec(db, "INSERT INTO passages_fts(passages_fts, rank) VALUES('integrity-check', 1)",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+}
+
+// A phrase ranks the passage with the words in a row above one with them
+// apart; words inside a phrase are still words (Porter stemming too).
+TEST(StoreTest, PhrasesRankWordsInARowFirst) {
+  TempDir dir;
+  Store store = Store::open(dir / "phrases.db", {.create = true});
+  std::vector<Document> docs = {doc("/a.html", "a"), doc("/b.html", "b")};
+  store.upsert_documents(docs);
+  std::vector<ItemResult> results = {
+      result_for(1, "the variable holds the environment of the program", false),
+      result_for(2, "each environment variable of the program", false)};
+  store.write_results(results);
+  const TextQuery query{{"environment", "variable"}, {"environment variable"}};
+  std::vector<TextMatch> pages = store.search_text(query, 10);
+  ASSERT_EQ(pages.size(), 2u);
+  EXPECT_EQ(pages[0].id, 2);
+  std::vector<PassageMatch> passages = store.search_passages(query, 10);
+  ASSERT_EQ(passages.size(), 2u);
+  EXPECT_EQ(passages[0].id, 2);
+  passages = store.search_passages(TextQuery{{}, {"environment variables"}}, 10);
+  ASSERT_EQ(passages.size(), 1u);
+  EXPECT_EQ(passages[0].id, 2);
+}
+
+// A passage index that lost rows, or passages cut by another version, are
+// made again by the next search, which says why; a read-only database
+// older than schema 5 has no passages, and says so.
+TEST(StoreTest, PassagesAreRepairedAndRecut) {
+  TempDir dir;
+  const std::filesystem::path path = dir / "recut.db";
+  store_comets_and_asteroids(path);
+  auto exec = [&](const char* sql) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+    sqlite3_close(db);
+  };
+  exec("INSERT INTO passages_fts(passages_fts) VALUES('delete-all')");
+  const TextQuery comets{{"comets"}, {}};
+  {
+    Store store = Store::open(path);
+    FullTextRepair repair;
+    const std::vector<PassageMatch> found = store.search_passages(comets, 3, &repair);
+    EXPECT_TRUE(repair.was_rebuilt);
+    EXPECT_NE(repair.reason.find("0 of 2"), std::string::npos) << repair.reason;
+    ASSERT_EQ(found.size(), 1u);
+    EXPECT_EQ(found[0].id, 1);
+    repair = {};
+    store.search_passages(comets, 3, &repair);
+    EXPECT_FALSE(repair.was_rebuilt);
+  }
+  // Cut by another version (and one item's passages lost with it).
+  exec(
+      "UPDATE meta SET value = '0' WHERE key = 'passages_version'; "
+      "DELETE FROM passages WHERE item_id = 2");
+  {
+    Store store = Store::open(path);
+    FullTextRepair repair;
+    EXPECT_EQ(store.search_passages(TextQuery{{"asteroids"}, {}}, 3, &repair).size(), 1u);
+    EXPECT_TRUE(repair.was_rebuilt);
+    EXPECT_NE(repair.reason.find("another version"), std::string::npos) << repair.reason;
+  }
+  // Schema 4, read-only: no passages, and none can be made.
+  exec(
+      "DROP TRIGGER items_passages_delete; DROP TABLE passages_fts; DROP TABLE passages; "
+      "PRAGMA user_version = 4");
+  ::chmod(path.c_str(), 0444);
+  {
+    Store reader = Store::open(path);
+    expect_error(
+        StoreErrc::kSchema, [&] { reader.search_passages(comets, 3); }, "no passages");
+    EXPECT_EQ(reader.search_text(comets, 3).size(), 1u);
+  }
+  ::chmod(path.c_str(), 0644);
+  // Writable: the upgrade cuts every item's passages.
+  Store store = Store::open(path);
+  FullTextRepair repair;
+  ASSERT_EQ(store.search_passages(comets, 3, &repair).size(), 1u);
+  EXPECT_FALSE(repair.was_rebuilt);
+  EXPECT_EQ(count_rows(path, "SELECT count(*) FROM passages"), 2);
 }
 
 }  // namespace

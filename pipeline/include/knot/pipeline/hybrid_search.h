@@ -6,9 +6,11 @@
 //   SearchOutcome   the hits, and what was repaired or left out on the way
 //   search()        runs the request against a store
 //
-// Hybrid search takes the kFusionDepth best of each list (or k, if more)
-// and fuses them by reciprocal rank fusion (fuse_rrf, search.h). Each hit
-// keeps its rank in both lists.
+// Hybrid search takes the kFusionDepth best of three lists (or k, if more)
+// and fuses them by reciprocal rank fusion (fuse_rrf, search.h): the
+// vectors', BM25 over whole pages, and BM25 over passages (a page ranked by
+// its best passage, text/passages.h). bm25 mode fuses the last two. Each
+// hit keeps its rank in every list and the section of its best passage.
 #pragma once
 
 #include <cstddef>
@@ -48,7 +50,11 @@ struct SearchOutcome {
   // Hybrid search over a read-only database too old to have a full-text
   // index runs on the vectors alone; this says why (empty otherwise).
   std::string text_skipped;
+  // Search over a read-only database older than the passages (schema 5)
+  // runs without them; this says why (empty otherwise).
+  std::string passages_skipped;
   FullTextRepair text_repair;              // whether the FTS index was rebuilt
+  FullTextRepair passage_repair;           // whether the passages were rebuilt
   std::optional<HnswIndexInfo> hnsw_info;  // what opening the HNSW index did
 };
 

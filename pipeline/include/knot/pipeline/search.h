@@ -5,7 +5,8 @@
 //   embed_query()    the query through the same tokenizer and model as the items
 //   search_exact()   every stored vector of the model, scored (parallel_for), top k
 //   query_words()    the query's words for full-text search
-//   fuse_rrf()       reciprocal rank fusion of two ranked lists
+//   text_query()     its words and adjacent pairs, for full-text search
+//   fuse_rrf()       reciprocal rank fusion of ranked lists
 //
 // The vectors come from the embedder's model only: vectors of another model
 // live in another space and are never compared. The HNSW index (hnsw_index.h)
@@ -28,11 +29,16 @@ struct SearchHit {
   std::int64_t id = 0;
   std::string title;
   std::string source_path;
-  float score = 0;  // cosine similarity (-1..1), -BM25, or the fused score
-  // Hybrid search: the hit's rank (1 = first) in the vector and in the
-  // full-text list; 0 when it is not in that list.
+  float score = 0;  // vector mode: cosine similarity (-1..1); else the fused score
+  // Hybrid search: the hit's rank (1 = first) in the vector list, the
+  // full-text list of pages and that of passages; 0 when it is not in that
+  // list.
   std::size_t vector_rank = 0;
   std::size_t text_rank = 0;
+  std::size_t passage_rank = 0;
+  // The heading of the section of the hit's best passage, when passages
+  // took part and one matched ("" before the page's first heading).
+  std::string section;
 };
 
 // embed_query() tokenizes and embeds `query`. Throws std::invalid_argument
@@ -62,6 +68,11 @@ std::vector<SearchHit> to_hits(const Store& store, std::span<const ScoredId> sco
 // without stop words ("how", "do", "a"): what full-text search looks for.
 std::vector<std::string> query_words(std::string_view query);
 
+// text_query() is query_words() and, as phrases, each two words next to
+// each other in the query once its stop words are left out ("read an
+// environment variable": "read environment", "environment variable").
+TextQuery text_query(std::string_view query);
+
 // kRrfConstant is reciprocal rank fusion's k (Cormack, Clarke and
 // Buettcher, 2009): an item at rank r of a list scores 1 / (60 + r).
 inline constexpr double kRrfConstant = 60.0;
@@ -73,11 +84,14 @@ struct FusedId {
   double score = 0;
   std::size_t vector_rank = 0;
   std::size_t text_rank = 0;
+  std::size_t passage_rank = 0;
 };
 
-// fuse_rrf() fuses two ranked lists of ids (best first) by reciprocal rank
-// fusion and returns the k best; ties by the better single rank, then id.
+// fuse_rrf() fuses ranked lists of ids (best first; any may be empty) by
+// reciprocal rank fusion and returns the k best; ties by the better single
+// rank, then id.
 std::vector<FusedId> fuse_rrf(std::span<const std::int64_t> vector_ranked,
-                              std::span<const std::int64_t> text_ranked, std::size_t k);
+                              std::span<const std::int64_t> text_ranked,
+                              std::span<const std::int64_t> passage_ranked, std::size_t k);
 
 }  // namespace knot::pipeline

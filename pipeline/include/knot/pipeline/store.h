@@ -52,7 +52,7 @@ class StoreError : public std::runtime_error {
 };
 
 // kSchemaVersion is the PRAGMA user_version this code writes and reads.
-inline constexpr int kSchemaVersion = 4;
+inline constexpr int kSchemaVersion = 5;
 
 struct OpenOptions {
   // create: make the file (and the schema) if it does not exist. Without it
@@ -109,10 +109,27 @@ struct ItemResult {
   std::string model_id;
 };
 
+// TextQuery is what full-text search looks for: any of `words` (lower-case
+// words, none empty) or of `phrases` (words in a row, separated by one
+// space: the query's adjacent words, so that a page with "environment
+// variable" ranks above one with "environment" and "variable" apart).
+struct TextQuery {
+  std::vector<std::string> words;
+  std::vector<std::string> phrases;
+};
+
 // TextMatch is one item found by full-text search.
 struct TextMatch {
   std::int64_t id = 0;
   double score = 0;  // -BM25: higher is better
+};
+
+// PassageMatch is one item found by passage search: the score and heading
+// of its best passage.
+struct PassageMatch {
+  std::int64_t id = 0;  // the item
+  double score = 0;     // -BM25 of the passage: higher is better
+  std::string heading;  // the heading of the passage's section ("" before any)
 };
 
 // FullTextRepair says whether search_text() rebuilt the index, and why.
@@ -260,17 +277,31 @@ class Store {
 
   // ---- Full-text search (schema 3, store_text_search.cc) -------------------
 
-  // search_text() ranks the items that contain any of `words` (lower-case
-  // words, none empty) by BM25 over title (weight 10), headings (5) and
-  // text (1), best first, at most `k`; TextMatch::score is the negated
-  // BM25 (higher is better). The index is checked first: when it does not
-  // cover every item (a database written by an older knot-embed, rows lost
-  // to a damaged file) it is rebuilt, and `repair` says why. Throws
-  // StoreError (kSchema) for a read-only database too old to have one.
-  std::vector<TextMatch> search_text(std::span<const std::string> words, std::size_t k,
+  // search_text() ranks the items that contain any of the query's words or
+  // phrases by BM25 over title (weight 10), headings (5) and text (1), best
+  // first, at most `k`; TextMatch::score is the negated BM25 (higher is
+  // better). The index is checked first: when it does not cover every item
+  // (a database written by an older knot-embed, rows lost to a damaged
+  // file) it is rebuilt, and `repair` says why. Throws StoreError (kSchema)
+  // for a read-only database too old to have one.
+  std::vector<TextMatch> search_text(const TextQuery& query, std::size_t k,
                                      FullTextRepair* repair = nullptr);
   // rebuild_full_text() rebuilds the index from the items, in one transaction.
   void rebuild_full_text();
+
+  // search_passages() ranks passages (schema 5) by BM25 over the page's
+  // title (weight 5), the section's heading (5) and the passage (1), and
+  // returns the items of the best ones, each once, in the order of its best
+  // passage, at most `k`. Checked first as search_text() is: passages cut
+  // by another text::kPassageVersion are cut again, and an index that lost
+  // rows is rebuilt (where the database is writable), `repair` says so.
+  // Throws StoreError (kSchema) for a read-only database older than
+  // schema 5.
+  std::vector<PassageMatch> search_passages(const TextQuery& query, std::size_t k,
+                                            FullTextRepair* repair = nullptr);
+  // rebuild_passages() cuts every item's passages again and rebuilds their
+  // index, in one transaction.
+  void rebuild_passages();
 
   // ---- Learned models (schema 4, store_models.cc) --------------------------
 
