@@ -35,6 +35,16 @@ void for_each_paragraph(std::string_view text, F&& f) {
   }
 }
 
+// without_permalink() drops the pilcrow that documentation generators
+// (Sphinx, and others after it) put after a heading as its permalink.
+std::string_view without_permalink(std::string_view heading) {
+  constexpr std::string_view kPilcrow = "\u00B6";
+  while (heading.ends_with(kPilcrow)) {
+    heading = trim(heading.substr(0, heading.size() - kPilcrow.size()));
+  }
+  return heading;
+}
+
 // Words are whitespace-separated runs; word_starts() lists where each
 // begins.
 std::vector<std::size_t> word_starts(std::string_view s) {
@@ -58,7 +68,7 @@ class PassageWriter {
 
   void start_section(std::string_view heading) {
     flush();
-    heading_ = heading;
+    heading_ = without_permalink(heading);
   }
 
   void add(std::string_view paragraph) {

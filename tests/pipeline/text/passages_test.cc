@@ -55,6 +55,12 @@ TEST(PassagesTest, HeadingsStartSectionsAndAreNotBodyText) {
   EXPECT_EQ(p[2].body, "call it\n\nwith care");
 }
 
+TEST(PassagesTest, APermalinkPilcrowIsNotPartOfTheHeading) {
+  const std::vector<Passage> p = split_passages("Install \u00B6\n\nrun it", "Install \u00B6");
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_EQ(p[0].heading, "Install");
+}
+
 TEST(PassagesTest, ASectionWithoutTextGivesNoPassage) {
   const std::vector<Passage> p = split_passages("A\n\nB\n\nbody of b", "A\n\nB");
   ASSERT_EQ(p.size(), 1u);

@@ -34,13 +34,13 @@ inline constexpr std::size_t kPassageWords = 150;
 
 // `kPassageVersion` changes whenever split_passages() would cut the same
 // article differently; stored passages of another version are re-cut.
-inline constexpr int kPassageVersion = 1;
+inline constexpr int kPassageVersion = 2;
 
 // `split_passages()` cuts `text` (paragraphs separated by "\n\n", as
 // extract_article() writes it) into passages of at most `max_words` words
 // (whitespace-separated), never across a heading: a paragraph whose text is
 // one of `headings` (paragraphs too) starts a new section and becomes its
-// heading. Passages are in text order; an empty text gives none. Time and
+// heading (without a trailing pilcrow, a generated permalink). Passages are in text order; an empty text gives none. Time and
 // memory are linear in the input.
 std::vector<Passage> split_passages(std::string_view text, std::string_view headings,
                                     std::size_t max_words = kPassageWords);
