@@ -38,7 +38,7 @@
 // must not race; transform_reduce's `reduce` must be associative up to the
 // rounding the caller accepts, and `init` is combined once, first. copy_if
 // and partition_copy call `pred` exactly once per element (they keep its
-// answers, one byte per element); find_if calls it at most once per element
+// answers, one bit per element); find_if calls it at most once per element
 // and stops early: once a match is found, no piece after it starts, and
 // the pieces already running finish (each stops at its own match).
 //
