@@ -1,6 +1,8 @@
 // Store: full-text search over the items (schema 3, store.cc): the FTS5
 // index items_fts, its check and its rebuild; and over their passages
 // (schema 5): cutting them, passages_fts, its check and its rebuild.
+#include <functional>
+#include <optional>
 #include <string>
 #include <unordered_set>
 
@@ -40,46 +42,59 @@ std::string fts_query(const TextQuery& query) {
   return out;
 }
 
-// count_pair() runs a query of two counts.
-std::pair<std::int64_t, std::int64_t> count_pair(detail::Database& db, const char* sql) {
-  detail::Statement stmt(db, sql);
-  if (!stmt.step()) {
-    return {0, 0};
-  }
-  return {stmt.column_int(0), stmt.column_int(1)};
-}
-
 // kPassagesPerItem bounds passage search's work: it reads at most this many
 // passages per item it is asked for (pages of many matching passages fill
 // the list before the other pages are reached).
 constexpr std::size_t kPassagesPerItem = 20;
 
-// require_schema() throws StoreError (kSchema) when the database is older
-// than `version`, which brought `what`: read-only, it was not upgraded.
-void require_schema(const Store::Impl& impl, std::int64_t version, std::string_view what) {
-  if (impl.schema_version < version) {
-    throw StoreError(StoreErrc::kSchema,
-                     "database '" + impl.path.string() + "' has schema version " +
-                         std::to_string(impl.schema_version) + " and is read-only: it has no " +
-                         std::string(what) + ", and none can be made");
+// IndexSpec names a full-text index for check_index().
+struct IndexSpec {
+  std::int64_t schema;    // the schema version that brought it
+  std::string_view name;  // "full-text index"
+  std::string_view rows;  // what it indexes: "items"
+  const char* count_sql;  // SELECT (rows), (rows indexed)
+};
+
+// check_index() is the first step of a search over an index: a read-only
+// database older than the index throws StoreError (kSchema); an index that
+// lost rows, or is `stale` (the reason), is rebuilt where the database is
+// writable, and `repair` says why; read-only, lost rows throw (kCorrupt)
+// and a stale index serves as it is.
+void check_index(Store::Impl& impl, const IndexSpec& spec, const std::optional<std::string>& stale,
+                 const std::function<void()>& rebuild, FullTextRepair* repair) {
+  const std::string db_name = "database '" + impl.path.string() + "'";
+  if (impl.schema_version < spec.schema) {
+    throw StoreError(StoreErrc::kSchema, db_name + " has schema version " +
+                                             std::to_string(impl.schema_version) +
+                                             " and is read-only: it has no " +
+                                             std::string(spec.name) + ", and none can be made");
   }
-}
-
-// throw_unrepairable() throws StoreError (kCorrupt) for an index that lost
-// rows in a database that cannot be written.
-[[noreturn]] void throw_unrepairable(const Store::Impl& impl, std::string_view index,
-                                     std::int64_t indexed, std::int64_t rows,
-                                     std::string_view what) {
-  throw StoreError(StoreErrc::kCorrupt,
-                   "database '" + impl.path.string() + "': its " + std::string(index) + " covers " +
-                       std::to_string(indexed) + " of " + std::to_string(rows) + " " +
-                       std::string(what) +
-                       " and the database is read-only, so it cannot be rebuilt");
-}
-
-std::string index_gap(std::int64_t indexed, std::int64_t rows, std::string_view what) {
-  return "it covered " + std::to_string(indexed) + " of " + std::to_string(rows) + " " +
-         std::string(what);
+  std::int64_t rows = 0;
+  std::int64_t indexed = 0;
+  {
+    detail::Statement stmt(*impl.db, spec.count_sql);
+    if (stmt.step()) {
+      rows = stmt.column_int(0);
+      indexed = stmt.column_int(1);
+    }
+  }
+  const std::string gap = "it covered " + std::to_string(indexed) + " of " + std::to_string(rows) +
+                          " " + std::string(spec.rows);
+  if (rows != indexed && impl.is_read_only) {
+    throw StoreError(StoreErrc::kCorrupt,
+                     db_name + ": its " + std::string(spec.name) + " covers " +
+                         std::to_string(indexed) + " of " + std::to_string(rows) + " " +
+                         std::string(spec.rows) +
+                         " and the database is read-only, so it cannot be rebuilt");
+  }
+  if (impl.is_read_only || (rows == indexed && !stale)) {
+    return;
+  }
+  rebuild();
+  if (repair != nullptr) {
+    repair->was_rebuilt = true;
+    repair->reason = stale ? *stale : gap;
+  }
 }
 
 }  // namespace
@@ -188,22 +203,15 @@ void recut_all_passages(Database& db) {
 
 std::vector<TextMatch> Store::search_text(const TextQuery& query, std::size_t k,
                                           FullTextRepair* repair) {
-  require_schema(*impl_, 3, "full-text index");
-  detail::Database& db = *impl_->db;
   // Every item has a row in the index (the triggers add one with the item),
   // so the counts differ only when rows were lost.
-  const auto [items, indexed] = count_pair(
-      db, "SELECT (SELECT count(*) FROM items), (SELECT count(*) FROM items_fts_docsize)");
-  if (items != indexed) {
-    if (impl_->is_read_only) {
-      throw_unrepairable(*impl_, "full-text index", indexed, items, "items");
-    }
-    rebuild_full_text();
-    if (repair != nullptr) {
-      repair->was_rebuilt = true;
-      repair->reason = index_gap(indexed, items, "items");
-    }
-  }
+  check_index(
+      *impl_,
+      IndexSpec{3, "full-text index", "items",
+                "SELECT (SELECT count(*) FROM items), "
+                "(SELECT count(*) FROM items_fts_docsize)"},
+      std::nullopt, [this] { rebuild_full_text(); }, repair);
+  detail::Database& db = *impl_->db;
   std::vector<TextMatch> matches;
   if ((query.words.empty() && query.phrases.empty()) || k == 0) {
     return matches;
@@ -229,23 +237,18 @@ void Store::rebuild_full_text() {
 
 std::vector<PassageMatch> Store::search_passages(const TextQuery& query, std::size_t k,
                                                  FullTextRepair* repair) {
-  require_schema(*impl_, 5, "passages");
+  // Read-only, passages of an older cut still serve; a damaged index does not.
+  std::optional<std::string> stale;
+  if (get_meta("passages_version") != std::to_string(text::kPassageVersion)) {
+    stale = "the passages were cut by another version";
+  }
+  check_index(
+      *impl_,
+      IndexSpec{5, "passage index", "passages",
+                "SELECT (SELECT count(*) FROM passages), "
+                "(SELECT count(*) FROM passages_fts_docsize)"},
+      stale, [this] { rebuild_passages(); }, repair);
   detail::Database& db = *impl_->db;
-  const auto [passages, indexed] = count_pair(
-      db, "SELECT (SELECT count(*) FROM passages), (SELECT count(*) FROM passages_fts_docsize)");
-  const bool is_current = get_meta("passages_version") == std::to_string(text::kPassageVersion);
-  // Read-only: passages of an older cut still serve; a damaged index does not.
-  if (passages != indexed && impl_->is_read_only) {
-    throw_unrepairable(*impl_, "passage index", indexed, passages, "passages");
-  }
-  if (!impl_->is_read_only && (passages != indexed || !is_current)) {
-    rebuild_passages();
-    if (repair != nullptr) {
-      repair->was_rebuilt = true;
-      repair->reason = is_current ? index_gap(indexed, passages, "passages")
-                                  : "the passages were cut by another version";
-    }
-  }
   std::vector<PassageMatch> matches;
   if ((query.words.empty() && query.phrases.empty()) || k == 0) {
     return matches;

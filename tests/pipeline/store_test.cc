@@ -688,7 +688,7 @@ TEST(StoreTest, PassagesAreRepairedAndRecut) {
   {
     Store reader = Store::open(path);
     expect_error(
-        StoreErrc::kSchema, [&] { reader.search_passages(comets, 3); }, "no passages");
+        StoreErrc::kSchema, [&] { reader.search_passages(comets, 3); }, "no passage index");
     EXPECT_EQ(reader.search_text(comets, 3).size(), 1u);
   }
   ::chmod(path.c_str(), 0644);
