@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/deadline.h"
+#include "common/pool_fixture.h"
 #include "knot/runtime/latch.h"
 #include "knot/runtime/mutex.h"
 #include "knot/runtime/observer.h"
@@ -149,6 +150,65 @@ TEST_F(BlockingTest, BlockingRegionIsObservedAndParksWorker) {
   EXPECT_TRUE(region_seen);
   EXPECT_EQ(blocking_call("sleep", [] { return 5; }), 5);
 }
+
+// The same observation from inside a pool, on every worker count and
+// blocking policy: a task's latch wait is reported once with its name and
+// address, and ends once, whether the task's worker parks (kBlock), a
+// spare takes its place (kCompensate) or the task's fiber is suspended
+// (kFiber).
+class BlockingPolicyTest : public knot::testing::PolicyPoolTest {
+ protected:
+  void SetUp() override { previous_ = set_observer(&observer_); }
+  void TearDown() override { set_observer(previous_); }
+  bool began(const std::string& name) {
+    for (const auto& e : observer_.begins()) {
+      if (e.name == name)
+        return true;
+    }
+    return false;
+  }
+  RecordingObserver observer_;
+  Observer* previous_ = nullptr;
+};
+
+TEST_P(BlockingPolicyTest, TaskWaitsAreObservedOnEveryPolicy) {
+  Deadline deadline(30s);
+  Latch gate(1, "gate");
+  {
+    ThreadPool pool = make_pool(workers(), "observed");
+    std::atomic<int> passed{0};
+    // One waiting task per worker and one more: under kBlock the last one
+    // waits in the queue, and is not a wait until it runs.
+    const int tasks = static_cast<int>(workers()) + 1;
+    for (int i = 0; i < tasks; ++i) {
+      pool.spawn([&] {
+        gate.wait();
+        passed.fetch_add(1);
+      });
+    }
+    while (!began("gate"))  // a task's wait has begun: now open the gate
+      std::this_thread::yield();
+    gate.count_down();
+    while (passed.load() < tasks)
+      std::this_thread::yield();
+  }
+  int gate_waits = 0;
+  for (const auto& e : observer_.begins()) {
+    if (e.name == "gate") {
+      ++gate_waits;
+      EXPECT_EQ(e.kind, WaitKind::kLatch);
+      EXPECT_EQ(e.resource, &gate);
+      EXPECT_FALSE(e.timed);
+    }
+  }
+  // Each task that found the gate shut reported one wait (those that came
+  // after it opened did not wait).
+  EXPECT_GE(gate_waits, 1);
+  EXPECT_LE(gate_waits, static_cast<int>(workers()) + 1);
+  EXPECT_EQ(observer_.ends(), static_cast<int>(observer_.begins().size()));
+}
+
+KNOT_INSTANTIATE_POLICY_POOL_TEST(BlockingPolicyTest);
 
 // Kinds have stable names for reports.
 TEST(WaitKindTest, Names) {
