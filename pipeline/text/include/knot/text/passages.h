@@ -40,8 +40,9 @@ inline constexpr int kPassageVersion = 2;
 // extract_article() writes it) into passages of at most `max_words` words
 // (whitespace-separated), never across a heading: a paragraph whose text is
 // one of `headings` (paragraphs too) starts a new section and becomes its
-// heading (without a trailing pilcrow, a generated permalink). Passages are in text order; an empty text gives none. Time and
-// memory are linear in the input.
+// heading (without a trailing pilcrow, a generated permalink). Passages
+// are in text order; an empty text gives none. Time and memory are linear
+// in the input.
 std::vector<Passage> split_passages(std::string_view text, std::string_view headings,
                                     std::size_t max_words = kPassageWords);
 
