@@ -13,6 +13,7 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/deadline.h"
@@ -374,6 +375,60 @@ TEST(AlgorithmsTest, InvokeRunsEveryClosure) {
   knot::invoke([&] { knot::invoke([&] { ran += 1; }, [&] { ran += 1; }); }, [&] { ran += 1; });
   EXPECT_EQ(ran.load(), 4);
   EXPECT_THROW(knot::invoke([] {}, [] { throw std::logic_error("x"); }, [] {}), std::logic_error);
+}
+
+// ScanFrontier (the scans' hand-out of pieces from both ends), raced by
+// threads taking from the left and from the right at once, many rounds of
+// random sizes: every piece is taken exactly once, each taker gets its
+// pieces in its end's order, and the two ends never cross.
+TEST(AlgorithmsTest, ScanFrontierHandsOutEachPieceOnce) {
+  Deadline deadline(120s);
+  std::mt19937 rng(11);
+  for (int round = 0; round < 300; ++round) {
+    const std::size_t count = 1 + rng() % 2000;
+    const int takers = 2 + static_cast<int>(rng() % 4);
+    knot::detail::ScanFrontier frontier(count);
+    std::vector<std::vector<std::size_t>> taken(static_cast<std::size_t>(takers));
+    std::vector<std::thread> threads;
+    std::atomic<int> ready{0};
+    for (int t = 0; t < takers; ++t) {
+      threads.emplace_back([&, t] {
+        ready.fetch_add(1);
+        while (ready.load() < takers) {
+        }
+        auto& mine = taken[static_cast<std::size_t>(t)];
+        while (const auto p = t % 2 == 0 ? frontier.take_left() : frontier.take_right())
+          mine.push_back(*p);
+      });
+    }
+    for (auto& th : threads)
+      th.join();
+    std::vector<int> times(count, 0);
+    std::size_t max_left = 0;
+    std::size_t min_right = count;
+    for (int t = 0; t < takers; ++t) {
+      const auto& mine = taken[static_cast<std::size_t>(t)];
+      for (std::size_t i = 0; i < mine.size(); ++i) {
+        ASSERT_LT(mine[i], count);
+        ++times[mine[i]];
+        if (i > 0) {
+          if (t % 2 == 0)
+            ASSERT_GT(mine[i], mine[i - 1]) << "left takers go left to right";
+          else
+            ASSERT_LT(mine[i], mine[i - 1]) << "right takers go right to left";
+        }
+        if (t % 2 == 0)
+          max_left = std::max(max_left, mine[i] + 1);
+        else
+          min_right = std::min(min_right, mine[i]);
+      }
+    }
+    for (std::size_t p = 0; p < count; ++p)
+      ASSERT_EQ(times[p], 1) << "piece " << p << " of " << count << ", round " << round;
+    EXPECT_EQ(max_left, min_right) << "the ends meet where they crossed nothing";
+    EXPECT_FALSE(frontier.take_left().has_value());
+    EXPECT_FALSE(frontier.take_right().has_value());
+  }
 }
 
 // Stress: random sizes, grains and pools, all algorithms against std.

@@ -238,42 +238,51 @@ Out scan_into(In first, In last, Out out, std::optional<T> init, Op& op, bool in
     return out;
   const Pieces pieces(n, grain);
   std::vector<std::optional<T>> totals(pieces.count);
-  // final_scan() writes piece p's output from `carry` and returns its total.
-  // Each element is read before its output is written: `out` may be `first`.
-  auto final_scan = [&](std::size_t p, std::optional<T> carry) -> T {
+  // final_scan() writes piece p's output from `carry`; with `total`, it
+  // also folds the piece's total into it (the left pieces, whose total is
+  // not known yet), in the same pass. Each element is read before its
+  // output is written: `out` may be `first`.
+  auto final_scan = [&](std::size_t p, std::optional<T> carry, std::optional<T>* total) {
     const auto lo = static_cast<std::ptrdiff_t>(pieces.begin(p));
     const auto hi = static_cast<std::ptrdiff_t>(pieces.end(p));
-    T total(first[lo]);
+    if (total != nullptr)
+      total->emplace(first[lo]);
     if (inclusive) {
-      T acc = carry ? T(op(std::move(*carry), first[lo])) : total;
+      T acc = carry ? T(op(std::move(*carry), first[lo])) : T(first[lo]);
       out[lo] = acc;
       for (auto i = lo + 1; i < hi; ++i) {
         acc = op(std::move(acc), first[i]);
-        total = op(std::move(total), first[i]);
+        if (total != nullptr)
+          **total = op(std::move(**total), first[i]);
         out[i] = acc;
       }
     } else {
       T acc = std::move(*carry);
       for (auto i = lo; i < hi; ++i) {
-        if (i != lo)
-          total = op(std::move(total), first[i]);
+        if (total != nullptr && i != lo)
+          **total = op(std::move(**total), first[i]);
         T x(first[i]);
         out[i] = acc;
         acc = op(std::move(acc), std::move(x));
       }
     }
-    return total;
-  };
-  auto fold_into = [&](std::optional<T>& carry, T total) {
-    carry = carry ? std::optional<T>(op(std::move(*carry), std::move(total)))
-                  : std::optional<T>(std::move(total));
   };
   // Left: pieces [0, m) in order; `carry` is the carry into the next.
   std::optional<T> carry = std::move(init);
   std::size_t m = 0;
+  // add_total() folds piece p's total into `carry`.
+  auto add_total = [&](std::size_t p) {
+    carry = carry ? std::optional<T>(op(std::move(*carry), std::move(*totals[p])))
+                  : std::move(totals[p]);
+  };
+  auto scan_left = [&](std::size_t p) {
+    final_scan(p, carry, &totals[p]);
+    add_total(p);
+    m = p + 1;
+  };
   if (pieces.count == 1 || pieces.count >= ScanFrontier::kMaxCount || current_num_threads() == 1) {
-    for (; m < pieces.count; ++m)
-      fold_into(carry, final_scan(m, carry));
+    for (std::size_t p = 0; p < pieces.count; ++p)
+      scan_left(p);
     return out + static_cast<std::ptrdiff_t>(n);
   }
   ScanFrontier frontier(pieces.count);
@@ -289,16 +298,16 @@ Out scan_into(In first, In last, Out out, std::optional<T> init, Op& op, bool in
   const std::size_t helpers = std::min(current_num_threads(), pieces.count) - 1;
   join([&] { spread(helpers, helper); },
        [&] {
-         while (frontier.take_left())
-           fold_into(carry, final_scan(m++, carry));
+         while (const std::optional<std::size_t> p = frontier.take_left())
+           scan_left(*p);
        });
   // Right: pieces [m, count), totalled; their carries in order, then pass 2.
   std::vector<std::optional<T>> carries(pieces.count);
   for (std::size_t p = m; p < pieces.count; ++p) {
     carries[p] = carry;
-    fold_into(carry, std::move(*totals[p]));
+    add_total(p);
   }
-  auto second = [&](std::size_t p) { final_scan(p, std::move(carries[p])); };
+  auto second = [&](std::size_t p) { final_scan(p, std::move(carries[p]), nullptr); };
   if (m < pieces.count)
     pieces_split(m, pieces.count, second, Splitter(Grain{}), false);
   return out + static_cast<std::ptrdiff_t>(n);
