@@ -498,8 +498,8 @@ int run_search(const SearchArgs& args) {
           args.common.db.c_str());
     }
     int rank = 1;
+    auto at = [](std::size_t r) { return r != 0 ? "#" + std::to_string(r) : std::string("-"); };
     for (const SearchHit& h : hits) {
-      auto at = [](std::size_t r) { return r != 0 ? "#" + std::to_string(r) : std::string("-"); };
       std::string ranks;
       if (uses_text) {
         ranks = "  [" + (uses_vectors ? "vector " + at(h.vector_rank) + ", " : std::string()) +
