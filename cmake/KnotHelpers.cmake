@@ -5,7 +5,7 @@
 # A module library: alias knot::<EXPORT_NAME>, public headers in
 # <dir>/include (installed under include/), private ones in <dir>/src,
 # the shared warnings and sanitizers, and clang's thread-safety analysis of
-# the KNOT_GUARDED_BY annotations (detail/tsa.h).
+# the KNOT_GUARDED_BY annotations (knot/base/tsa.h).
 #
 # The package's libraries (runtime, report, instrumentation) are static, or
 # shared with -DBUILD_SHARED_LIBS=ON. INTERNAL marks a library that is not

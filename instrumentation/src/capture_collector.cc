@@ -20,8 +20,8 @@
 #include <string>
 #include <vector>
 
-#include "knot/runtime/detail/check.h"
-#include "knot/runtime/detail/internal_mutex.h"
+#include "knot/base/check.h"
+#include "knot/base/internal_mutex.h"
 #include "knot/runtime/error.h"
 #include "signal_unwinder.h"
 
@@ -48,7 +48,7 @@ void futex_wait_for(std::atomic<std::uint32_t>& word, std::uint32_t expected,
 
 struct Collector {
   // Serializes captures, installation and removal of the handler.
-  knot::detail::InternalMutex lock;
+  knot::base::InternalMutex lock;
   // The signal of the live StackCaptures, and how many there are.
   int active_signal KNOT_GUARDED_BY(lock) = 0;
   int users KNOT_GUARDED_BY(lock) = 0;
@@ -132,7 +132,7 @@ constexpr auto kWritingGrace = std::chrono::milliseconds(100);
 
 void acquire_signal(int signal) {
   Collector& c = collector();
-  knot::detail::InternalLock guard(c.lock);
+  knot::base::InternalLock guard(c.lock);
   if (signal <= 0 || signal >= kNumSignals)
     throw Error(Errc::kInvalidOption, "stack capture: signal " + std::to_string(signal) +
                                           " is not a valid signal number");
@@ -158,7 +158,7 @@ void acquire_signal(int signal) {
 
 void release_signal() noexcept {
   Collector& c = collector();
-  knot::detail::InternalLock guard(c.lock);
+  knot::base::InternalLock guard(c.lock);
   KNOT_CHECK(c.users > 0, "stack capture: release without acquire");
   if (--c.users > 0)
     return;
@@ -183,7 +183,7 @@ void capture_threads(const CaptureParams& params, std::span<const std::int64_t> 
   KNOT_CHECK(out.size() == tids.size(), "capture_threads: %zu results for %zu tids", out.size(),
              tids.size());
   Collector& c = collector();
-  knot::detail::InternalLock guard(c.lock);
+  knot::base::InternalLock guard(c.lock);
   Arena* arena = g_arena.load(std::memory_order_acquire);
   KNOT_CHECK(arena != nullptr && c.users > 0, "capture_threads without a StackCapture");
 

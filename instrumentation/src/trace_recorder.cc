@@ -68,7 +68,7 @@ ThreadBuffer* Recorder::this_thread_buffer(std::uint64_t generation) noexcept {
     buffer->generation = generation;
     buffer->tid = this_thread_id();
     buffer->name = this_thread::name();
-    knot::detail::InternalLock guard(buffers_mutex_);
+    knot::base::InternalLock guard(buffers_mutex_);
     // A recording that ended meanwhile takes no new buffers.
     if (generation_.load(std::memory_order_relaxed) != generation || !is_recording())
       return nullptr;
@@ -110,7 +110,7 @@ void Recorder::begin_wait(const WaitSite& site) noexcept {
     if (is_fiber_wait(site, fiber)) {
       w.is_fiber = true;
       w.track = detail::kFiberTrackBase + static_cast<std::int64_t>(*fiber);
-      knot::detail::InternalLock guard(fibers_mutex_);
+      knot::base::InternalLock guard(fibers_mutex_);
       fiber_waits_[&site] = FiberWait{generation, std::move(w)};
       return;
     }
@@ -118,7 +118,7 @@ void Recorder::begin_wait(const WaitSite& site) noexcept {
     ThreadBuffer* buffer = this_thread_buffer(generation);
     if (buffer == nullptr)
       return;
-    knot::detail::InternalLock guard(buffer->mutex);
+    knot::base::InternalLock guard(buffer->mutex);
     buffer->open.push_back(std::move(w));
     buffer->open_sites.push_back(&site);
   } catch (...) {
@@ -133,7 +133,7 @@ void Recorder::end_wait(const WaitSite& site) noexcept {
   std::optional<std::uint32_t> fiber;
   try {
     if (is_fiber_wait(site, fiber)) {
-      knot::detail::InternalLock guard(fibers_mutex_);
+      knot::base::InternalLock guard(fibers_mutex_);
       auto it = fiber_waits_.find(&site);
       if (it == fiber_waits_.end())
         return;
@@ -150,7 +150,7 @@ void Recorder::end_wait(const WaitSite& site) noexcept {
     ThreadBuffer* buffer = t_buffer.get();
     if (buffer == nullptr)
       return;
-    knot::detail::InternalLock guard(buffer->mutex);
+    knot::base::InternalLock guard(buffer->mutex);
     // The innermost open wait is last; search from there for this site.
     std::size_t i = buffer->open_sites.size();
     while (i > 0 && buffer->open_sites[i - 1] != &site)
@@ -292,11 +292,11 @@ void Recorder::start(const TraceOptions& options) {
   data_.pid = static_cast<std::int64_t>(::getpid());
   data_.process_name = process_name();
   {
-    knot::detail::InternalLock guard(buffers_mutex_);
+    knot::base::InternalLock guard(buffers_mutex_);
     buffers_.clear();
   }
   {
-    knot::detail::InternalLock guard(fibers_mutex_);
+    knot::base::InternalLock guard(fibers_mutex_);
     fiber_waits_.clear();
     fiber_done_.clear();
   }
@@ -332,12 +332,12 @@ void Recorder::collect_waits(TraceClock::time_point stop_time) {
   TraceData& d = data_;
   std::vector<std::shared_ptr<ThreadBuffer>> buffers;
   {
-    knot::detail::InternalLock guard(buffers_mutex_);
+    knot::base::InternalLock guard(buffers_mutex_);
     buffers.swap(buffers_);
   }
   for (const auto& b : buffers) {
     d.track_names[b->tid] = b->name;
-    knot::detail::InternalLock guard(b->mutex);
+    knot::base::InternalLock guard(b->mutex);
     for (WaitRecord& w : b->done)
       d.waits.push_back(std::move(w));
     for (WaitRecord& w : b->open) {
@@ -350,7 +350,7 @@ void Recorder::collect_waits(TraceClock::time_point stop_time) {
     b->open_sites.clear();
   }
   {
-    knot::detail::InternalLock guard(fibers_mutex_);
+    knot::base::InternalLock guard(fibers_mutex_);
     for (WaitRecord& w : fiber_done_)
       d.waits.push_back(std::move(w));
     fiber_done_.clear();

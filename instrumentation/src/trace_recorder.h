@@ -21,7 +21,7 @@
 #include <vector>
 
 #include "knot/instrumentation/trace.h"
-#include "knot/runtime/detail/internal_mutex.h"
+#include "knot/base/internal_mutex.h"
 #include "knot/runtime/observer.h"
 #include "trace_data.h"
 
@@ -32,7 +32,7 @@ struct ThreadBuffer {
   std::uint64_t generation = 0;
   std::int64_t tid = 0;
   std::string name;  // the thread's name when it first recorded
-  knot::detail::InternalMutex mutex;
+  knot::base::InternalMutex mutex;
   std::vector<WaitRecord> open KNOT_GUARDED_BY(mutex);  // begun, not ended (nested: a stack)
   std::vector<WaitRecord> done KNOT_GUARDED_BY(mutex);
   std::vector<const WaitSite*> open_sites KNOT_GUARDED_BY(mutex);  // parallel to `open`
@@ -124,10 +124,10 @@ class Recorder {
   TraceData data_;         // the recording being made, then the last one (lifecycle_)
   bool has_last_ = false;  // data_ holds a stopped recording (lifecycle_)
 
-  knot::detail::InternalMutex buffers_mutex_;
+  knot::base::InternalMutex buffers_mutex_;
   std::vector<std::shared_ptr<ThreadBuffer>> buffers_ KNOT_GUARDED_BY(buffers_mutex_);
 
-  knot::detail::InternalMutex fibers_mutex_;
+  knot::base::InternalMutex fibers_mutex_;
   std::unordered_map<const WaitSite*, FiberWait> fiber_waits_ KNOT_GUARDED_BY(fibers_mutex_);
   std::vector<WaitRecord> fiber_done_ KNOT_GUARDED_BY(fibers_mutex_);
 

@@ -23,7 +23,7 @@
 #include <new>
 #include <vector>
 
-#include "knot/runtime/detail/check.h"
+#include "knot/base/check.h"
 #include "knot/runtime/detail/job_alloc.h"
 
 namespace knot::detail {

@@ -4,7 +4,7 @@
 
 #include "hazard_point.h"
 
-#include "knot/runtime/detail/check.h"
+#include "knot/base/check.h"
 #include "knot/runtime/detail/parking_lot.h"
 
 namespace knot {

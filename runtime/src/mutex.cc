@@ -12,7 +12,7 @@
 
 #include <thread>
 
-#include "knot/runtime/detail/check.h"
+#include "knot/base/check.h"
 #include "knot/runtime/detail/parking_lot.h"
 #include "knot/runtime/detail/scheduler.h"
 

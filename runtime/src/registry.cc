@@ -17,7 +17,7 @@
 #include <string>
 #include <typeinfo>
 
-#include "knot/runtime/detail/check.h"
+#include "knot/base/check.h"
 #include "knot/runtime/detail/parking_lot.h"
 #include "knot/runtime/detail/recent_users.h"
 #include "knot/runtime/detail/scheduler.h"

@@ -81,7 +81,7 @@ ThreadRecord* ThreadRecord::create_fiber_record(const Registry* pool) {
       std::make_unique<ThreadRecord>(index, 0, pool->name() + "-fiber-" + std::to_string(index));
   record->is_fiber_ = true;
   {
-    InternalLock record_lock(record->mutex_);
+    base::InternalLock record_lock(record->mutex_);
     record->pool_id_ = pool->id();
   }
   std::lock_guard<std::mutex> lock(list_mutex());
@@ -99,23 +99,23 @@ void ThreadRecord::destroy_fiber_record(ThreadRecord* record) noexcept {
 }
 
 void ThreadRecord::set_name(std::string name) {
-  InternalLock lock(mutex_);
+  base::InternalLock lock(mutex_);
   name_ = std::move(name);
 }
 
 void ThreadRecord::push_stage(std::string stage) {
-  InternalLock lock(mutex_);
+  base::InternalLock lock(mutex_);
   stages_.push_back(std::move(stage));
 }
 
 void ThreadRecord::pop_stage() {
-  InternalLock lock(mutex_);
+  base::InternalLock lock(mutex_);
   if (!stages_.empty())
     stages_.pop_back();
 }
 
 void ThreadRecord::set_worker(std::uint64_t pool_id, std::size_t worker_index) {
-  InternalLock lock(mutex_);
+  base::InternalLock lock(mutex_);
   pool_id_ = pool_id;
   worker_index_ = worker_index;
 }
@@ -127,7 +127,7 @@ void ThreadRecord::begin_wait(const WaitSite* site) noexcept {
   std::size_t depth = 0;
   if (WaitStackHook hook = wait_stack_hook())
     depth = hook(pcs, kMaxWaitStackDepth);
-  InternalLock lock(mutex_);
+  base::InternalLock lock(mutex_);
   wait_ = site;
   wait_since_ = now;
   stack_depth_ = depth;
@@ -137,7 +137,7 @@ void ThreadRecord::begin_wait(const WaitSite* site) noexcept {
 
 void ThreadRecord::end_wait() noexcept {
   {
-    InternalLock lock(mutex_);
+    base::InternalLock lock(mutex_);
     wait_ = nullptr;
   }
   g_wait_ends.fetch_add(1, std::memory_order_relaxed);
@@ -151,12 +151,12 @@ ActorId current_actor_slow() noexcept {
 }
 
 std::string ThreadRecord::name() const {
-  InternalLock lock(mutex_);
+  base::InternalLock lock(mutex_);
   return name_;
 }
 
 std::string ThreadRecord::stage() const {
-  InternalLock lock(mutex_);
+  base::InternalLock lock(mutex_);
   return stages_.empty() ? std::string() : stages_.back();
 }
 
@@ -164,7 +164,7 @@ ThreadView ThreadRecord::view() const {
   ThreadView v;
   v.index = index_;
   v.os_thread_id = tid_;
-  InternalLock lock(mutex_);
+  base::InternalLock lock(mutex_);
   v.name = name_;
   if (!stages_.empty())
     v.stage = stages_.back();

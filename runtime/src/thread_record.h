@@ -21,8 +21,8 @@
 #include <string>
 #include <vector>
 
-#include "knot/runtime/detail/internal_mutex.h"
-#include "knot/runtime/detail/tsa.h"
+#include "knot/base/internal_mutex.h"
+#include "knot/base/tsa.h"
 #include "knot/runtime/observer.h"
 #include "knot/runtime/snapshot.h"
 #include "wait_stack.h"
@@ -76,7 +76,7 @@ class ThreadRecord {
   const std::uint32_t index_;
   const std::int64_t tid_;
   bool is_fiber_ = false;
-  mutable InternalMutex mutex_;
+  mutable base::InternalMutex mutex_;
   std::string name_ KNOT_GUARDED_BY(mutex_);
   std::vector<std::string> stages_ KNOT_GUARDED_BY(mutex_);
   std::uint64_t pool_id_ KNOT_GUARDED_BY(mutex_) = 0;

@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "job_heap.h"
-#include "knot/runtime/detail/check.h"
+#include "knot/base/check.h"
 #include "knot/runtime/detail/parking_lot.h"
 #include "knot/runtime/detail/recent_users.h"
 #include "knot/runtime/detail/scheduler.h"

@@ -1,7 +1,7 @@
 #include "sleep/sleep.h"
 
 #include "futex.h"
-#include "knot/runtime/detail/check.h"
+#include "knot/base/check.h"
 #include "knot/runtime/detail/fence.h"
 
 namespace knot::detail {

@@ -119,7 +119,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "knot/runtime/detail/check.h"
+#include "knot/base/check.h"
 #include "knot/runtime/error.h"
 
 namespace knot {

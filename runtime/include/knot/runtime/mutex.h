@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "knot/runtime/detail/tsa.h"
+#include "knot/base/tsa.h"
 #include "knot/runtime/hazard_hook.h"
 
 namespace knot {

@@ -7,9 +7,9 @@
 
 #include <mutex>
 
-#include "knot/runtime/detail/tsa.h"
+#include "knot/base/tsa.h"
 
-namespace knot::detail {
+namespace knot::base {
 
 class KNOT_CAPABILITY("mutex") InternalMutex {
  public:
@@ -32,4 +32,4 @@ class KNOT_SCOPED_CAPABILITY InternalLock {
   InternalMutex& mutex_;
 };
 
-}  // namespace knot::detail
+}  // namespace knot::base

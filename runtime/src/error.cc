@@ -1,25 +1,10 @@
-#include <cstdarg>
-#include <cstdio>
-#include <cstdlib>
+// knot's error category (error.h).
 
-#include "knot/runtime/detail/check.h"
+#include <string>
+
 #include "knot/runtime/error.h"
 
 namespace knot {
-namespace detail {
-
-void check_failed(const char* file, int line, const char* cond, const char* fmt, ...) noexcept {
-  std::fprintf(stderr, "knot: check failed at %s:%d: %s: ", file, line, cond);
-  va_list args;
-  va_start(args, fmt);
-  std::vfprintf(stderr, fmt, args);
-  va_end(args);
-  std::fputc('\n', stderr);
-  std::fflush(stderr);
-  std::abort();
-}
-
-}  // namespace detail
 
 namespace {
 class Category final : public std::error_category {
