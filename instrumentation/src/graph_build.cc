@@ -74,16 +74,6 @@ std::string side_suffix(const WaitView& w) {
   }
 }
 
-std::string join_labels(const std::vector<std::string>& names) {
-  std::string out;
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (i > 0)
-      out += i + 1 == names.size() ? " and " : ", ";
-    out += names[i];
-  }
-  return out;
-}
-
 }  // namespace
 
 // GraphBuilder holds the indices the steps share.
@@ -480,17 +470,23 @@ class GraphBuilder {
     g_.add_edge(node, it->second, false, Basis::kExact, label);
   }
 
+  // begin_shared_mutex_and() makes `node`, a wait on a shared mutex, an AND
+  // node and adds the writer that holds the mutex, if any, as its first
+  // member; returns the members added (0 or 1).
+  std::size_t begin_shared_mutex_and(int node, const ResourceFacts& f) {
+    g_.nodes_[static_cast<std::size_t>(node)].is_and = true;
+    if (f.owner_tid == 0)
+      return 0;
+    add_owner(node, f.owner_tid, "held by");
+    return 1;
+  }
+
   // A writer of a shared mutex waits for the writer that holds it and for
   // every reader (AND): one holder that never leaves is enough to keep it.
   void add_writer_wakers(int node, const WaitView& w) {
     GraphNode& n = g_.nodes_[static_cast<std::size_t>(node)];
-    n.is_and = true;
     const ResourceFacts& f = w.facts;
-    std::size_t members = 0;
-    if (f.owner_tid != 0) {
-      add_owner(node, f.owner_tid, "held by");
-      ++members;
-    }
+    std::size_t members = begin_shared_mutex_and(node, f);
     std::size_t found = 0;
     for (const ThreadView& t : s_.threads) {
       const auto count = static_cast<std::size_t>(
@@ -519,13 +515,8 @@ class GraphBuilder {
   // (writers first): every one of them must get through (AND).
   void add_reader_wakers(int node, const WaitView& w) {
     GraphNode& n = g_.nodes_[static_cast<std::size_t>(node)];
-    n.is_and = true;
     const ResourceFacts& f = w.facts;
-    std::size_t members = 0;
-    if (f.owner_tid != 0) {
-      add_owner(node, f.owner_tid, "held by");
-      ++members;
-    }
+    std::size_t members = begin_shared_mutex_and(node, f);
     for (const ThreadView& t : s_.threads) {
       if (t.wait && t.wait->resource == w.resource && t.wait->kind == WaitKind::kMutex) {
         g_.add_edge(node, find(thread_node_id(t)), false, Basis::kExact,

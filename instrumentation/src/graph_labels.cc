@@ -26,6 +26,16 @@ bool is_pool_wait(WaitKind kind) noexcept {
          kind == WaitKind::kScope;
 }
 
+std::string join_labels(const std::vector<std::string>& names) {
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0)
+      out += i + 1 == names.size() ? " and " : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
 std::string thread_node_id(const ThreadView& thread) {
   return thread.is_fiber ? "fiber:" + std::to_string(thread.index)
                          : "thread:" + std::to_string(thread.os_thread_id);

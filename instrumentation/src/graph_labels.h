@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "knot/runtime/snapshot.h"
 
@@ -34,5 +35,7 @@ bool is_pool_wait(WaitKind kind) noexcept;
 
 // quoted() is 'name'.
 std::string quoted(const std::string& name);
+// join_labels() lists names as prose: "a", "a and b", "a, b and c".
+std::string join_labels(const std::vector<std::string>& names);
 
 }  // namespace knot::instr

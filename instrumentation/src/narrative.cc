@@ -13,16 +13,6 @@ namespace knot::instr {
 
 namespace {
 
-std::string joined(const std::vector<std::string>& names) {
-  std::string out;
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    if (i > 0)
-      out += i + 1 == names.size() ? " and " : ", ";
-    out += names[i];
-  }
-  return out;
-}
-
 std::string fullness(const ResourceFacts& f) {
   if (!f.capacity)
     return "";
@@ -69,7 +59,7 @@ std::string Narrator::worker_stages(const PoolSnapshot& p) const {
   if (stages.empty())
     return "";
   return (stages.size() == 1 ? " (running stage " : " (running stages ") +
-         joined({stages.begin(), stages.end()}) + ")";
+         join_labels({stages.begin(), stages.end()}) + ")";
 }
 
 std::string Narrator::wakers(int n) const {
@@ -81,7 +71,7 @@ std::string Narrator::wakers(int n) const {
       guessed = guessed || e.basis == Basis::kInferred;
     }
   }
-  std::string out = (names.size() == 1 ? "only by " : "by ") + joined(names);
+  std::string out = (names.size() == 1 ? "only by " : "by ") + join_labels(names);
   if (guessed)
     out += " (as far as knot can tell: " + node(n).assumption + ")";
   return out;
@@ -116,9 +106,9 @@ std::string Narrator::thread_list(const std::vector<int>& threads,
     if (names.size() > kMaxNames)
       shown.push_back(std::to_string(names.size() - kMaxNames) + " more");
     parts.push_back(std::to_string(names.size()) + (names.size() == 1 ? " thread" : " threads") +
-                    " of pool " + pool_name + " (" + joined(shown) + ")");
+                    " of pool " + pool_name + " (" + join_labels(shown) + ")");
   }
-  return joined(parts);
+  return join_labels(parts);
 }
 
 // waiting_behind() says who waits behind a long task: threads, and tasks
@@ -136,7 +126,7 @@ std::string Narrator::waiting_behind(const Finding& f) const {
   if (parts.empty())
     return "others wait";
   const bool one = f.starved_pools.empty() && f.waiters.size() == 1;
-  return joined(parts) + (one ? " waits" : " wait");
+  return join_labels(parts) + (one ? " waits" : " wait");
 }
 
 std::string Narrator::frame_text(const WaitFrame& f) const {
@@ -156,7 +146,7 @@ std::string Narrator::buried_waits(const ThreadView& t, int top_frame) const {
   std::vector<std::string> below;
   for (std::size_t i = 0; i < end && i < t.frames.size(); ++i)
     below.push_back(frame_text(t.frames[i]));
-  return joined(below);
+  return join_labels(below);
 }
 
 // ============================================================================
@@ -352,7 +342,7 @@ std::string Narrator::deadlock_story(const Finding& f) const {
   const std::string stuck =
       std::to_string(f.threads.size()) + " threads stuck for " + format_seconds(seconds(f.age));
   if (f.certainty == Certainty::kInferred) {
-    text += "If " + joined(f.assumptions) +
+    text += "If " + join_labels(f.assumptions) +
             ", none of them can ever be woken (inferred, not "
             "proven: " +
             stuck + ").";
@@ -440,7 +430,7 @@ std::string Narrator::stall_story(const Finding& f) const {
   }
   text += ".";
   if (!unknown.empty())
-    text += " What knot cannot see: " + joined(unknown) + ".";
+    text += " What knot cannot see: " + join_labels(unknown) + ".";
   text += " Suspected: something outside knot's view may still wake them.";
   return text;
 }

@@ -48,6 +48,9 @@ inline constexpr unsigned kSeriesSpares = 1u << 1;     // spares in use
 inline constexpr unsigned kSeriesSuspended = 1u << 2;  // suspended fiber tasks
 inline constexpr unsigned kSeriesQueued = 1u << 3;     // queued jobs (injector and deques)
 inline constexpr unsigned kAllSeries = 0xfu;
+// PoolSample's counts look like report.h's Resource counts to a duplicate
+// finder (runs of size_t members): two different records that share only
+// their shape.
 struct PoolSample {
   TraceClock::time_point time;
   std::uint64_t pool_id = 0;

@@ -272,6 +272,9 @@ void update_search_model(const ReprocessArgs& args, ModelChoice choice, Reproces
   out.search_model = out.lsa ? out.lsa->model_id : out.result.model_id;
 }
 
+// The JSON outputs (reprocess here, stats and search below) are one line
+// per field, the output's schema written out (docs/pipeline.md): runs of
+// `json["..."] = ...` that a duplicate finder pairs by shape alone.
 void print_reprocess_json(const ReprocessArgs& args, const ReprocessOutcome& out, double rate,
                           double mb_rate) {
   const ReprocessResult& result = out.result;
@@ -425,6 +428,95 @@ int run_reprocess(const ReprocessArgs& args) {
 
 // ---- search ---------------------------------------------------------------------
 
+namespace {
+
+// print_search_notices() says on stderr what a search had to repair or
+// leave out.
+void print_search_notices(const SearchOutcome& outcome) {
+  if (!outcome.text_skipped.empty()) {
+    std::fprintf(stderr, "knot-embed search: vectors only: %s\n",
+                 safe(outcome.text_skipped).c_str());
+  }
+  if (!outcome.passages_skipped.empty()) {
+    std::fprintf(stderr, "knot-embed search: whole pages only: %s\n",
+                 safe(outcome.passages_skipped).c_str());
+  }
+  if (outcome.text_repair.was_rebuilt) {
+    std::fprintf(stderr, "knot-embed search: rebuilt the full-text index: %s\n",
+                 safe(outcome.text_repair.reason).c_str());
+  }
+  if (outcome.passage_repair.was_rebuilt) {
+    std::fprintf(stderr, "knot-embed search: rebuilt the passages: %s\n",
+                 safe(outcome.passage_repair.reason).c_str());
+  }
+  if (const std::optional<HnswIndexInfo>& info = outcome.hnsw_info; info && info->was_rebuilt) {
+    std::fprintf(stderr, "knot-embed search: rebuilt the HNSW index %s (%zu vectors): %s%s\n",
+                 safe(info->path.string()).c_str(), info->size, safe(info->rebuild_reason).c_str(),
+                 info->is_persisted ? "" : " (database read-only: not saved)");
+  }
+}
+
+void print_search_json(const SearchArgs& args, const SearchOutcome& outcome,
+                       const std::string& model_id) {
+  Json results = Json::array();
+  for (const SearchHit& h : outcome.hits) {
+    Json hit{{"id", h.id},
+             {"score", static_cast<double>(h.score)},
+             {"title", h.title},
+             {"path", h.source_path}};
+    if (outcome.used_text) {
+      // Ranks in each list (null: not in it).
+      auto rank = [](std::size_t r) { return r != 0 ? Json(r) : Json(nullptr); };
+      hit["vector_rank"] = rank(h.vector_rank);
+      hit["bm25_rank"] = rank(h.text_rank);
+      hit["passage_rank"] = rank(h.passage_rank);
+      hit["section"] = h.passage_rank != 0 ? Json(h.section) : Json(nullptr);
+    }
+    results.push_back(std::move(hit));
+  }
+  Json json;
+  json["command"] = "search";
+  json["query"] = args.query;
+  json["mode"] = args.mode;
+  json["index"] = args.index;
+  json["model"] = model_id;
+  json["results"] = std::move(results);
+  print_json(json);
+}
+
+void print_search_text(const SearchArgs& args, const SearchOutcome& outcome,
+                       const std::string& model_id) {
+  const bool uses_text = outcome.used_text;
+  const bool uses_vectors = outcome.used_vectors;
+  const std::vector<SearchHit>& hits = outcome.hits;
+  const std::string how = !uses_text      ? args.index
+                          : !uses_vectors ? std::string("bm25")
+                                          : "hybrid: bm25 + " + args.index;
+  std::printf("search \"%s\" (%s, model %s): %zu results\n", safe(args.query).c_str(), how.c_str(),
+              model_id.c_str(), hits.size());
+  if (hits.empty()) {
+    std::printf("  (nothing found; an empty database needs `knot-embed reprocess --db %s` first)\n",
+                args.common.db.c_str());
+  }
+  int rank = 1;
+  auto at = [](std::size_t r) { return r != 0 ? "#" + std::to_string(r) : std::string("-"); };
+  for (const SearchHit& h : hits) {
+    std::string ranks;
+    if (uses_text) {
+      ranks = "  [" + (uses_vectors ? "vector " + at(h.vector_rank) + ", " : std::string()) +
+              "bm25 " + at(h.text_rank) + ", passage " + at(h.passage_rank) + "]";
+    }
+    std::printf("%3d. %.4f  %s%s\n       %s\n", rank++, static_cast<double>(h.score),
+                h.title.empty() ? "(untitled)" : safe(h.title).c_str(), ranks.c_str(),
+                safe(h.source_path).c_str());
+    if (!h.section.empty()) {
+      std::printf("       section: %s\n", safe(h.section).c_str());
+    }
+  }
+}
+
+}  // namespace
+
 int run_search(const SearchArgs& args) {
   try {
     Store store = Store::open(args.common.db, open_options(args.common, /*create=*/false));
@@ -434,83 +526,12 @@ int run_search(const SearchArgs& args) {
     request.mode = parse_search_mode(args.mode).value_or(SearchMode::kHybrid);
     request.index = args.index == "hnsw" ? VectorIndex::kHnsw : VectorIndex::kExact;
     request.k = args.k;
-    SearchOutcome outcome = search(store, *embedder, request);
-    if (!outcome.text_skipped.empty()) {
-      std::fprintf(stderr, "knot-embed search: vectors only: %s\n",
-                   safe(outcome.text_skipped).c_str());
-    }
-    if (!outcome.passages_skipped.empty()) {
-      std::fprintf(stderr, "knot-embed search: whole pages only: %s\n",
-                   safe(outcome.passages_skipped).c_str());
-    }
-    if (outcome.text_repair.was_rebuilt) {
-      std::fprintf(stderr, "knot-embed search: rebuilt the full-text index: %s\n",
-                   safe(outcome.text_repair.reason).c_str());
-    }
-    if (outcome.passage_repair.was_rebuilt) {
-      std::fprintf(stderr, "knot-embed search: rebuilt the passages: %s\n",
-                   safe(outcome.passage_repair.reason).c_str());
-    }
-    if (const std::optional<HnswIndexInfo>& info = outcome.hnsw_info; info && info->was_rebuilt) {
-      std::fprintf(stderr, "knot-embed search: rebuilt the HNSW index %s (%zu vectors): %s%s\n",
-                   safe(info->path.string()).c_str(), info->size,
-                   safe(info->rebuild_reason).c_str(),
-                   info->is_persisted ? "" : " (database read-only: not saved)");
-    }
-    const bool uses_text = outcome.used_text;
-    const bool uses_vectors = outcome.used_vectors;
-    const std::vector<SearchHit>& hits = outcome.hits;
-    const std::string how = !uses_text      ? args.index
-                            : !uses_vectors ? std::string("bm25")
-                                            : "hybrid: bm25 + " + args.index;
+    const SearchOutcome outcome = search(store, *embedder, request);
+    print_search_notices(outcome);
     if (args.common.json) {
-      Json results = Json::array();
-      for (const SearchHit& h : hits) {
-        Json hit{{"id", h.id},
-                 {"score", static_cast<double>(h.score)},
-                 {"title", h.title},
-                 {"path", h.source_path}};
-        if (uses_text) {
-          // Ranks in each list (null: not in it).
-          auto rank = [](std::size_t r) { return r != 0 ? Json(r) : Json(nullptr); };
-          hit["vector_rank"] = rank(h.vector_rank);
-          hit["bm25_rank"] = rank(h.text_rank);
-          hit["passage_rank"] = rank(h.passage_rank);
-          hit["section"] = h.passage_rank != 0 ? Json(h.section) : Json(nullptr);
-        }
-        results.push_back(std::move(hit));
-      }
-      Json json;
-      json["command"] = "search";
-      json["query"] = args.query;
-      json["mode"] = args.mode;
-      json["index"] = args.index;
-      json["model"] = embedder->model_id();
-      json["results"] = std::move(results);
-      print_json(json);
-      return kExitOk;
-    }
-    std::printf("search \"%s\" (%s, model %s): %zu results\n", safe(args.query).c_str(),
-                how.c_str(), embedder->model_id().c_str(), hits.size());
-    if (hits.empty()) {
-      std::printf(
-          "  (nothing found; an empty database needs `knot-embed reprocess --db %s` first)\n",
-          args.common.db.c_str());
-    }
-    int rank = 1;
-    auto at = [](std::size_t r) { return r != 0 ? "#" + std::to_string(r) : std::string("-"); };
-    for (const SearchHit& h : hits) {
-      std::string ranks;
-      if (uses_text) {
-        ranks = "  [" + (uses_vectors ? "vector " + at(h.vector_rank) + ", " : std::string()) +
-                "bm25 " + at(h.text_rank) + ", passage " + at(h.passage_rank) + "]";
-      }
-      std::printf("%3d. %.4f  %s%s\n       %s\n", rank++, static_cast<double>(h.score),
-                  h.title.empty() ? "(untitled)" : safe(h.title).c_str(), ranks.c_str(),
-                  safe(h.source_path).c_str());
-      if (!h.section.empty()) {
-        std::printf("       section: %s\n", safe(h.section).c_str());
-      }
+      print_search_json(args, outcome, embedder->model_id());
+    } else {
+      print_search_text(args, outcome, embedder->model_id());
     }
     return kExitOk;
   } catch (const std::exception& e) {

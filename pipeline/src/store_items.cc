@@ -50,6 +50,8 @@ UpsertCounts Store::upsert_documents(std::span<const Document> documents) {
   detail::Database& db = *impl_->db;
   UpsertCounts counts;
   detail::Transaction tx(db);
+  // Each write prepares its statements once per transaction, at its top
+  // (here and in the other writes of this file): alike in shape only.
   detail::Statement find(db, "SELECT id, content_hash FROM items WHERE source_path = ?");
   detail::Statement insert(db,
                            "INSERT INTO items(source_path, content_hash, size_bytes, ingested_at, "

@@ -6,6 +6,7 @@
 #include "hazard_point.h"
 #include "registry.h"
 #include "thread_record.h"
+#include "worker.h"
 
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -153,6 +154,48 @@ void Mutex::unlock_slow() noexcept {
 // SharedMutex
 // ============================================================================
 
+namespace {
+
+// spin_then_park() is the wait of SharedMutex::lock() and lock_shared(),
+// one side each: take the side (try_take), else spin kSpinTries, then park
+// on `key`. The park's validate sets the side's `parked_bit` in the same CAS
+// that sees the side still taken (is_free false), so that an unlock cannot
+// slip between the look and the bit. `first_wait` runs once, when the
+// first try fails (the hazard tracker's wait note).
+template <class TryTake, class IsFree, class FirstWait>
+void spin_then_park(std::atomic<std::uint64_t>& state, const void* key, const WaitSite& site,
+                    std::uint64_t parked_bit, TryTake try_take, IsFree is_free,
+                    FirstWait first_wait) noexcept {
+  int spins = 0;
+  bool noted_wait = false;
+  for (;;) {
+    if (try_take())
+      return;
+    if (!noted_wait) {
+      first_wait();
+      noted_wait = true;
+    }
+    if (spins++ < kSpinTries) {
+      cpu_relax();
+      continue;
+    }
+    detail::park(key, site, [&] {
+      std::uint64_t s = state.load(std::memory_order_relaxed);
+      for (;;) {
+        if (is_free(s))
+          return false;  // free: retry
+        if (state.compare_exchange_weak(s, s | parked_bit, std::memory_order_relaxed,
+                                        std::memory_order_relaxed)) {
+          return true;
+        }
+      }
+    });
+    spins = 0;
+  }
+}
+
+}  // namespace
+
 [[gnu::noinline]] SharedMutex::SharedMutex(std::string name)
     : name_(std::move(name)),
       class_site_(reinterpret_cast<std::uintptr_t>(__builtin_return_address(0))) {}
@@ -197,37 +240,17 @@ bool SharedMutex::try_lock_quietly() noexcept {
 }
 
 void SharedMutex::lock() noexcept {
+  const std::uintptr_t caller = KNOT_HAZARD_CALLER;
   WaitSite site{this, WaitKind::kMutex, name_, false, &describe_shared_mutex};
-  int spins = 0;
-  bool noted_wait = false;
-  for (;;) {
-    if (try_lock_quietly()) {
-      if (detail::hazards_on()) [[unlikely]]
-        note_hazard(HazardOp::kLock, KNOT_HAZARD_CALLER);
-      return;
-    }
-    if (!noted_wait && detail::hazards_on()) [[unlikely]]
-      note_hazard(HazardOp::kLockWait, KNOT_HAZARD_CALLER);
-    noted_wait = true;
-    if (spins++ < kSpinTries) {
-      cpu_relax();
-      continue;
-    }
-    // Check-and-mark in one CAS, so that an unlock cannot slip between
-    // our look at the state and our parked bit.
-    detail::park(writer_key(), site, [&] {
-      std::uint64_t s = state_.load(std::memory_order_relaxed);
-      for (;;) {
-        if ((s & kWriter) == 0 && s / kOneReader == 0)
-          return false;  // free: retry
-        if (state_.compare_exchange_weak(s, s | kWritersParked, std::memory_order_relaxed,
-                                         std::memory_order_relaxed)) {
-          return true;
-        }
-      }
-    });
-    spins = 0;
-  }
+  spin_then_park(
+      state_, writer_key(), site, kWritersParked, [&] { return try_lock_quietly(); },
+      [](std::uint64_t s) { return (s & kWriter) == 0 && s / kOneReader == 0; },
+      [&] {
+        if (detail::hazards_on()) [[unlikely]]
+          note_hazard(HazardOp::kLockWait, caller);
+      });
+  if (detail::hazards_on()) [[unlikely]]
+    note_hazard(HazardOp::kLock, caller);
 }
 
 void SharedMutex::unlock() noexcept {
@@ -262,35 +285,17 @@ bool SharedMutex::try_lock_shared_quietly() noexcept {
 }
 
 void SharedMutex::lock_shared() noexcept {
+  const std::uintptr_t caller = KNOT_HAZARD_CALLER;
   WaitSite site{this, WaitKind::kSharedMutex, name_, false, &describe_shared_mutex};
-  int spins = 0;
-  bool noted_wait = false;
-  for (;;) {
-    if (try_lock_shared_quietly()) {
-      if (detail::hazards_on()) [[unlikely]]
-        note_hazard(HazardOp::kLockShared, KNOT_HAZARD_CALLER);
-      return;
-    }
-    if (!noted_wait && detail::hazards_on()) [[unlikely]]
-      note_hazard(HazardOp::kLockWait, KNOT_HAZARD_CALLER);
-    noted_wait = true;
-    if (spins++ < kSpinTries) {
-      cpu_relax();
-      continue;
-    }
-    detail::park(reader_key(), site, [&] {
-      std::uint64_t s = state_.load(std::memory_order_relaxed);
-      for (;;) {
-        if ((s & (kWriter | kWritersParked)) == 0)
-          return false;
-        if (state_.compare_exchange_weak(s, s | kReadersParked, std::memory_order_relaxed,
-                                         std::memory_order_relaxed)) {
-          return true;
-        }
-      }
-    });
-    spins = 0;
-  }
+  spin_then_park(
+      state_, reader_key(), site, kReadersParked, [&] { return try_lock_shared_quietly(); },
+      [](std::uint64_t s) { return (s & (kWriter | kWritersParked)) == 0; },
+      [&] {
+        if (detail::hazards_on()) [[unlikely]]
+          note_hazard(HazardOp::kLockWait, caller);
+      });
+  if (detail::hazards_on()) [[unlikely]]
+    note_hazard(HazardOp::kLockShared, caller);
 }
 
 void SharedMutex::unlock_shared() noexcept {

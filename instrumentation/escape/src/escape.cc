@@ -36,6 +36,83 @@ void append_hex_escape(std::string& out, const char* format, unsigned value) {
   out += buffer;
 }
 
+// markup_escape() is the walk of html_escape() and dot_escape(): invalid
+// bytes become U+FFFD, and every code point goes to `put` with the bytes it
+// was decoded from.
+template <class Put>
+std::string markup_escape(std::string_view text, std::size_t reserve, Put put) {
+  std::string out;
+  out.reserve(reserve);
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t start = pos;
+    const std::optional<char32_t> cp = decode_utf8(text, pos);
+    if (!cp) {
+      append_utf8(out, kReplacement);
+      continue;
+    }
+    put(out, *cp, text.substr(start, pos - start));
+  }
+  return out;
+}
+
+// put_html() and put_dot() write code point `cp`, decoded from `bytes`, as
+// HTML text and as a Graphviz quoted string: markup and quotes escaped,
+// control characters replaced (tab and newline kept as HTML whitespace and
+// as Graphviz's \n).
+void put_html(std::string& out, char32_t cp, std::string_view bytes) {
+  switch (cp) {
+    case '&':
+      out += "&amp;";
+      break;
+    case '<':
+      out += "&lt;";
+      break;
+    case '>':
+      out += "&gt;";
+      break;
+    case '"':
+      out += "&quot;";
+      break;
+    case '\'':
+      out += "&#39;";
+      break;
+    case '\t':
+    case '\n':
+      out += static_cast<char>(cp);
+      break;
+    default:
+      if (is_c0_or_del(cp) || is_c1(cp)) {
+        append_utf8(out, kReplacement);
+      } else {
+        out.append(bytes);
+      }
+  }
+}
+
+void put_dot(std::string& out, char32_t cp, std::string_view bytes) {
+  switch (cp) {
+    case '\\':
+      out += "\\\\";
+      break;
+    case '"':
+      out += "\\\"";
+      break;
+    case '&':
+      out += "&amp;";
+      break;
+    case '\n':
+      out += "\\n";
+      break;
+    default:
+      if (is_c0_or_del(cp) || is_c1(cp) || is_bidi_control(cp)) {
+        append_utf8(out, kReplacement);
+      } else {
+        out.append(bytes);
+      }
+  }
+}
+
 }  // namespace
 
 std::string terminal_safe(std::string_view text, bool keep_newlines) {
@@ -61,80 +138,11 @@ std::string terminal_safe(std::string_view text, bool keep_newlines) {
 }
 
 std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + text.size() / 8);
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const std::size_t start = pos;
-    const std::optional<char32_t> cp = decode_utf8(text, pos);
-    if (!cp) {
-      append_utf8(out, kReplacement);
-      continue;
-    }
-    switch (*cp) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      case '\t':
-      case '\n':
-        out += static_cast<char>(*cp);
-        break;
-      default:
-        if (is_c0_or_del(*cp) || is_c1(*cp)) {
-          append_utf8(out, kReplacement);
-        } else {
-          out.append(text.substr(start, pos - start));
-        }
-    }
-  }
-  return out;
+  return markup_escape(text, text.size() + text.size() / 8, &put_html);
 }
 
 std::string dot_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const std::size_t start = pos;
-    const std::optional<char32_t> cp = decode_utf8(text, pos);
-    if (!cp) {
-      append_utf8(out, kReplacement);
-      continue;
-    }
-    switch (*cp) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (is_c0_or_del(*cp) || is_c1(*cp) || is_bidi_control(*cp)) {
-          append_utf8(out, kReplacement);
-        } else {
-          out.append(text.substr(start, pos - start));
-        }
-    }
-  }
-  return out;
+  return markup_escape(text, text.size(), &put_dot);
 }
 
 std::string truncate_text(std::string_view text, std::size_t max_code_points) {

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "knot/report/report_file.h"
+#include "sweep.h"
 
 namespace knot::report {
 
@@ -127,29 +128,11 @@ std::string write_advertisement(const std::string& dir, const Advertisement& ad)
 }
 
 std::size_t sweep_stale_advertisements(const std::string& dir, std::int64_t min_age_seconds) {
-  DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr)
-    return 0;
-  std::size_t removed = 0;
-  const std::time_t now = std::time(nullptr);
-  while (const dirent* e = ::readdir(d)) {
-    const std::string_view name = e->d_name;
-    std::optional<std::int64_t> pid = parse_pid_name(name, ".json");
-    if (!pid)
-      pid = parse_pid_name(name, ".json.tmp");
-    if (!pid || *pid > INT32_MAX || *pid == ::getpid())
-      continue;
-    struct stat st {};
-    if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
-        st.st_uid != ::geteuid() || now - st.st_mtim.tv_sec < min_age_seconds) {
-      continue;
-    }
-    if (::kill(static_cast<pid_t>(*pid), 0) == 0 || errno != ESRCH)
-      continue;  // alive, or someone's we may not signal: not provably gone
-    if (::unlinkat(::dirfd(d), e->d_name, 0) == 0)
-      ++removed;
-  }
-  ::closedir(d);
+  const std::size_t removed = detail::sweep_dead_writers(
+      dir, min_age_seconds, [](std::string_view name) -> std::optional<std::int64_t> {
+        std::optional<std::int64_t> pid = parse_pid_name(name, ".json");
+        return pid ? pid : parse_pid_name(name, ".json.tmp");
+      });
   return removed + sweep_stale_temporaries(dir, min_age_seconds);
 }
 

@@ -3,6 +3,7 @@
 // and the refusal to follow links need flags std::filesystem does not have.
 
 #include "knot/report/report_file.h"
+#include "sweep.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -17,6 +18,8 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <functional>
+#include <optional>
 #include <random>
 #include <string>
 #include <string_view>
@@ -281,42 +284,59 @@ std::optional<std::string> report_dir_problem(const std::string& dir, uid_t owne
   return std::nullopt;
 }
 
-std::size_t sweep_stale_temporaries(const std::string& dir, std::int64_t min_age_seconds) {
+namespace detail {
+
+std::size_t sweep_dead_writers(
+    const std::string& dir, std::int64_t min_age_seconds,
+    const std::function<std::optional<std::int64_t>(std::string_view name)>& pid_of) {
   DIR* d = ::opendir(dir.c_str());
   if (d == nullptr)
     return 0;
   std::size_t removed = 0;
   const std::time_t now = std::time(nullptr);
   while (const dirent* e = ::readdir(d)) {
-    // ".knot-<what>-<pid>-<12 hex>.tmp": the pid is the field before the
-    // random suffix.
-    const std::string_view name = e->d_name;
-    constexpr std::size_t kSuffix = 1 + 12 + 4;  // "-" + random + ".tmp"
-    if (!name.starts_with(".knot-") || !name.ends_with(".tmp") || name.size() < 6 + kSuffix + 2)
+    const std::optional<std::int64_t> pid = pid_of(e->d_name);
+    if (!pid || *pid <= 0 || *pid > INT32_MAX || *pid == ::getpid())
       continue;
-    const std::string_view head = name.substr(0, name.size() - kSuffix);
-    const std::size_t dash = head.rfind('-');
-    if (dash == std::string_view::npos || dash < 6 || name[head.size()] != '-')
-      continue;
-    const std::string_view digits = head.substr(dash + 1);
-    long pid = 0;
-    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
-    if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty() ||
-        digits.front() == '0' || pid <= 0 || pid > INT32_MAX || pid == ::getpid()) {
-      continue;
-    }
     struct stat st {};
     if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode) ||
         st.st_uid != ::geteuid() || now - st.st_mtim.tv_sec < min_age_seconds) {
       continue;
     }
-    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
-      continue;  // alive, or not ours to ask: not provably gone
+    if (::kill(static_cast<pid_t>(*pid), 0) == 0 || errno != ESRCH)
+      continue;  // alive, or someone's we may not signal: not provably gone
     if (::unlinkat(::dirfd(d), e->d_name, 0) == 0)
       ++removed;
   }
   ::closedir(d);
   return removed;
+}
+
+}  // namespace detail
+
+std::size_t sweep_stale_temporaries(const std::string& dir, std::int64_t min_age_seconds) {
+  return detail::sweep_dead_writers(
+      dir, min_age_seconds, [](std::string_view name) -> std::optional<std::int64_t> {
+        // ".knot-<what>-<pid>-<12 hex>.tmp": the pid is the field before the
+        // random suffix.
+        constexpr std::size_t kSuffix = 1 + 12 + 4;  // "-" + random + ".tmp"
+        if (!name.starts_with(".knot-") || !name.ends_with(".tmp") ||
+            name.size() < 6 + kSuffix + 2) {
+          return std::nullopt;
+        }
+        const std::string_view head = name.substr(0, name.size() - kSuffix);
+        const std::size_t dash = head.rfind('-');
+        if (dash == std::string_view::npos || dash < 6 || name[head.size()] != '-')
+          return std::nullopt;
+        const std::string_view digits = head.substr(dash + 1);
+        std::int64_t pid = 0;
+        const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+        if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty() ||
+            digits.front() == '0') {
+          return std::nullopt;
+        }
+        return pid;
+      });
 }
 
 std::vector<ReportFileEntry> list_report_files(const std::string& dir) {

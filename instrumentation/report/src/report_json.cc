@@ -2,6 +2,13 @@
 // field is checked for its type, a wrong one is reported with its path and
 // replaced by the default, and unknown fields are ignored (a newer minor
 // version may add some).
+//
+// Both directions are one line per field, in the schema's order
+// (report-schema.md): a duplicate finder sees their runs of `r.field(...)`
+// and `j["..."] = ...` lines as repeats of one shape. They are the schema
+// written out, one member each, not logic written twice; a table of member
+// pointers would hide the per-field types and defaults that the tolerant
+// reader checks.
 
 #include "knot/report/report_json.h"
 

@@ -7,22 +7,26 @@
 
 namespace knot::text::detail {
 
+void TextBuilder::add_flowing(char32_t cp) {
+  if (is_invisible(cp)) {
+    return;
+  }
+  if (is_space(cp) || is_control(cp)) {
+    num_garbage_ += is_control(cp) ? 1 : 0;
+    if (pending_ == Pending::kNone) {
+      pending_ = Pending::kSpace;
+    }
+    return;
+  }
+  append_code_point(cp);
+}
+
 void TextBuilder::add_text(std::string_view raw) {
   for (std::size_t i = 0; i < raw.size();) {
     const Decoded d = decode_utf8(raw, i);
     i += d.length;
     ++num_code_points_;
-    if (is_invisible(d.cp)) {
-      continue;
-    }
-    if (is_space(d.cp) || is_control(d.cp)) {
-      num_garbage_ += is_control(d.cp) ? 1 : 0;
-      if (pending_ == Pending::kNone) {
-        pending_ = Pending::kSpace;
-      }
-      continue;
-    }
-    append_code_point(d.cp);
+    add_flowing(d.cp);
   }
 }
 
@@ -49,17 +53,7 @@ void TextBuilder::add_preformatted(std::string_view raw) {
       }
       continue;
     }
-    if (is_invisible(d.cp)) {
-      continue;
-    }
-    if (is_space(d.cp) || is_control(d.cp)) {
-      num_garbage_ += is_control(d.cp) ? 1 : 0;
-      if (pending_ == Pending::kNone) {
-        pending_ = Pending::kSpace;
-      }
-      continue;
-    }
-    append_code_point(d.cp);
+    add_flowing(d.cp);
   }
 }
 

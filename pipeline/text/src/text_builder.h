@@ -53,6 +53,9 @@ class TextBuilder {
  private:
   enum class Pending { kNone, kSpace, kLine, kParagraph };
 
+  // add_flowing() is one code point of running text: invisible ones are
+  // dropped, whitespace and control characters become one pending space.
+  void add_flowing(char32_t cp);
   void append_code_point(char32_t cp);
   void flush_pending();
 

@@ -5,6 +5,13 @@
 // from the report goes through html_escape(); the script reads only the
 // page's own text. A Content-Security-Policy with a per-page nonce lets
 // only our script run and forbids any fetch, as a second line of defence.
+//
+// The page follows render_text.cc section by section, in the same order
+// and with the same choices of what to show, so the two outputs read alike:
+// their section functions (cycle(), pools(), threads(), ...) open with the
+// same guards, which a duplicate finder pairs. What both decide is written
+// once, in report_index.h (the cycle's steps, the ordered thread groups)
+// and certainty.h; only the markup differs.
 
 #include <algorithm>
 #include <cstdio>
@@ -430,12 +437,7 @@ class HtmlRenderer {
   void threads() {
     if (report_.threads.empty())
       return;
-    std::vector<Bucket> buckets = aggregate(report_.threads, Similarity::kExact);
-    // The cycle's groups first, then the long task's, as in the text.
-    std::stable_partition(buckets.begin(), buckets.end(),
-                          [&](const Bucket& b) { return bucket_runs_long_task(b); });
-    std::stable_partition(buckets.begin(), buckets.end(),
-                          [&](const Bucket& b) { return bucket_in_cycle(b); });
+    const std::vector<Bucket> buckets = ordered_buckets(index_, Similarity::kExact);
     out_ += "<section id=\"threads\">\n<h2>Threads: " + std::to_string(report_.threads.size()) +
             " in " + std::to_string(buckets.size()) + (buckets.size() == 1 ? " group" : " groups") +
             " by identical stack</h2>\n<div class=\"toolbar\"><input id=\"filter\" "
@@ -449,22 +451,9 @@ class HtmlRenderer {
     out_ += "</section>\n";
   }
 
-  bool bucket_in_cycle(const Bucket& bucket) const {
-    return std::any_of(bucket.threads.begin(), bucket.threads.end(), [&](std::size_t i) {
-      return index_.is_thread_in_cycle(report_.threads[i]);
-    });
-  }
-
-  bool bucket_runs_long_task(const Bucket& bucket) const {
-    return std::any_of(bucket.threads.begin(), bucket.threads.end(),
-                       [&](std::size_t i) { return report_.threads[i].task.has_value(); });
-  }
-
   void group(const Bucket& bucket) {
-    std::vector<const Thread*> members;
-    for (std::size_t i : bucket.threads)
-      members.push_back(&report_.threads[i]);
-    const bool in_cycle = bucket_in_cycle(bucket);
+    const std::vector<const Thread*> members = bucket_members(index_, bucket);
+    const bool in_cycle = bucket_in_cycle(index_, bucket);
 
     std::string names;
     for (std::size_t i = 0; i < members.size() && i < kMaxSummaryNames; ++i)
@@ -480,7 +469,7 @@ class HtmlRenderer {
             "<summary><strong>" + std::to_string(members.size()) +
             (members.size() == 1 ? " thread" : " threads") + "</strong> " +
             (in_cycle ? "<span class=\"badge\">in the cycle</span> " : "") +
-            (bucket_runs_long_task(bucket)
+            (bucket_runs_long_task(index_, bucket)
                  ? "<span class=\"certainty suspected\">running the long task</span> "
                  : "") +
             esc(names) + " <span class=\"muted\">" + esc(state) + "</span></summary>\n";

@@ -296,12 +296,7 @@ class TextRenderer {
   void threads() {
     if (report_.threads.empty())
       return;
-    std::vector<Bucket> buckets = aggregate(report_.threads, options_.similarity);
-    // Groups with a thread in the cycle come first, then the long task's.
-    std::stable_partition(buckets.begin(), buckets.end(),
-                          [&](const Bucket& b) { return bucket_runs_long_task(b); });
-    std::stable_partition(buckets.begin(), buckets.end(),
-                          [&](const Bucket& b) { return bucket_in_cycle(b); });
+    const std::vector<Bucket> buckets = ordered_buckets(index_, options_.similarity);
     out_ += '\n';
     wrap({{"Threads: " + std::to_string(report_.threads.size()) + " in " +
                std::to_string(buckets.size()) + (buckets.size() == 1 ? " group" : " groups") +
@@ -326,23 +321,8 @@ class TextRenderer {
     return "identical stack";
   }
 
-  bool bucket_in_cycle(const Bucket& bucket) const {
-    return std::any_of(bucket.threads.begin(), bucket.threads.end(), [&](std::size_t i) {
-      return index_.is_thread_in_cycle(report_.threads[i]);
-    });
-  }
-
-  // bucket_runs_long_task() is true for a group with a thread whose task
-  // the report describes (a long task's).
-  bool bucket_runs_long_task(const Bucket& bucket) const {
-    return std::any_of(bucket.threads.begin(), bucket.threads.end(),
-                       [&](std::size_t i) { return report_.threads[i].task.has_value(); });
-  }
-
   void group(const Bucket& bucket) {
-    std::vector<const Thread*> members;
-    for (std::size_t i : bucket.threads)
-      members.push_back(&report_.threads[i]);
+    const std::vector<const Thread*> members = bucket_members(index_, bucket);
 
     std::string names;
     for (std::size_t i = 0; i < members.size() && i < kMaxNamesPerGroup; ++i)
@@ -352,11 +332,11 @@ class TextRenderer {
     std::vector<Span> header = {
         {std::to_string(members.size()) + (members.size() == 1 ? " thread" : " threads"),
          Role::kHeading}};
-    if (bucket_in_cycle(bucket)) {
+    if (bucket_in_cycle(index_, bucket)) {
       header.back().text += ", ";
       header.push_back({"in the cycle", Role::kCycle});
     }
-    if (bucket_runs_long_task(bucket)) {
+    if (bucket_runs_long_task(index_, bucket)) {
       header.back().text += ",";
       header.push_back({" running the long task", Role::kVerdictSuspected});
     }

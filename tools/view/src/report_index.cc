@@ -3,6 +3,7 @@
 
 #include "report_index.h"
 
+#include <algorithm>
 #include <charconv>
 
 namespace knot::view::detail {
@@ -188,6 +189,34 @@ std::vector<const Resource*> ReportIndex::focus_resources() const {
       add(id);
   }
   return out;
+}
+
+std::vector<Bucket> ordered_buckets(const ReportIndex& index, Similarity level) {
+  std::vector<Bucket> buckets = aggregate(index.report().threads, level);
+  std::stable_partition(buckets.begin(), buckets.end(),
+                        [&](const Bucket& b) { return bucket_runs_long_task(index, b); });
+  std::stable_partition(buckets.begin(), buckets.end(),
+                        [&](const Bucket& b) { return bucket_in_cycle(index, b); });
+  return buckets;
+}
+
+bool bucket_in_cycle(const ReportIndex& index, const Bucket& bucket) {
+  return std::any_of(bucket.threads.begin(), bucket.threads.end(), [&](std::size_t i) {
+    return index.is_thread_in_cycle(index.report().threads[i]);
+  });
+}
+
+bool bucket_runs_long_task(const ReportIndex& index, const Bucket& bucket) {
+  return std::any_of(bucket.threads.begin(), bucket.threads.end(),
+                     [&](std::size_t i) { return index.report().threads[i].task.has_value(); });
+}
+
+std::vector<const Thread*> bucket_members(const ReportIndex& index, const Bucket& bucket) {
+  std::vector<const Thread*> members;
+  members.reserve(bucket.threads.size());
+  for (std::size_t i : bucket.threads)
+    members.push_back(&index.report().threads[i]);
+  return members;
 }
 
 }  // namespace knot::view::detail

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "knot/report/report.h"
+#include "knot/view/aggregate.h"
 
 namespace knot::view::detail {
 
@@ -84,5 +85,15 @@ class ReportIndex {
   std::unordered_set<std::string> cycle_edges_;  // "from\x1fto"
   std::vector<std::pair<std::string, std::string>> cycle_steps_;
 };
+
+// The thread groups as both renderers show them: grouped by `level`, the
+// groups with a thread in the cycle first, then those with a thread whose
+// long task the report describes, otherwise in aggregate()'s order.
+std::vector<Bucket> ordered_buckets(const ReportIndex& index, Similarity level);
+bool bucket_in_cycle(const ReportIndex& index, const Bucket& bucket);
+bool bucket_runs_long_task(const ReportIndex& index, const Bucket& bucket);
+// bucket_members() is the bucket's threads, in its order.
+std::vector<const knot::report::Thread*> bucket_members(const ReportIndex& index,
+                                                        const Bucket& bucket);
 
 }  // namespace knot::view::detail

@@ -49,62 +49,8 @@
 // state and blocking protocol, detail/channel_ring.h and channel_list.h the
 // two lock-free queues, detail/channel_common.h what they share.
 //
-// ============================================================================
-// Races handled (the code refers to these names)
-// ============================================================================
-//
-// [C1] A receiver is about to park while a sender is between claiming a slot
-//      and publishing it. A receiver parks only if head == tail; a claimed
-//      position moves the tail, so it never parks on a slot that is being
-//      written. It spins, then yields, until the sender's release store
-//      lands (the ring answers kNotReady, and is_empty_to_park() is false;
-//      the list receiver claims and waits). The wait lasts one move of T,
-//      unless the sender is preempted.
-// [C2] The last sender drops while a receiver is about to park. The drop
-//      decrements num_senders_, then calls unpark_all(receive key), which
-//      takes the bucket lock that validate() runs under; validate() reads
-//      num_senders_. Either it sees 0 and does not park, or the receiver was
-//      queued first and is woken. Woken receivers drain, then end.
-// [C3] A receiver parks while a sender sends (lost wakeup). The receiver's
-//      validate() stores recv_parked_ = true (seq_cst), then loads head and
-//      tail (seq_cst); the sender's claiming CAS on the tail is seq_cst, and
-//      after publishing it loads recv_parked_ (seq_cst). In the single total
-//      order either the sender sees the flag and unparks one receiver, or
-//      the receiver sees the new tail and does not park. The same pattern
-//      with the head CAS and send_parked_ covers a sender parked on a full
-//      ring. No fences: TSan models these operations, not fences.
-// [C4] A sender finds the tail slot still being vacated by the receiver of
-//      the previous lap (ring), or a block's end while another sender is
-//      installing the next block (list); a receiver finds the head on a
-//      block's end. None of these parks: they spin, then yield, for the few
-//      instructions the other thread has left. A sender parks only on a
-//      truly full ring (head + lap == tail: no receiver holds a slot).
-// [C5] A slow sender or receiver still uses a list block that others have
-//      moved past. Only a thread that claimed a slot of a block dereferences
-//      it (block pointers read next to a position are used only after the
-//      claiming CAS proved that position current), each slot's receiver
-//      retires it after its sender finished (kWritten, release/acquire), and
-//      the receiver that retires the last slot frees the block.
-// [C6] T's move constructor throws after a send claimed its slot. The slot
-//      is published anyway, marked as a hole; receivers skip it, and the
-//      receiver that consumes a hole wakes a parked sender as it would for
-//      a message (a hole can be what kept a ring full). Counters count it
-//      as sent and received.
-// [C7] The last receiver drops while senders block or are mid-send. The
-//      drop sets the closed mark in the tail (seq_cst RMW), then calls
-//      unpark_all(send key). A send that claimed its slot before the mark
-//      completes (its message stays in the channel and is destroyed with
-//      it, like any message nobody received); every later send fails with
-//      kClosed and gets its value back; a sender's validate() sees the mark.
-// [C8] The last handles of both sides drop at once. The sender and receiver
-//      counts decide closing; a separate reference count decides freeing,
-//      and is released last, so a drop's unpark_all never runs on freed
-//      state.
-// [C9] A timed-out waiter leaves its side's parked flag set. The next
-//      waker calls unpark_one, finds nobody and clears the flag; until then
-//      each send (or receive) pays one bucket lock, never a lost wakeup.
-// [C10] Spurious unparks (another primitive reused the key's address, or
-//      unpark_all raced with a re-park): every wait re-checks in a loop.
+// The races the protocol handles, [C1] to [C10], are listed in
+// detail/channel_state.h, beside the code that handles them.
 #pragma once
 
 #include "knot/runtime/detail/cxx_standard.h"
@@ -247,6 +193,12 @@ class Sender {
 // each counts as one live receiver; the channel closes for senders when the
 // last one is destroyed, and messages still in it are destroyed with it.
 // Handle rules as for Sender.
+//
+// Receiver repeats Sender's handle members (copy, move, swap, state(), the
+// slot, the read-only accessors) on purpose: they are thin forwards to the
+// shared ChannelState, where the behaviour is written once, and two plain
+// classes keep each side's documentation, overloads and error messages its
+// own, as crossbeam's and std::promise/std::future's sides do.
 template <class T>
 class Receiver {
  public:
