@@ -53,6 +53,8 @@ endfunction()
 #               [INCLUDES ...] [ARGS ...])
 # Every test has a ctest TIMEOUT so that a hang fails instead of blocking CI.
 # Tests labelled `stress` run twice in shuffled order (new schedules each).
+# A test that links the runtime (directly, or through the instrumentation or
+# the pipeline) gets the teardown leak check (tests/common/leak_check.cc).
 function(knot_add_test)
   cmake_parse_arguments(T "" "NAME;TIMEOUT" "SOURCES;LIBS;LABELS;INCLUDES;ARGS" ${ARGN})
   if(NOT T_TIMEOUT)
@@ -65,6 +67,12 @@ function(knot_add_test)
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} knot_test_common GTest::gtest GTest::gtest_main
                                           knot::options)
   target_include_directories(${T_NAME} PRIVATE ${T_INCLUDES})
+  foreach(lib knot::runtime knot::instrumentation knot::pipeline)
+    if(lib IN_LIST T_LIBS)
+      target_sources(${T_NAME} PRIVATE ${PROJECT_SOURCE_DIR}/tests/common/leak_check.cc)
+      break()
+    endif()
+  endforeach()
   if("stress" IN_LIST T_LABELS AND NOT T_ARGS)
     set(T_ARGS --gtest_shuffle --gtest_repeat=2)
   endif()

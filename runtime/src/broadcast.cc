@@ -6,6 +6,7 @@
 
 #include "knot/runtime/error.h"
 #include "registry.h"
+#include "worker.h"
 
 namespace knot::detail {
 

@@ -6,6 +6,7 @@
 #include "hazard_point.h"
 #include "registry.h"
 #include "thread_record.h"
+#include "worker.h"
 
 #include "knot/runtime/detail/scheduler.h"
 

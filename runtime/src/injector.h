@@ -13,10 +13,11 @@
 #include <atomic>
 #include <cstddef>
 #include <deque>
-#include <mutex>
 #include <utility>
 #include <vector>
 
+#include "knot/base/internal_mutex.h"
+#include "knot/base/tsa.h"
 #include "knot/runtime/observer.h"
 #include "ws_deque.h"
 
@@ -27,7 +28,7 @@ class Injector {
   // push() queues `item` on behalf of `submitter` (diagnosis: who queued
   // what, see count_by_submitter()).
   void push(Item item, ActorId submitter) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    base::InternalLock lock(mutex_);
     items_.push_back(Entry{item, submitter});
     size_.store(items_.size(), std::memory_order_seq_cst);
   }
@@ -36,7 +37,7 @@ class Injector {
   Item pop() noexcept {
     if (size_.load(std::memory_order_relaxed) == 0)
       return {};
-    std::lock_guard<std::mutex> lock(mutex_);
+    base::InternalLock lock(mutex_);
     if (items_.empty())
       return {};
     Item item = items_.front().item;
@@ -53,7 +54,7 @@ class Injector {
   // first appearance. Takes the lock (a snapshot's cost, not a worker's).
   std::vector<std::pair<ActorId, std::size_t>> count_by_submitter() const {
     std::vector<std::pair<ActorId, std::size_t>> out;
-    std::lock_guard<std::mutex> lock(mutex_);
+    base::InternalLock lock(mutex_);
     for (const Entry& e : items_) {
       auto it = std::find_if(out.begin(), out.end(),
                              [&](const auto& p) { return p.first == e.submitter; });
@@ -71,8 +72,8 @@ class Injector {
     Item item;
     ActorId submitter = 0;
   };
-  mutable std::mutex mutex_;
-  std::deque<Entry> items_;  // guarded by mutex_
+  mutable base::InternalMutex mutex_;
+  std::deque<Entry> items_ KNOT_GUARDED_BY(mutex_);
   std::atomic<std::size_t> size_{0};
 };
 

@@ -60,6 +60,13 @@ constexpr bool kUnderAddressSanitizer = false;
 
 FreeBlock* const kAbandoned = reinterpret_cast<FreeBlock*>(alignof(FreeBlock));
 
+// Blocks of abandoned heaps still out, in the whole process: the orphaned
+// jobs of live_objects(). Changed only where abandoned_live_ is (a heap's
+// detach, and a free into an abandoned heap), never on the fast path.
+// Relaxed: a count read by a leak check after the threads it counts were
+// joined, which orders their changes before the read.
+std::atomic<std::int64_t> g_orphaned_blocks{0};
+
 std::size_t class_of(std::size_t size) noexcept {
   const std::size_t total = size + kHeaderBytes;
   for (std::size_t c = 0; c < kNumClasses; ++c) {
@@ -111,6 +118,7 @@ class JobHeap {
     FreeBlock* head = remote_[c].load(std::memory_order_relaxed);
     for (;;) {
       if (head == kAbandoned) {
+        g_orphaned_blocks.fetch_sub(1, std::memory_order_relaxed);
         // acq_rel: every thread's use of its block happens-before the delete.
         if (abandoned_live_.fetch_sub(1, std::memory_order_acq_rel) == 1)
           delete this;
@@ -136,6 +144,7 @@ class JobHeap {
         ++free_blocks;
     }
     const std::int64_t live = static_cast<std::int64_t>(cut_) - free_blocks;
+    g_orphaned_blocks.fetch_add(live, std::memory_order_relaxed);
     if (abandoned_live_.fetch_add(live, std::memory_order_acq_rel) + live == 0)
       delete this;
   }
@@ -220,6 +229,11 @@ void detach_job_heap() noexcept {
   t_heap = nullptr;
   if (heap != nullptr)
     heap->abandon();
+}
+
+std::size_t num_orphaned_jobs() noexcept {
+  const std::int64_t n = g_orphaned_blocks.load(std::memory_order_relaxed);
+  return n > 0 ? static_cast<std::size_t>(n) : 0;
 }
 
 }  // namespace knot::detail

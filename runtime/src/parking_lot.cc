@@ -12,13 +12,15 @@
 
 #include <atomic>
 #include <cstdint>
-#include <mutex>
 
 #include "fiber/fiber.h"
 #include "futex.h"
+#include "knot/base/internal_mutex.h"
+#include "knot/base/tsa.h"
 #include "knot/runtime/detail/scheduler.h"
 #include "registry.h"
 #include "thread_record.h"
+#include "worker.h"
 
 namespace knot::detail {
 
@@ -32,9 +34,9 @@ struct Waiter {
 };
 
 struct alignas(64) Bucket {
-  std::mutex mutex;
-  Waiter* head = nullptr;  // guarded by mutex
-  Waiter* tail = nullptr;  // guarded by mutex
+  base::InternalMutex mutex;
+  Waiter* head KNOT_GUARDED_BY(mutex) = nullptr;
+  Waiter* tail KNOT_GUARDED_BY(mutex) = nullptr;
 };
 
 constexpr std::size_t kNumBuckets = 1024;
@@ -48,7 +50,7 @@ Bucket& bucket_for(const void* key) noexcept {
 }
 
 // Removes `w` from the bucket's list; true if it was there.
-bool remove_waiter(Bucket& b, Waiter* w) noexcept {
+bool remove_waiter(Bucket& b, Waiter* w) noexcept KNOT_REQUIRES(b.mutex) {
   Waiter* prev = nullptr;
   for (Waiter* cur = b.head; cur != nullptr; prev = cur, cur = cur->next) {
     if (cur != w)
@@ -81,7 +83,7 @@ ParkResult park(const void* key, const WaitSite& site, FunctionRef<bool()> valid
   // thread, which a spare replaces as under kCompensate.
   self.fiber = deadline == nullptr ? current_fiber() : nullptr;
   {
-    std::lock_guard<std::mutex> lock(b.mutex);
+    base::InternalLock lock(b.mutex);
     if (!validate())
       return ParkResult::kInvalid;
     (b.tail != nullptr ? b.tail->next : b.head) = &self;
@@ -105,7 +107,7 @@ ParkResult park(const void* key, const WaitSite& site, FunctionRef<bool()> valid
     }
     bool removed;
     {
-      std::lock_guard<std::mutex> lock(b.mutex);
+      base::InternalLock lock(b.mutex);
       removed = remove_waiter(b, &self);
     }
     if (removed)
@@ -121,7 +123,7 @@ bool unpark_one(const void* key, FunctionRef<void(UnparkInfo)> on_unpark) noexce
   Bucket& b = bucket_for(key);
   Waiter* found = nullptr;
   {
-    std::lock_guard<std::mutex> lock(b.mutex);
+    base::InternalLock lock(b.mutex);
     UnparkInfo info;
     Waiter* prev = nullptr;
     // The first waiter on `key` is the oldest (FIFO).
@@ -156,7 +158,7 @@ std::size_t unpark_all(const void* key) noexcept {
   Bucket& b = bucket_for(key);
   Waiter* woken_head = nullptr;
   {
-    std::lock_guard<std::mutex> lock(b.mutex);
+    base::InternalLock lock(b.mutex);
     Waiter* prev = nullptr;
     Waiter* cur = b.head;
     while (cur != nullptr) {

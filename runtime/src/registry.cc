@@ -1,9 +1,13 @@
 // Registry: pool start-up, shutdown, injection and pending-work accounting.
 
 #include "registry.h"
-#include "futex.h"
+#include "compensate/spares.h"
+#include "fiber/fiber_pool.h"
+#include "job_heap.h"
+#include "roster.h"
 #include "thread_record.h"
 #include "watchdog_presence.h"
+#include "worker.h"
 
 #include <pthread.h>
 
@@ -12,7 +16,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
-#include <mutex>
 #include <new>
 #include <string>
 #include <typeinfo>
@@ -29,13 +32,9 @@ namespace {
 
 std::atomic<std::uint64_t> g_next_pool_id{1};
 
-// The list of live pools for snapshot_pools(). Workers never take this lock.
-std::mutex& pool_list_mutex() {
-  static std::mutex m;
-  return m;
-}
-std::vector<Registry*>& pool_list() {
-  static std::vector<Registry*> pools;
+// The live pools for snapshot_pools(). Workers never take its lock.
+Roster<Registry>& pool_list() {
+  static Roster<Registry> pools;
   return pools;
 }
 
@@ -83,14 +82,15 @@ void default_uncaught_handler(const std::string& pool, std::exception_ptr error)
 }  // namespace
 
 void register_pool(Registry* registry) {
-  std::lock_guard<std::mutex> lock(pool_list_mutex());
-  pool_list().push_back(registry);
+  pool_list().add(registry);
 }
 
 void unregister_pool(Registry* registry) {
-  std::lock_guard<std::mutex> lock(pool_list_mutex());
-  auto& pools = pool_list();
-  pools.erase(std::remove(pools.begin(), pools.end(), registry), pools.end());
+  pool_list().remove(registry);
+}
+
+void describe_pool(const void* resource, ResourceFacts& facts) noexcept {
+  facts.pool_id = static_cast<const Registry*>(resource)->id();
 }
 
 Registry::Registry(PoolOptions options, ThreadPool* pool)
@@ -100,16 +100,18 @@ Registry::Registry(PoolOptions options, ThreadPool* pool)
       max_slots_(options_.num_threads +
                  (options_.policy != BlockingPolicy::kBlock ? options_.max_spares : 0)),
       slots_(new std::unique_ptr<Worker>[max_slots_]),
+      occupancy_(options_.num_threads),
       sleep_(max_slots_),
       started_(static_cast<std::ptrdiff_t>(options_.num_threads)) {
   sleep_.set_num_in_use(options_.num_threads);
+  if (options_.policy != BlockingPolicy::kBlock)
+    spares_ = std::make_unique<Spares>(*this, occupancy_, options_);
   if (options_.policy == BlockingPolicy::kFiber)
-    fiber_stacks_ = std::make_unique<FiberStacks>(options_.fiber_stack_size);
+    fibers_ = std::make_unique<FiberPool>(*this, options_.fiber_stack_size);
   for (std::size_t i = 0; i < options_.num_threads; ++i) {
     slots_[i] = std::make_unique<Worker>(this, i);
   }
   num_slots_.store(options_.num_threads, std::memory_order_release);
-  occupancy_.store(options_.num_threads * kOneActive, std::memory_order_relaxed);
 }
 
 std::shared_ptr<Registry> Registry::create(PoolOptions options, ThreadPool* pool) {
@@ -235,22 +237,14 @@ void Registry::terminate() noexcept {
       return pending_.load(std::memory_order_seq_cst) != 0;
     });
   }
-  {
-    // No spare starts after this; idle spares are woken to see the latch.
-    std::lock_guard<std::mutex> lock(spare_mutex_);
-    spares_closed_ = true;
-  }
+  // No spare starts after this; idle ones are woken once the latches are set.
+  if (spares_)
+    spares_->close();
   const std::size_t n = num_slots();
   for (std::size_t i = 0; i < n; ++i)
     slots_[i]->terminate_latch().set();
-  for (std::size_t i = options_.num_threads; i < n; ++i) {
-    Worker& spare = *slots_[i];
-    std::lock_guard<std::mutex> lock(spare_mutex_);
-    if (spare.spare_state_.load(std::memory_order_relaxed) == Worker::kSpareIdle) {
-      spare.spare_state_.store(Worker::kSpareActive, std::memory_order_release);
-      futex_wake(spare.spare_state_, 1);
-    }
-  }
+  if (spares_)
+    spares_->wake_to_stop();
   for (std::size_t i = 0; i < n; ++i) {
     if (slots_[i]->has_thread) {
       pthread_join(slots_[i]->thread, nullptr);
@@ -259,62 +253,10 @@ void Registry::terminate() noexcept {
   }
   // Every fiber waits for a job now (all work finished): end them here,
   // on this thread, which resumes each one last time.
-  {
-    std::lock_guard<std::mutex> lock(fibers_mutex_);
-    for (auto& fiber : fibers_)
-      fiber->quit();
-    fibers_.clear();
-    free_fibers_.clear();
-  }
+  if (fibers_)
+    fibers_->quit_all();
   unregister_pool(this);
   terminated_ = true;
-}
-
-Fiber* Registry::take_fiber() noexcept {
-  std::lock_guard<std::mutex> lock(fibers_mutex_);
-  if (!free_fibers_.empty()) {
-    Fiber* f = free_fibers_.back();
-    free_fibers_.pop_back();
-    return f;
-  }
-  try {
-    fibers_.reserve(fibers_.size() + 1);
-    free_fibers_.reserve(fibers_.size() + 1);  // give_back_fiber() never allocates
-    fibers_.push_back(std::make_unique<Fiber>(this, *fiber_stacks_, &Worker::fiber_body));
-  } catch (const std::bad_alloc&) {
-    return nullptr;
-  }
-  return fibers_.back().get();
-}
-
-void Registry::give_back_fiber(Fiber* f) noexcept {
-  std::lock_guard<std::mutex> lock(fibers_mutex_);
-  free_fibers_.push_back(f);
-}
-
-void Registry::push_ready(Fiber* f) noexcept {
-  {
-    std::lock_guard<std::mutex> lock(ready_mutex_);
-    f->next = nullptr;
-    (ready_tail_ != nullptr ? ready_tail_->next : ready_head_) = f;
-    ready_tail_ = f;
-    num_ready_.fetch_add(1, std::memory_order_seq_cst);
-  }
-  sleep_.new_injected_job();
-}
-
-Item Registry::pop_ready() noexcept {
-  if (num_ready_.load(std::memory_order_relaxed) == 0)
-    return {};
-  std::lock_guard<std::mutex> lock(ready_mutex_);
-  Fiber* f = ready_head_;
-  if (f == nullptr)
-    return {};
-  ready_head_ = f->next;
-  if (ready_head_ == nullptr)
-    ready_tail_ = nullptr;
-  num_ready_.fetch_sub(1, std::memory_order_relaxed);
-  return Item{&f->resume_job, 0};
 }
 
 void Registry::worker_blocking(Worker& worker) noexcept {
@@ -323,115 +265,34 @@ void Registry::worker_blocking(Worker& worker) noexcept {
 }
 
 void Registry::worker_parked() noexcept {
-  const std::uint64_t c = occupancy_.fetch_add(kOneParked, std::memory_order_acq_rel) + kOneParked;
-  if (active(c) - parked(c) >= options_.num_threads)
+  const Occupancy::Counts c = occupancy_.park();
+  if (c.runnable() >= options_.num_threads)
     return;
-  if (options_.policy != BlockingPolicy::kBlock && compensate())
+  if (spares_ && spares_->activate())
     return;
-  if (parked(c) >= active(c)) {
+  if (c.parked >= c.active) {
     if (PoolStuckHook hook = pool_stuck_hook())
       hook(id_);
   }
 }
 
-bool Registry::compensate() noexcept {
-  // Count the spare in first, so that concurrent parks do not all start one.
-  std::uint64_t c = occupancy_.load(std::memory_order_relaxed);
-  do {
-    if (active(c) - parked(c) >= options_.num_threads || active(c) >= max_slots_)
-      return false;
-  } while (!occupancy_.compare_exchange_weak(c, c + kOneActive, std::memory_order_acq_rel,
-                                             std::memory_order_relaxed));
-  std::lock_guard<std::mutex> lock(spare_mutex_);
-  if (!spares_closed_) {
-    // An idle spare first: it has a thread already.
-    const std::size_t n = num_slots();
-    Worker* free_slot = nullptr;
-    for (std::size_t i = options_.num_threads; i < n; ++i) {
-      Worker& spare = *slots_[i];
-      const std::uint32_t state = spare.spare_state_.load(std::memory_order_relaxed);
-      if (state == Worker::kSpareIdle) {
-        spare.spare_state_.store(Worker::kSpareActive, std::memory_order_release);
-        futex_wake(spare.spare_state_, 1);
-        return true;
-      }
-      if (free_slot == nullptr && (state == Worker::kSpareFree || state == Worker::kSpareExited))
-        free_slot = &spare;
-    }
-    if (free_slot == nullptr && n < max_slots_) {
-      try {
-        slots_[n] = std::make_unique<Worker>(this, n);
-      } catch (const std::bad_alloc&) {
-        occupancy_.fetch_sub(kOneActive, std::memory_order_acq_rel);
-        return false;
-      }
-      free_slot = slots_[n].get();
-      sleep_.set_num_in_use(n + 1);
-      num_slots_.store(n + 1, std::memory_order_release);
-    }
-    if (free_slot != nullptr) {
-      if (free_slot->has_thread) {  // kSpareExited: its thread is ending or ended
-        pthread_join(free_slot->thread, nullptr);
-        free_slot->has_thread = false;
-      }
-      free_slot->spare_state_.store(Worker::kSpareActive, std::memory_order_release);
-      if (start_thread(*free_slot) == 0)
-        return true;
-      free_slot->spare_state_.store(Worker::kSpareFree, std::memory_order_release);
-    }
-  }
-  // No spare after all (the OS refused a thread, or shutdown): uncount it.
-  occupancy_.fetch_sub(kOneActive, std::memory_order_acq_rel);
-  return false;
-}
-
 void Registry::may_block() const {
-  if (options_.policy == BlockingPolicy::kBlock || options_.at_spare_limit != AtSpareLimit::kFail) {
-    return;
-  }
-  const std::uint64_t c = occupancy_.load(std::memory_order_relaxed);
-  // This worker's park would leave active - parked - 1 runnable.
-  if (active(c) - parked(c) - 1 < options_.num_threads && active(c) >= max_slots_) {
-    throw Error(Errc::kSpareLimit, "knot: pool '" + options_.name + "': all " +
-                                       std::to_string(options_.max_spares) +
-                                       " spare threads are in use; this wait would leave the "
-                                       "pool short (AtSpareLimit::kFail)");
-  }
+  if (spares_)
+    spares_->may_block();
 }
 
-bool Registry::try_step_out(Worker& w) noexcept {
-  std::uint64_t c = occupancy_.load(std::memory_order_relaxed);
-  do {
-    if (active(c) - parked(c) <= options_.num_threads)
-      return false;
-  } while (!occupancy_.compare_exchange_weak(c, c - kOneActive, std::memory_order_acq_rel,
-                                             std::memory_order_relaxed));
-  std::lock_guard<std::mutex> lock(spare_mutex_);
-  // After terminate() closed the spares it wakes no idle one: stay active,
-  // and the terminate latch ends the spare's loop.
-  w.spare_state_.store(spares_closed_ ? Worker::kSpareActive : Worker::kSpareIdle,
-                       std::memory_order_release);
-  return true;
-}
-
-bool Registry::wait_idle(Worker& w, bool has_waited) noexcept {
-  const auto deadline = std::chrono::steady_clock::now() +
-                        (has_waited ? std::chrono::milliseconds(0) : options_.spare_keep_alive);
-  for (;;) {
-    if (w.spare_state_.load(std::memory_order_acquire) != Worker::kSpareIdle)
-      return !w.terminate_latch().probe();  // needed again, or woken to stop
-    auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() > 0) {
-      futex_wait(w.spare_state_, Worker::kSpareIdle, &left);
-      continue;
-    }
-    std::lock_guard<std::mutex> lock(spare_mutex_);
-    if (w.spare_state_.load(std::memory_order_relaxed) != Worker::kSpareIdle)
-      continue;  // activated just now
-    w.spare_state_.store(Worker::kSpareExited, std::memory_order_release);
-    return false;
+Worker* Registry::add_slot() noexcept {
+  const std::size_t n = num_slots_.load(std::memory_order_relaxed);
+  if (n >= max_slots_)
+    return nullptr;
+  try {
+    slots_[n] = std::make_unique<Worker>(this, n);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
   }
+  sleep_.set_num_in_use(n + 1);
+  num_slots_.store(n + 1, std::memory_order_release);
+  return slots_[n].get();
 }
 
 PoolSnapshot Registry::snapshot() const {
@@ -443,8 +304,10 @@ PoolSnapshot Registry::snapshot() const {
   s.max_spares = options_.policy != BlockingPolicy::kBlock ? options_.max_spares : 0;
   s.injector_depth = injector_.size();
   s.pending_tasks = pending_.load(std::memory_order_relaxed);
-  s.num_suspended = num_suspended_.load(std::memory_order_relaxed);
-  s.num_ready = num_ready_.load(std::memory_order_relaxed);
+  if (fibers_) {
+    s.num_suspended = fibers_->num_suspended();
+    s.num_ready = fibers_->num_ready();
+  }
   s.is_shutting_down = is_shutting_down();
   for (const auto& [actor, count] : injector_.count_by_submitter())
     s.injected_by.push_back({actor, count});
@@ -452,7 +315,7 @@ PoolSnapshot Registry::snapshot() const {
   s.workers.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
     const Worker& w = *slots_[i];
-    if (w.is_spare() && w.spare_state_.load(std::memory_order_relaxed) != Worker::kSpareActive)
+    if (w.is_spare() && !spares_->is_active(w))
       continue;
     s.workers.push_back(w.view());
     s.num_spares += w.is_spare() ? 1 : 0;
@@ -465,12 +328,21 @@ PoolSnapshot Registry::snapshot() const {
 namespace knot {
 
 std::vector<PoolSnapshot> snapshot_pools() {
-  std::lock_guard<std::mutex> lock(detail::pool_list_mutex());
-  std::vector<PoolSnapshot> result;
-  result.reserve(detail::pool_list().size());
-  for (const auto* registry : detail::pool_list())
-    result.push_back(registry->snapshot());
-  return result;
+  return detail::pool_list().read([](const std::vector<detail::Registry*>& pools) {
+    std::vector<PoolSnapshot> result;
+    result.reserve(pools.size());
+    for (const detail::Registry* registry : pools)
+      result.push_back(registry->snapshot());
+    return result;
+  });
+}
+
+LiveObjects live_objects() noexcept {
+  LiveObjects live;
+  live.pools = detail::pool_list().size();
+  live.fibers = detail::Fiber::num_live();
+  live.orphaned_jobs = detail::num_orphaned_jobs();
+  return live;
 }
 
 }  // namespace knot

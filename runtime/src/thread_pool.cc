@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "registry.h"
+#include "worker.h"
 
 namespace knot {
 

@@ -9,10 +9,14 @@
 #include <memory>
 
 #include "fiber/fiber.h"
+#include "knot/base/internal_mutex.h"
+#include "knot/base/tsa.h"
 #include "knot/runtime/detail/recent_users.h"
 #include "knot/runtime/snapshot.h"
 #include "knot/runtime/this_thread.h"
 #include "registry.h"
+#include "roster.h"
+#include "worker.h"
 
 namespace knot::detail {
 
@@ -21,12 +25,8 @@ namespace {
 // The live records, in creation order. Threads add and remove themselves
 // (once each); snapshots read the list. Nobody holds this lock while taking
 // a record's lock for longer than a copy.
-std::mutex& list_mutex() {
-  static std::mutex m;
-  return m;
-}
-std::vector<ThreadRecord*>& list() {
-  static std::vector<ThreadRecord*> records;
+Roster<ThreadRecord>& record_list() {
+  static Roster<ThreadRecord> records;
   return records;
 }
 
@@ -40,9 +40,7 @@ struct RecordHolder {
   ~RecordHolder() {
     if (!record)
       return;
-    std::lock_guard<std::mutex> lock(list_mutex());
-    auto& records = list();
-    records.erase(std::remove(records.begin(), records.end(), record.get()), records.end());
+    record_list().remove(record.get());
   }
 };
 
@@ -63,8 +61,7 @@ ThreadRecord& ThreadRecord::this_thread() {
     holder.record = std::make_unique<ThreadRecord>(
         g_next_index.fetch_add(1, std::memory_order_relaxed),
         static_cast<std::int64_t>(::syscall(SYS_gettid)), os_thread_name());
-    std::lock_guard<std::mutex> lock(list_mutex());
-    list().push_back(holder.record.get());
+    record_list().add(holder.record.get());
   }
   return *holder.record;
 }
@@ -84,17 +81,12 @@ ThreadRecord* ThreadRecord::create_fiber_record(const Registry* pool) {
     base::InternalLock record_lock(record->mutex_);
     record->pool_id_ = pool->id();
   }
-  std::lock_guard<std::mutex> lock(list_mutex());
-  list().push_back(record.get());
+  record_list().add(record.get());
   return record.release();
 }
 
 void ThreadRecord::destroy_fiber_record(ThreadRecord* record) noexcept {
-  {
-    std::lock_guard<std::mutex> lock(list_mutex());
-    auto& records = list();
-    records.erase(std::remove(records.begin(), records.end(), record), records.end());
-  }
+  { record_list().remove(record); }
   delete record;
 }
 
@@ -198,16 +190,17 @@ std::uint64_t num_wait_ends() noexcept {
 }
 
 std::vector<ThreadView> snapshot_threads() {
-  std::lock_guard<std::mutex> lock(detail::list_mutex());
-  std::vector<ThreadView> views;
-  views.reserve(detail::list().size());
-  for (const auto* record : detail::list()) {
-    ThreadView view = record->view();
-    // A fiber task is listed while it runs a job or waits.
-    if (!view.is_fiber || view.wait || view.task.job != 0 || !view.frames.empty())
-      views.push_back(std::move(view));
-  }
-  return views;
+  return detail::record_list().read([](const std::vector<detail::ThreadRecord*>& records) {
+    std::vector<ThreadView> views;
+    views.reserve(records.size());
+    for (const detail::ThreadRecord* record : records) {
+      ThreadView view = record->view();
+      // A fiber task is listed while it runs a job or waits.
+      if (!view.is_fiber || view.wait || view.task.job != 0 || !view.frames.empty())
+        views.push_back(std::move(view));
+    }
+    return views;
+  });
 }
 
 namespace this_thread {

@@ -108,6 +108,30 @@ TEST(FiberTest, ProducerAndConsumerShareOneWorker) {
   EXPECT_EQ(pool.snapshot().num_spares, 0u);
 }
 
+// A pool's fibers count as live while it lives and end with it: the count
+// the teardown leak check reads (knot::live_objects).
+TEST(FiberTest, FibersEndWithTheirPool) {
+  Deadline deadline(60s);
+  const std::size_t before = live_objects().fibers;
+  {
+    ThreadPool pool(fibers(2));
+    Latch open(1, "open");
+    Latch done(8, "done");
+    for (int i = 0; i < 8; ++i) {
+      pool.spawn([&] {
+        open.wait();  // suspends: each waiter holds a fiber
+        done.count_down();
+      });
+    }
+    while (pool.snapshot().num_suspended < 8)  // the Deadline ends a hang
+      std::this_thread::sleep_for(1ms);
+    EXPECT_GE(live_objects().fibers, before + 8);
+    open.count_down();
+    done.wait();
+  }
+  EXPECT_EQ(live_objects().fibers, before);
+}
+
 // More waiters than workers on one latch, opened by a task queued behind
 // them (the nested_latches shape of the scenario suite).
 TEST(FiberTest, WaitersQueuedAheadOfTheirOpenerComplete) {

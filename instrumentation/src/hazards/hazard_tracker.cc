@@ -7,12 +7,13 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "knot/base/internal_mutex.h"
+#include "knot/base/tsa.h"
 #include "knot/instrumentation/stack_capture.h"
 #include "knot/runtime/hazard_hook.h"
 #include "knot/runtime/mutex.h"
@@ -220,8 +221,8 @@ Context* thread_context() {
 
 class Tracker {
  public:
-  std::mutex mutex;
-  Recorded rec;  // guarded by mutex
+  base::InternalMutex mutex;
+  Recorded rec KNOT_GUARDED_BY(mutex);
   std::atomic<bool> is_enabled{false};
   // Exemptions: a class by its name, or an unnamed one by where it was
   // made; applied to classes seen before and after.
@@ -233,7 +234,7 @@ class Tracker {
       return name.empty() ? info.name.empty() && info.site == site : info.name == name;
     }
   };
-  std::vector<Exemption> exemptions;  // guarded by mutex
+  std::vector<Exemption> exemptions KNOT_GUARDED_BY(mutex);
 
   // Helping (docs/hazards.md, "Helping"): the workers that help now, and
   // the tasks of pools that wait for a lock now. A task that waits while
@@ -253,8 +254,8 @@ class Tracker {
     EventKey unlock{};
     std::size_t origin = 0;
   };
-  std::vector<Help> helps;           // guarded by mutex
-  std::vector<LockWait> lock_waits;  // guarded by mutex
+  std::vector<Help> helps KNOT_GUARDED_BY(mutex);
+  std::vector<LockWait> lock_waits KNOT_GUARDED_BY(mutex);
 
   Tracker() { rec.origins.emplace_back(); }
 };
@@ -269,7 +270,7 @@ void forget_context(const Context* c) {
   if (c->helps == 0 && !c->is_lock_waiting)
     return;
   Tracker& t = tracker();
-  std::lock_guard<std::mutex> lock(t.mutex);
+  base::InternalLock lock(t.mutex);
   std::erase_if(t.helps, [&](const Tracker::Help& h) { return h.who == c; });
   std::erase_if(t.lock_waits, [&](const Tracker::LockWait& w) { return w.who == c; });
 }
@@ -326,7 +327,7 @@ std::size_t origin_for(Context& c, std::uintptr_t site, EventKey e) {
   Tracker& t = tracker();
   std::size_t index;
   {
-    std::lock_guard<std::mutex> lock(t.mutex);
+    base::InternalLock lock(t.mutex);
     index = capture_origin(t.rec);
   }
   c.origins.emplace(key, index);
@@ -338,7 +339,7 @@ void ensure_class(Context& c, const HazardPoint& p, Primitive primitive, std::ui
   if (!c.seen.insert(mix(cls, 0x5eedull)))
     return;
   Tracker& t = tracker();
-  std::lock_guard<std::mutex> lock(t.mutex);
+  base::InternalLock lock(t.mutex);
   auto [it, is_new] = t.rec.classes.try_emplace(cls);
   ClassInfo& info = it->second;
   if (is_new) {
@@ -364,8 +365,8 @@ void ensure_class(Context& c, const HazardPoint& p, Primitive primitive, std::ui
 
 EdgeRecord& record_edge_locked(Tracker& t, std::string label, EventKey blocked, EventKey awaited,
                                Basis basis, std::uint64_t context_pool, std::size_t wait_origin,
-                               std::size_t responsibility_origin,
-                               const std::vector<EventKey>* done);
+                               std::size_t responsibility_origin, const std::vector<EventKey>* done)
+    KNOT_REQUIRES(t.mutex);
 
 // record_edge() adds "blocked cannot happen while awaited has not" (under
 // no lock; takes the tracker's).
@@ -374,7 +375,7 @@ void record_edge(EventKey blocked, EventKey awaited, Basis basis, std::uint64_t 
                  const std::vector<EventKey>* done) {
   Tracker& t = tracker();
   std::string label = context_pool == 0 ? thread_label() : std::string();
-  std::lock_guard<std::mutex> lock(t.mutex);
+  base::InternalLock lock(t.mutex);
   record_edge_locked(t, std::move(label), blocked, awaited, basis, context_pool, wait_origin,
                      responsibility_origin, done);
 }
@@ -383,8 +384,8 @@ void record_edge(EventKey blocked, EventKey awaited, Basis basis, std::uint64_t 
 // names the context when it is a thread (context_pool 0).
 EdgeRecord& record_edge_locked(Tracker& t, std::string label, EventKey blocked, EventKey awaited,
                                Basis basis, std::uint64_t context_pool, std::size_t wait_origin,
-                               std::size_t responsibility_origin,
-                               const std::vector<EventKey>* done) {
+                               std::size_t responsibility_origin, const std::vector<EventKey>* done)
+    KNOT_REQUIRES(t.mutex) {
   if (context_pool != 0) {
     ensure_pool(t.rec, context_pool);
     label = pool_label(t.rec, context_pool);
@@ -470,7 +471,7 @@ void record_wait(Context& c, const HazardContext& hc, const HazardPoint& p, Even
     std::string name;
     {
       Tracker& t = tracker();
-      std::lock_guard<std::mutex> lock(t.mutex);
+      base::InternalLock lock(t.mutex);
       ensure_pool(t.rec, hc.pool_id);
       name = t.rec.pools[hc.pool_id].name;
     }
@@ -502,7 +503,7 @@ void count_task(Context& c, const HazardContext& hc, const HazardPoint& p, Event
   }
   position.forked = position.forked || hc.has_forked;
   Tracker& t = tracker();
-  std::lock_guard<std::mutex> lock(t.mutex);
+  base::InternalLock lock(t.mutex);
   const auto pool = t.rec.pools.find(hc.pool_id);
   if (pool == t.rec.pools.end())
     return;
@@ -559,7 +560,7 @@ void note_user(Context& c, const HazardContext& hc, const HazardPoint& p, EventK
   const std::string label = hc.pool_id != 0 ? std::string() : thread_label();
   const std::size_t origin = origin_for(c, p.call_site, event);
   Tracker& t = tracker();
-  std::lock_guard<std::mutex> lock(t.mutex);
+  base::InternalLock lock(t.mutex);
   SideUsers& users = t.rec.users[event];
   if (hc.pool_id != 0) {
     ensure_pool(t.rec, hc.pool_id);
@@ -599,7 +600,7 @@ void note_send_for_forwarding(Context& c, std::uint64_t into) {
     if (it->since == 2 && !it->is_multi) {
       it->is_multi = true;
       Tracker& t = tracker();
-      std::lock_guard<std::mutex> lock(t.mutex);
+      base::InternalLock lock(t.mutex);
       t.rec.multi_forward.insert({from, into});
     }
   }
@@ -610,7 +611,7 @@ void note_send_for_forwarding(Context& c, std::uint64_t into) {
     return;
   ++count;
   Tracker& t = tracker();
-  std::lock_guard<std::mutex> lock(t.mutex);
+  base::InternalLock lock(t.mutex);
   ++t.rec.injected[into];
 }
 
@@ -620,7 +621,7 @@ void note_writer(Context& c, std::uint64_t cls) {
   if (!c.seen.insert(mix(cls, 0x3717e5ull)))
     return;
   Tracker& t = tracker();
-  std::lock_guard<std::mutex> lock(t.mutex);
+  base::InternalLock lock(t.mutex);
   t.rec.classes[cls].has_writers = true;
 }
 
@@ -655,7 +656,8 @@ EventKey helped_event(const Recorded& rec, std::uint64_t pool_id) {
 
 // Under the tracker's lock: a task of `w.pool_id` waited for `w.unlock`
 // while `h` helped within its reach.
-void record_help_reach(Tracker& t, const Tracker::Help& h, const Tracker::LockWait& w) {
+void record_help_reach(Tracker& t, const Tracker::Help& h, const Tracker::LockWait& w)
+    KNOT_REQUIRES(t.mutex) {
   EdgeRecord& e = record_edge_locked(t, std::string(), helped_event(t.rec, w.pool_id), w.unlock,
                                      Basis::kHelper, w.pool_id, w.origin, h.origin, nullptr);
   e.helper_held.insert(h.held.begin(), h.held.end());
@@ -678,7 +680,7 @@ void begin_help(Context& c, const HazardContext& hc, const HazardPoint& p, std::
   help.origin = origin_for(c, p.call_site, helped);
   {
     Tracker& t = tracker();
-    std::lock_guard<std::mutex> lock(t.mutex);
+    base::InternalLock lock(t.mutex);
     ensure_pool(t.rec, hc.pool_id);
     for (const Tracker::LockWait& w : t.lock_waits) {
       if (w.who != &c && w.pool_id == hc.pool_id && within_reach(help.region, w.region))
@@ -702,7 +704,7 @@ void end_help(Context& c) {
   if (!is_registered || c.helps == 0)
     return;
   Tracker& t = tracker();
-  std::lock_guard<std::mutex> lock(t.mutex);
+  base::InternalLock lock(t.mutex);
   // The innermost of this context's helps ends.
   for (auto it = t.helps.rbegin(); it != t.helps.rend(); ++it) {
     if (it->who == &c) {
@@ -721,7 +723,7 @@ void begin_lock_wait(Context& c, const HazardContext& hc, const HazardPoint& p, 
   const EventKey unlock{cls, Event::kUnlock};
   const std::size_t origin = origin_for(c, p.call_site, unlock);
   Tracker& t = tracker();
-  std::lock_guard<std::mutex> lock(t.mutex);
+  base::InternalLock lock(t.mutex);
   const Tracker::LockWait wait{&c, hc.pool_id, hc.region, unlock, origin};
   for (const Tracker::Help& h : t.helps) {
     if (h.who != &c && h.pool_id == hc.pool_id && within_reach(h.region, wait.region))
@@ -735,7 +737,7 @@ void end_lock_wait(Context& c) {
   if (!c.is_lock_waiting)
     return;
   Tracker& t = tracker();
-  std::lock_guard<std::mutex> lock(t.mutex);
+  base::InternalLock lock(t.mutex);
   std::erase_if(t.lock_waits, [&](const Tracker::LockWait& w) { return w.who == &c; });
   c.is_lock_waiting = false;
 }
@@ -774,7 +776,7 @@ bool may_skip(const Context& c, const HazardContext& hc, const HazardPoint& p, s
 
 void exempt(const HazardPoint& p) {
   Tracker& t = tracker();
-  std::lock_guard<std::mutex> lock(t.mutex);
+  base::InternalLock lock(t.mutex);
   Tracker::Exemption e{std::string(p.name), p.class_site, std::string(p.reason)};
   // A class already seen is marked now; one seen later, when it is.
   for (auto& [cls, info] : t.rec.classes) {
@@ -1080,13 +1082,13 @@ bool is_enabled() noexcept {
 
 Recorded recorded() {
   Tracker& t = tracker();
-  std::lock_guard<std::mutex> lock(t.mutex);
+  base::InternalLock lock(t.mutex);
   return t.rec;
 }
 
 void reset_for_testing() {
   Tracker& t = tracker();
-  std::lock_guard<std::mutex> lock(t.mutex);
+  base::InternalLock lock(t.mutex);
   t.rec = Recorded{};
   t.rec.origins.emplace_back();
   t.exemptions.clear();

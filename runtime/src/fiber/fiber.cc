@@ -11,6 +11,7 @@
 
 #include "../registry.h"
 #include "../thread_record.h"
+#include "fiber_pool.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define KNOT_FIBER_TSAN 1
@@ -93,7 +94,7 @@ FiberStacks::~FiberStacks() {
 ctx::stack_context FiberStacks::allocate() {
   void* base = nullptr;
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    base::InternalLock lock(mutex_);
     if (!free_.empty()) {
       base = free_.back();
       free_.pop_back();
@@ -122,7 +123,7 @@ ctx::stack_context FiberStacks::allocate() {
 
 void FiberStacks::deallocate(ctx::stack_context& s) noexcept {
   void* base = static_cast<char*>(s.sp) - s.size - page_;
-  std::lock_guard<std::mutex> lock(mutex_);
+  base::InternalLock lock(mutex_);
   try {
     free_.push_back(base);
   } catch (const std::bad_alloc&) {
@@ -133,6 +134,16 @@ void FiberStacks::deallocate(ctx::stack_context& s) noexcept {
 // ============================================================================
 // Fiber
 // ============================================================================
+
+namespace {
+// Fibers constructed and not yet destroyed. Relaxed: a count, read by a
+// leak check after the pools that made the fibers were destroyed.
+std::atomic<std::size_t> g_live_fibers{0};
+}  // namespace
+
+std::size_t Fiber::num_live() noexcept {
+  return g_live_fibers.load(std::memory_order_relaxed);
+}
 
 Fiber::Fiber(Registry* registry, FiberStacks& stacks, Body body)
     : resume_job(this),
@@ -149,6 +160,7 @@ Fiber::Fiber(Registry* registry, FiberStacks& stacks, Body body)
 #ifdef KNOT_FIBER_TSAN
   tsan_fiber_ = __tsan_create_fiber(0);
 #endif
+  g_live_fibers.fetch_add(1, std::memory_order_relaxed);
 }
 
 Fiber::~Fiber() {
@@ -159,6 +171,7 @@ Fiber::~Fiber() {
     __tsan_destroy_fiber(tsan_fiber_);
 #endif
   ThreadRecord::destroy_fiber_record(record_);
+  g_live_fibers.fetch_sub(1, std::memory_order_relaxed);
 }
 
 Fiber::Exit Fiber::resume() noexcept {
@@ -202,9 +215,10 @@ inline void Fiber::switch_to_scheduler(Exit why) noexcept {
 }
 
 void Fiber::suspend() noexcept {
-  registry_->fiber_suspending(true);
+  FiberPool* pool = registry_->fibers();
+  pool->suspending(true);
   switch_to_scheduler(Exit::kSuspended);
-  registry_->fiber_suspending(false);
+  pool->suspending(false);
 }
 
 ctx::fiber Fiber::entry(ctx::fiber&& scheduler) {

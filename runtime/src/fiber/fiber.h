@@ -15,12 +15,13 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <mutex>
 #include <vector>
 
 #include <boost/context/fiber.hpp>
 #include <boost/context/stack_context.hpp>
 
+#include "knot/base/internal_mutex.h"
+#include "knot/base/tsa.h"
 #include "knot/runtime/detail/job.h"
 #include "knot/runtime/observer.h"
 #include "ws_deque.h"
@@ -50,8 +51,8 @@ class FiberStacks {
 
   std::size_t size_;  // usable bytes, a multiple of the page size
   std::size_t page_;
-  std::mutex mutex_;
-  std::vector<void*> free_;  // guarded by mutex_: bases of free mappings
+  base::InternalMutex mutex_;
+  std::vector<void*> free_ KNOT_GUARDED_BY(mutex_);  // bases of free mappings
 };
 
 class Fiber {
@@ -95,6 +96,9 @@ class Fiber {
   }
 
   Registry* registry() const noexcept { return registry_; }
+  // num_live(): fibers made and not yet destroyed, in the whole process
+  // (live_objects()).
+  static std::size_t num_live() noexcept;
   // The fiber's record: its waits while suspended (snapshot_threads()).
   ThreadRecord& record() noexcept { return *record_; }
 
@@ -163,5 +167,9 @@ Fiber* current_fiber() noexcept;
 // worker's deque when this is a worker of its pool, else on the pool's
 // ready list.
 void wake_fiber(Fiber* f) noexcept;
+
+// fiber_wait() suspends fiber `f` until `latch` is set: a join or scope of a
+// fiber task waits without helping (README.md, "Waiting").
+void fiber_wait(Fiber* f, JobLatch& latch) noexcept;
 
 }  // namespace knot::detail

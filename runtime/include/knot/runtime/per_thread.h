@@ -30,9 +30,11 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <utility>
 #include <vector>
+
+#include "knot/base/internal_mutex.h"
+#include "knot/base/tsa.h"
 
 namespace knot {
 
@@ -75,14 +77,14 @@ class PerThread {
 
   // size() is how many values were made.
   std::size_t size() const {
-    std::lock_guard<std::mutex> lock(mutex_);
+    base::InternalLock lock(mutex_);
     return values_.size();
   }
 
   // for_each() calls f(value) for every value, in the order they were made.
   template <class F>
   void for_each(F&& f) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    base::InternalLock lock(mutex_);
     for (const std::unique_ptr<T>& v : values_)
       f(*v);
   }
@@ -91,7 +93,7 @@ class PerThread {
   // is make() when no thread made one.
   template <class Op>
   T combine(Op&& op) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    base::InternalLock lock(mutex_);
     if (values_.empty())
       return make_();
     T result(*values_.front());
@@ -103,7 +105,7 @@ class PerThread {
   // clear() drops every value: each thread makes a fresh one on its next
   // local().
   void clear() {
-    std::lock_guard<std::mutex> lock(mutex_);
+    base::InternalLock lock(mutex_);
     Table* t = table_.exchange(nullptr, std::memory_order_acq_rel);
     while (t != nullptr) {
       Table* older = t->older;
@@ -151,7 +153,7 @@ class PerThread {
 
   T& insert(std::uint64_t key) {
     auto value = std::make_unique<T>(make_());  // outside the lock: make() may be slow
-    std::lock_guard<std::mutex> lock(mutex_);
+    base::InternalLock lock(mutex_);
     Table* t = table_.load(std::memory_order_relaxed);
     if (t == nullptr || 2 * (t->used + 1) > t->capacity) {
       t = new Table(t == nullptr ? 16 : 2 * t->capacity, t);
@@ -169,8 +171,8 @@ class PerThread {
 
   std::function<T()> make_;
   std::atomic<Table*> table_{nullptr};
-  mutable std::mutex mutex_;
-  std::vector<std::unique_ptr<T>> values_;  // guarded by mutex_, in the order made
+  mutable base::InternalMutex mutex_;
+  std::vector<std::unique_ptr<T>> values_ KNOT_GUARDED_BY(mutex_);  // in the order made
 };
 
 }  // namespace knot

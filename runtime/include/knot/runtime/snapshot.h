@@ -5,6 +5,8 @@
 //   WorkerView    one worker: state, queue depth, tasks completed, OS thread id
 //   PoolSnapshot  one pool: its workers, injector depth, pending tasks
 //   snapshot_pools()  every live pool
+//   live_objects()    what the runtime still holds: pools, fibers, orphaned
+//                     jobs (a leak check at teardown)
 //
 // Reading a snapshot never blocks a worker: every field is a relaxed atomic
 // load. The price is that a snapshot is torn: each field is exact at the
@@ -86,6 +88,21 @@ struct PoolSnapshot {
 // snapshot_pools() returns a snapshot of every live pool, in creation order.
 // It takes the process's pool-list lock, which no worker ever takes.
 std::vector<PoolSnapshot> snapshot_pools();
+
+// LiveObjects counts what the runtime holds in this process now. Once
+// every pool is destroyed, fibers and orphaned_jobs are zero unless
+// something leaked: tests check it at teardown.
+struct LiveObjects {
+  std::size_t pools = 0;   // pools created and not yet destroyed
+  std::size_t fibers = 0;  // kFiber fibers made and not yet ended (a pool ends its own)
+  // Job blocks from the slab of a worker whose thread ended, never freed.
+  // Jobs that came from malloc (a thread without a slab, a slab at its
+  // bound, AddressSanitizer builds) are left to a leak checker.
+  std::size_t orphaned_jobs = 0;
+};
+// live_objects() reads the counts; it takes the pool-list lock. Exact when
+// no thread of the runtime runs meanwhile (after every pool was destroyed).
+LiveObjects live_objects() noexcept;
 
 // WaitView is a thread's current wait: what the WaitSite said, since when,
 // and the resource's facts read while the thread was still parked.

@@ -1,5 +1,5 @@
 // The scheduler's entry points for the fork-join templates (join, scope,
-// install, spawn). Implemented in runtime/src/worker.cc and registry.cc.
+// install, spawn). Implemented in runtime/src/scheduler.cc.
 // Public only because templates call them; not part of the API.
 #pragma once
 
