@@ -277,7 +277,7 @@ void Recorder::start(const TraceOptions& options) {
     throw Error(Errc::kInvalidOption, "knot trace: the sample period must be positive");
   if (options.max_events == 0)
     throw Error(Errc::kInvalidOption, "knot trace: max_events must be positive");
-  std::lock_guard<std::mutex> lock(lifecycle_);
+  knot::base::InternalLock lock(lifecycle_);
   if (is_recording())
     throw Error(Errc::kInvalidOption, "knot trace: already recording");
   // Touch the runtime's thread and pool lists now, so that they are
@@ -386,7 +386,7 @@ void Recorder::name_tracks() {
 }
 
 std::optional<TraceSummary> Recorder::stop() {
-  std::lock_guard<std::mutex> lock(lifecycle_);
+  knot::base::InternalLock lock(lifecycle_);
   if (!is_recording())
     return std::nullopt;
   recording_.store(false, std::memory_order_release);
@@ -442,7 +442,7 @@ void Recorder::write(TraceData& data, const std::string& path, TraceSummary& sum
 }
 
 TraceSummary Recorder::write_last(const std::string& path) {
-  std::lock_guard<std::mutex> lock(lifecycle_);
+  knot::base::InternalLock lock(lifecycle_);
   if (!has_last_)
     throw Error(Errc::kInvalidOption, "knot trace: no stopped trace to write");
   TraceSummary summary;

@@ -20,8 +20,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "knot/instrumentation/trace.h"
 #include "knot/base/internal_mutex.h"
+#include "knot/instrumentation/trace.h"
 #include "knot/runtime/observer.h"
 #include "trace_data.h"
 
@@ -103,8 +103,8 @@ class Recorder {
   void write(TraceData& data, const std::string& path, TraceSummary& summary);
   // stop()'s steps: every thread's and fiber's waits into data_ (the open
   // ones ended at `stop_time`, unfinished), then the tracks' names.
-  void collect_waits(TraceClock::time_point stop_time);
-  void name_tracks();
+  void collect_waits(TraceClock::time_point stop_time) KNOT_REQUIRES(lifecycle_);
+  void name_tracks() KNOT_REQUIRES(lifecycle_);
 
   ChainedObserver observer_;
   std::atomic<Observer*> next_{nullptr};
@@ -120,9 +120,10 @@ class Recorder {
   std::atomic<std::size_t> max_events_{0};
 
   // Serializes start(), stop() and write_last().
-  std::mutex lifecycle_;
-  TraceData data_;         // the recording being made, then the last one (lifecycle_)
-  bool has_last_ = false;  // data_ holds a stopped recording (lifecycle_)
+  knot::base::InternalMutex lifecycle_;
+  // The recording being made, then the last one.
+  TraceData data_ KNOT_GUARDED_BY(lifecycle_);
+  bool has_last_ KNOT_GUARDED_BY(lifecycle_) = false;  // data_ holds a stopped recording
 
   knot::base::InternalMutex buffers_mutex_;
   std::vector<std::shared_ptr<ThreadBuffer>> buffers_ KNOT_GUARDED_BY(buffers_mutex_);

@@ -34,7 +34,9 @@
 
 #include "detector.h"
 #include "hazards/hazard_tracker.h"
+#include "knot/base/internal_mutex.h"
 #include "knot/base/time_format.h"
+#include "knot/base/tsa.h"
 #include "knot/instrumentation/hazards.h"
 #include "knot/instrumentation/instrumentation.h"
 #include "knot/instrumentation/stack_capture.h"
@@ -129,13 +131,13 @@ class Watchdog {
   bool has_handler_ = false;
   // Serializes report building (the symbolizer and the capture are not
   // reentrant) between the watchdog thread and request_report() callers.
-  std::mutex report_mutex_;
-  std::unique_ptr<Symbolizer> symbolizer_;
-  std::unique_ptr<StackCapture> capture_;
+  base::InternalMutex report_mutex_;
+  std::unique_ptr<Symbolizer> symbolizer_ KNOT_GUARDED_BY(report_mutex_);
+  std::unique_ptr<StackCapture> capture_ KNOT_GUARDED_BY(report_mutex_);
   Clock::time_point last_trigger_{};
 };
 
-std::mutex g_lifecycle;                      // start/stop
+base::InternalMutex g_lifecycle;             // start/stop
 std::atomic<Watchdog*> g_watchdog{nullptr};  // for the hook and the signal handler
 
 void on_pool_stuck(std::uint64_t) noexcept {
@@ -249,8 +251,11 @@ void Watchdog::start() {
     hazard_options.report_dir = report_dir_;
     enable_hazards(hazard_options);
   }
-  symbolizer_ = std::make_unique<Symbolizer>();
-  warm_up(*symbolizer_);
+  {
+    base::InternalLock lock(report_mutex_);  // no report is built yet: an uncontended lock
+    symbolizer_ = std::make_unique<Symbolizer>();
+    warm_up(*symbolizer_);
+  }
   if (options_.answer_dump_signal) {
     struct sigaction action {};
     action.sa_handler = &on_dump_signal;
@@ -328,7 +333,7 @@ void Watchdog::run() {
 std::optional<std::string> Watchdog::write(const RuntimeSnapshot& s, const WaitForGraph& g,
                                            const Finding* f, const std::string& trigger,
                                            const std::string& reason, report::Report* out) {
-  std::lock_guard<std::mutex> lock(report_mutex_);
+  base::InternalLock lock(report_mutex_);
   std::unordered_map<std::int64_t, ThreadStack> running;
   if (options_.capture_stacks) {
     std::vector<std::int64_t> tids;
@@ -441,7 +446,7 @@ std::unique_ptr<Watchdog>& instance() {
 void report_at_exit() {
   const char* v = std::getenv("KNOT_REPORT_AT_EXIT");
   if (v != nullptr && std::strcmp(v, "1") == 0) {
-    std::lock_guard<std::mutex> lock(g_lifecycle);
+    base::InternalLock lock(g_lifecycle);
     if (instance())
       instance()->write_on_demand("exit", "the program exits (KNOT_REPORT_AT_EXIT=1)");
   }
@@ -450,9 +455,9 @@ void report_at_exit() {
 
 // Whether the running watchdog is the one KNOT_WATCHDOG=1 started (under
 // g_lifecycle): a program's own start_watchdog() replaces it.
-bool g_started_by_environment = false;
+bool g_started_by_environment KNOT_GUARDED_BY(g_lifecycle) = false;
 
-void start_locked(const WatchdogOptions& options, bool by_environment) {
+void start_locked(const WatchdogOptions& options, bool by_environment) KNOT_REQUIRES(g_lifecycle) {
   auto w = std::make_unique<Watchdog>(options);
   w->start();
   instance() = std::move(w);
@@ -466,7 +471,7 @@ void start_locked(const WatchdogOptions& options, bool by_environment) {
 void start_watchdog(const WatchdogOptions& options) {
   std::unique_ptr<Watchdog> replaced;
   {
-    std::lock_guard<std::mutex> lock(g_lifecycle);
+    base::InternalLock lock(g_lifecycle);
     if (instance() && !g_started_by_environment)
       throw Error(Errc::kInvalidOption, "knot watchdog: already running");
     replaced = std::move(instance());
@@ -475,7 +480,7 @@ void start_watchdog(const WatchdogOptions& options) {
   // (outside the lock, which its thread may take) and start this one.
   if (replaced)
     replaced->stop();
-  std::lock_guard<std::mutex> lock(g_lifecycle);
+  base::InternalLock lock(g_lifecycle);
   if (instance())
     throw Error(Errc::kInvalidOption, "knot watchdog: already running");
   start_locked(options, false);
@@ -484,7 +489,7 @@ void start_watchdog(const WatchdogOptions& options) {
 namespace detail {
 
 void start_watchdog_from_environment() {
-  std::lock_guard<std::mutex> lock(g_lifecycle);
+  base::InternalLock lock(g_lifecycle);
   if (instance())
     throw Error(Errc::kInvalidOption, "knot watchdog: already running");
   start_locked(options_from_environment(), true);
@@ -495,7 +500,7 @@ void start_watchdog_from_environment() {
 void stop_watchdog() {
   std::unique_ptr<Watchdog> w;
   {
-    std::lock_guard<std::mutex> lock(g_lifecycle);
+    base::InternalLock lock(g_lifecycle);
     w = std::move(instance());
   }
   if (w)
@@ -512,7 +517,7 @@ void withdraw_advertisement() noexcept {
 }
 
 std::optional<std::string> request_report(const std::string& reason) {
-  std::lock_guard<std::mutex> lock(g_lifecycle);
+  base::InternalLock lock(g_lifecycle);
   if (!instance())
     return std::nullopt;
   return instance()->write_on_demand("api", reason);

@@ -12,10 +12,11 @@
 #include <cstdint>
 #include <exception>
 #include <filesystem>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "knot/base/internal_mutex.h"
+#include "knot/base/tsa.h"
 #include "knot/pipeline/reprocess.h"
 #include "knot/pipeline/store.h"
 #include "knot/runtime/channel.h"
@@ -63,19 +64,19 @@ struct Counters {
 class FirstError {
  public:
   void record(std::exception_ptr error) {
-    std::lock_guard<std::mutex> lock(mutex_);
+    knot::base::InternalLock lock(mutex_);
     if (!error_) {
       error_ = std::move(error);
     }
   }
   std::exception_ptr get() {
-    std::lock_guard<std::mutex> lock(mutex_);
+    knot::base::InternalLock lock(mutex_);
     return error_;
   }
 
  private:
-  std::mutex mutex_;
-  std::exception_ptr error_;
+  knot::base::InternalMutex mutex_;
+  std::exception_ptr error_ KNOT_GUARDED_BY(mutex_);
 };
 
 // StageContext is what every stage reads. `cancelled` is set (relaxed is

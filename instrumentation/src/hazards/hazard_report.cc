@@ -10,7 +10,6 @@
 #include <exception>
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -20,7 +19,9 @@
 
 #include "hazard_cycles.h"
 #include "hazard_tracker.h"
+#include "knot/base/internal_mutex.h"
 #include "knot/base/time_format.h"
+#include "knot/base/tsa.h"
 #include "knot/instrumentation/hazards.h"
 #include "knot/report/report_file.h"
 #include "process_info.h"
@@ -375,12 +376,12 @@ report::Report build(const Describer& d, const Cycle& cycle, const std::string& 
 }
 
 struct HazardState {
-  std::mutex mutex;
-  HazardOptions options;
-  std::string report_dir;
-  std::set<std::string> written;  // cycle keys
-  std::uint64_t sequence = 0;
-  bool exit_handler_installed = false;
+  base::InternalMutex mutex;
+  HazardOptions options KNOT_GUARDED_BY(mutex);
+  std::string report_dir KNOT_GUARDED_BY(mutex);
+  std::set<std::string> written KNOT_GUARDED_BY(mutex);  // cycle keys
+  std::uint64_t sequence KNOT_GUARDED_BY(mutex) = 0;
+  bool exit_handler_installed KNOT_GUARDED_BY(mutex) = false;
 };
 
 HazardState& state() {
@@ -399,7 +400,7 @@ std::string report_dir_of(const HazardOptions& options) {
   return ec ? dir : path.lexically_normal().string();
 }
 
-std::string next_id(HazardState& s) {
+std::string next_id(HazardState& s) KNOT_REQUIRES(s.mutex) {
   std::string compact;
   for (char ch : base::utc_iso8601(std::chrono::system_clock::now())) {
     if (ch != '-' && ch != ':')
@@ -412,7 +413,7 @@ std::string next_id(HazardState& s) {
 void write_at_exit() {
   HazardState& s = state();
   {
-    std::lock_guard<std::mutex> lock(s.mutex);
+    base::InternalLock lock(s.mutex);
     if (!s.options.report_at_exit)
       return;
   }
@@ -445,7 +446,7 @@ std::vector<std::pair<std::string, report::Report>> reports_for(bool only_new,
       continue;
     std::string id;
     {
-      std::lock_guard<std::mutex> lock(s.mutex);
+      base::InternalLock lock(s.mutex);
       if (only_new && !s.written.insert(c.key).second)
         continue;
       id = next_id(s);
@@ -465,7 +466,7 @@ std::vector<std::pair<std::string, report::Report>> reports_for(bool only_new,
 void enable_hazards(const HazardOptions& options) {
   HazardState& s = state();
   {
-    std::lock_guard<std::mutex> lock(s.mutex);
+    base::InternalLock lock(s.mutex);
     s.options = options;
     s.report_dir = report_dir_of(options);
     if (options.report_at_exit && !s.exit_handler_installed) {
@@ -499,7 +500,7 @@ std::vector<std::string> hazards::write_reports(const std::string& trigger) {
   std::string dir;
   {
     HazardState& s = state();
-    std::lock_guard<std::mutex> lock(s.mutex);
+    base::InternalLock lock(s.mutex);
     dir = s.report_dir.empty() ? report_dir_of(s.options) : s.report_dir;
   }
   std::vector<std::string> paths;
@@ -515,8 +516,9 @@ std::vector<std::string> hazards::write_reports(const std::string& trigger) {
     } catch (const std::exception& e) {
       std::fprintf(stderr, "knot: %s\nknot: cannot write its report: %s\n", r.summary.c_str(),
                    e.what());
-      std::lock_guard<std::mutex> lock(state().mutex);
-      state().written.erase(key);
+      HazardState& s = state();
+      base::InternalLock lock(s.mutex);
+      s.written.erase(key);
     }
   }
   return paths;
