@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "knot/base/check.h"
+#include "knot/base/sanitizers.h"
 #include "knot/runtime/detail/job_alloc.h"
 
 namespace knot::detail {
@@ -46,17 +47,7 @@ struct FreeBlock {
   FreeBlock* next;
 };
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kUnderAddressSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kUnderAddressSanitizer = true;
-#else
-constexpr bool kUnderAddressSanitizer = false;
-#endif
-#else
-constexpr bool kUnderAddressSanitizer = false;
-#endif
+using base::kUnderAddressSanitizer;
 
 FreeBlock* const kAbandoned = reinterpret_cast<FreeBlock*>(alignof(FreeBlock));
 

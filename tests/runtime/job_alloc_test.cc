@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/deadline.h"
+#include "knot/base/sanitizers.h"
 #include "knot/runtime/parallel_for.h"
 #include "knot/runtime/scope.h"
 #include "knot/runtime/snapshot.h"
@@ -133,23 +134,11 @@ TEST(JobAllocTest, BlocksOutliveThePoolThatCutThem) {
   }
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kUnderAddressSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kUnderAddressSanitizer = true;
-#else
-constexpr bool kUnderAddressSanitizer = false;
-#endif
-#else
-constexpr bool kUnderAddressSanitizer = false;
-#endif
-
 // live_objects() counts the blocks of ended workers that nobody freed (the
 // teardown check's "orphaned jobs"), and stops counting each as it is
 // freed, by any thread.
 TEST(JobAllocTest, BlocksOfEndedWorkersCountAsOrphanedUntilFreed) {
-  if (kUnderAddressSanitizer)
+  if (base::kUnderAddressSanitizer)
     GTEST_SKIP() << "AddressSanitizer builds take every job from malloc";
   Deadline deadline(60s);
   const std::size_t before = live_objects().orphaned_jobs;

@@ -13,25 +13,12 @@
 #include "../thread_record.h"
 #include "fiber_pool.h"
 
-#if defined(__SANITIZE_THREAD__)
-#define KNOT_FIBER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define KNOT_FIBER_TSAN 1
-#endif
-#endif
-#if defined(__SANITIZE_ADDRESS__)
-#define KNOT_FIBER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define KNOT_FIBER_ASAN 1
-#endif
-#endif
+#include "knot/base/sanitizers.h"
 
-#ifdef KNOT_FIBER_TSAN
+#ifdef KNOT_UNDER_TSAN
 #include <sanitizer/tsan_interface.h>
 #endif
-#ifdef KNOT_FIBER_ASAN
+#ifdef KNOT_UNDER_ASAN
 #include <sanitizer/asan_interface.h>
 #include <sanitizer/common_interface_defs.h>
 #endif
@@ -80,7 +67,7 @@ FiberStacks::FiberStacks(std::size_t stack_size) : page_(page_size()) {
 // addresses (a malloc of a large buffer) would be reported as a stack
 // underflow.
 void FiberStacks::unmap(void* base) const noexcept {
-#ifdef KNOT_FIBER_ASAN
+#ifdef KNOT_UNDER_ASAN
   __asan_unpoison_memory_region(static_cast<char*>(base) + page_, size_);
 #endif
   ::munmap(base, size_ + page_);
@@ -114,7 +101,7 @@ ctx::stack_context FiberStacks::allocate() {
   ctx::stack_context s;
   s.size = size_;
   s.sp = static_cast<char*>(base) + page_ + size_;
-#ifdef KNOT_FIBER_ASAN
+#ifdef KNOT_UNDER_ASAN
   // A reused stack may still carry the poison of its last fiber's frames.
   __asan_unpoison_memory_region(static_cast<char*>(base) + page_, size_);
 #endif
@@ -157,7 +144,7 @@ Fiber::Fiber(Registry* registry, FiberStacks& stacks, Body body)
     ThreadRecord::destroy_fiber_record(record_);
     throw;
   }
-#ifdef KNOT_FIBER_TSAN
+#ifdef KNOT_UNDER_TSAN
   tsan_fiber_ = __tsan_create_fiber(0);
 #endif
   g_live_fibers.fetch_add(1, std::memory_order_relaxed);
@@ -166,7 +153,7 @@ Fiber::Fiber(Registry* registry, FiberStacks& stacks, Body body)
 Fiber::~Fiber() {
   // A fiber is destroyed only after quit(): its context is empty and its
   // stack went back to the pool.
-#ifdef KNOT_FIBER_TSAN
+#ifdef KNOT_UNDER_TSAN
   if (tsan_fiber_ != nullptr)
     __tsan_destroy_fiber(tsan_fiber_);
 #endif
@@ -175,20 +162,20 @@ Fiber::~Fiber() {
 }
 
 Fiber::Exit Fiber::resume() noexcept {
-#ifdef KNOT_FIBER_TSAN
+#ifdef KNOT_UNDER_TSAN
   resumer_tsan_fiber_ = __tsan_get_current_fiber();
   __tsan_switch_to_fiber(tsan_fiber_, 0);
 #endif
-#ifdef KNOT_FIBER_ASAN
+#ifdef KNOT_UNDER_ASAN
   void* fake_stack = nullptr;
   __sanitizer_start_switch_fiber(&fake_stack, stack_bottom_, stack_size_);
 #endif
   context_ = std::move(context_).resume();
-#ifdef KNOT_FIBER_TSAN
+#ifdef KNOT_UNDER_TSAN
   if (exit_ == Exit::kQuit)  // the fiber ended without switching back (entry())
     __tsan_switch_to_fiber(resumer_tsan_fiber_, 0);
 #endif
-#ifdef KNOT_FIBER_ASAN
+#ifdef KNOT_UNDER_ASAN
   __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
 #endif
   return exit_;
@@ -202,14 +189,14 @@ void Fiber::quit() noexcept {
 
 inline void Fiber::switch_to_scheduler(Exit why) noexcept {
   exit_ = why;
-#ifdef KNOT_FIBER_TSAN
+#ifdef KNOT_UNDER_TSAN
   __tsan_switch_to_fiber(resumer_tsan_fiber_, 0);
 #endif
-#ifdef KNOT_FIBER_ASAN
+#ifdef KNOT_UNDER_ASAN
   __sanitizer_start_switch_fiber(&fake_stack_, resumer_stack_bottom_, resumer_stack_size_);
 #endif
   scheduler_ = std::move(scheduler_).resume();
-#ifdef KNOT_FIBER_ASAN
+#ifdef KNOT_UNDER_ASAN
   __sanitizer_finish_switch_fiber(fake_stack_, &resumer_stack_bottom_, &resumer_stack_size_);
 #endif
 }
@@ -222,7 +209,7 @@ void Fiber::suspend() noexcept {
 }
 
 ctx::fiber Fiber::entry(ctx::fiber&& scheduler) {
-#ifdef KNOT_FIBER_ASAN
+#ifdef KNOT_UNDER_ASAN
   __sanitizer_finish_switch_fiber(nullptr, &resumer_stack_bottom_, &resumer_stack_size_);
 #endif
   scheduler_ = std::move(scheduler);
@@ -235,7 +222,7 @@ ctx::fiber Fiber::entry(ctx::fiber&& scheduler) {
   // still leave their frames in ThreadSanitizer's shadow stack of this
   // fiber, which would pop the resumer's frames instead. resume() switches
   // ThreadSanitizer back once it is on the resumer's stack.
-#ifdef KNOT_FIBER_ASAN
+#ifdef KNOT_UNDER_ASAN
   // nullptr: this stack's frames are gone for good.
   __sanitizer_start_switch_fiber(nullptr, resumer_stack_bottom_, resumer_stack_size_);
 #endif

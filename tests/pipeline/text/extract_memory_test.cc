@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "knot/base/sanitizers.h"
 #include "knot/text/embedder.h"
 #include "knot/text/extract.h"
 
@@ -39,12 +40,7 @@ using Clock = std::chrono::steady_clock;
 constexpr std::size_t kBytesPerByte = 16;
 constexpr std::size_t kBaseBytes = std::size_t{16} << 20;
 
-#if defined(KNOT_ASAN) || defined(KNOT_TSAN) || defined(__SANITIZE_ADDRESS__) || \
-    defined(__SANITIZE_THREAD__)
-constexpr bool kSanitized = true;
-#else
-constexpr bool kSanitized = false;
-#endif
+constexpr bool kSanitized = knot::base::kUnderAddressSanitizer || knot::base::kUnderThreadSanitizer;
 
 // `Words` draws words from a fixed syllable list with xorshift64, so a
 // shape is the same on every run.

@@ -10,17 +10,11 @@
 
 #include <atomic>
 
+#include "knot/base/sanitizers.h"
+
 namespace knot::detail {
 
-#if defined(__SANITIZE_THREAD__)
-#define KNOT_FENCE_IS_RMW 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define KNOT_FENCE_IS_RMW 1
-#endif
-#endif
-
-#if defined(KNOT_FENCE_IS_RMW)
+#if defined(KNOT_UNDER_TSAN)
 inline std::atomic<unsigned> g_tsan_fence{0};
 inline void seq_cst_fence() noexcept {
   g_tsan_fence.fetch_add(0, std::memory_order_seq_cst);
