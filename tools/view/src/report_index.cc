@@ -10,6 +10,8 @@ namespace knot::view::detail {
 
 namespace {
 
+// The report's types, by their short names (text_format.cc lists the same
+// ones: a duplicate finder pairs the two lists of using-declarations).
 using knot::report::Edge;
 using knot::report::Report;
 using knot::report::Resource;
