@@ -6,6 +6,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace knot::text::detail {
 namespace {
@@ -253,6 +254,47 @@ bool is_hidden(const GumboElement& element) {
   }
   const char* style = attribute(element, "style");
   return style != nullptr && style_hides(style);
+}
+
+bool is_permalink(const GumboElement& element) {
+  if (element.tag != GUMBO_TAG_A) {
+    return false;
+  }
+  const char* href = attribute(element, "href");
+  if (href == nullptr || href[0] != '#') {
+    return false;
+  }
+  // The text of the link and its descendants, a few bytes at most.
+  constexpr std::size_t kMaxMark = 16;
+  std::string text;
+  std::vector<const GumboVector*> open{&element.children};
+  while (!open.empty()) {
+    const GumboVector* children = open.back();
+    open.pop_back();
+    for (unsigned i = 0; i < children->length; ++i) {
+      const auto* child = static_cast<const GumboNode*>(children->data[i]);
+      if (child->type == GUMBO_NODE_ELEMENT) {
+        open.push_back(&child->v.element.children);
+      } else if (child->type == GUMBO_NODE_TEXT || child->type == GUMBO_NODE_WHITESPACE) {
+        text += child->v.text.text;
+      }
+      if (text.size() > kMaxMark) {
+        return false;
+      }
+    }
+  }
+  const std::size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) {
+    return false;
+  }
+  const std::string_view mark =
+      std::string_view(text).substr(first, text.find_last_not_of(" \t\r\n") - first + 1);
+  for (const std::string_view m : {"\u00B6", "\u00A7", "#", "\U0001F517", "\u2693"}) {
+    if (mark == m) {
+      return true;
+    }
+  }
+  return false;
 }
 
 bool is_chrome_role(const GumboElement& element) {

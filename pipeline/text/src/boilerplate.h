@@ -44,6 +44,12 @@ Hints hints_of(const GumboElement& element);
 // style with display:none or visibility:hidden.
 bool is_hidden(const GumboElement& element);
 
+// `is_permalink()`: a link to a fragment of this page whose whole text is
+// a permalink mark (a pilcrow, a section sign, '#', or a link or anchor
+// emoji), as documentation generators put after headings and API
+// signatures. Its mark is not the page's text.
+bool is_permalink(const GumboElement& element);
+
 // `is_chrome_role()`: role is navigation, banner, contentinfo,
 // complementary, search, dialog, alertdialog, menu, menubar, toolbar,
 // or tablist: the landmarks of the site frame.

@@ -151,7 +151,7 @@ std::unordered_set<const GumboNode*> protect_ancestors(const std::vector<const G
 bool is_boilerplate(const GumboNode* g, const GumboElement& e,
                     const std::unordered_set<const GumboNode*>& protected_nodes) {
   if (detail::layout_of(e) == Layout::kDropped || detail::is_hidden(e) ||
-      detail::is_chrome_role(e)) {
+      detail::is_chrome_role(e) || detail::is_permalink(e)) {
     return true;
   }
   if (e.tag == GUMBO_TAG_HTML || e.tag == GUMBO_TAG_BODY || e.tag == GUMBO_TAG_ARTICLE ||

@@ -36,7 +36,9 @@ void for_each_paragraph(std::string_view text, F&& f) {
 }
 
 // without_permalink() drops the pilcrow that documentation generators
-// (Sphinx, and others after it) put after a heading as its permalink.
+// (Sphinx, and others after it) put after a heading as its permalink. The
+// extractor leaves such links out since its version 5 (is_permalink() in
+// boilerplate.h); this covers a heading whose pilcrow is plain text.
 std::string_view without_permalink(std::string_view heading) {
   constexpr std::string_view kPilcrow = "\u00B6";
   while (heading.ends_with(kPilcrow)) {

@@ -120,6 +120,32 @@ TEST(ExtractTest, TutorialKeepsStructureAndCode) {
   }
 }
 
+// Permalink marks, as Sphinx and other generators put them after headings
+// and API signatures, are not text: neither the body nor the headings keep
+// them. A pilcrow that is the page's own text, or a link elsewhere, stays.
+TEST(ExtractTest, PermalinkMarksAreNotText) {
+  const Article a = extract_article(page(
+      "<article><h2>Reading files<a class=\"headerlink\" href=\"#reading\" "
+      "title=\"Link to this heading\">\u00B6</a></h2><p>" +
+      kLong1 +
+      "</p><dl><dt>open(file, mode='r')<a href=\"#open\"> \u00A7 </a></dt><dd><p>" + kLong2 +
+      "</p></dd></dl><h3>Notes<a href=\"#notes\"><span>#</span></a></h3><p>" + kLong1 +
+      " A pilcrow \u00B6 written in the text stays, and so does <a href=\"#x\">#5</a> and "
+      "<a href=\"https://example.org/\">\u00B6</a>.</p></article>"));
+  EXPECT_TRUE(contains(a.text, "Reading files\n\n")) << a.text;
+  EXPECT_TRUE(contains(a.text, "open(file, mode='r')\n")) << a.text;
+  EXPECT_TRUE(contains(a.text, "Notes\n\n")) << a.text;
+  EXPECT_FALSE(contains(a.text, "files\u00B6")) << a.text;
+  EXPECT_FALSE(contains(a.text, "\u00A7")) << a.text;
+  EXPECT_FALSE(contains(a.text, "Notes#")) << a.text;
+  EXPECT_TRUE(contains(a.text, "A pilcrow \u00B6 written")) << a.text;
+  EXPECT_TRUE(contains(a.text, "#5")) << a.text;
+  EXPECT_TRUE(contains(a.text, "and \u00B6.")) << a.text;
+  EXPECT_EQ(a.headings.find("\u00B6"), std::string::npos) << a.headings;
+  EXPECT_TRUE(contains(a.headings, "Reading files")) << a.headings;
+  EXPECT_FALSE(contains(a.headings, "Notes#")) << a.headings;
+}
+
 struct TitleCase {
   const char* name;
   std::string html;

@@ -71,7 +71,8 @@ Article extract_article(std::string_view html);
 // `kExtractorVersion` changes whenever extraction rules change, so that the
 // pipeline knows stored texts are stale and re-extracts them. Version 3:
 // pages past the node budget lose their later tags (#16 item 9). Version
-// 4: Article::headings.
-inline constexpr int kExtractorVersion = 4;
+// 4: Article::headings. Version 5: permalink marks (a pilcrow linking to
+// its own heading or signature) are not text.
+inline constexpr int kExtractorVersion = 5;
 
 }  // namespace knot::text
