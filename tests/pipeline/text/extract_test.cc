@@ -127,9 +127,8 @@ TEST(ExtractTest, PermalinkMarksAreNotText) {
   const Article a = extract_article(page(
       "<article><h2>Reading files<a class=\"headerlink\" href=\"#reading\" "
       "title=\"Link to this heading\">\u00B6</a></h2><p>" +
-      kLong1 +
-      "</p><dl><dt>open(file, mode='r')<a href=\"#open\"> \u00A7 </a></dt><dd><p>" + kLong2 +
-      "</p></dd></dl><h3>Notes<a href=\"#notes\"><span>#</span></a></h3><p>" + kLong1 +
+      kLong1 + "</p><dl><dt>open(file, mode='r')<a href=\"#open\"> \u00A7 </a></dt><dd><p>" +
+      kLong2 + "</p></dd></dl><h3>Notes<a href=\"#notes\"><span>#</span></a></h3><p>" + kLong1 +
       " A pilcrow \u00B6 written in the text stays, and so does <a href=\"#x\">#5</a> and "
       "<a href=\"https://example.org/\">\u00B6</a>.</p></article>"));
   EXPECT_TRUE(contains(a.text, "Reading files\n\n")) << a.text;
