@@ -105,7 +105,7 @@ Registry::Registry(PoolOptions options, ThreadPool* pool)
       started_(static_cast<std::ptrdiff_t>(options_.num_threads)) {
   sleep_.set_num_in_use(options_.num_threads);
   if (options_.policy != BlockingPolicy::kBlock)
-    spares_ = std::make_unique<Spares>(*this, occupancy_, options_);
+    spares_ = std::make_unique<Spares>(*this, occupancy_);
   if (options_.policy == BlockingPolicy::kFiber)
     fibers_ = std::make_unique<FiberPool>(*this, options_.fiber_stack_size);
   for (std::size_t i = 0; i < options_.num_threads; ++i) {

@@ -136,11 +136,12 @@ TEST(JobAllocTest, BlocksOutliveThePoolThatCutThem) {
 
 // live_objects() counts the blocks of ended workers that nobody freed (the
 // teardown check's "orphaned jobs"), and stops counting each as it is
-// freed, by any thread.
+// freed, by any thread. AddressSanitizer builds take every job from malloc,
+// which the count leaves to the leak checker: there it stays unchanged.
 TEST(JobAllocTest, BlocksOfEndedWorkersCountAsOrphanedUntilFreed) {
-  if (base::kUnderAddressSanitizer)
-    GTEST_SKIP() << "AddressSanitizer builds take every job from malloc";
   Deadline deadline(60s);
+  // What one orphaned slab block adds to the count in this build.
+  const std::size_t one = base::kUnderAddressSanitizer ? 0 : 1;
   const std::size_t before = live_objects().orphaned_jobs;
   std::vector<Block> blocks(300);
   {
@@ -155,10 +156,10 @@ TEST(JobAllocTest, BlocksOfEndedWorkersCountAsOrphanedUntilFreed) {
     });
     EXPECT_EQ(live_objects().orphaned_jobs, before) << "the workers still run";
   }
-  EXPECT_EQ(live_objects().orphaned_jobs, before + 200);
+  EXPECT_EQ(live_objects().orphaned_jobs, before + 200 * one);
   for (std::size_t i = 100; i < 250; ++i)
     check_and_free(blocks[i]);
-  EXPECT_EQ(live_objects().orphaned_jobs, before + 50);
+  EXPECT_EQ(live_objects().orphaned_jobs, before + 50 * one);
   std::thread other([&] {
     for (std::size_t i = 250; i < blocks.size(); ++i)
       check_and_free(blocks[i]);

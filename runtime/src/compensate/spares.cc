@@ -4,6 +4,9 @@
 
 #include <pthread.h>
 
+#include <chrono>
+#include <string>
+
 #include "../futex.h"
 #include "../registry.h"
 #include "../worker.h"
@@ -11,22 +14,17 @@
 
 namespace knot::detail {
 
-Spares::Spares(Registry& registry, Occupancy& occupancy, const PoolOptions& options)
+Spares::Spares(Registry& registry, Occupancy& occupancy)
     : registry_(registry),
       occupancy_(occupancy),
-      num_threads_(options.num_threads),
-      max_slots_(options.num_threads + options.max_spares),
-      max_spares_(options.max_spares),
-      at_limit_(options.at_spare_limit),
-      keep_alive_(options.spare_keep_alive),
-      pool_name_(options.name),
-      states_(new std::atomic<std::uint32_t>[options.max_spares]) {
-  for (std::size_t i = 0; i < max_spares_; ++i)
+      options_(registry.options()),
+      states_(new std::atomic<std::uint32_t>[options_.max_spares]) {
+  for (std::size_t i = 0; i < options_.max_spares; ++i)
     states_[i].store(kFree, std::memory_order_relaxed);
 }
 
 std::atomic<std::uint32_t>& Spares::state(const Worker& w) const noexcept {
-  return states_[w.index() - num_threads_];
+  return states_[w.index() - options_.num_threads];
 }
 
 void Spares::wake(Worker& w) noexcept {
@@ -36,14 +34,14 @@ void Spares::wake(Worker& w) noexcept {
 
 bool Spares::activate() noexcept {
   // Count the spare in first, so that concurrent parks do not all start one.
-  if (!occupancy_.try_activate(num_threads_, max_slots_))
+  if (!occupancy_.try_activate(options_.num_threads, max_slots()))
     return false;
   base::InternalLock lock(mutex_);
   if (!closed_) {
     // An idle spare first: it has a thread already.
     const std::size_t n = registry_.num_slots();
     Worker* free_slot = nullptr;
-    for (std::size_t i = num_threads_; i < n; ++i) {
+    for (std::size_t i = options_.num_threads; i < n; ++i) {
       Worker& spare = registry_.worker(i);
       const std::uint32_t s = state(spare).load(std::memory_order_relaxed);
       if (s == kIdle) {
@@ -72,20 +70,20 @@ bool Spares::activate() noexcept {
 }
 
 void Spares::may_block() const {
-  if (at_limit_ != AtSpareLimit::kFail)
+  if (options_.at_spare_limit != AtSpareLimit::kFail)
     return;
   const Occupancy::Counts c = occupancy_.load();
   // This worker's park would leave runnable - 1.
-  if (c.runnable() - 1 < num_threads_ && c.active >= max_slots_) {
-    throw Error(Errc::kSpareLimit, "knot: pool '" + pool_name_ + "': all " +
-                                       std::to_string(max_spares_) +
+  if (c.runnable() - 1 < options_.num_threads && c.active >= max_slots()) {
+    throw Error(Errc::kSpareLimit, "knot: pool '" + options_.name + "': all " +
+                                       std::to_string(options_.max_spares) +
                                        " spare threads are in use; this wait would leave the "
                                        "pool short (AtSpareLimit::kFail)");
   }
 }
 
 bool Spares::try_step_out(Worker& w) noexcept {
-  if (!occupancy_.try_step_out(num_threads_))
+  if (!occupancy_.try_step_out(options_.num_threads))
     return false;
   base::InternalLock lock(mutex_);
   // After close() no idle spare is woken: stay active, and the terminate
@@ -96,8 +94,8 @@ bool Spares::try_step_out(Worker& w) noexcept {
 
 bool Spares::wait_idle(Worker& w, bool has_waited) noexcept {
   std::atomic<std::uint32_t>& word = state(w);
-  const auto deadline =
-      std::chrono::steady_clock::now() + (has_waited ? std::chrono::nanoseconds(0) : keep_alive_);
+  const auto deadline = std::chrono::steady_clock::now() +
+                        (has_waited ? std::chrono::nanoseconds(0) : options_.spare_keep_alive);
   for (;;) {
     if (word.load(std::memory_order_acquire) != kIdle)
       return !w.terminate_latch().probe();  // needed again, or woken to stop
@@ -122,7 +120,7 @@ void Spares::close() noexcept {
 
 void Spares::wake_to_stop() noexcept {
   const std::size_t n = registry_.num_slots();
-  for (std::size_t i = num_threads_; i < n; ++i) {
+  for (std::size_t i = options_.num_threads; i < n; ++i) {
     Worker& spare = registry_.worker(i);
     base::InternalLock lock(mutex_);
     if (state(spare).load(std::memory_order_relaxed) == kIdle)

@@ -12,11 +12,9 @@
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <string>
 
 #include "knot/base/internal_mutex.h"
 #include "knot/base/tsa.h"
@@ -30,7 +28,7 @@ class Worker;
 
 class Spares {
  public:
-  Spares(Registry& registry, Occupancy& occupancy, const PoolOptions& options);
+  Spares(Registry& registry, Occupancy& occupancy);
 
   // activate() is called by a worker whose park left fewer than
   // num_threads threads runnable: it activates an idle spare, or starts a
@@ -68,17 +66,14 @@ class Spares {
   static constexpr std::uint32_t kExited = 3;  // its thread ended; join before reuse
 
   std::atomic<std::uint32_t>& state(const Worker& w) const noexcept;
+  // max_slots(): the pool's workers and every spare it may have.
+  std::size_t max_slots() const noexcept { return options_.num_threads + options_.max_spares; }
   // wake() makes idle spare `w` active and wakes its thread.
   void wake(Worker& w) noexcept KNOT_REQUIRES(mutex_);
 
   Registry& registry_;
   Occupancy& occupancy_;
-  const std::size_t num_threads_;
-  const std::size_t max_slots_;  // num_threads + max_spares
-  const std::size_t max_spares_;
-  const AtSpareLimit at_limit_;
-  const std::chrono::nanoseconds keep_alive_;
-  const std::string pool_name_;
+  const PoolOptions& options_;                            // the registry's, which owns this object
   std::unique_ptr<std::atomic<std::uint32_t>[]> states_;  // one per spare slot
   // Guards the slot states' changes, slot creation and thread starts and
   // joins of spare slots. Taken only on a kCompensate pool's parking path and
