@@ -2,6 +2,7 @@
 // make_default_embedder() and cosine().
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <cstdint>
 
@@ -44,6 +45,12 @@ static_assert(sizeof(Feature) == 16, "a table entry is 16 bytes");
 // The smallest feature table, in entries (1 MiB): texts up to about
 // 256 KiB fit it whole.
 constexpr std::size_t kMinTableEntries = std::size_t{1} << 16;
+
+// The table's front (accumulate()) has as many entries as the table is
+// asked to hold, rounded up to a power of two, within these bounds (64 KiB
+// at most).
+constexpr std::size_t kMinFrontEntries = 64;
+constexpr std::size_t kMaxFrontEntries = std::size_t{1} << 12;
 
 std::size_t count_code_points(std::string_view s) {
   std::size_t n = 0;
@@ -187,18 +194,30 @@ void project(const std::vector<Feature>& table, std::array<float, kDims>& acc) {
 // still three quarters full after that, the pass keeps only the lower half
 // of its hash range, and another pass over the source reads the rest. A
 // text with few different features takes one pass.
+//
+// A small direct-mapped front (a slot per low bits of the hash, at most
+// kMaxFrontEntries) merges a feature seen again while it is still in its
+// slot, before it reaches the table: natural text repeats most of its
+// features (1.2 a byte, of which 0.05 to 0.13 different), so the table
+// holds and sorts several times fewer entries. Merging is a max and a sum
+// of integers, exact in any order, and the table is still projected in
+// hash order: the vector is the same, bit for bit.
 template <class Source>
 void accumulate(const Source& source, std::size_t capacity, std::array<float, kDims>& acc) {
+  const std::size_t front_size =
+      std::bit_ceil(std::clamp(capacity, kMinFrontEntries, kMaxFrontEntries));
   capacity = std::max(capacity, kMinTableEntries);
   std::vector<Feature> table;
   table.reserve(capacity);
+  std::vector<Feature> front(front_size);
   std::uint64_t lo = 0;
   for (;;) {
     std::uint64_t hi = UINT64_MAX;  // this pass gathers the hashes in [lo, hi]
     table.clear();
-    source([&](std::uint64_t hash, float weight) {
-      if (hash < lo || hash > hi) {
-        return;
+    std::fill(front.begin(), front.end(), Feature{0, 0.0F, 0});  // count 0: empty
+    auto add_to_table = [&](const Feature& f) {
+      if (f.hash > hi) {
+        return;  // above a range the pass gave up
       }
       if (table.size() == capacity) {
         compact(table);
@@ -206,15 +225,35 @@ void accumulate(const Source& source, std::size_t capacity, std::array<float, kD
           hi = lo + (hi - lo) / 2;
           const auto above =
               std::upper_bound(table.begin(), table.end(), hi,
-                               [](std::uint64_t h, const Feature& f) { return h < f.hash; });
+                               [](std::uint64_t h, const Feature& e) { return h < e.hash; });
           table.erase(above, table.end());
         }
-        if (hash > hi) {
+        if (f.hash > hi) {
           return;
         }
       }
-      table.push_back({hash, weight, 1});
+      table.push_back(f);
+    };
+    source([&](std::uint64_t hash, float weight) {
+      if (hash < lo || hash > hi) {
+        return;
+      }
+      Feature& slot = front[hash & (front_size - 1)];
+      if (slot.count != 0 && slot.hash == hash && slot.count < UINT32_MAX) {
+        slot.weight = std::max(slot.weight, weight);
+        ++slot.count;
+        return;
+      }
+      if (slot.count != 0) {
+        add_to_table(slot);
+      }
+      slot = Feature{hash, weight, 1};
     });
+    for (const Feature& f : front) {
+      if (f.count != 0) {
+        add_to_table(f);
+      }
+    }
     compact(table);
     project(table, acc);
     if (hi == UINT64_MAX) {

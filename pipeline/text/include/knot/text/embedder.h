@@ -67,7 +67,7 @@ class Embedder {
   // all zeros when `text` has no tokens. The default does just that; the
   // default model reads the text as a stream instead, without the token
   // list (40 bytes a token, about one token per byte of text), in at most
-  // 4 bytes per byte of text plus 1 MiB.
+  // 4 bytes per byte of text plus 1 MiB and 64 KiB.
   virtual std::vector<float> embed_text(std::string_view text) const;
 
   // `embed_article()` embeds an extracted page (extract.h's Article): what
