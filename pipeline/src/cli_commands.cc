@@ -470,6 +470,9 @@ void print_search_json(const SearchArgs& args, const SearchOutcome& outcome,
       hit["vector_rank"] = rank(h.vector_rank);
       hit["bm25_rank"] = rank(h.text_rank);
       hit["passage_rank"] = rank(h.passage_rank);
+      if (outcome.used_vectors) {
+        hit["passage_vector_rank"] = rank(h.passage_vector_rank);
+      }
       hit["section"] = h.passage_rank != 0 ? Json(h.section) : Json(nullptr);
     }
     results.push_back(std::move(hit));
@@ -504,7 +507,9 @@ void print_search_text(const SearchArgs& args, const SearchOutcome& outcome,
     std::string ranks;
     if (uses_text) {
       ranks = "  [" + (uses_vectors ? "vector " + at(h.vector_rank) + ", " : std::string()) +
-              "bm25 " + at(h.text_rank) + ", passage " + at(h.passage_rank) + "]";
+              "bm25 " + at(h.text_rank) + ", passage " + at(h.passage_rank) +
+              (uses_vectors ? ", passage vector " + at(h.passage_vector_rank) : std::string()) +
+              "]";
     }
     std::printf("%3d. %.4f  %s%s\n       %s\n", rank++, static_cast<double>(h.score),
                 h.title.empty() ? "(untitled)" : safe(h.title).c_str(), ranks.c_str(),

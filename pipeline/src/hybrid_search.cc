@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <unordered_map>
 #include <utility>
+
+#include "knot/runtime/parallel_for.h"
 
 namespace knot::pipeline {
 
@@ -49,7 +52,7 @@ std::vector<SearchHit> vector_search(Store& store, const text::Embedder& embedde
 // without it, and `outcome` says why; bm25 mode needs the pages' index.
 void text_lists(Store& store, const SearchRequest& request, std::size_t depth,
                 SearchOutcome& outcome, std::vector<TextMatch>& pages,
-                std::vector<PassageMatch>& passages) {
+                std::vector<PassageMatch>& passages, PassageTexts* texts) {
   const TextQuery query = text_query(request.query);
   try {
     pages = store.search_text(query, depth, &outcome.text_repair);
@@ -62,13 +65,54 @@ void text_lists(Store& store, const SearchRequest& request, std::size_t depth,
     return;
   }
   try {
-    passages = store.search_passages(query, depth, &outcome.passage_repair);
+    passages = store.search_passages(query, depth, &outcome.passage_repair, texts);
   } catch (const StoreError& e) {
     if (e.code() != StoreErrc::kSchema) {
       throw;
     }
     outcome.passages_skipped = e.what();  // an old read-only database: pages only
   }
+}
+
+// by_meaning() ranks the items of `found` (BM25's best passages, best
+// first) by the cosine of their best passage's vector with the query's,
+// ties in BM25's order; empty when the query has no vector (no word the
+// model knows).
+std::vector<std::int64_t> by_meaning(const text::Embedder& embedder, std::string_view query,
+                                     const std::vector<PassageTexts::Passage>& found) {
+  const std::vector<float> q = embed_query(embedder, query);
+  if (std::all_of(q.begin(), q.end(), [](float x) { return x == 0.0f; })) {
+    return {};
+  }
+  std::vector<float> cosines(found.size());
+  knot::parallel_for(std::size_t{0}, found.size(), [&](std::size_t i) {
+    const PassageTexts::Passage& p = found[i];
+    cosines[i] = text::cosine(embedder.embed_article(p.title, p.heading, p.body), q);
+  });
+  struct Best {
+    float cosine;
+    std::size_t first;  // the item's first place in `found`
+    std::int64_t id;
+  };
+  std::vector<Best> items;
+  std::unordered_map<std::int64_t, std::size_t> slot;
+  for (std::size_t i = 0; i < found.size(); ++i) {
+    auto [it, added] = slot.emplace(found[i].item_id, items.size());
+    if (added) {
+      items.push_back(Best{cosines[i], i, found[i].item_id});
+    } else {
+      items[it->second].cosine = std::max(items[it->second].cosine, cosines[i]);
+    }
+  }
+  std::sort(items.begin(), items.end(), [](const Best& a, const Best& b) {
+    return a.cosine != b.cosine ? a.cosine > b.cosine : a.first < b.first;
+  });
+  std::vector<std::int64_t> ids;
+  ids.reserve(items.size());
+  for (const Best& b : items) {
+    ids.push_back(b.id);
+  }
+  return ids;
 }
 
 std::vector<std::int64_t> ids_of(const auto& ranked) {
@@ -90,8 +134,9 @@ SearchOutcome search(Store& store, const text::Embedder& embedder, const SearchR
       request.mode == SearchMode::kVector ? request.k : std::max(request.k, kFusionDepth);
   std::vector<TextMatch> pages;
   std::vector<PassageMatch> passages;
+  PassageTexts texts{request.mode == SearchMode::kHybrid ? request.meaning_depth : 0, {}};
   if (outcome.used_text) {
-    text_lists(store, request, depth, outcome, pages, passages);
+    text_lists(store, request, depth, outcome, pages, passages, &texts);
   }
   std::vector<SearchHit> vector_hits;
   if (outcome.used_vectors) {
@@ -102,8 +147,16 @@ SearchOutcome search(Store& store, const text::Embedder& embedder, const SearchR
     outcome.hits = std::move(vector_hits);
     return outcome;
   }
+  std::vector<std::int64_t> meaning;
+  if (outcome.used_vectors && !texts.found.empty()) {
+    meaning = by_meaning(embedder, request.query, texts.found);
+    meaning.resize(std::min(meaning.size(), depth));
+  }
+  const std::vector<std::int64_t> vector_ids = ids_of(vector_hits);
+  const std::vector<std::int64_t> page_ids = ids_of(pages);
+  const std::vector<std::int64_t> passage_ids = ids_of(passages);
   const std::vector<FusedId> fused =
-      fuse_rrf(ids_of(vector_hits), ids_of(pages), ids_of(passages), request.k);
+      fuse_rrf(RankedIds{vector_ids, page_ids, passage_ids, meaning}, request.k);
   std::vector<ScoredId> scored;
   scored.reserve(fused.size());
   for (const FusedId& f : fused) {
@@ -115,9 +168,10 @@ SearchOutcome search(Store& store, const text::Embedder& embedder, const SearchR
       ++j;  // to_hits() leaves out items deleted meanwhile
     }
     SearchHit& hit = outcome.hits[i];
-    hit.vector_rank = fused[j].vector_rank;
-    hit.text_rank = fused[j].text_rank;
-    hit.passage_rank = fused[j].passage_rank;
+    hit.vector_rank = fused[j].rank(RankedList::kVector);
+    hit.text_rank = fused[j].rank(RankedList::kText);
+    hit.passage_rank = fused[j].rank(RankedList::kPassage);
+    hit.passage_vector_rank = fused[j].rank(RankedList::kPassageVector);
     if (hit.passage_rank != 0) {
       hit.section = passages[hit.passage_rank - 1].heading;
     }

@@ -92,23 +92,19 @@ TextQuery text_query(std::string_view query) {
   return q;
 }
 
-std::vector<FusedId> fuse_rrf(std::span<const std::int64_t> vector_ranked,
-                              std::span<const std::int64_t> text_ranked,
-                              std::span<const std::int64_t> passage_ranked, std::size_t k) {
+std::vector<FusedId> fuse_rrf(const RankedIds& lists, std::size_t k) {
   std::unordered_map<std::int64_t, FusedId> by_id;
-  auto add = [&](std::span<const std::int64_t> ranked, std::size_t FusedId::*rank) {
+  for (std::size_t list = 0; list < kRankedLists; ++list) {
+    const std::span<const std::int64_t> ranked = lists[list];
     for (std::size_t i = 0; i < ranked.size(); ++i) {
       FusedId& f = by_id[ranked[i]];
       f.id = ranked[i];
-      if (f.*rank == 0) {
-        f.*rank = i + 1;
+      if (f.ranks[list] == 0) {
+        f.ranks[list] = i + 1;
         f.score += 1.0 / (kRrfConstant + static_cast<double>(i + 1));
       }
     }
-  };
-  add(vector_ranked, &FusedId::vector_rank);
-  add(text_ranked, &FusedId::text_rank);
-  add(passage_ranked, &FusedId::passage_rank);
+  }
   std::vector<FusedId> fused;
   fused.reserve(by_id.size());
   for (auto& [id, f] : by_id) {
@@ -116,7 +112,7 @@ std::vector<FusedId> fuse_rrf(std::span<const std::int64_t> vector_ranked,
   }
   auto best_single = [](const FusedId& f) {
     std::size_t best = SIZE_MAX;
-    for (std::size_t r : {f.vector_rank, f.text_rank, f.passage_rank}) {
+    for (std::size_t r : f.ranks) {
       if (r != 0) {
         best = std::min(best, r);
       }

@@ -18,6 +18,11 @@ struct Store::Impl {
   bool is_read_only = false;
   std::int64_t schema_version = 0;  // as found; kSchemaVersion once writable
   std::unique_ptr<detail::Database> db;
+  bool has_search_cache = false;
+
+  // use_search_cache() grows the connection's page cache from SQLite's
+  // 2 MiB to up to 32 MiB, once, at its first search (store.cc says why).
+  void use_search_cache();
 };
 
 namespace detail {

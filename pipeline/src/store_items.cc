@@ -196,6 +196,7 @@ void Store::write_results(std::span<const ItemResult> results) {
 // ---- Vectors ------------------------------------------------------------------
 
 std::vector<StoredVector> Store::load_vectors(std::string_view model_id) const {
+  impl_->use_search_cache();
   detail::Statement stmt(*impl_->db,
                          "SELECT id, embedding FROM items WHERE model_id = ? AND embedding IS "
                          "NOT NULL ORDER BY id");

@@ -1,6 +1,7 @@
 // Store: full-text search over the items (schema 3, store.cc): the FTS5
 // index items_fts, its check and its rebuild; and over their passages
 // (schema 5): cutting them, passages_fts, its check and its rebuild.
+#include <algorithm>
 #include <functional>
 #include <optional>
 #include <string>
@@ -203,6 +204,7 @@ void recut_all_passages(Database& db) {
 
 std::vector<TextMatch> Store::search_text(const TextQuery& query, std::size_t k,
                                           FullTextRepair* repair) {
+  impl_->use_search_cache();
   // Every item has a row in the index (the triggers add one with the item),
   // so the counts differ only when rows were lost.
   check_index(
@@ -236,7 +238,8 @@ void Store::rebuild_full_text() {
 }
 
 std::vector<PassageMatch> Store::search_passages(const TextQuery& query, std::size_t k,
-                                                 FullTextRepair* repair) {
+                                                 FullTextRepair* repair, PassageTexts* texts) {
+  impl_->use_search_cache();
   // Read-only, passages of an older cut still serve; a damaged index does not.
   std::optional<std::string> stale;
   if (get_meta("passages_version") != std::to_string(text::kPassageVersion)) {
@@ -253,21 +256,34 @@ std::vector<PassageMatch> Store::search_passages(const TextQuery& query, std::si
   if ((query.words.empty() && query.phrases.empty()) || k == 0) {
     return matches;
   }
-  // The best passages, until k items are found.
+  // The best passages, until k items are found (and the texts asked for
+  // are read).
+  const std::size_t text_limit = texts != nullptr ? texts->limit : 0;
   detail::Statement stmt(db,
                          "SELECT rowid, bm25(passages_fts, 5.0, 5.0, 1.0) AS score FROM "
                          "passages_fts WHERE passages_fts MATCH ?1 ORDER BY score, rowid LIMIT ?2");
-  stmt.bind_text(1, fts_query(query)).bind_int(2, static_cast<std::int64_t>(k * kPassagesPerItem));
+  stmt.bind_text(1, fts_query(query))
+      .bind_int(2, static_cast<std::int64_t>(std::max(k * kPassagesPerItem, text_limit)));
   detail::Statement passage(db, "SELECT item_id, heading FROM passages WHERE id = ?1");
+  detail::Statement text(db, "SELECT title, body FROM passages WHERE id = ?1");
   std::unordered_set<std::int64_t> seen;
-  while (matches.size() < k && stmt.step()) {
+  std::size_t read = 0;
+  while ((matches.size() < k || read < text_limit) && stmt.step()) {
     passage.reset();
     passage.bind_int(1, stmt.column_int(0));
     if (!passage.step()) {
       continue;  // cannot happen: the index and the table change together
     }
     const std::int64_t item = passage.column_int(0);
-    if (seen.insert(item).second) {
+    if (read++ < text_limit) {
+      text.reset();
+      text.bind_int(1, stmt.column_int(0));
+      if (text.step()) {
+        texts->found.push_back(PassageTexts::Passage{item, text.column_text(0),
+                                                     passage.column_text(1), text.column_text(1)});
+      }
+    }
+    if (matches.size() < k && seen.insert(item).second) {
       matches.push_back(PassageMatch{item, -stmt.column_double(1), passage.column_text(1)});
     }
   }

@@ -287,6 +287,36 @@ TEST_F(SearchTest, HybridAndBm25FindTheObviousArticleFirst) {
       EXPECT_NE(first.passage_rank, 0u) << c.query;
       EXPECT_NE(first.text_rank, 0u) << c.query;
       EXPECT_EQ(first.vector_rank != 0, mode == SearchMode::kHybrid) << c.query;
+      EXPECT_EQ(first.passage_vector_rank != 0, mode == SearchMode::kHybrid) << c.query;
+    }
+  }
+}
+
+// The fourth list (BM25's best passages ranked again by meaning) takes
+// part in hybrid search only, and only as deep as asked: none at depth 0,
+// and no more passages than asked are ranked.
+TEST_F(SearchTest, PassagesByMeaningAreHybridOnlyAndAsDeepAsAsked) {
+  knot::testing::Deadline deadline(std::chrono::seconds(60));
+  Store store = Store::open(db_);
+  for (const QueryCase& c : kQueries) {
+    SearchRequest request;
+    request.query = c.query;
+    request.k = 50;
+    request.meaning_depth = 0;
+    for (const SearchHit& h : search(store, *embedder_, request).hits) {
+      EXPECT_EQ(h.passage_vector_rank, 0u) << c.query;
+    }
+    request.meaning_depth = 1;  // one passage: one page in that list
+    std::size_t ranked = 0;
+    for (const SearchHit& h : search(store, *embedder_, request).hits) {
+      ranked += h.passage_vector_rank != 0 ? 1 : 0;
+      EXPECT_LE(h.passage_vector_rank, 1u) << c.query;
+    }
+    EXPECT_EQ(ranked, 1u) << c.query;
+    request.mode = SearchMode::kBm25;
+    request.meaning_depth = kMeaningDepth;
+    for (const SearchHit& h : search(store, *embedder_, request).hits) {
+      EXPECT_EQ(h.passage_vector_rank, 0u) << c.query;
     }
   }
 }
@@ -314,38 +344,46 @@ TEST(QueryWordsTest, PhrasesAreAdjacentWords) {
 TEST(FuseRrfTest, RewardsAgreementAndReportsRanks) {
   const std::vector<std::int64_t> vector_ranked = {1, 2, 3, 4};
   const std::vector<std::int64_t> text_ranked = {5, 3, 2};
-  const std::vector<FusedId> fused = fuse_rrf(vector_ranked, text_ranked, {}, 10);
+  const RankedIds lists{vector_ranked, text_ranked, {}, {}};
+  const std::vector<FusedId> fused = fuse_rrf(lists, 10);
   ASSERT_EQ(fused.size(), 5u);
   EXPECT_EQ(fused[0].id, 2);  // 1/62 + 1/63
   EXPECT_EQ(fused[1].id, 3);  // 1/63 + 1/62, tie: better single rank is 2 for both; id
-  EXPECT_EQ(fused[0].vector_rank, 2u);
-  EXPECT_EQ(fused[0].text_rank, 3u);
+  EXPECT_EQ(fused[0].rank(RankedList::kVector), 2u);
+  EXPECT_EQ(fused[0].rank(RankedList::kText), 3u);
   EXPECT_EQ(fused[2].id, 1);  // first in one list only: 1/61, ties with 5 (1/61); id
   EXPECT_EQ(fused[3].id, 5);
-  EXPECT_EQ(fused[3].vector_rank, 0u);
+  EXPECT_EQ(fused[3].rank(RankedList::kVector), 0u);
   EXPECT_EQ(fused[4].id, 4);
-  EXPECT_EQ(fuse_rrf(vector_ranked, text_ranked, {}, 2).size(), 2u);
-  EXPECT_TRUE(fuse_rrf({}, {}, {}, 3).empty());
+  EXPECT_EQ(fuse_rrf(lists, 2).size(), 2u);
+  EXPECT_TRUE(fuse_rrf(RankedIds{}, 3).empty());
 }
 
-// A third list (passages) votes as the others do: second in all three
-// beats first in one.
-TEST(FuseRrfTest, ThreeListsVoteAlike) {
+// Every list votes as the others do: second in all four beats first in
+// one; an id twice in one list counts once, at its first rank.
+TEST(FuseRrfTest, FourListsVoteAlike) {
   const std::vector<std::int64_t> vector_ranked = {1, 2};
   const std::vector<std::int64_t> text_ranked = {3, 2};
   const std::vector<std::int64_t> passage_ranked = {4, 2, 1};
-  const std::vector<FusedId> fused = fuse_rrf(vector_ranked, text_ranked, passage_ranked, 10);
-  ASSERT_EQ(fused.size(), 4u);
-  EXPECT_EQ(fused[0].id, 2);  // 3 / 62
-  EXPECT_EQ(fused[0].vector_rank, 2u);
-  EXPECT_EQ(fused[0].text_rank, 2u);
-  EXPECT_EQ(fused[0].passage_rank, 2u);
-  EXPECT_EQ(fused[1].id, 1);  // 1/61 + 1/63
-  EXPECT_EQ(fused[1].passage_rank, 3u);
-  EXPECT_EQ(fused[2].id, 3);  // 1/61, ties with 4; id
+  const std::vector<std::int64_t> meaning_ranked = {5, 2, 2, 1};
+  const std::vector<FusedId> fused =
+      fuse_rrf(RankedIds{vector_ranked, text_ranked, passage_ranked, meaning_ranked}, 10);
+  ASSERT_EQ(fused.size(), 5u);
+  EXPECT_EQ(fused[0].id, 2);  // 4 / 62
+  EXPECT_EQ(fused[0].rank(RankedList::kVector), 2u);
+  EXPECT_EQ(fused[0].rank(RankedList::kText), 2u);
+  EXPECT_EQ(fused[0].rank(RankedList::kPassage), 2u);
+  EXPECT_EQ(fused[0].rank(RankedList::kPassageVector), 2u);
+  EXPECT_NEAR(fused[0].score, 4.0 / 62.0, 1e-12);
+  EXPECT_EQ(fused[1].id, 1);  // 1/61 + 1/63 + 1/64
+  EXPECT_EQ(fused[1].rank(RankedList::kPassage), 3u);
+  EXPECT_EQ(fused[1].rank(RankedList::kPassageVector), 4u);
+  EXPECT_EQ(fused[2].id, 3);  // 1/61, ties with 4 and 5; id
   EXPECT_EQ(fused[3].id, 4);
-  EXPECT_EQ(fused[3].passage_rank, 1u);
-  EXPECT_EQ(fused[3].text_rank, 0u);
+  EXPECT_EQ(fused[3].rank(RankedList::kPassage), 1u);
+  EXPECT_EQ(fused[3].rank(RankedList::kText), 0u);
+  EXPECT_EQ(fused[4].id, 5);
+  EXPECT_EQ(fused[4].rank(RankedList::kPassageVector), 1u);
 }
 
 TEST(TopKTest, RanksByCosineThenId) {

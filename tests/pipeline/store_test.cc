@@ -619,6 +619,48 @@ TEST(StoreTest, PassagesFollowTheItems) {
   sqlite3_close(db);
 }
 
+// Passage search reads the texts of as many of its best passages as it is
+// asked for, best first, even past the k items it lists, and lists the
+// same items as without them.
+TEST(StoreTest, PassageSearchReadsTheBestPassagesTexts) {
+  TempDir dir;
+  Store store = Store::open(dir / "texts.db", {.create = true});
+  std::vector<Document> docs = {doc("/a.html", "a"), doc("/b.html", "b")};
+  store.upsert_documents(docs);
+  std::vector<ItemResult> results = {long_result(1, 6, 8, 4, "nebula"),
+                                     result_for(2, "filler about nebula and comets", false)};
+  results[0].title = "Long page";
+  store.write_results(results);
+  const TextQuery query{{"nebula", "filler"}, {}};
+  const std::vector<PassageMatch> plain = store.search_passages(query, 1);
+  PassageTexts texts{7, {}};
+  const std::vector<PassageMatch> found = store.search_passages(query, 1, nullptr, &texts);
+  ASSERT_EQ(found.size(), 1u);
+  ASSERT_EQ(plain.size(), 1u);
+  EXPECT_EQ(found[0].id, plain[0].id);
+  ASSERT_EQ(texts.found.size(), 7u);  // 19 passages have a word
+  EXPECT_EQ(texts.found[0].item_id, found[0].id);
+  int long_page = 0;
+  for (const PassageTexts::Passage& p : texts.found) {
+    EXPECT_NE(p.body.find("filler"), std::string::npos) << p.body;
+    if (p.item_id == 1) {
+      ++long_page;
+      EXPECT_EQ(p.title, "Long page");
+      EXPECT_EQ(p.heading.rfind("Section ", 0), 0u) << p.heading;
+    }
+  }
+  EXPECT_GE(long_page, 5);
+  // The one with the marker ranks first among the long page's passages.
+  const auto first_long = std::find_if(texts.found.begin(), texts.found.end(),
+                                       [](const auto& p) { return p.item_id == 1; });
+  ASSERT_NE(first_long, texts.found.end());
+  EXPECT_EQ(first_long->heading, "Section 4");
+  // More than there are: all of them.
+  PassageTexts all{100, {}};
+  store.search_passages(query, 10, nullptr, &all);
+  EXPECT_EQ(all.found.size(), 19u);
+}
+
 // A phrase ranks the passage with the words in a row above one with them
 // apart; words inside a phrase are still words (Porter stemming too).
 TEST(StoreTest, PhrasesRankWordsInARowFirst) {

@@ -6,11 +6,16 @@
 //   SearchOutcome   the hits, and what was repaired or left out on the way
 //   search()        runs the request against a store
 //
-// Hybrid search takes the kFusionDepth best of three lists (or k, if more)
+// Hybrid search takes the kFusionDepth best of four lists (or k, if more)
 // and fuses them by reciprocal rank fusion (fuse_rrf, search.h): the
-// vectors', BM25 over whole pages, and BM25 over passages (a page ranked by
-// its best passage, text/passages.h). bm25 mode fuses the last two. Each
-// hit keeps its rank in every list and the section of its best passage.
+// pages' vectors, BM25 over whole pages, BM25 over passages (a page ranked
+// by its best passage, text/passages.h), and BM25's kMeaningDepth best
+// passages ranked again by meaning (each embedded at query time by the
+// search's model, a page ranked by its passage closest to the query). The
+// last finds the one section of a long page that answers, in words near
+// the query's, where the page's vector is diluted by all its other
+// sections. bm25 mode fuses the two BM25 lists. Each hit keeps its rank in
+// every list and the section of its best passage.
 #pragma once
 
 #include <cstddef>
@@ -36,11 +41,19 @@ std::string_view to_string(SearchMode mode);
 // kFusionDepth is how many hits of each list hybrid search fuses.
 inline constexpr std::size_t kFusionDepth = 50;
 
+// kMeaningDepth is how many of BM25's best passages hybrid search embeds
+// and ranks again by their cosine with the query's vector (the fourth
+// list).
+inline constexpr std::size_t kMeaningDepth = 100;
+
 struct SearchRequest {
   std::string query;
   SearchMode mode = SearchMode::kHybrid;
   VectorIndex index = VectorIndex::kExact;
   std::size_t k = 10;
+  // Hybrid mode: how many of BM25's best passages are ranked again by
+  // meaning (0: none, three lists).
+  std::size_t meaning_depth = kMeaningDepth;
 };
 
 struct SearchOutcome {

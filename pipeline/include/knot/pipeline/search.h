@@ -13,6 +13,7 @@
 // answers the same question approximately for large collections.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -31,11 +32,13 @@ struct SearchHit {
   std::string source_path;
   float score = 0;  // vector mode: cosine similarity (-1..1); else the fused score
   // Hybrid search: the hit's rank (1 = first) in the vector list, the
-  // full-text list of pages and that of passages; 0 when it is not in that
+  // full-text list of pages, that of passages, and that of the best
+  // passages ranked by meaning (hybrid_search.h); 0 when it is not in that
   // list.
   std::size_t vector_rank = 0;
   std::size_t text_rank = 0;
   std::size_t passage_rank = 0;
+  std::size_t passage_vector_rank = 0;
   // The heading of the section of the hit's best passage, when passages
   // took part and one matched ("" before the page's first heading).
   std::string section;
@@ -77,21 +80,31 @@ TextQuery text_query(std::string_view query);
 // Buettcher, 2009): an item at rank r of a list scores 1 / (60 + r).
 inline constexpr double kRrfConstant = 60.0;
 
+// RankedList names the lists hybrid search fuses (hybrid_search.h).
+enum class RankedList : std::size_t {
+  kVector,         // the pages' vectors
+  kText,           // BM25 over whole pages
+  kPassage,        // BM25 over passages, a page at its best passage's rank
+  kPassageVector,  // BM25's best passages ranked again by their vectors
+};
+inline constexpr std::size_t kRankedLists = 4;
+
 // FusedId is one item of a fused list: its fused score and its 1-based rank
 // in each input list (0: absent).
 struct FusedId {
   std::int64_t id = 0;
   double score = 0;
-  std::size_t vector_rank = 0;
-  std::size_t text_rank = 0;
-  std::size_t passage_rank = 0;
+  std::array<std::size_t, kRankedLists> ranks{};
+
+  std::size_t rank(RankedList list) const { return ranks[static_cast<std::size_t>(list)]; }
 };
 
-// fuse_rrf() fuses ranked lists of ids (best first; any may be empty) by
-// reciprocal rank fusion and returns the k best; ties by the better single
-// rank, then id.
-std::vector<FusedId> fuse_rrf(std::span<const std::int64_t> vector_ranked,
-                              std::span<const std::int64_t> text_ranked,
-                              std::span<const std::int64_t> passage_ranked, std::size_t k);
+// RankedIds is one input of fuse_rrf(): ids, best first, of one list.
+using RankedIds = std::array<std::span<const std::int64_t>, kRankedLists>;
+
+// fuse_rrf() fuses ranked lists of ids (best first; any may be empty; an
+// id twice in one list counts at its first rank) by reciprocal rank fusion
+// and returns the k best; ties by the better single rank, then id.
+std::vector<FusedId> fuse_rrf(const RankedIds& lists, std::size_t k);
 
 }  // namespace knot::pipeline

@@ -132,6 +132,20 @@ struct PassageMatch {
   std::string heading;  // the heading of the passage's section ("" before any)
 };
 
+// PassageTexts asks passage search for the text of its best passages, for
+// a ranking by meaning (hybrid_search.h): the `limit` best, best first, in
+// `found`.
+struct PassageTexts {
+  struct Passage {
+    std::int64_t item_id = 0;
+    std::string title;    // the page's title
+    std::string heading;  // the heading of the passage's section
+    std::string body;
+  };
+  std::size_t limit = 0;
+  std::vector<Passage> found;
+};
+
 // FullTextRepair says whether search_text() rebuilt the index, and why.
 struct FullTextRepair {
   bool was_rebuilt = false;
@@ -296,9 +310,11 @@ class Store {
   // by another text::kPassageVersion are cut again, and an index that lost
   // rows is rebuilt (where the database is writable), `repair` says so.
   // Throws StoreError (kSchema) for a read-only database older than
-  // schema 5.
+  // schema 5. With `texts`, the texts->limit best passages are also read,
+  // into texts->found.
   std::vector<PassageMatch> search_passages(const TextQuery& query, std::size_t k,
-                                            FullTextRepair* repair = nullptr);
+                                            FullTextRepair* repair = nullptr,
+                                            PassageTexts* texts = nullptr);
   // rebuild_passages() cuts every item's passages again and rebuilds their
   // index, in one transaction.
   void rebuild_passages();
