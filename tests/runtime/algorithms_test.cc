@@ -431,6 +431,47 @@ TEST(AlgorithmsTest, ScanFrontierHandsOutEachPieceOnce) {
   }
 }
 
+// Stress for find_if's in-order hand-out: random sizes, grains, pools and
+// match positions (none, one, several); the first match wins on every
+// schedule, and a predicate that throws before the first match always
+// throws (its piece starts before any match can stop the hand-out).
+TEST(AlgorithmsTest, StressFindIfFirstMatchAndThrows) {
+  Deadline deadline(240s);
+  std::mt19937 rng(11);
+  for (int round = 0; round < 200; ++round) {
+    const std::size_t threads = 1 + rng() % 6;
+    const std::size_t n = 1 + rng() % 50000;
+    const Grain grain{rng() % 3 == 0 ? 0 : 1 + rng() % 2000};
+    std::vector<int> v(n, 0);
+    const std::size_t matches = rng() % 4;
+    for (std::size_t k = 0; k < matches; ++k)
+      v[rng() % n] = 1;
+    const auto want = std::find(v.begin(), v.end(), 1) - v.begin();
+    ThreadPool pool(PoolOptions{.num_threads = threads});
+    pool.install([&] {
+      const auto got = knot::find_if(
+                           v, [](int x) { return x == 1; }, grain) -
+                       v.begin();
+      ASSERT_EQ(got, want) << "round " << round << " n " << n << " threads " << threads;
+      const auto throw_at = static_cast<std::ptrdiff_t>(rng() % n);
+      auto tested = [&](const int& x) {
+        if (&x - v.data() == throw_at)
+          throw std::runtime_error("boom");
+        return x == 1;
+      };
+      if (throw_at <= want) {  // at or before the first match (or there is none)
+        EXPECT_THROW(knot::find_if(v, tested, grain), std::runtime_error) << "round " << round;
+      } else {
+        try {
+          EXPECT_EQ(knot::find_if(v, tested, grain) - v.begin(), want) << "round " << round;
+        } catch (const std::runtime_error&) {
+          // a piece after the match was already running: allowed
+        }
+      }
+    });
+  }
+}
+
 // Stress: random sizes, grains and pools, all algorithms against std.
 TEST(AlgorithmsTest, StressRandomShapes) {
   Deadline deadline(240s);

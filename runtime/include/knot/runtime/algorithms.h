@@ -163,28 +163,61 @@ void invoke_range(Tuple& fs) {
   }
 }
 
+// spread() runs f() on `n` tasks that idle workers may take (a join tree:
+// this thread runs one, offers the others).
+template <class F>
+void spread(std::size_t n, F& f) {
+  if (n <= 1) {
+    if (n == 1)
+      f();
+    return;
+  }
+  join([&] { spread(n / 2, f); }, [&] { spread(n - n / 2, f); });
+}
+
 // find_first() is the index of the first element of [0, n) with
-// test(i) true, or n: find_if's engine.
+// test(i) true, or n: find_if's engine. Its pieces are handed out in index
+// order, from one counter, to this thread and to helpers on the pool's
+// other workers: all of them scan near the front, so a match at index i is
+// found after about i / workers elements each, and no worker scans the far
+// end while the front is still open (a join tree of the pieces had one
+// worker walk the front alone, while thieves took the far halves). Once a
+// match is found, no piece after it is handed out; the pieces before it,
+// all handed out already, finish, so the first match wins. A test that
+// throws stops the hand-out too.
 template <class Test>
 std::size_t find_first(std::size_t n, Test& test, Grain grain) {
   // Finer pieces than the others: a match stops the search at the end of
   // the pieces running when it was found.
   const Pieces pieces(n, grain, 4 * kMaxPieces);
   std::atomic<std::size_t> best{n};
-  for_pieces(pieces, [&](std::size_t p) {
-    const std::size_t lo = pieces.begin(p);
-    const std::size_t hi = pieces.end(p);
-    if (lo >= best.load(std::memory_order_relaxed))
-      return;  // a match before this piece was found: it cannot be the first
-    for (std::size_t i = lo; i < hi; ++i) {
-      if (test(i)) {
-        std::size_t seen = best.load(std::memory_order_relaxed);
-        while (i < seen && !best.compare_exchange_weak(seen, i, std::memory_order_relaxed)) {
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> failed{false};
+  auto scan = [&] {
+    try {
+      while (!failed.load(std::memory_order_relaxed)) {
+        const std::size_t p = next.fetch_add(1, std::memory_order_relaxed);
+        if (p >= pieces.count)
+          return;
+        const std::size_t lo = pieces.begin(p);
+        const std::size_t hi = pieces.end(p);
+        if (lo >= best.load(std::memory_order_relaxed))
+          return;  // a match before this piece was found: so is one before every later piece
+        for (std::size_t i = lo; i < hi; ++i) {
+          if (test(i)) {
+            std::size_t seen = best.load(std::memory_order_relaxed);
+            while (i < seen && !best.compare_exchange_weak(seen, i, std::memory_order_relaxed)) {
+            }
+            return;  // every later piece is after this match
+          }
         }
-        return;
       }
+    } catch (...) {
+      failed.store(true, std::memory_order_relaxed);
+      throw;
     }
-  });
+  };
+  spread(std::min(current_num_threads(), pieces.count), scan);
   return best.load(std::memory_order_relaxed);
 }
 
@@ -219,18 +252,6 @@ class ScanFrontier {
   static constexpr std::uint64_t kLow = 0xFFFFFFFFu;
   std::atomic<std::uint64_t> word_;
 };
-
-// spread() runs f() on `n` tasks that idle workers may take (a join tree:
-// this thread runs one, offers the others).
-template <class F>
-void spread(std::size_t n, F& f) {
-  if (n <= 1) {
-    if (n == 1)
-      f();
-    return;
-  }
-  join([&] { spread(n / 2, f); }, [&] { spread(n - n / 2, f); });
-}
 
 // scan_into() is the engine of both scans: out[i] = carry_p op x[lo..i]
 // (inclusive) or carry_p op x[lo..i-1] (exclusive) for i in piece p =
