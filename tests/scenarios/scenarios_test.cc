@@ -110,6 +110,15 @@ TEST(ScenarioTest, AlgorithmPiecesWaitOnALatchQueuedBehindThem) {
   EXPECT_EQ(cycle.back(), "latch 'step'");
 }
 
+// find_if's tasks (its pieces handed out in order) likewise.
+TEST(ScenarioTest, FindIfTasksWaitOnALatchQueuedBehindThem) {
+  Report r = expect_verdict("find_if_latch", "pool_exhaustion", "suspected");
+  auto cycle = cycle_labels(r);
+  ASSERT_GE(cycle.size(), 2u) << r.summary;
+  EXPECT_EQ(cycle.front(), "pool 'p'");
+  EXPECT_EQ(cycle.back(), "latch 'step'");
+}
+
 // A TaskGroup's tasks, and the wait for them, likewise.
 TEST(ScenarioTest, TaskGroupTasksWaitOnALatchQueuedBehindThem) {
   Report r = expect_verdict("task_group_latch", "pool_exhaustion", "suspected");
@@ -184,6 +193,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         PolicyShape{"compensate", "queued_receiver"}, PolicyShape{"compensate", "nested_latches"},
         PolicyShape{"compensate", "algorithm_latch"}, PolicyShape{"fiber", "algorithm_latch"},
+        PolicyShape{"compensate", "find_if_latch"}, PolicyShape{"fiber", "find_if_latch"},
         PolicyShape{"compensate", "task_group_latch"}, PolicyShape{"fiber", "task_group_latch"},
         PolicyShape{"compensate", "barrier"}, PolicyShape{"compensate", "unreceived_channel"},
         PolicyShape{"compensate", "received_then_installs"}, PolicyShape{"fiber", "seed"},

@@ -166,6 +166,31 @@ void algorithm_latch() {
   });
 }
 
+// 5b'. The same through find_if, whose pieces are handed out in order to
+// one task per worker (not a join tree of pieces): the test on both
+// workers waits on a latch that only a task queued behind them counts
+// down.
+void find_if_latch() {
+  knot::ThreadPool pool = make_pool("p", 2);
+  knot::Latch step(1, "step");
+  std::atomic<bool> seen[2] = {false, false};
+  std::atomic<int> arrived{0};
+  std::vector<int> values(8192, 1);
+  pool.install([&] {
+    (void)knot::find_if(values, [&](int x) {
+      const std::size_t w = knot::current_worker_index().value_or(0) % 2;
+      if (!seen[w].exchange(true)) {
+        if (arrived.fetch_add(1) == 1)
+          pool.spawn([&step] { step.count_down(); });
+        while (arrived.load() < 2)
+          std::this_thread::yield();
+      }
+      step.wait();
+      return x == 0;
+    });
+  });
+}
+
 // 5c. The same exhaustion through a TaskGroup: its first two tasks, one on
 // each worker, wait on a latch that its third task, queued behind them,
 // counts down; the main thread waits for the group (#20).
@@ -255,6 +280,7 @@ void add_classic_shapes(Shapes& shapes) {
   shapes["pool_and_lock"] = pool_and_lock;
   shapes["nested_latches"] = nested_latches;
   shapes["algorithm_latch"] = algorithm_latch;
+  shapes["find_if_latch"] = find_if_latch;
   shapes["task_group_latch"] = task_group_latch;
   shapes["channel_cycle"] = channel_cycle;
   shapes["self_deadlock"] = self_deadlock;
