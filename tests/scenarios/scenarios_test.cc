@@ -101,31 +101,30 @@ TEST(ScenarioTest, PoolAndLockAcrossThreads) {
   EXPECT_TRUE(any_advice(r, "mutex 'state'"));
 }
 
-// The pieces of a range algorithm take part in the cycle as any join does.
-TEST(ScenarioTest, AlgorithmPiecesWaitOnALatchQueuedBehindThem) {
-  Report r = expect_verdict("algorithm_latch", "pool_exhaustion", "suspected");
+// expect_pool_latch_cycle() runs a shape whose tasks, on both workers of
+// pool 'p', wait on latch 'step' that a task queued behind them counts
+// down: the pool's exhaustion, from the pool to the latch.
+void expect_pool_latch_cycle(const char* shape) {
+  Report r = expect_verdict(shape, "pool_exhaustion", "suspected");
   auto cycle = cycle_labels(r);
   ASSERT_GE(cycle.size(), 2u) << r.summary;
   EXPECT_EQ(cycle.front(), "pool 'p'");
   EXPECT_EQ(cycle.back(), "latch 'step'");
+}
+
+// The pieces of a range algorithm take part in the cycle as any join does.
+TEST(ScenarioTest, AlgorithmPiecesWaitOnALatchQueuedBehindThem) {
+  expect_pool_latch_cycle("algorithm_latch");
 }
 
 // find_if's tasks (its pieces handed out in order) likewise.
 TEST(ScenarioTest, FindIfTasksWaitOnALatchQueuedBehindThem) {
-  Report r = expect_verdict("find_if_latch", "pool_exhaustion", "suspected");
-  auto cycle = cycle_labels(r);
-  ASSERT_GE(cycle.size(), 2u) << r.summary;
-  EXPECT_EQ(cycle.front(), "pool 'p'");
-  EXPECT_EQ(cycle.back(), "latch 'step'");
+  expect_pool_latch_cycle("find_if_latch");
 }
 
 // A TaskGroup's tasks, and the wait for them, likewise.
 TEST(ScenarioTest, TaskGroupTasksWaitOnALatchQueuedBehindThem) {
-  Report r = expect_verdict("task_group_latch", "pool_exhaustion", "suspected");
-  auto cycle = cycle_labels(r);
-  ASSERT_GE(cycle.size(), 2u) << r.summary;
-  EXPECT_EQ(cycle.front(), "pool 'p'");
-  EXPECT_EQ(cycle.back(), "latch 'step'");
+  expect_pool_latch_cycle("task_group_latch");
 }
 
 TEST(ScenarioTest, NestedLatchWaitsOnOnePool) {
