@@ -264,27 +264,29 @@ std::vector<PassageMatch> Store::search_passages(const TextQuery& query, std::si
                          "passages_fts WHERE passages_fts MATCH ?1 ORDER BY score, rowid LIMIT ?2");
   stmt.bind_text(1, fts_query(query))
       .bind_int(2, static_cast<std::int64_t>(std::max(k * kPassagesPerItem, text_limit)));
+  // One row read per passage: with its title and body while texts are
+  // asked for, without them after (a statement reads every column it
+  // selects).
   detail::Statement passage(db, "SELECT item_id, heading FROM passages WHERE id = ?1");
-  detail::Statement text(db, "SELECT title, body FROM passages WHERE id = ?1");
+  detail::Statement with_text(db,
+                              "SELECT item_id, heading, title, body FROM passages WHERE id = ?1");
   std::unordered_set<std::int64_t> seen;
   std::size_t read = 0;
   while ((matches.size() < k || read < text_limit) && stmt.step()) {
-    passage.reset();
-    passage.bind_int(1, stmt.column_int(0));
-    if (!passage.step()) {
+    const bool wants_text = read++ < text_limit;
+    detail::Statement& row = wants_text ? with_text : passage;
+    row.reset();
+    row.bind_int(1, stmt.column_int(0));
+    if (!row.step()) {
       continue;  // cannot happen: the index and the table change together
     }
-    const std::int64_t item = passage.column_int(0);
-    if (read++ < text_limit) {
-      text.reset();
-      text.bind_int(1, stmt.column_int(0));
-      if (text.step()) {
-        texts->found.push_back(PassageTexts::Passage{item, text.column_text(0),
-                                                     passage.column_text(1), text.column_text(1)});
-      }
+    const std::int64_t item = row.column_int(0);
+    if (wants_text) {
+      texts->found.push_back(
+          PassageTexts::Passage{item, row.column_text(2), row.column_text(1), row.column_text(3)});
     }
     if (matches.size() < k && seen.insert(item).second) {
-      matches.push_back(PassageMatch{item, -stmt.column_double(1), passage.column_text(1)});
+      matches.push_back(PassageMatch{item, -stmt.column_double(1), row.column_text(1)});
     }
   }
   return matches;

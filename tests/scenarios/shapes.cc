@@ -141,37 +141,36 @@ void nested_latches() {
   }
 }
 
-// BothWorkersWait is the body of an algorithm's element call in 5b: the
-// first call on each of the two workers waits until both arrived, the
-// second to arrive queues the latch's count-down behind both, and every
-// call then waits on the latch.
-struct BothWorkersWait {
-  knot::ThreadPool& pool;
-  knot::Latch& step;
+// on_both_workers_waiting() is 5b's exhaustion through a range algorithm:
+// `algorithm(values, wait)` runs on pool 'p' of two workers over 8192
+// elements and calls wait() for each; the first call on each worker waits
+// until both arrived, the second to arrive queues the count-down of latch
+// 'step' behind both, and every call then waits on the latch.
+template <class Algorithm>
+void on_both_workers_waiting(Algorithm algorithm) {
+  knot::ThreadPool pool = make_pool("p", 2);
+  knot::Latch step(1, "step");
   std::atomic<bool> seen[2] = {false, false};
   std::atomic<int> arrived{0};
-
-  void operator()() {
+  auto wait = [&] {
     const std::size_t w = knot::current_worker_index().value_or(0) % 2;
     if (!seen[w].exchange(true)) {
       if (arrived.fetch_add(1) == 1)
-        pool.spawn([this] { step.count_down(); });
+        pool.spawn([&step] { step.count_down(); });
       while (arrived.load() < 2)
         std::this_thread::yield();
     }
     step.wait();
-  }
-};
-
-// 5b. The same exhaustion inside a range algorithm: the pieces of a
-// transform_reduce, on both workers, wait on a latch that only a task
-// queued behind them counts down (#20: the algorithms' waits are join's).
-void algorithm_latch() {
-  knot::ThreadPool pool = make_pool("p", 2);
-  knot::Latch step(1, "step");
-  BothWorkersWait wait{pool, step};
+  };
   std::vector<int> values(8192, 1);
-  pool.install([&] {
+  pool.install([&] { algorithm(values, wait); });
+}
+
+// 5b. The pieces of a transform_reduce, on both workers, wait on a latch
+// that only a task queued behind them counts down (#20: the algorithms'
+// waits are join's).
+void algorithm_latch() {
+  on_both_workers_waiting([](const std::vector<int>& values, auto& wait) {
     (void)knot::transform_reduce(values, 0, std::plus<>{}, [&](int x) {
       wait();
       return x;
@@ -182,11 +181,7 @@ void algorithm_latch() {
 // 5b'. The same through find_if, whose pieces are handed out in order to
 // one task per worker (not a join tree of pieces).
 void find_if_latch() {
-  knot::ThreadPool pool = make_pool("p", 2);
-  knot::Latch step(1, "step");
-  BothWorkersWait wait{pool, step};
-  std::vector<int> values(8192, 1);
-  pool.install([&] {
+  on_both_workers_waiting([](const std::vector<int>& values, auto& wait) {
     (void)knot::find_if(values, [&](int x) {
       wait();
       return x == 0;

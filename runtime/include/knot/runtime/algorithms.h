@@ -191,29 +191,29 @@ std::size_t find_first(std::size_t n, Test& test, Grain grain) {
   // the pieces running when it was found.
   const Pieces pieces(n, grain, 4 * kMaxPieces);
   std::atomic<std::size_t> best{n};
-  std::atomic<std::size_t> next{0};
-  std::atomic<bool> failed{false};
+  std::atomic<std::size_t> next{0};  // the next piece to hand out
+  // scan_piece() tests piece p and says whether it matched.
+  auto scan_piece = [&](std::size_t p) {
+    for (std::size_t i = pieces.begin(p); i < pieces.end(p); ++i) {
+      if (test(i)) {
+        std::size_t seen = best.load(std::memory_order_relaxed);
+        while (i < seen && !best.compare_exchange_weak(seen, i, std::memory_order_relaxed)) {
+        }
+        return true;
+      }
+    }
+    return false;
+  };
+  // A task takes pieces until they run out, one starts after a match (so
+  // does every later one), or its own piece matched.
   auto scan = [&] {
     try {
-      while (!failed.load(std::memory_order_relaxed)) {
-        const std::size_t p = next.fetch_add(1, std::memory_order_relaxed);
-        if (p >= pieces.count)
+      for (std::size_t p; (p = next.fetch_add(1, std::memory_order_relaxed)) < pieces.count;) {
+        if (pieces.begin(p) >= best.load(std::memory_order_relaxed) || scan_piece(p))
           return;
-        const std::size_t lo = pieces.begin(p);
-        const std::size_t hi = pieces.end(p);
-        if (lo >= best.load(std::memory_order_relaxed))
-          return;  // a match before this piece was found: so is one before every later piece
-        for (std::size_t i = lo; i < hi; ++i) {
-          if (test(i)) {
-            std::size_t seen = best.load(std::memory_order_relaxed);
-            while (i < seen && !best.compare_exchange_weak(seen, i, std::memory_order_relaxed)) {
-            }
-            return;  // every later piece is after this match
-          }
-        }
       }
     } catch (...) {
-      failed.store(true, std::memory_order_relaxed);
+      next.store(pieces.count, std::memory_order_relaxed);  // no piece is handed out after it
       throw;
     }
   };
