@@ -114,10 +114,33 @@ build_all() {
   compile build "everything (RelWithDebInfo, tests and benchmarks)"
 }
 
-run_ctest() {  # dir, label description
+run_ctest() {  # dir, description
   local dir=$1 what=$2
   step "running the test suite: $what"
-  (cd "$ROOT/$dir" && ctest --output-on-failure -j "$JOBS" --timeout 600)
+  ctest_in "$dir" ctest --output-on-failure -j "$JOBS" --timeout 600
+}
+
+# ctest_in DIR COMMAND...: runs a ctest command in DIR. When tests fail, what
+# failed (the test's failure lines, a sanitizer's report, a scenario that
+# did not end) is repeated at the end: ctest prints a failing test's output
+# when it ends, in the middle of a long log whose tail is what a reader sees.
+ctest_in() {
+  local dir=$1
+  shift
+  local status=0
+  (cd "$ROOT/$dir" && "$@") || status=$?
+  if [ "$status" -ne 0 ]; then
+    failure_summary "$dir"
+  fi
+  return "$status"
+}
+
+failure_summary() {  # dir
+  local log="$ROOT/$1/Testing/Temporary/LastTest.log"
+  [ -f "$log" ] || return 0
+  printf 'setup.sh: what failed in %s/ (the whole output: %s):\n' "$1" "$log"
+  grep -E -A8 ': Failure$|^\[  FAILED  \]|WARNING: ThreadSanitizer|ERROR: AddressSanitizer|runtime error:|did not end within' \
+    "$log" | head -n 150 | sed 's/^/  /' || true
 }
 
 main_job() {
@@ -137,7 +160,7 @@ run_loaded() {
   done
   trap 'kill "${loops[@]}" 2>/dev/null || true' EXIT
   local status=0
-  (cd "$ROOT/build" && ctest --output-on-failure -j "$JOBS" --timeout 900 -L 'scenario|stress') ||
+  ctest_in build ctest --output-on-failure -j "$JOBS" --timeout 900 -L 'scenario|stress' ||
     status=$?
   kill "${loops[@]}" 2>/dev/null || true
   wait "${loops[@]}" 2>/dev/null || true
@@ -167,7 +190,7 @@ test_all() {
   step "running the test suite: ThreadSanitizer"
   TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 ${TSAN_OPTIONS:-}" \
     GTEST_DEATH_TEST_STYLE=threadsafe \
-    setarch "$(uname -m)" -R bash -c "cd '$ROOT/build-tsan' && ctest --output-on-failure -j $JOBS --timeout 900"
+    ctest_in build-tsan setarch "$(uname -m)" -R ctest --output-on-failure -j "$JOBS" --timeout 900
 
   configure build-asan -DKNOT_SANITIZE=address -DKNOT_BROWSER_TESTS=OFF
   compile build-asan "with AddressSanitizer + UndefinedBehaviorSanitizer"
@@ -180,7 +203,7 @@ test_all() {
     -DKNOT_BROWSER_TESTS=OFF
   compile build-fuzz "the report fuzzer (clang, libFuzzer)" --target report_fuzz
   step "fuzzing the report reader and renderers"
-  (cd "$ROOT/build-fuzz" && ctest --output-on-failure -R '^report_fuzz$' --timeout 300)
+  ctest_in build-fuzz ctest --output-on-failure -R '^report_fuzz$' --timeout 300
   step "all test suites passed"
 }
 
