@@ -45,7 +45,7 @@ MAIN_PACKAGES=(
 # What the tests, the sanitizer and fuzz builds and the benchmarks add.
 TEST_PACKAGES=(
   clang libgtest-dev libgmock-dev libbenchmark-dev libtbb-dev
-  python3-jsonschema chromium valgrind
+  python3-jsonschema chromium valgrind sqlite3-doc
 )
 
 step() { printf '==> %s\n' "$*"; }

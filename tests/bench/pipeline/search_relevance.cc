@@ -1,8 +1,9 @@
 // knot_search_relevance: how well knot-embed's search finds the right page,
 // and how fast (issue #18).
 //
-// Reads a relevance set (tests/pipeline/data/python_docs_relevance.json:
-// queries, each with the pages that answer it), runs every query through
+// Reads a relevance set (tests/pipeline/data/python_docs_relevance.json by
+// default, or sqlite_docs_relevance.json: the corpus's Debian package and
+// folder, and queries, each with the pages that answer it), runs every query through
 // knot::pipeline::search() in each mode, and prints per mode:
 //
 //   recall@3, recall@10  the share of queries with at least one relevant
@@ -17,8 +18,7 @@
 // for each model (--models): the hashed model, and the LSA model learned
 // from the corpus. A hit is relevant when its stored path ends with "/" + a
 // listed path. A database is made in a temporary folder (or at --db, which
-// must not exist yet): ingest of --corpus (default: Python's documentation
-// from Debian's python3.11-doc),
+// must not exist yet): ingest of --corpus (default: the set's folder),
 // reprocess with the hashed model, the rows of "hash", then the LSA model
 // learned and installed as `knot-embed reprocess --model lsa` does, the
 // rows of "lsa".
@@ -64,15 +64,14 @@ using knot::pipeline::SearchMode;
 
 namespace {
 
-// Where Debian's python3.11-doc puts the set's corpus.
-constexpr const char* kPythonDocs = "/usr/share/doc/python3.11/html";
-
 struct Query {
   std::string text;
   std::vector<std::string> relevant;  // paths relative to the corpus root
 };
 
 struct RelevanceSet {
+  std::string package;  // the Debian package of the corpus ("python3.11-doc")
+  std::string folder;   // where it installs the pages, the root of `relevant`
   std::vector<Query> queries;
 };
 
@@ -83,6 +82,8 @@ RelevanceSet read_set(const fs::path& path) {
   }
   const nlohmann::json j = nlohmann::json::parse(in);
   RelevanceSet set;
+  set.package = j.at("corpus").get<std::string>();
+  set.folder = j.at("folder").get<std::string>();
   for (const nlohmann::json& q : j.at("queries")) {
     set.queries.push_back(
         Query{q.at("query").get<std::string>(), q.at("relevant").get<std::vector<std::string>>()});
@@ -203,7 +204,7 @@ int main(int argc, char** argv) {
   app.add_option("--min-mrr10", min_mrr10,
                  "fail (exit 3) when hybrid search over the last model ranks lower")
       ->check(CLI::Range(0.0, 1.0));
-  app.add_option("--corpus", corpus, "the HTML folder to ingest (default: Python's documentation)");
+  app.add_option("--corpus", corpus, "the HTML folder to ingest (default: the set's folder)");
   app.add_option("--db", db, "where to make the database (default: a temporary folder)");
   app.add_option("--models", models, "embedding models to measure")
       ->delimiter(',')
@@ -227,11 +228,11 @@ int main(int argc, char** argv) {
       repeat = 1;
     }
     if (corpus.empty()) {
-      corpus = kPythonDocs;
+      corpus = set.folder;
     }
     if (!fs::is_directory(corpus)) {
-      std::fprintf(stderr, "knot_search_relevance: no corpus at %s (Debian: python3.11-doc)\n",
-                   corpus.c_str());
+      std::fprintf(stderr, "knot_search_relevance: no corpus at %s (Debian: %s)\n", corpus.c_str(),
+                   set.package.c_str());
       return 2;
     }
     if (db.empty()) {
