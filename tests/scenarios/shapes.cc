@@ -5,7 +5,6 @@
 #include "shape_support.h"
 
 #include <atomic>
-#include <chrono>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -17,8 +16,6 @@
 #include "knot/runtime.h"
 
 namespace knot::scenarios {
-
-using namespace std::chrono_literals;
 
 namespace {
 
@@ -128,13 +125,16 @@ void pool_and_lock() {
 }
 
 // 5. Every worker waits on a latch that only a task queued behind it
-// counts down.
+// counts down. Both tasks queue their count-down only once both run, so
+// neither worker is free to take the other's.
 void nested_latches() {
   knot::ThreadPool pool = make_pool("p", 2);
+  auto arrived = std::make_shared<std::atomic<int>>(0);
   for (int t = 0; t < 2; ++t) {
-    pool.spawn([&pool] {
+    pool.spawn([&pool, arrived] {
       auto done = std::make_shared<knot::Latch>(1, "step");
-      std::this_thread::sleep_for(50ms);  // both waiters start before the count-downs
+      arrived->fetch_add(1);
+      wait_until([&] { return arrived->load() == 2; });
       pool.spawn([done] { done->count_down(); });
       done->wait();
     });
@@ -238,16 +238,21 @@ void self_deadlock() {
   knot::ThreadPool pool = make_pool("p", 2);
   knot::Mutex m("cache");
   std::atomic<bool> stolen{false};
+  std::atomic<bool> relocking{false};
   pool.install([&] {
     std::lock_guard<knot::Mutex> lock(m);
     // join() queues its first closure and runs the second inline: the
     // other worker steals the first, queues the task that locks `m` and
-    // sleeps; this worker, waiting for the stolen half, steals that task.
+    // waits until that task started, which only this worker can do: it
+    // steals the task while it waits for the stolen half.
     knot::join(
         [&] {
           stolen.store(true);
-          knot::spawn([&] { std::lock_guard<knot::Mutex> again(m); });
-          std::this_thread::sleep_for(300ms);
+          knot::spawn([&] {
+            relocking.store(true);
+            std::lock_guard<knot::Mutex> again(m);
+          });
+          wait_until([&] { return relocking.load(); });
         },
         [&] {
           while (!stolen.load())

@@ -40,14 +40,21 @@ void once_reentry() {
 }
 
 // The once-initializer waits in install on another pool; the waiting
-// worker runs a queued task of its own pool that needs the once-flag.
+// worker runs a queued task of its own pool that needs the once-flag. The
+// loader's closure returns only once that task started, so the install
+// cannot end first however the threads are scheduled.
 void once_reentry_install() {
   knot::ThreadPool outer = make_pool("outer", 1);
   knot::ThreadPool loader = make_pool("loader", 1);
   std::once_flag loaded;
+  std::atomic<bool> reentered{false};
   outer.install([&] {
-    knot::spawn([&] { std::call_once(loaded, [] {}); });
-    std::call_once(loaded, [&] { loader.install([] { std::this_thread::sleep_for(50ms); }); });
+    knot::spawn([&] {
+      reentered.store(true);
+      std::call_once(loaded, [] {});
+    });
+    std::call_once(loaded,
+                   [&] { loader.install([&] { wait_until([&] { return reentered.load(); }); }); });
   });
 }
 
