@@ -347,11 +347,11 @@ TEST(FuseRrfTest, RewardsAgreementAndReportsRanks) {
   const RankedIds lists{vector_ranked, text_ranked, {}, {}};
   const std::vector<FusedId> fused = fuse_rrf(lists, 10);
   ASSERT_EQ(fused.size(), 5u);
-  EXPECT_EQ(fused[0].id, 2);  // 1/62 + 1/63
-  EXPECT_EQ(fused[1].id, 3);  // 1/63 + 1/62, tie: better single rank is 2 for both; id
+  EXPECT_EQ(fused[0].id, 2);  // 1/(k+2) + 1/(k+3), k = kRrfConstant
+  EXPECT_EQ(fused[1].id, 3);  // 1/(k+3) + 1/(k+2), tie: better single rank is 2 for both; id
   EXPECT_EQ(fused[0].rank(RankedList::kVector), 2u);
   EXPECT_EQ(fused[0].rank(RankedList::kText), 3u);
-  EXPECT_EQ(fused[2].id, 1);  // first in one list only: 1/61, ties with 5 (1/61); id
+  EXPECT_EQ(fused[2].id, 1);  // first in one list only: 1/(k+1), ties with 5; id
   EXPECT_EQ(fused[3].id, 5);
   EXPECT_EQ(fused[3].rank(RankedList::kVector), 0u);
   EXPECT_EQ(fused[4].id, 4);
@@ -369,16 +369,16 @@ TEST(FuseRrfTest, FourListsVoteAlike) {
   const std::vector<FusedId> fused =
       fuse_rrf(RankedIds{vector_ranked, text_ranked, passage_ranked, meaning_ranked}, 10);
   ASSERT_EQ(fused.size(), 5u);
-  EXPECT_EQ(fused[0].id, 2);  // 4 / 62
+  EXPECT_EQ(fused[0].id, 2);  // 4 / (k+2), k = kRrfConstant
   EXPECT_EQ(fused[0].rank(RankedList::kVector), 2u);
   EXPECT_EQ(fused[0].rank(RankedList::kText), 2u);
   EXPECT_EQ(fused[0].rank(RankedList::kPassage), 2u);
   EXPECT_EQ(fused[0].rank(RankedList::kPassageVector), 2u);
-  EXPECT_NEAR(fused[0].score, 4.0 / 62.0, 1e-12);
-  EXPECT_EQ(fused[1].id, 1);  // 1/61 + 1/63 + 1/64
+  EXPECT_NEAR(fused[0].score, 4.0 / (kRrfConstant + 2.0), 1e-12);
+  EXPECT_EQ(fused[1].id, 1);  // 1/(k+1) + 1/(k+3) + 1/(k+4)
   EXPECT_EQ(fused[1].rank(RankedList::kPassage), 3u);
   EXPECT_EQ(fused[1].rank(RankedList::kPassageVector), 4u);
-  EXPECT_EQ(fused[2].id, 3);  // 1/61, ties with 4 and 5; id
+  EXPECT_EQ(fused[2].id, 3);  // 1/(k+1), ties with 4 and 5; id
   EXPECT_EQ(fused[3].id, 4);
   EXPECT_EQ(fused[3].rank(RankedList::kPassage), 1u);
   EXPECT_EQ(fused[3].rank(RankedList::kText), 0u);
