@@ -3,8 +3,8 @@
 //
 // Reads a relevance set (tests/pipeline/data/python_docs_relevance.json by
 // default, or sqlite_docs_relevance.json: the corpus's Debian package and
-// folder, and queries, each with the pages that answer it), runs every query through
-// knot::pipeline::search() in each mode, and prints per mode:
+// folder, and queries, each with the pages that answer it), runs every
+// query through knot::pipeline::search() in each mode, and prints per mode:
 //
 //   recall@3, recall@10  the share of queries with at least one relevant
 //                        page in the top 3 (top 10): "is the right page on
