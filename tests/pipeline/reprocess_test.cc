@@ -1,6 +1,6 @@
 // Tests of reprocess(): separate pools complete and embed every item with
 // the model id; an unchanged rerun embeds nothing; --force re-embeds all; a
-// model change re-embeds; broken HTML never stops a run; a failing writer
+// model change re-embeds, and so does a new title; broken HTML never stops a run; a failing writer
 // (locked database) ends the run with an error instead of a hang; an
 // unsupported policy is refused before anything runs.
 #include "knot/pipeline/reprocess.h"
@@ -97,6 +97,57 @@ TEST(ReprocessTest, ForceAndModelChangeReembed) {
   Store store = Store::open(db);
   EXPECT_EQ(store.count_vectors("test-renamed-model"), 30);
   EXPECT_EQ(store.count_vectors(embedder->model_id()), 0);
+}
+
+// TitledEmbedder weighs the title and headings in, as the LSA model does.
+class TitledEmbedder final : public testing::RenamedEmbedder {
+ public:
+  TitledEmbedder() : RenamedEmbedder("test-titled-model") {}
+  std::vector<float> embed_article(std::string_view title, std::string_view headings,
+                                   std::string_view text) const override {
+    return embed_text(std::string(title) + "\n\n" + std::string(headings) + "\n\n" +
+                      std::string(text));
+  }
+};
+
+// A page's vector may be made from its title, headings and text: a page
+// whose title changed and whose text did not is embedded again, not left
+// with the vector of its old title; then nothing is.
+TEST(ReprocessTest, ANewTitleWithTheSameTextReembeds) {
+  knot::testing::Deadline deadline(seconds(60));
+  TempDir dir;
+  const std::string body =
+      "<p>Every record of the ledger is written twice, once by each clerk, and the two copies are "
+      "compared at the end of the day before anything is filed away for good.</p>";
+  const auto page = [&](const std::string& title) {
+    return "<html><head><title>" + title + "</title></head><body><article><h2>Copies</h2>" + body +
+           "</article></body></html>";
+  };
+  const std::filesystem::path html = dir / "pages" / "ledger.html";
+  std::filesystem::create_directories(html.parent_path());
+  const std::filesystem::path db = dir / "a.db";
+  const auto embedder = std::make_unique<TitledEmbedder>();
+  const auto update = [&](const std::string& title) {
+    testing::write_file(html, page(title));
+    Store store = Store::open(db, {.create = true});
+    ingest(store, {html.parent_path()});
+  };
+  const auto vector_of_page = [&] {
+    Store store = Store::open(db);
+    const std::vector<StoredVector> vectors = store.load_vectors(embedder->model_id());
+    EXPECT_EQ(vectors.size(), 1u);
+    return vectors.empty() ? std::vector<float>{} : vectors[0].vector;
+  };
+  update("Double entry");
+  EXPECT_EQ(reprocess(db, *embedder, separate_options()).embedded, 1);
+  const std::vector<float> first = vector_of_page();
+
+  update("Bookkeeping by two clerks");
+  EXPECT_EQ(reprocess(db, *embedder, separate_options()).embedded, 1);
+  const std::vector<float> retitled = vector_of_page();
+  EXPECT_NE(retitled, first);
+
+  EXPECT_EQ(reprocess(db, *embedder, separate_options()).embedded, 0);
 }
 
 // Shared pools with a roomy channel and few items complete too: the seed's

@@ -87,7 +87,7 @@ struct ItemInput {
   std::string raw_html;
   std::string content_hash;
   std::optional<std::string> model_id;            // of the stored embedding
-  std::optional<std::string> embedded_text_hash;  // text hash the embedding was made from
+  std::optional<std::string> embedded_text_hash;  // the text_hash it was embedded at
   bool has_embedding = false;
 };
 
@@ -97,7 +97,9 @@ struct ItemResult {
   std::int64_t id = 0;
   std::string title;
   std::string text;
-  std::string headings;  // text::Article::headings (full-text search only)
+  std::string headings;  // text::Article::headings
+  // text_hash: of the title, headings and text together, all that a page's
+  // vector is made from (a new title alone makes it stale).
   std::string text_hash;
   std::string extracted_content_hash;  // the content the text came from
   int extractor_version = 0;
