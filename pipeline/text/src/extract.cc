@@ -432,6 +432,36 @@ bool is_heading(unsigned tag) noexcept {
          tag == GUMBO_TAG_H5 || tag == GUMBO_TAG_H6;
 }
 
+// A bold paragraph is taken for a heading when its length is within
+// these: a question of a FAQ fits, a label ("Note", "Example") that
+// starts a few lines of its section does not, nor a paragraph of bold
+// prose.
+constexpr std::uint32_t kMinBoldHeadingLen = 12;
+constexpr std::uint32_t kMaxBoldHeadingLen = 200;
+
+// is_bold_heading(): a <p> whose whole text is one <b> or <strong>, as
+// FAQs and pages written without heading elements mark their sections
+// ("<p><b>(19) INSERT is really slow</b></p>"): a heading too. Whitespace
+// around the bold text counts one character a side (measure()).
+bool is_bold_heading(const std::vector<Node>& nodes, std::size_t i) noexcept {
+  const Node& p = nodes[i];
+  if (p.tag != GUMBO_TAG_P || p.text_len < kMinBoldHeadingLen ||
+      p.text_len > kMaxBoldHeadingLen + 2) {
+    return false;
+  }
+  for (std::size_t j = i + 1; j < p.end; j = nodes[j].end) {
+    const Node& c = nodes[j];
+    if (!c.is_text) {
+      return (c.tag == GUMBO_TAG_B || c.tag == GUMBO_TAG_STRONG) &&
+             c.text_len >= kMinBoldHeadingLen && c.text_len + 2 >= p.text_len;
+    }
+    if (c.text_len > 1) {
+      return false;  // words before the bold text
+    }
+  }
+  return false;
+}
+
 void render(const std::vector<Node>& nodes, std::size_t root, std::string_view title,
             detail::TextBuilder& out, detail::TextBuilder& headings) {
   enum class Close { kBlock, kPre, kRow, kCell };
@@ -485,7 +515,7 @@ void render(const std::vector<Node>& nodes, std::size_t root, std::string_view t
       i = n.end;
       continue;
     }
-    if (heading_end == 0 && is_heading(n.tag)) {
+    if (heading_end == 0 && (is_heading(n.tag) || is_bold_heading(nodes, i))) {
       heading_end = n.end;
     }
     switch (n.tag) {

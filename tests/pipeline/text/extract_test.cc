@@ -1,6 +1,7 @@
 // knot::text extract_article(): realistic fixture pages (boilerplate gone,
 // paragraphs kept, title chosen) and small table-driven cases for each rule.
 #include "knot/text/extract.h"
+#include "knot/text/passages.h"
 
 #include <gtest/gtest.h>
 
@@ -143,6 +144,31 @@ TEST(ExtractTest, PermalinkMarksAreNotText) {
   EXPECT_EQ(a.headings.find("\u00B6"), std::string::npos) << a.headings;
   EXPECT_TRUE(contains(a.headings, "Reading files")) << a.headings;
   EXPECT_FALSE(contains(a.headings, "Notes#")) << a.headings;
+}
+
+// A paragraph that is all bold is a heading, as a FAQ's questions are
+// marked: it goes into the headings, and passages start at it. A bold
+// label ("Note:"), a paragraph that goes on after its bold start, and a
+// bold paragraph of prose stay body text.
+TEST(ExtractTest, BoldParagraphsAreHeadings) {
+  const std::string prose(240, 'x');
+  const Article a = extract_article(
+      page("<article><h2>Questions</h2><p> <b>(19) INSERT is really slow</b> </p><p>" + kLong1 +
+           "</p><p><strong>Can two processes write at once?</strong></p><p>" + kLong2 +
+           "</p><p><b>Note:</b></p><p><b>Warning</b> this paragraph goes on after its bold start " +
+           "and is body text.</p><p><b>" + prose + "</b></p><p>" + kLong1 + "</p></article>"));
+  EXPECT_TRUE(contains(a.headings, "(19) INSERT is really slow")) << a.headings;
+  EXPECT_TRUE(contains(a.headings, "Can two processes write at once?")) << a.headings;
+  EXPECT_TRUE(contains(a.text, "\n\n(19) INSERT is really slow\n\n")) << a.text;
+  for (const char* body : {"Note:", "Warning", "xxxxxxxx"}) {
+    EXPECT_FALSE(contains(a.headings, body)) << body << "\n" << a.headings;
+    EXPECT_TRUE(contains(a.text, body)) << body;
+  }
+  const std::vector<Passage> passages = split_passages(a.text, a.headings);
+  ASSERT_EQ(passages.size(), 2u);
+  EXPECT_EQ(passages[0].heading, "(19) INSERT is really slow");
+  EXPECT_EQ(passages[1].heading, "Can two processes write at once?");
+  EXPECT_TRUE(contains(passages[1].body, "Note:")) << passages[1].body;
 }
 
 struct TitleCase {

@@ -23,8 +23,9 @@ namespace knot::text {
 // <pre> block gives a single "\n" and all other whitespace is one space.
 // Both are valid UTF-8 (invalid input bytes become U+FFFD) and trimmed.
 // `headings` repeats the text of the content's headings (h1 to h6, but not
-// the one that repeats the title), one per paragraph: search weighs them
-// above the body.
+// the one that repeats the title, and paragraphs that are all bold, as a
+// FAQ's questions often are), one per paragraph: search weighs them above
+// the body, and passages start at them.
 struct Article {
   std::string title;
   std::string text;
@@ -72,7 +73,8 @@ Article extract_article(std::string_view html);
 // pipeline knows stored texts are stale and re-extracts them. Version 3:
 // pages past the node budget lose their later tags (#16 item 9). Version
 // 4: Article::headings. Version 5: permalink marks (a pilcrow linking to
-// its own heading or signature) are not text.
-inline constexpr int kExtractorVersion = 5;
+// its own heading or signature) are not text. Version 6: a paragraph that
+// is all bold, 12 to 200 characters, is a heading.
+inline constexpr int kExtractorVersion = 6;
 
 }  // namespace knot::text
