@@ -242,16 +242,19 @@ void self_deadlock() {
   pool.install([&] {
     std::lock_guard<knot::Mutex> lock(m);
     // join() queues its first closure and runs the second inline: the
-    // other worker steals the first, queues the task that locks `m` and
-    // waits until that task started, which only this worker can do: it
-    // steals the task while it waits for the stolen half.
+    // other worker steals the first, queues the task that locks `m`, and
+    // only then lets the second closure end, so the task is queued before
+    // this worker waits for the stolen half: this worker steals it at its
+    // first look (were it queued later, this worker could sleep, and under
+    // kCompensate a spare take the task). The stolen half returns once the
+    // task started.
     knot::join(
         [&] {
-          stolen.store(true);
           knot::spawn([&] {
             relocking.store(true);
             std::lock_guard<knot::Mutex> again(m);
           });
+          stolen.store(true);
           wait_until([&] { return relocking.load(); });
         },
         [&] {
