@@ -7,8 +7,9 @@
 
 namespace knot::pipeline {
 
-std::string content_hash(std::string_view bytes) {
-  std::uint64_t h = base::fnv1a64(bytes);
+namespace {
+
+std::string to_hex(std::uint64_t h) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string hex(16, '0');
   for (int i = 15; i >= 0; --i) {
@@ -16,6 +17,25 @@ std::string content_hash(std::string_view bytes) {
     h >>= 4;
   }
   return hex;
+}
+
+}  // namespace
+
+std::string content_hash(std::string_view bytes) {
+  return to_hex(base::fnv1a64(bytes));
+}
+
+std::string content_hash(std::initializer_list<std::string_view> parts) {
+  std::uint64_t h = base::kFnv1aOffsetBasis;
+  bool first = true;
+  for (std::string_view part : parts) {
+    if (!first) {
+      h = base::fnv1a_step(h, 0x1F);
+    }
+    first = false;
+    h = base::fnv1a64(part, h);
+  }
+  return to_hex(h);
 }
 
 }  // namespace knot::pipeline

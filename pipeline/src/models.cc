@@ -32,8 +32,7 @@ std::string corpus_fingerprint(const std::vector<StoredText>& texts,
       std::to_string(options.min_document_frequency) + " " + std::to_string(options.max_words) +
       " " + std::to_string(options.power_iterations) + " " + std::to_string(options.seed) + "\n";
   for (const StoredText& t : texts) {
-    key += std::to_string(t.id) + " " + t.text_hash + " " + content_hash(t.title) + " " +
-           content_hash(t.headings) + "\n";
+    key += std::to_string(t.id) + " " + t.text_hash + "\n";  // text_hash covers title, headings
   }
   return content_hash(key);
 }

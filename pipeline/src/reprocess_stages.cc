@@ -97,12 +97,7 @@ Processed extract_one(const ItemInput& item, const std::string& model_id, bool f
   }
   // The hash covers all a page's vector is made from (embed_article():
   // title, headings, text), so that a new title alone embeds it again.
-  std::string embedded = r.title;
-  embedded += '\x1f';
-  embedded += r.headings;
-  embedded += '\x1f';
-  embedded += r.text;
-  r.text_hash = content_hash(embedded);
+  r.text_hash = content_hash({r.title, r.headings, r.text});
   p.needs_embedding = force || !item.model_id || *item.model_id != model_id ||
                       !item.embedded_text_hash || *item.embedded_text_hash != r.text_hash;
   return p;

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "common/deadline.h"
+#include "knot/pipeline/hash.h"
 #include "knot/pipeline/ingest.h"
 #include "knot/runtime/error.h"
 #include "knot/text/extract.h"
@@ -97,6 +98,15 @@ TEST(ReprocessTest, ForceAndModelChangeReembed) {
   Store store = Store::open(db);
   EXPECT_EQ(store.count_vectors("test-renamed-model"), 30);
   EXPECT_EQ(store.count_vectors(embedder->model_id()), 0);
+}
+
+// An item's text hash is content_hash() of its parts: the value of the
+// joined text, without building it; which part a byte is in counts.
+TEST(ContentHashTest, PartsHashAsTheirJoinedText) {
+  EXPECT_EQ(content_hash({"Title", "Heading", "Text"}), content_hash("Title\x1fHeading\x1fText"));
+  EXPECT_EQ(content_hash({"only"}), content_hash("only"));
+  EXPECT_EQ(content_hash({"", "", ""}), content_hash("\x1f\x1f"));
+  EXPECT_NE(content_hash({"ab", "c"}), content_hash({"a", "bc"}));
 }
 
 // TitledEmbedder weighs the title and headings in, as the LSA model does.

@@ -1,7 +1,8 @@
-// What the scenario shapes share: pools with the policy under test, and a
-// wait that never ends.
+// What the scenario shapes share: pools with the policy under test, a
+// wait that never ends, and spins that order two threads.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <thread>
 
@@ -23,6 +24,14 @@ template <class F>
 void wait_until(F done) {
   while (!done())
     std::this_thread::yield();
+}
+
+// arrive_and_wait() counts this thread in at `arrived` and spins until `n`
+// threads have arrived; it returns this thread's place (0 for the first).
+inline int arrive_and_wait(std::atomic<int>& arrived, int n) {
+  const int place = arrived.fetch_add(1);
+  wait_until([&] { return arrived.load() >= n; });
+  return place;
 }
 
 }  // namespace knot::scenarios

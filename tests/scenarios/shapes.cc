@@ -128,13 +128,12 @@ void pool_and_lock() {
 // counts down. Both tasks queue their count-down only once both run, so
 // neither worker is free to take the other's.
 void nested_latches() {
+  std::atomic<int> arrived{0};  // outlives the tasks: the pool waits for them
   knot::ThreadPool pool = make_pool("p", 2);
-  auto arrived = std::make_shared<std::atomic<int>>(0);
   for (int t = 0; t < 2; ++t) {
-    pool.spawn([&pool, arrived] {
+    pool.spawn([&pool, &arrived] {
       auto done = std::make_shared<knot::Latch>(1, "step");
-      arrived->fetch_add(1);
-      wait_until([&] { return arrived->load() == 2; });
+      arrive_and_wait(arrived, 2);
       pool.spawn([done] { done->count_down(); });
       done->wait();
     });
@@ -154,12 +153,8 @@ void on_both_workers_waiting(Algorithm algorithm) {
   std::atomic<int> arrived{0};
   auto wait = [&] {
     const std::size_t w = knot::current_worker_index().value_or(0) % 2;
-    if (!seen[w].exchange(true)) {
-      if (arrived.fetch_add(1) == 1)
-        pool.spawn([&step] { step.count_down(); });
-      while (arrived.load() < 2)
-        std::this_thread::yield();
-    }
+    if (!seen[w].exchange(true) && arrive_and_wait(arrived, 2) == 1)
+      pool.spawn([&step] { step.count_down(); });
     step.wait();
   };
   std::vector<int> values(8192, 1);

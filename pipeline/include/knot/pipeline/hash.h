@@ -6,6 +6,7 @@
 // and only ever compared for equality.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -13,5 +14,9 @@ namespace knot::pipeline {
 
 // content_hash() of `bytes`: 16 hex digits. Pure; any thread.
 std::string content_hash(std::string_view bytes);
+
+// content_hash() of `parts` as one text, a 0x1F byte between each two:
+// the value of content_hash() of that text, without building it.
+std::string content_hash(std::initializer_list<std::string_view> parts);
 
 }  // namespace knot::pipeline
