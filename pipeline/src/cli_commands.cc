@@ -298,6 +298,7 @@ void print_reprocess_json(const ReprocessArgs& args, const ReprocessOutcome& out
     json["lsa"] = Json{{"trained", out.lsa->trained},
                        {"reason", out.lsa->reason},
                        {"texts", out.lsa->texts},
+                       {"passages", out.lsa->passages},
                        {"words", out.lsa->words},
                        {"train_seconds", out.lsa->train_seconds},
                        {"embed_seconds", out.lsa->embed_seconds}};
@@ -334,10 +335,10 @@ void print_reprocess_text(const ReprocessOutcome& out, double rate, double mb_ra
   std::printf("reprocess: stage busy time: %s\n", stages.c_str());
   if (out.lsa && out.lsa->trained) {
     std::printf(
-        "reprocess: learned model %s from %zu texts (%zu words; %s) in %.2f s, embedded "
-        "them in %.2f s\n",
-        out.lsa->model_id.c_str(), out.lsa->texts, out.lsa->words, out.lsa->reason.c_str(),
-        out.lsa->train_seconds, out.lsa->embed_seconds);
+        "reprocess: learned model %s from %zu texts and %zu passages of them (%zu words; %s) in "
+        "%.2f s, embedded the texts in %.2f s\n",
+        out.lsa->model_id.c_str(), out.lsa->texts, out.lsa->passages, out.lsa->words,
+        out.lsa->reason.c_str(), out.lsa->train_seconds, out.lsa->embed_seconds);
   }
   std::printf("reprocess: search model %s\n", out.search_model.c_str());
   if (out.final_report) {

@@ -9,6 +9,7 @@
 
 #include "knot/pipeline/hash.h"
 #include "knot/runtime/parallel_for.h"
+#include "knot/text/passages.h"
 
 namespace knot::pipeline {
 
@@ -20,17 +21,20 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::string training_text(const StoredText& t) {
-  return text::LsaModel::article_text(t.title, t.headings, t.text);
-}
+// kTrainingRule names what lsa_training_texts() gives; a model learned by
+// another rule is learned again.
+constexpr std::string_view kTrainingRule = "pages+passages";
 
 // corpus_fingerprint() names the texts and the options a model learns from.
 std::string corpus_fingerprint(const std::vector<StoredText>& texts,
                                const text::LsaOptions& options) {
-  std::string key =
-      "lsa-options " + std::to_string(options.dimensions) + " " +
-      std::to_string(options.min_document_frequency) + " " + std::to_string(options.max_words) +
-      " " + std::to_string(options.power_iterations) + " " + std::to_string(options.seed) + "\n";
+  std::string key = "lsa-options " + std::to_string(options.dimensions) + " " +
+                    std::to_string(options.min_document_frequency) + " " +
+                    std::to_string(options.max_words) + " " +
+                    std::to_string(options.power_iterations) + " " + std::to_string(options.seed) +
+                    " " + std::to_string(options.exact_texts) + " " + std::string(kTrainingRule) +
+                    " " + std::to_string(kLsaPassageWords) + " " + std::to_string(kLsaMaxPassages) +
+                    " " + std::to_string(text::kPassageVersion) + "\n";
   for (const StoredText& t : texts) {
     key += std::to_string(t.id) + " " + t.text_hash + "\n";  // text_hash covers title, headings
   }
@@ -69,6 +73,37 @@ std::string use_hash_model(Store& store, const std::vector<StoredText>& texts) {
 }
 
 }  // namespace
+
+std::vector<std::string> lsa_training_texts(const std::vector<StoredText>& texts,
+                                            std::size_t max_passages) {
+  std::vector<std::string> pages(texts.size());
+  std::vector<std::vector<std::string>> passages(texts.size());
+  knot::parallel_for(std::size_t{0}, texts.size(), [&](std::size_t i) {
+    const StoredText& t = texts[i];
+    pages[i] = text::LsaModel::article_text(t.title, t.headings, t.text);
+    for (text::Passage& p : text::split_passages(t.text, t.headings, kLsaPassageWords)) {
+      passages[i].push_back(std::move(p.heading) + "\n" + std::move(p.body));
+    }
+  });
+  std::size_t total = 0;
+  for (const auto& list : passages) {
+    total += list.size();
+  }
+  // Beyond max_passages, the j-th passage of the corpus is kept when
+  // floor(j * max / total) moves on: evenly spread, the same every run.
+  std::vector<std::string> out = std::move(pages);
+  out.reserve(out.size() + std::min(total, max_passages));
+  std::size_t j = 0;
+  for (auto& list : passages) {
+    for (std::string& p : list) {
+      if (total <= max_passages || (j * max_passages) / total != ((j + 1) * max_passages) / total) {
+        out.push_back(std::move(p));
+      }
+      ++j;
+    }
+  }
+  return out;
+}
 
 std::optional<ModelChoice> parse_model_choice(std::string_view name) {
   if (name == "hash") {
@@ -139,10 +174,9 @@ LsaUpdate update_lsa_model(Store& store, const text::LsaOptions& options, bool f
                   : search != stored->id          ? "it was not the search model"
                                                   : "some items lacked its vectors";
   auto start = Clock::now();
-  std::vector<std::string> docs(texts.size());
-  knot::parallel_for(std::size_t{0}, texts.size(),
-                     [&](std::size_t i) { docs[i] = training_text(texts[i]); });
-  std::vector<std::string_view> views(docs.begin(), docs.end());
+  std::vector<std::string> docs = lsa_training_texts(texts);
+  update.passages = docs.size() - texts.size();
+  const std::vector<std::string_view> views(docs.begin(), docs.end());
   std::unique_ptr<text::LsaModel> model;
   try {
     model = text::LsaModel::train(views, options,
@@ -158,6 +192,7 @@ LsaUpdate update_lsa_model(Store& store, const text::LsaOptions& options, bool f
   update.train_seconds = seconds_since(start);
   update.words = model->vocabulary_size();
   start = Clock::now();
+  docs.resize(texts.size());  // the pages
   std::vector<ItemEmbedding> embeddings = embed_all(*model, texts, &docs);
   StoredModel row;
   row.id = model->model_id();

@@ -79,6 +79,7 @@ TEST_F(ModelsTest, TheLsaModelIsLearnedInstalledAndSearchedWith) {
   EXPECT_TRUE(update.trained);
   EXPECT_EQ(update.reason, "no model yet");
   EXPECT_EQ(update.texts, 30u);
+  EXPECT_GE(update.passages, 30u);  // each page's sections too
   EXPECT_GT(update.words, 100u);
   ASSERT_TRUE(text::is_lsa_model_id(update.model_id)) << update.model_id;
   Store store = Store::open(db_);
@@ -229,6 +230,73 @@ TEST(ModelsSmallTest, OneTextKeepsTheHashedModel) {
   EXPECT_EQ(store.count_not_embedded_by(text::kDefaultModelId), 0);
   const std::unique_ptr<text::Embedder> model = open_search_model(store);
   EXPECT_EQ(top_file(store, *model, "moon and tides", SearchMode::kVector), "one.html");
+}
+
+// two_section_pages() is 32 pages, each with a section on fruit and one on
+// animals, three of four words in each. A page without "apple" has no
+// "zebra" either, one without "banana" no "tiger", and so on: across
+// pages, "apple" goes with "zebra" more than with any fruit, and only
+// the sections say which words go together.
+std::vector<StoredText> two_section_pages() {
+  const char* const fruit[4] = {"apple", "banana", "cherry", "mango"};
+  const char* const animal[4] = {"zebra", "tiger", "otter", "llama"};
+  std::vector<StoredText> pages;
+  for (std::size_t i = 0; i < 32; ++i) {
+    StoredText t;
+    t.id = static_cast<std::int64_t>(i + 1);
+    t.title = "Notebook";
+    t.headings = "Orchard\n\nFarm";
+    t.text = "Orchard\n\n";
+    for (std::size_t w = 0; w < 4; ++w) {
+      t.text += w != i % 4 ? std::string(fruit[w]) + " " : "";
+    }
+    t.text += "\n\nFarm\n\n";
+    for (std::size_t w = 0; w < 4; ++w) {
+      t.text += w != i % 4 ? std::string(animal[w]) + " " : "";
+    }
+    pages.push_back(std::move(t));
+  }
+  return pages;
+}
+
+// The model learns from each page and from each of its passages, which do
+// not carry the page's title; beyond a limit, passages evenly spread.
+TEST(ModelsSmallTest, TheModelLearnsFromPagesAndTheirPassages) {
+  const std::vector<StoredText> pages = two_section_pages();
+  const std::vector<std::string> all = lsa_training_texts(pages);
+  ASSERT_EQ(all.size(), pages.size() * 3);
+  EXPECT_EQ(all[0], text::LsaModel::article_text(pages[0].title, pages[0].headings, pages[0].text));
+  EXPECT_EQ(all[pages.size()], "Orchard\nbanana cherry mango");
+  EXPECT_EQ(all[pages.size() + 1], "Farm\ntiger otter llama");
+  EXPECT_EQ(all[pages.size() + 3], "Farm\nzebra otter llama");
+  EXPECT_EQ(all.back().find("Notebook"), std::string::npos);
+  const std::vector<std::string> some = lsa_training_texts(pages, 8);
+  ASSERT_EQ(some.size(), pages.size() + 8);
+  EXPECT_EQ(some[pages.size()], all[pages.size() + 7]);  // every eighth passage
+  EXPECT_EQ(some.back(), all.back());
+}
+
+// Which words go together is what the sections say: learned from the
+// pages alone, a fruit is nearer an animal than another fruit.
+TEST(ModelsSmallTest, SectionsTellWhichWordsGoTogether) {
+  const std::vector<StoredText> pages = two_section_pages();
+  const std::vector<std::string> all = lsa_training_texts(pages);
+  text::LsaOptions options;
+  options.dimensions = 2;
+  const std::vector<std::string_view> with_passages(all.begin(), all.end());
+  const std::vector<std::string_view> pages_alone(all.begin(),
+                                                  all.begin() + static_cast<long>(pages.size()));
+  const auto learned = text::LsaModel::train(with_passages, options);
+  const auto from_pages = text::LsaModel::train(pages_alone, options);
+  auto near = [](const text::Embedder& e, std::string_view a, std::string_view b) {
+    return text::cosine(e.embed_text(a), e.embed_text(b));
+  };
+  EXPECT_GT(near(*learned, "apple", "banana"), near(*learned, "apple", "zebra") + 0.5f)
+      << near(*learned, "apple", "banana") << " " << near(*learned, "apple", "zebra");
+  EXPECT_GT(near(*learned, "otter", "llama"), near(*learned, "otter", "cherry") + 0.5f)
+      << near(*learned, "otter", "llama") << " " << near(*learned, "otter", "cherry");
+  EXPECT_LT(near(*from_pages, "apple", "banana"), near(*from_pages, "apple", "zebra"))
+      << near(*from_pages, "apple", "banana") << " " << near(*from_pages, "apple", "zebra");
 }
 
 // A database of schema 3 (before models) is upgraded on open; read-only,

@@ -23,9 +23,9 @@ using Dense = Eigen::MatrixXd;
 using Sparse = Eigen::SparseMatrix<double, Eigen::RowMajor>;
 
 constexpr std::size_t kOversampling = 16;  // extra random directions (Halko et al.)
-// Up to this many texts the decomposition is exact (a texts x texts
-// eigenproblem: 32 MiB and about a second at 2,000).
-constexpr std::size_t kExactTexts = 2000;
+// The randomized decomposition's products are cut into column blocks of
+// this width, one per call of the loop.
+constexpr Eigen::Index kProductColumns = 16;
 constexpr std::uint32_t kFormatVersion = 1;
 constexpr std::string_view kMagic = "KNOTLSA\n";
 constexpr std::uint64_t kChecksumSeed = 0x6C73612D73756D;  // "lsa-sum"
@@ -71,20 +71,50 @@ Dense orthonormalize(const Dense& m) {
   return qr.householderQ() * Dense::Identity(m.rows(), m.cols());
 }
 
-// gaussian() fills a rows x cols matrix from a fixed-seed stream
-// (Box-Muller over splitmix64), the same on every run.
-Dense gaussian(Eigen::Index rows, Eigen::Index cols, std::uint64_t seed) {
-  detail::SplitMix64 rng(seed);
-  auto uniform = [&] {  // in (0, 1]
-    return (static_cast<double>(rng.next() >> 11) + 1.0) * 0x1.0p-53;
-  };
+// for_each() runs f(i) for each i in [0, n), through `loop` when given.
+void for_each(const LsaModel::ForEachIndex& loop, std::size_t n,
+              const std::function<void(std::size_t)>& f) {
+  if (loop) {
+    loop(n, f);
+  } else {
+    for (std::size_t i = 0; i < n; ++i) {
+      f(i);
+    }
+  }
+}
+
+// product() is a * d, its column blocks computed through `loop`. Each
+// element is summed in the order the whole product would sum it, so the
+// result is the same, bit for bit, however the blocks are run.
+template <typename SparseExpr>
+Dense product(const SparseExpr& a, const Dense& d, const LsaModel::ForEachIndex& loop) {
+  Dense out(a.rows(), d.cols());
+  const auto blocks = static_cast<std::size_t>((d.cols() + kProductColumns - 1) / kProductColumns);
+  for_each(loop, blocks, [&](std::size_t b) {
+    const Eigen::Index first = static_cast<Eigen::Index>(b) * kProductColumns;
+    const Eigen::Index width = std::min(kProductColumns, d.cols() - first);
+    out.middleCols(first, width).noalias() = a * d.middleCols(first, width);
+  });
+  return out;
+}
+
+// gaussian() fills a rows x cols matrix from fixed-seed streams, one per
+// column (Box-Muller over splitmix64), the same on every run; the columns
+// are filled through `loop`.
+Dense gaussian(Eigen::Index rows, Eigen::Index cols, std::uint64_t seed,
+               const LsaModel::ForEachIndex& loop) {
   Dense g(rows, cols);
-  for (Eigen::Index j = 0; j < cols; ++j) {
+  for_each(loop, static_cast<std::size_t>(cols), [&](std::size_t col) {
+    detail::SplitMix64 rng(seed ^ (0x9E3779B97F4A7C15ULL * (col + 1)));
+    auto uniform = [&] {  // in (0, 1]
+      return (static_cast<double>(rng.next() >> 11) + 1.0) * 0x1.0p-53;
+    };
+    const auto j = static_cast<Eigen::Index>(col);
     for (Eigen::Index i = 0; i < rows; ++i) {
       g(i, j) =
           std::sqrt(-2.0 * std::log(uniform())) * std::cos(2.0 * std::numbers::pi * uniform());
     }
-  }
+  });
   return g;
 }
 
@@ -141,16 +171,7 @@ std::unique_ptr<LsaModel> LsaModel::train(std::span<const std::string_view> text
                                           const ForEachIndex& for_each_index) {
   // Words of each text, and in how many texts each word occurs.
   std::vector<WordCounts> docs(texts.size());
-  const std::function<void(std::size_t)> count_text = [&](std::size_t i) {
-    docs[i] = word_counts(texts[i]);
-  };
-  if (for_each_index) {
-    for_each_index(texts.size(), count_text);
-  } else {
-    for (std::size_t i = 0; i < texts.size(); ++i) {
-      count_text(i);
-    }
-  }
+  for_each(for_each_index, texts.size(), [&](std::size_t i) { docs[i] = word_counts(texts[i]); });
   std::unordered_map<std::string, std::uint32_t> df;
   for (const WordCounts& d : docs) {
     for (const auto& [word, count] : d) {
@@ -219,11 +240,19 @@ std::unique_ptr<LsaModel> LsaModel::train(std::span<const std::string_view> text
   entries.shrink_to_fit();
 
   // The top singular vectors through a small symmetric eigenproblem
-  // C = B B^T: for a collection of up to kExactTexts texts, B = X itself
+  // C = B B^T: for a collection of up to `exact_texts` texts, B = X itself
   // (C = X X^T, texts x texts: exact); beyond, B = Q^T X with Q an
   // orthonormal basis of X's range found by a randomized range finder with
   // subspace iteration (Halko et al.). Either way V = B^T U S^-1.
-  const bool exact = n <= kExactTexts;
+  //
+  // Each subspace iteration is Q <- orth(X (X^T Q)), orthonormalized on
+  // the texts' side only: X^T Q, words x l, is the larger matrix (its QR
+  // cost more than all the products), and one multiplication by X^T
+  // spreads its columns' lengths only by X's singular values, whose top l
+  // lie within a few orders of magnitude of each other in a TF-IDF
+  // matrix; the QR after X restores orthonormality well within doubles'
+  // precision.
+  const bool exact = n <= options.exact_texts;
   Dense c;
   Dense bt;  // B^T, m x l (randomized only; X^T is used sparse otherwise)
   if (exact) {
@@ -232,12 +261,13 @@ std::unique_ptr<LsaModel> LsaModel::train(std::span<const std::string_view> text
   } else {
     const auto l =
         static_cast<Eigen::Index>(std::min(options.dimensions + kOversampling, std::min(n, m)));
-    Dense q = orthonormalize(x * gaussian(static_cast<Eigen::Index>(m), l, options.seed));
+    Dense q = orthonormalize(
+        product(x, gaussian(static_cast<Eigen::Index>(m), l, options.seed, for_each_index),
+                for_each_index));
     for (int it = 0; it < options.power_iterations; ++it) {
-      const Dense z = orthonormalize(x.transpose() * q);
-      q = orthonormalize(x * z);
+      q = orthonormalize(product(x, product(x.transpose(), q, for_each_index), for_each_index));
     }
-    bt = x.transpose() * q;
+    bt = product(x.transpose(), q, for_each_index);
     c = bt.transpose() * bt;
   }
   const Eigen::SelfAdjointEigenSolver<Dense> eig(c);  // ascending eigenvalues

@@ -25,11 +25,14 @@
 //
 // Usage: knot_search_relevance [--relevance FILE] [--corpus DIR] [--db FILE]
 //          [--models hash,lsa] [--modes hybrid,bm25,vector] [--repeat N]
-//          [--misses] [--quick] [--meaning-depth N] [--min-recall3 X]
-//          [--min-mrr10 X]
+//          [--misses] [--quick] [--meaning-depth N] [--lsa-seed N]
+//          [--lsa-iterations N] [--min-recall3 X] [--min-mrr10 X]
 //
 // --meaning-depth: how many of BM25's best passages hybrid search ranks
 // again by meaning (SearchRequest::meaning_depth; 0 leaves that list out).
+// --lsa-seed, --lsa-iterations: the LSA model's random seed and subspace
+// iterations (LsaOptions), to see how much the figures owe to the
+// randomized decomposition's draw.
 //
 // Exit codes: 0, 1 (an error), 2 (no corpus, or --db exists), 3 (hybrid
 // recall@3 of the last model below --min-recall3, or its MRR@10 below
@@ -197,6 +200,7 @@ int main(int argc, char** argv) {
   double min_recall3 = 0;
   double min_mrr10 = 0;
   std::size_t meaning_depth = knot::pipeline::kMeaningDepth;
+  knot::text::LsaOptions lsa_options;
   app.add_option("--relevance", relevance, "the relevance set (JSON)");
   app.add_option("--min-recall3", min_recall3,
                  "fail (exit 3) when hybrid search over the last model finds less")
@@ -217,6 +221,10 @@ int main(int argc, char** argv) {
   app.add_flag("--misses", misses, "list the queries whose top 3 has no relevant page");
   app.add_option("--meaning-depth", meaning_depth,
                  "BM25's best passages hybrid search ranks again by meaning (0: none)");
+  app.add_option("--lsa-seed", lsa_options.seed, "the LSA model's random seed");
+  app.add_option("--lsa-iterations", lsa_options.power_iterations,
+                 "the LSA model's subspace iterations")
+      ->check(CLI::Range(0, 100));
   app.add_flag("--quick", quick, "the first 10 queries, one run each (a smoke test)");
   CLI11_PARSE(app, argc, argv);
   fs::path temp_dir;
@@ -252,9 +260,12 @@ int main(int argc, char** argv) {
     std::vector<ModeResult> results;
     for (const std::string& model : models) {
       if (model == "lsa") {
-        const knot::pipeline::LsaUpdate u = knot::pipeline::update_lsa_model(store);
-        std::fprintf(stderr, "learned %s: %zu words from %zu texts in %.2f s, embedded in %.2f s\n",
-                     u.model_id.c_str(), u.words, u.texts, u.train_seconds, u.embed_seconds);
+        const knot::pipeline::LsaUpdate u = knot::pipeline::update_lsa_model(store, lsa_options);
+        std::fprintf(stderr,
+                     "learned %s: %zu words from %zu texts and %zu passages in %.2f s, embedded "
+                     "in %.2f s\n",
+                     u.model_id.c_str(), u.words, u.texts, u.passages, u.train_seconds,
+                     u.embed_seconds);
       } else {
         knot::pipeline::use_hash_model(store);
       }

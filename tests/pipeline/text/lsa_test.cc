@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,6 +104,95 @@ TEST(LsaTest, TheLoopThatReadsTheTextsDoesNotChangeTheModel) {
         }
       });
   EXPECT_EQ(calls.size(), texts.size());
+  EXPECT_EQ(looped->serialize(), plain->serialize());
+}
+
+// many_texts() is 240 texts of four topics, each text six of its topic's
+// ten words and two of ten words every topic uses, drawn from a fixed
+// xorshift stream: enough texts for the randomized decomposition.
+std::vector<std::string> many_texts() {
+  const char* const topics[4][10] = {
+      {"car", "engine", "wheel", "road", "brake", "fuel", "gear", "tyre", "clutch", "garage"},
+      {"bread", "oven", "flour", "yeast", "dough", "crust", "bake", "loaf", "knead", "rye"},
+      {"star", "planet", "orbit", "comet", "galaxy", "moon", "nebula", "telescope", "quasar",
+       "meteor"},
+      {"violin", "cello", "sonata", "chord", "melody", "tempo", "rhythm", "choir", "organ",
+       "flute"}};
+  const char* const shared[10] = {"thing",  "time",  "place", "people", "work",
+                                  "number", "world", "part",  "system", "water"};
+  std::uint64_t state = 0x9E3779B97F4A7C15ULL;
+  auto next = [&](std::uint64_t bound) {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state % bound;
+  };
+  std::vector<std::string> texts;
+  for (int i = 0; i < 240; ++i) {
+    std::string t;
+    for (int w = 0; w < 6; ++w) {
+      t += std::string(topics[i % 4][next(10)]) + " ";
+    }
+    for (int w = 0; w < 2; ++w) {
+      t += std::string(shared[next(10)]) + " ";
+    }
+    texts.push_back(t);
+  }
+  return texts;
+}
+
+// Beyond `exact_texts` texts the decomposition is randomized; it finds the
+// subspace the exact one does, closer with each subspace iteration, so
+// texts are as similar under either model.
+TEST(LsaTest, TheRandomizedDecompositionAgreesWithTheExactOne) {
+  const std::vector<std::string> texts = many_texts();
+  LsaOptions exact_options;
+  exact_options.dimensions = 4;  // the topics
+  const auto exact = LsaModel::train(views(texts), exact_options);
+  const std::vector<std::string> probes = {"engine brake", "oven dough", "comet galaxy",
+                                           "cello tempo",  "car bread",  "moon flute water",
+                                           "people time"};
+  auto largest_difference = [&](int iterations) {
+    LsaOptions options = exact_options;
+    options.exact_texts = 0;
+    options.power_iterations = iterations;
+    const auto randomized = LsaModel::train(views(texts), options);
+    EXPECT_EQ(randomized->dimensions(), 4u);
+    EXPECT_NE(exact->model_id(), randomized->model_id());  // not bit for bit the same
+    EXPECT_GT(similarity(*randomized, "engine brake", "garage fuel"), 0.9f);
+    EXPECT_LT(similarity(*randomized, "engine brake", "oven dough"), 0.1f);
+    float largest = 0;
+    for (const std::string& a : probes) {
+      for (const std::string& b : probes) {
+        largest =
+            std::max(largest, std::abs(similarity(*exact, a, b) - similarity(*randomized, a, b)));
+      }
+    }
+    return largest;
+  };
+  const float by_default = largest_difference(LsaOptions{}.power_iterations);
+  const float by_six = largest_difference(6);
+  EXPECT_LT(by_default, 0.01f);
+  EXPECT_LT(by_six, 1e-4f);
+  EXPECT_LT(by_six, by_default);
+}
+
+// The randomized decomposition's products run through the loop too, and
+// the loop does not change the model.
+TEST(LsaTest, TheLoopDoesNotChangeTheRandomizedModel) {
+  const std::vector<std::string> texts = many_texts();
+  LsaOptions options;
+  options.exact_texts = 0;
+  const auto plain = LsaModel::train(views(texts), options);
+  std::size_t calls = 0;
+  const auto looped = LsaModel::train(
+      views(texts), options, [&](std::size_t n, const std::function<void(std::size_t)>& f) {
+        for (std::size_t i = n; i-- > 0;) {
+          ++calls;
+          f(i);
+        }
+      });
+  EXPECT_GT(calls, texts.size());  // more than the texts were read through it
   EXPECT_EQ(looped->serialize(), plain->serialize());
 }
 

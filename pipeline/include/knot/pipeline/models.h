@@ -22,6 +22,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "knot/pipeline/store.h"
 #include "knot/text/embedder.h"
@@ -37,6 +38,24 @@ std::string_view to_string(ModelChoice choice);
 
 // kLsaKind is the models table's kind of an LSA model.
 inline constexpr std::string_view kLsaKind = "lsa";
+
+// The LSA model learns from each page as a whole and from each of its
+// passages of at most kLsaPassageWords words (text::split_passages(): a
+// passage never spans two sections), without the page's title. A page
+// puts every word of its sections together; a passage only the words of
+// one section, which is what relates "environment" to "variable" in a
+// long page about everything the operating system offers. At most
+// kLsaMaxPassages passages are learned from, evenly spread over the
+// corpus beyond that (every passage when there are fewer): the
+// decomposition's memory grows with the texts it learns from.
+inline constexpr std::size_t kLsaPassageWords = 400;
+inline constexpr std::size_t kLsaMaxPassages = 100000;
+
+// lsa_training_texts() is what the LSA model learns from, for `texts`: each
+// page (text::LsaModel::article_text()), in the order of `texts`, then the
+// passages, in the same order.
+std::vector<std::string> lsa_training_texts(const std::vector<StoredText>& texts,
+                                            std::size_t max_passages = kLsaMaxPassages);
 
 // open_search_model() is the embedder of `store`'s search model: the LSA
 // model it names (read from the models table), or the hashed model when
@@ -55,7 +74,8 @@ struct LsaUpdate {
   std::string reason;    // why it learned a new model, or why not
   std::string model_id;  // the search model afterwards
   std::size_t texts = 0;
-  std::size_t words = 0;  // vocabulary
+  std::size_t passages = 0;  // learned from beside the texts
+  std::size_t words = 0;     // vocabulary
   double train_seconds = 0;
   double embed_seconds = 0;
 };

@@ -19,11 +19,12 @@
 //   text stays by default: folded in, it points at that text, which is
 //   what a search for a rare name wants.
 // - Weights: (1 + ln tf) * ln(N / df), rows L2-normalized.
-// - Decomposition, on Eigen: exact for up to 2,000 texts (the
+// - Decomposition, on Eigen: exact for up to `exact_texts` texts (the
 //   eigenvectors of X X^T); for more, a randomized SVD (Halko, Martinsson
 //   and Tropp, 2011) with `power_iterations` subspace iterations, its
-//   random matrix from a fixed seed. The same texts in the same order give
-//   the same model, bit for bit, on every run of one build.
+//   random matrix from a fixed seed, its products with X spread over
+//   `for_each_index`. The same texts in the same order give the same
+//   model, bit for bit, on every run of one build, whatever the loop.
 //
 // The model id is "knot-lsa-<k>-v1-<fingerprint>", the fingerprint a hash
 // of the model's parameters: vectors from models trained on different
@@ -53,6 +54,9 @@ struct LsaOptions {
   std::size_t max_words = 100000;
   int power_iterations = 2;       // randomized SVD only
   std::uint64_t seed = 0x6C7361;  // "lsa"
+  // Up to this many texts the decomposition is exact (a texts x texts
+  // eigenproblem: 32 MiB and about a second at 2,000); randomized beyond.
+  std::size_t exact_texts = 2000;
 };
 
 // kLsaModelPrefix starts every LSA model id.
@@ -66,8 +70,9 @@ class LsaModel final : public Embedder {
   //
   // `for_each_index`, when given, is a parallel loop (for example
   // knot::parallel_for) that must call its function once for each index
-  // in [0, n) and return when all calls have: the texts are read through
-  // it. knot::text itself starts no threads.
+  // in [0, n) and return when all calls have: the texts are read, and the
+  // randomized decomposition's products computed, through it. knot::text
+  // itself starts no threads.
   using ForEachIndex = std::function<void(std::size_t n, const std::function<void(std::size_t)>&)>;
   static std::unique_ptr<LsaModel> train(std::span<const std::string_view> texts,
                                          const LsaOptions& options = {},
