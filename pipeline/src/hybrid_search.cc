@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "knot/runtime/parallel_for.h"
+#include "knot/text/lsa.h"
 
 namespace knot::pipeline {
 
@@ -33,6 +34,14 @@ std::string_view to_string(SearchMode mode) {
       return "vector";
   }
   return "?";
+}
+
+ListWeights fusion_weights(std::string_view model_id) {
+  ListWeights weights = kEqualWeights;
+  if (text::is_lsa_model_id(model_id)) {
+    weights[static_cast<std::size_t>(RankedList::kVector)] = kLearnedVectorWeight;
+  }
+  return weights;
 }
 
 namespace {
@@ -155,8 +164,8 @@ SearchOutcome search(Store& store, const text::Embedder& embedder, const SearchR
   const std::vector<std::int64_t> vector_ids = ids_of(vector_hits);
   const std::vector<std::int64_t> page_ids = ids_of(pages);
   const std::vector<std::int64_t> passage_ids = ids_of(passages);
-  const std::vector<FusedId> fused =
-      fuse_rrf(RankedIds{vector_ids, page_ids, passage_ids, meaning}, request.k);
+  const std::vector<FusedId> fused = fuse_rrf(RankedIds{vector_ids, page_ids, passage_ids, meaning},
+                                              request.k, fusion_weights(embedder.model_id()));
   std::vector<ScoredId> scored;
   scored.reserve(fused.size());
   for (const FusedId& f : fused) {

@@ -92,7 +92,8 @@ TextQuery text_query(std::string_view query) {
   return q;
 }
 
-std::vector<FusedId> fuse_rrf(const RankedIds& lists, std::size_t k) {
+std::vector<FusedId> fuse_rrf(const RankedIds& lists, std::size_t k,
+                              const ListWeights& weights) {
   std::unordered_map<std::int64_t, FusedId> by_id;
   for (std::size_t list = 0; list < kRankedLists; ++list) {
     const std::span<const std::int64_t> ranked = lists[list];
@@ -101,7 +102,7 @@ std::vector<FusedId> fuse_rrf(const RankedIds& lists, std::size_t k) {
       f.id = ranked[i];
       if (f.ranks[list] == 0) {
         f.ranks[list] = i + 1;
-        f.score += 1.0 / (kRrfConstant + static_cast<double>(i + 1));
+        f.score += weights[list] / (kRrfConstant + static_cast<double>(i + 1));
       }
     }
   }

@@ -359,6 +359,43 @@ TEST(FuseRrfTest, RewardsAgreementAndReportsRanks) {
   EXPECT_TRUE(fuse_rrf(RankedIds{}, 3).empty());
 }
 
+// A list's weight scales its votes: first in a list of weight 1.5 ranks
+// above first in a list of weight 1 (they tie at equal weights), and the
+// scores are the weighted sums.
+TEST(FuseRrfTest, WeightsScaleAListsVotes) {
+  const std::vector<std::int64_t> vector_ranked = {2, 3};
+  const std::vector<std::int64_t> text_ranked = {1, 3};
+  ListWeights weights = kEqualWeights;
+  weights[static_cast<std::size_t>(RankedList::kVector)] = 1.5;
+  const std::vector<FusedId> equal = fuse_rrf(RankedIds{vector_ranked, text_ranked, {}, {}}, 10);
+  const std::vector<FusedId> weighted =
+      fuse_rrf(RankedIds{vector_ranked, text_ranked, {}, {}}, 10, weights);
+  ASSERT_EQ(equal.size(), 3u);
+  ASSERT_EQ(weighted.size(), 3u);
+  EXPECT_EQ(equal[0].id, 3);  // 2 / (k+2) over 1 / (k+1)
+  EXPECT_EQ(equal[1].id, 1);  // ties with 2 at 1 / (k+1); the smaller id
+  EXPECT_EQ(equal[2].id, 2);
+  EXPECT_EQ(weighted[0].id, 3);
+  EXPECT_NEAR(weighted[0].score, 2.5 / (kRrfConstant + 2.0), 1e-12);
+  EXPECT_EQ(weighted[1].id, 2);  // first in the weighted list
+  EXPECT_NEAR(weighted[1].score, 1.5 / (kRrfConstant + 1.0), 1e-12);
+  EXPECT_EQ(weighted[2].id, 1);
+  EXPECT_NEAR(weighted[2].score, 1.0 / (kRrfConstant + 1.0), 1e-12);
+}
+
+// The learned model's page vectors weigh kLearnedVectorWeight; the hashed
+// model's, and every other list, 1.
+TEST(FuseRrfTest, OnlyALearnedModelsVectorsWeighMore) {
+  const ListWeights learned = fusion_weights("knot-lsa-128-v1-0123456789ab");
+  const ListWeights hashed = fusion_weights(text::kDefaultModelId);
+  EXPECT_EQ(learned[static_cast<std::size_t>(RankedList::kVector)], kLearnedVectorWeight);
+  EXPECT_GT(kLearnedVectorWeight, 1.0);
+  for (RankedList list : {RankedList::kText, RankedList::kPassage, RankedList::kPassageVector}) {
+    EXPECT_EQ(learned[static_cast<std::size_t>(list)], 1.0);
+  }
+  EXPECT_EQ(hashed, kEqualWeights);
+}
+
 // Every list votes as the others do: second in all four beats first in
 // one; an id twice in one list counts once, at its first rank.
 TEST(FuseRrfTest, FourListsVoteAlike) {

@@ -16,6 +16,12 @@
 // the query's, where the page's vector is diluted by all its other
 // sections. bm25 mode fuses the two BM25 lists. Each hit keeps its rank in
 // every list and the section of its best passage.
+//
+// The lists vote alike, except the pages' vectors of a learned (LSA)
+// model, which vote with kLearnedVectorWeight: that list alone ranks as
+// well as BM25 alone or better (docs/benchmarks.md, "Weighing the
+// learned model's vectors"). The hashed model's vectors, a weak list
+// alone, vote as the others do.
 #pragma once
 
 #include <cstddef>
@@ -37,6 +43,14 @@ enum class VectorIndex { kExact, kHnsw };
 // parse_search_mode() reads "hybrid", "bm25" or "vector"; nullopt otherwise.
 std::optional<SearchMode> parse_search_mode(std::string_view name);
 std::string_view to_string(SearchMode mode);
+
+// kLearnedVectorWeight is the weight of the pages' vectors of an LSA model
+// in hybrid search's fusion (the other lists: 1).
+inline constexpr double kLearnedVectorWeight = 1.5;
+
+// fusion_weights() is what hybrid search weighs its lists by when it
+// searches with the model `model_id`.
+ListWeights fusion_weights(std::string_view model_id);
 
 // kFusionDepth is how many hits of each list hybrid search fuses.
 inline constexpr std::size_t kFusionDepth = 50;

@@ -107,9 +107,16 @@ struct FusedId {
 // RankedIds is one input of fuse_rrf(): ids, best first, of one list.
 using RankedIds = std::array<std::span<const std::int64_t>, kRankedLists>;
 
+// ListWeights scales each list's votes in fuse_rrf(): an item at rank r of
+// list l scores weight[l] / (kRrfConstant + r).
+using ListWeights = std::array<double, kRankedLists>;
+inline constexpr ListWeights kEqualWeights = {1.0, 1.0, 1.0, 1.0};
+
 // fuse_rrf() fuses ranked lists of ids (best first; any may be empty; an
-// id twice in one list counts at its first rank) by reciprocal rank fusion
-// and returns the k best; ties by the better single rank, then id.
-std::vector<FusedId> fuse_rrf(const RankedIds& lists, std::size_t k);
+// id twice in one list counts at its first rank) by reciprocal rank fusion,
+// each list's votes scaled by its weight, and returns the k best; ties by
+// the better single rank, then id.
+std::vector<FusedId> fuse_rrf(const RankedIds& lists, std::size_t k,
+                              const ListWeights& weights = kEqualWeights);
 
 }  // namespace knot::pipeline
