@@ -92,8 +92,7 @@ TextQuery text_query(std::string_view query) {
   return q;
 }
 
-std::vector<FusedId> fuse_rrf(const RankedIds& lists, std::size_t k,
-                              const ListWeights& weights) {
+std::vector<FusedId> fuse_rrf(const RankedIds& lists, std::size_t k, const ListWeights& weights) {
   std::unordered_map<std::int64_t, FusedId> by_id;
   for (std::size_t list = 0; list < kRankedLists; ++list) {
     const std::span<const std::int64_t> ranked = lists[list];
