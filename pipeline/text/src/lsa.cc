@@ -246,12 +246,13 @@ std::unique_ptr<LsaModel> LsaModel::train(std::span<const std::string_view> text
   // subspace iteration (Halko et al.). Either way V = B^T U S^-1.
   //
   // Each subspace iteration is Q <- orth(X (X^T Q)), orthonormalized on
-  // the texts' side only: X^T Q, words x l, is the larger matrix (its QR
-  // cost more than all the products), and one multiplication by X^T
-  // spreads its columns' lengths only by X's singular values, whose top l
-  // lie within a few orders of magnitude of each other in a TF-IDF
-  // matrix; the QR after X restores orthonormality well within doubles'
-  // precision.
+  // the texts' side only. X^T Q, words x l, is the larger matrix, and its
+  // QR cost more than all the products. Without it, the columns' lengths
+  // spread by the squares of X's top singular values, not by the values,
+  // before the next QR; doubles hold that: the relevance figures were the
+  // same with and without it (docs/benchmarks.md), and
+  // LsaTest.TheRandomizedDecompositionAgreesWithTheExactOne holds the
+  // result to the exact decomposition.
   const bool exact = n <= options.exact_texts;
   Dense c;
   Dense bt;  // B^T, m x l (randomized only; X^T is used sparse otherwise)
