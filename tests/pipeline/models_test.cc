@@ -8,10 +8,16 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
 #include "common/deadline.h"
 #include "knot/pipeline/hybrid_search.h"
 #include "knot/pipeline/ingest.h"
 #include "knot/pipeline/reprocess.h"
+#include "knot/runtime/parallel_for.h"
+#include "knot/runtime/thread_pool.h"
 #include "pipeline_test_util.h"
 
 namespace knot::pipeline {
@@ -297,6 +303,42 @@ TEST(ModelsSmallTest, SectionsTellWhichWordsGoTogether) {
       << near(*learned, "otter", "llama") << " " << near(*learned, "otter", "cherry");
   EXPECT_LT(near(*from_pages, "apple", "banana"), near(*from_pages, "apple", "zebra"))
       << near(*from_pages, "apple", "banana") << " " << near(*from_pages, "apple", "zebra");
+}
+
+// The randomized decomposition's products run on knot-embed's pool (here
+// 4 workers on the real scheduler, so that ThreadSanitizer sees them run
+// at once) and give the model the plain loop gives, bit for bit.
+TEST(ModelsSmallTest, TheRandomizedModelIsTheSameOnThePool) {
+  knot::testing::Deadline deadline(std::chrono::seconds(120));
+  // 300 texts of 20 words from 400 ("w0" to "w399"): 48 columns in the
+  // decomposition's products, three blocks.
+  std::vector<std::string> all;
+  std::uint64_t state = 0x2545F4914F6CDD1DULL;
+  for (int i = 0; i < 300; ++i) {
+    std::string t;
+    for (int w = 0; w < 20; ++w) {
+      state ^= state << 13;
+      state ^= state >> 7;
+      state ^= state << 17;
+      t += "w" + std::to_string(state % 400) + " ";
+    }
+    all.push_back(std::move(t));
+  }
+  const std::vector<std::string_view> texts(all.begin(), all.end());
+  text::LsaOptions options;
+  options.dimensions = 32;
+  options.exact_texts = 0;
+  const auto plain = text::LsaModel::train(texts, options);
+  ThreadPool pool(PoolOptions{.num_threads = 4, .name = "lsa"});
+  for (int round = 0; round < 5; ++round) {
+    const auto pooled = pool.install([&] {
+      return text::LsaModel::train(texts, options,
+                                   [](std::size_t n, const std::function<void(std::size_t)>& f) {
+                                     knot::parallel_for(std::size_t{0}, n, f);
+                                   });
+    });
+    EXPECT_EQ(pooled->serialize(), plain->serialize()) << "round " << round;
+  }
 }
 
 // A database of schema 3 (before models) is upgraded on open; read-only,
