@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <random>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -109,7 +110,7 @@ TEST(LsaTest, TheLoopThatReadsTheTextsDoesNotChangeTheModel) {
 
 // many_texts() is 240 texts of four topics, each text six of its topic's
 // ten words and two of ten words every topic uses, drawn from a fixed
-// xorshift stream: enough texts for the randomized decomposition.
+// stream: enough texts for the randomized decomposition.
 std::vector<std::string> many_texts() {
   const char* const topics[4][10] = {
       {"car", "engine", "wheel", "road", "brake", "fuel", "gear", "tyre", "clutch", "garage"},
@@ -120,13 +121,8 @@ std::vector<std::string> many_texts() {
        "flute"}};
   const char* const shared[10] = {"thing",  "time",  "place", "people", "work",
                                   "number", "world", "part",  "system", "water"};
-  std::uint64_t state = 0x9E3779B97F4A7C15ULL;
-  auto next = [&](std::uint64_t bound) {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return state % bound;
-  };
+  std::mt19937_64 rng(42);  // the standard fixes its sequence
+  auto next = [&](std::uint64_t bound) { return rng() % bound; };
   std::vector<std::string> texts;
   for (int i = 0; i < 240; ++i) {
     std::string t;
